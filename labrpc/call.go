@@ -1,0 +1,145 @@
+package labrpc
+
+import (
+	"fmt"
+	"reflect"
+	"sync/atomic"
+	"time"
+)
+
+// A ClientEnd is one client's end of a link to a server: on a simulated
+// Network (MakeEnd) or over TCP (MakeTCPEnd).
+type ClientEnd struct {
+	endname interface{}
+	net     *Network
+	link    uint64        // hash of endname: the link's share of every fault decision
+	seq     atomic.Uint64 // messages sent on this end
+	tcp     *tcpClient    // non-nil for an end dialed to a real address
+}
+
+// The unreliable network's parameters (6.824-compatible).
+const (
+	maxShortDelayMs  = 27   // request delay when unreliable: [0, 27) ms
+	dropPerMille     = 100  // request and reply drop probability when unreliable
+	reorderPerMille  = 600  // out of 900: chance a reply is held back when reordering
+	reorderBaseMs    = 200  // minimum long-reordering delay
+	reorderSpreadMs  = 2000 // plus up to this much, skewed short
+	longDelayMs      = 7000 // failure delay for an unreachable server with LongDelays
+	shortFailDelayMs = 100  // failure delay for an unreachable server otherwise
+	deadCheckPeriod  = 100 * time.Millisecond
+)
+
+// Call sends an RPC to the "Service.Method" handler of the end's server and
+// waits for the reply. It returns true if a reply arrived (then *reply holds
+// it) and false if the request or the reply was lost, the server is
+// unreachable or was deleted. args and reply are copied by encoding, never
+// shared. reply must be a non-nil pointer, and the method must exist on the
+// server: both mistakes panic with a message that names them.
+func (e *ClientEnd) Call(svcMeth string, args interface{}, reply interface{}) bool {
+	replyV := reflect.ValueOf(reply)
+	if replyV.Kind() != reflect.Pointer || replyV.IsNil() {
+		panic(fmt.Sprintf("labrpc: Call(%q): reply must be a non-nil pointer, got %T", svcMeth, reply))
+	}
+	if e.tcp != nil {
+		return e.tcp.call(svcMeth, args, replyV)
+	}
+	return e.net.call(e, svcMeth, args, replyV)
+}
+
+// call is the simulated network's half of Call. The order of the random
+// draws below is fixed: changing it changes every seed's schedule.
+func (rn *Network) call(e *ClientEnd, svcMeth string, args interface{}, replyV reflect.Value) bool {
+	seq := e.seq.Add(1)
+	r := newMsgRand(rn.seed, e.link, seq)
+	shortDelay := r.intn(maxShortDelayMs)
+	dropReq := r.intn(1000) < dropPerMille
+	dropReply := r.intn(1000) < dropPerMille
+	reorder := r.intn(900) < reorderPerMille
+	reorderMs := reorderBaseMs + r.intn(1+r.intn(reorderSpreadMs))
+	failMs := r.intn(longDelayMs)
+	if !rn.longDelays.Load() {
+		failMs = r.intn(shortFailDelayMs)
+	}
+	reliable := rn.reliable.Load()
+
+	rn.totalCount.Add(1)
+	servername, rs := rn.route(e.endname)
+	if rs == nil || rn.stopped() {
+		rn.emit(e.endname, servername, svcMeth, seq, 0, Unreachable)
+		rn.sleep(time.Duration(failMs) * time.Millisecond)
+		return false
+	}
+
+	m, err := rs.lookup(svcMeth)
+	if err != nil {
+		panic(err.Error()) // a programming error in the caller, not a network fault
+	}
+	argsV := reflect.New(m.argsType)
+	size, err := copyValue(args, argsV, "args of "+svcMeth)
+	if err != nil {
+		panic(err.Error())
+	}
+	rn.totalBytes.Add(int64(size))
+
+	if !reliable {
+		rn.sleep(time.Duration(shortDelay) * time.Millisecond)
+		if dropReq {
+			rn.emit(e.endname, servername, svcMeth, seq, size, RequestDropped)
+			return false
+		}
+	}
+
+	rs.count.Add(1)
+	done := make(chan reflect.Value, 1)
+	go func() { done <- m.invoke(argsV.Elem()) }()
+
+	var result reflect.Value
+	timer := time.NewTimer(deadCheckPeriod)
+	for !result.IsValid() {
+		select {
+		case result = <-done:
+		case <-timer.C:
+			if !rn.stillRoutes(e.endname, rs) {
+				timer.Stop()
+				rn.emit(e.endname, servername, svcMeth, seq, size, ServerDead)
+				return false
+			}
+			timer.Reset(deadCheckPeriod)
+		}
+	}
+	timer.Stop()
+
+	switch {
+	case !rn.stillRoutes(e.endname, rs):
+		rn.emit(e.endname, servername, svcMeth, seq, size, ServerDead)
+		return false
+	case !reliable && dropReply:
+		rn.emit(e.endname, servername, svcMeth, seq, size, ReplyDropped)
+		return false
+	}
+	outcome := Delivered
+	if rn.longReordering.Load() && reorder {
+		outcome = DeliveredLate
+		rn.sleep(time.Duration(reorderMs) * time.Millisecond)
+	}
+	n, err := copyValue(result.Interface(), replyV, "reply of "+svcMeth)
+	if err != nil {
+		panic(err.Error())
+	}
+	rn.totalBytes.Add(int64(n))
+	rn.emit(e.endname, servername, svcMeth, seq, size, outcome)
+	return true
+}
+
+// sleep waits for d or until the network is cleaned up.
+func (rn *Network) sleep(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-rn.done:
+	}
+}

@@ -1,0 +1,64 @@
+package labrpc
+
+import (
+	"bytes"
+	"fmt"
+	"reflect"
+	"sync"
+
+	"distlabs/labrpc/labgob"
+)
+
+// Arguments and replies cross the simulated network as bytes, so the caller
+// and the handler never share memory and a type gob cannot carry fails here
+// as it would on a real wire.
+//
+// A fresh gob encoder and decoder per message would resend and recompile the
+// type description every time, which dominates the cost of a call. Instead a
+// codec is a long-lived encoder/decoder pair over one buffer: a value is
+// encoded and immediately decoded, so type descriptions travel once per
+// codec. Codecs are pooled per (source type, destination type).
+
+type codec struct {
+	buf bytes.Buffer
+	enc *labgob.Encoder
+	dec *labgob.Decoder
+}
+
+type codecKey struct{ from, to reflect.Type }
+
+var codecPools sync.Map // codecKey -> *sync.Pool
+
+func codecPool(from, to reflect.Type) *sync.Pool {
+	k := codecKey{from, to}
+	if p, ok := codecPools.Load(k); ok {
+		return p.(*sync.Pool)
+	}
+	p, _ := codecPools.LoadOrStore(k, &sync.Pool{New: func() any {
+		c := &codec{}
+		c.enc = labgob.NewEncoder(&c.buf)
+		c.dec = labgob.NewDecoder(&c.buf)
+		return c
+	}})
+	return p.(*sync.Pool)
+}
+
+// copyValue deep-copies src into dst (a pointer) through gob and returns the
+// number of bytes src encoded to. what names the value in error messages.
+func copyValue(src interface{}, dst reflect.Value, what string) (int, error) {
+	pool := codecPool(reflect.TypeOf(src), dst.Type())
+	c := pool.Get().(*codec)
+	if err := c.enc.Encode(src); err != nil {
+		// A failed encode may leave half a message in the stream: drop the codec.
+		return 0, fmt.Errorf("labrpc: cannot encode %s (%T): %w", what, src, err)
+	}
+	n := c.buf.Len()
+	if err := c.dec.DecodeValue(dst); err != nil {
+		return 0, fmt.Errorf("labrpc: cannot decode %s into %v: %w", what, dst.Type(), err)
+	}
+	if c.buf.Len() != 0 {
+		return 0, fmt.Errorf("labrpc: decoding %s left %d bytes behind", what, c.buf.Len())
+	}
+	pool.Put(c)
+	return n, nil
+}

@@ -1,0 +1,78 @@
+package labgob
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type clean struct {
+	A int
+	B []string
+	C map[string]int
+}
+
+type withLower struct {
+	Good int
+	bad  int
+}
+
+type nested struct {
+	Items []withLowerDeep
+}
+
+type withLowerDeep struct {
+	Name   string
+	hidden string
+}
+
+func TestRoundTrip(t *testing.T) {
+	var buf bytes.Buffer
+	in := clean{A: 7, B: []string{"x"}, C: map[string]int{"k": 1}}
+	require.NoError(t, NewEncoder(&buf).Encode(in))
+	require.NoError(t, NewEncoder(&buf).Encode(42))
+	dec := NewDecoder(&buf)
+	var out clean
+	require.NoError(t, dec.Decode(&out))
+	assert.Equal(t, in, out)
+}
+
+func TestLowerCaseFieldWarns(t *testing.T) {
+	before := Warnings()
+	var buf bytes.Buffer
+	require.NoError(t, NewEncoder(&buf).Encode(withLower{Good: 1, bad: 2}))
+	assert.Equal(t, before+1, Warnings(), "one warning for the lower-case field")
+	require.NoError(t, NewEncoder(&buf).Encode(withLower{Good: 1}))
+	assert.Equal(t, before+1, Warnings(), "a type is reported once")
+
+	Register(nested{})
+	assert.Equal(t, before+2, Warnings(), "a nested lower-case field is found through slices")
+
+	var c clean
+	require.NoError(t, NewEncoder(&buf).Encode(c))
+	assert.Equal(t, before+2, Warnings(), "a clean type gives no warning")
+}
+
+func TestNonDefaultDecodeWarns(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, NewEncoder(&buf).Encode(clean{A: 0, B: []string{"y"}}))
+	before := Warnings()
+	out := clean{A: 5} // gob would leave A = 5 behind
+	require.NoError(t, NewDecoder(&buf).Decode(&out))
+	assert.Equal(t, before+1, Warnings())
+	assert.Equal(t, 5, out.A, "this is the stale value the warning is about")
+}
+
+func TestDecodeErrorsAreReported(t *testing.T) {
+	var out clean
+	err := NewDecoder(bytes.NewReader([]byte{1, 2, 3})).Decode(&out)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "labgob: decode into *labgob.clean")
+	// An interface value of an unregistered type cannot be encoded.
+	type box struct{ V interface{} }
+	err = NewEncoder(&bytes.Buffer{}).Encode(box{V: clean{}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "labgob: encode")
+}

@@ -1,0 +1,447 @@
+package labrpc_test
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"distlabs/labrpc"
+	"distlabs/test/labtest"
+)
+
+// JunkArgs and friends are the test service's messages.
+type JunkArgs struct{ X int }
+type JunkReply struct{ X string }
+type StringArgs struct{ S string }
+
+// JunkServer counts the calls its handlers see.
+type JunkServer struct {
+	mu    sync.Mutex
+	log   []int
+	calls atomic.Int64
+	gate  chan struct{} // if non-nil, Slow waits on it
+}
+
+func (js *JunkServer) Handler1(args string, reply *int) {
+	js.calls.Add(1)
+	fmt.Sscanf(args, "%d", reply)
+}
+
+func (js *JunkServer) Handler2(args int, reply *string) {
+	js.calls.Add(1)
+	js.mu.Lock()
+	js.log = append(js.log, args)
+	js.mu.Unlock()
+	*reply = fmt.Sprintf("handler2-%v", args)
+}
+
+func (js *JunkServer) Echo(args StringArgs, reply *JunkReply) {
+	js.calls.Add(1)
+	reply.X = args.S
+}
+
+func (js *JunkServer) Slow(args JunkArgs, reply *JunkReply) {
+	js.calls.Add(1)
+	<-js.gate
+	reply.X = "slow"
+}
+
+// notAHandler has the wrong shape and must not be registered.
+func (js *JunkServer) NotAHandler(x int) int { return x }
+
+// setup makes a network with one JunkServer "server" and one enabled end.
+func setup(t *labtest.T) (*labrpc.Network, *labrpc.ClientEnd, *JunkServer) {
+	rn := labrpc.MakeNetwork()
+	t.Cleanup(rn.Cleanup)
+	js := &JunkServer{}
+	rs := labrpc.MakeServer()
+	rs.AddService(labrpc.MakeService(js))
+	rn.AddServer("server", rs)
+	e := rn.MakeEnd("end")
+	rn.Connect("end", "server")
+	rn.Enable("end", true)
+	return rn, e, js
+}
+
+func TestBasic(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		rn, e, js := setup(t)
+		var s string
+		require.True(t, e.Call("JunkServer.Handler2", 111, &s))
+		assert.Equal(t, "handler2-111", s)
+		var n int
+		require.True(t, e.Call("JunkServer.Handler1", "9099", &n))
+		assert.Equal(t, 9099, n)
+		var r JunkReply
+		require.True(t, e.Call("JunkServer.Echo", &StringArgs{S: "pointer args"}, &r))
+		assert.Equal(t, "pointer args", r.X)
+
+		assert.Equal(t, 3, rn.GetCount("server"))
+		assert.Equal(t, 3, rn.GetTotalCount())
+		assert.Positive(t, rn.GetTotalBytes())
+		assert.EqualValues(t, 3, js.calls.Load())
+		assert.Equal(t, 0, rn.GetCount("nobody"))
+	})
+}
+
+func TestArgsAreCopied(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		_, e, _ := setup(t)
+		args := StringArgs{S: "abc"}
+		var r JunkReply
+		require.True(t, e.Call("JunkServer.Echo", args, &r))
+		b := []byte(r.X)
+		b[0] = 'z'
+		assert.Equal(t, "abc", args.S, "a reply must not alias the caller's arguments")
+	})
+}
+
+func TestDisabledEnd(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		rn, e, js := setup(t)
+		rn.Enable("end", false)
+		start := time.Now()
+		var s string
+		assert.False(t, e.Call("JunkServer.Handler2", 1, &s))
+		assert.Less(t, time.Since(start), 100*time.Millisecond+time.Millisecond)
+		assert.Zero(t, js.calls.Load(), "a disabled end must not reach the handler")
+
+		unconnected := rn.MakeEnd("lonely")
+		rn.Enable("lonely", true)
+		assert.False(t, unconnected.Call("JunkServer.Handler2", 1, &s))
+
+		rn.Enable("end", true)
+		assert.True(t, e.Call("JunkServer.Handler2", 1, &s))
+	})
+}
+
+func TestDeletedServer(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		rn, e, js := setup(t)
+		rn.DeleteServer("server")
+		var s string
+		assert.False(t, e.Call("JunkServer.Handler2", 1, &s))
+		assert.Zero(t, js.calls.Load())
+	})
+}
+
+// A call in flight when its server is deleted must not return a positive
+// reply, even if the handler later completes (the 6.824 harness relies on
+// this when it swaps in a crashed server's persister).
+func TestDeleteServerDuringCall(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		rn, e, js := setup(t)
+		js.gate = make(chan struct{})
+		result := make(chan bool)
+		start := time.Now()
+		go func() {
+			var r JunkReply
+			result <- e.Call("JunkServer.Slow", JunkArgs{}, &r)
+		}()
+		time.Sleep(time.Second)
+		rn.DeleteServer("server")
+		ok := <-result
+		assert.False(t, ok, "a deleted server gave a positive reply")
+		assert.Less(t, time.Since(start), time.Second+150*time.Millisecond,
+			"the caller should learn of the deletion within the 100 ms check period")
+		close(js.gate) // let the handler finish
+		time.Sleep(time.Millisecond)
+	})
+}
+
+// The handler finishes after DeleteServer but before the next periodic check:
+// the reply must still be suppressed.
+func TestDeleteServerThenReply(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		rn, e, js := setup(t)
+		js.gate = make(chan struct{})
+		result := make(chan bool)
+		go func() {
+			var r JunkReply
+			result <- e.Call("JunkServer.Slow", JunkArgs{}, &r)
+		}()
+		time.Sleep(10 * time.Millisecond)
+		rn.DeleteServer("server")
+		close(js.gate)
+		assert.False(t, <-result)
+	})
+}
+
+func TestReplacedServer(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		rn, e, _ := setup(t)
+		js2 := &JunkServer{}
+		rs2 := labrpc.MakeServer()
+		rs2.AddService(labrpc.MakeService(js2))
+		rn.AddServer("server", rs2)
+		var s string
+		require.True(t, e.Call("JunkServer.Handler2", 5, &s))
+		assert.EqualValues(t, 1, js2.calls.Load())
+	})
+}
+
+func TestUnknownMethodPanics(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		_, e, _ := setup(t)
+		var s string
+		assert.PanicsWithValue(t,
+			`labrpc: unknown method "JunkServer.NoSuch"; service JunkServer has methods [Echo Handler1 Handler2 Slow] `+
+				`(a handler must be an exported method func(args T, reply *R) with no results)`,
+			func() { e.Call("JunkServer.NoSuch", 1, &s) })
+		assert.Panics(t, func() { e.Call("Nobody.Handler2", 1, &s) })
+		assert.Panics(t, func() { e.Call("NoDot", 1, &s) })
+		assert.Panics(t, func() { e.Call("JunkServer.NotAHandler", 1, &s) })
+	})
+}
+
+func TestNonPointerReplyPanics(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		_, e, _ := setup(t)
+		var s string
+		assert.PanicsWithValue(t, "labrpc: Call(\"JunkServer.Handler2\"): reply must be a non-nil pointer, got string",
+			func() { e.Call("JunkServer.Handler2", 1, s) })
+		assert.Panics(t, func() { e.Call("JunkServer.Handler2", 1, (*string)(nil)) })
+	})
+}
+
+func TestDuplicateEndPanics(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		rn, _, _ := setup(t)
+		assert.Panics(t, func() { rn.MakeEnd("end") })
+	})
+}
+
+// Over 10 000 unreliable calls, about 10% of requests and 10% of replies
+// are lost; the handler runs exactly for the requests that were not.
+func TestUnreliableRates(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		rn, e, js := setup(t)
+		rn.Reliable(false)
+		const n = 10000
+		ok := 0
+		for i := 0; i < n; i++ {
+			var s string
+			if e.Call("JunkServer.Handler2", i, &s) {
+				ok++
+				require.Equal(t, fmt.Sprintf("handler2-%d", i), s)
+			}
+		}
+		ran := int(js.calls.Load())
+		reqDrop := float64(n-ran) / n
+		replyDrop := float64(ran-ok) / float64(ran)
+		t.Logf("request drops %.3f, reply drops %.3f", reqDrop, replyDrop)
+		assert.InDelta(t, 0.10, reqDrop, 0.02)
+		assert.InDelta(t, 0.10, replyDrop, 0.02)
+		assert.Equal(t, ran, rn.GetCount("server"))
+	})
+}
+
+// Unreliable requests are delayed 0–26 ms.
+func TestUnreliableDelay(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		rn, e, _ := setup(t)
+		rn.Reliable(false)
+		var maxd, total time.Duration
+		for i := 0; i < 1000; i++ {
+			start := time.Now()
+			var s string
+			e.Call("JunkServer.Handler2", i, &s)
+			d := time.Since(start)
+			total += d
+			maxd = max(maxd, d)
+		}
+		assert.LessOrEqual(t, maxd, 26*time.Millisecond)
+		assert.InDelta(t, 13, (total / 1000).Seconds()*1000, 2, "mean delay in ms")
+	})
+}
+
+func TestLongReordering(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		rn, e, _ := setup(t)
+		rn.LongReordering(true)
+		late := 0
+		const n = 900
+		for i := 0; i < n; i++ {
+			start := time.Now()
+			var s string
+			require.True(t, e.Call("JunkServer.Handler2", i, &s))
+			d := time.Since(start)
+			if d > 0 {
+				late++
+				assert.GreaterOrEqual(t, d, 200*time.Millisecond)
+				assert.LessOrEqual(t, d, 2200*time.Millisecond)
+			}
+		}
+		assert.InDelta(t, 2.0/3, float64(late)/n, 0.06)
+	})
+}
+
+// With LongDelays, calls to an unreachable server take up to 7 s to fail;
+// several virtual minutes of them must take well under a second of real
+// time (the point of running in a bubble).
+func TestLongDelaysVirtualTime(t *testing.T) {
+	wall := time.Now()
+	labtest.Run(t, func(t *labtest.T) {
+		rn, e, _ := setup(t)
+		rn.LongDelays(true)
+		rn.Enable("end", false)
+		start := time.Now()
+		var maxd time.Duration
+		calls := 0
+		for time.Since(start) < 5*time.Minute {
+			t0 := time.Now()
+			var s string
+			assert.False(t, e.Call("JunkServer.Handler2", 1, &s))
+			maxd = max(maxd, time.Since(t0))
+			calls++
+		}
+		assert.Greater(t, maxd, 5*time.Second, "long delays should reach several seconds")
+		assert.Less(t, maxd, 7*time.Second)
+		t.Logf("%d calls over %v of virtual time", calls, time.Since(start).Round(time.Second))
+	})
+	if !labtest.Realtime() {
+		assert.Less(t, time.Since(wall), time.Second, "virtual minutes must not take real time")
+	}
+}
+
+// Many clients calling concurrently, each on its own end, all get their own
+// answers.
+func TestConcurrentClients(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		rn, _, js := setup(t)
+		const clients, calls = 20, 50
+		var wg sync.WaitGroup
+		var bad atomic.Int64
+		for c := 0; c < clients; c++ {
+			name := fmt.Sprintf("client%d", c)
+			e := rn.MakeEnd(name)
+			rn.Connect(name, "server")
+			rn.Enable(name, true)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < calls; i++ {
+					v := 1000*c + i
+					var s string
+					if !e.Call("JunkServer.Handler2", v, &s) || s != fmt.Sprintf("handler2-%d", v) {
+						bad.Add(1)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		assert.Zero(t, bad.Load())
+		assert.EqualValues(t, clients*calls, js.calls.Load())
+		assert.Equal(t, clients*calls, rn.GetCount("server"))
+	})
+}
+
+// Concurrent load while the network is unreliable and servers come and go:
+// every positive reply is the right one, and the race detector stays quiet.
+func TestConcurrentChaos(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		rn, _, _ := setup(t)
+		rn.Reliable(false)
+		rn.LongReordering(true)
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		for c := 0; c < 10; c++ {
+			name := fmt.Sprintf("client%d", c)
+			e := rn.MakeEnd(name)
+			rn.Connect(name, "server")
+			rn.Enable(name, true)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					var s string
+					if e.Call("JunkServer.Handler2", i, &s) {
+						assert.Equal(t, fmt.Sprintf("handler2-%d", i), s)
+					}
+				}
+			}()
+		}
+		for i := 0; i < 20; i++ {
+			time.Sleep(200 * time.Millisecond)
+			if i%2 == 0 {
+				rn.DeleteServer("server")
+			} else {
+				rs := labrpc.MakeServer()
+				rs.AddService(labrpc.MakeService(&JunkServer{}))
+				rn.AddServer("server", rs)
+			}
+			rn.Enable(fmt.Sprintf("client%d", i%10), i%3 != 0)
+		}
+		close(stop)
+		rn.Cleanup() // unblocks reordered replies so the clients can stop
+		wg.Wait()
+	})
+}
+
+func TestCleanupStopsCalls(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		rn, e, _ := setup(t)
+		rn.LongDelays(true)
+		rn.Enable("end", false)
+		done := make(chan bool)
+		go func() {
+			var s string
+			done <- e.Call("JunkServer.Handler2", 1, &s)
+		}()
+		time.Sleep(time.Millisecond)
+		start := time.Now()
+		rn.Cleanup()
+		assert.False(t, <-done)
+		assert.Less(t, time.Since(start), time.Millisecond)
+		var s string
+		assert.False(t, e.Call("JunkServer.Handler2", 1, &s))
+	})
+}
+
+func TestPartitionEnds(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		rn := labrpc.MakeNetwork()
+		defer rn.Cleanup()
+		hosts := []string{"a", "b", "c"}
+		ends := map[string]*labrpc.ClientEnd{}
+		for _, h := range hosts {
+			rs := labrpc.MakeServer()
+			rs.AddService(labrpc.MakeService(&JunkServer{}))
+			rn.AddServer(h, rs)
+		}
+		for _, from := range hosts {
+			for _, to := range hosts {
+				name := from + "->" + to
+				ends[name] = rn.MakeEndFrom(name, from)
+				rn.Connect(name, to)
+			}
+		}
+		call := func(from, to string) bool {
+			var s string
+			return ends[from+"->"+to].Call("JunkServer.Handler2", 1, &s)
+		}
+		rn.Heal()
+		assert.True(t, call("a", "c"))
+		rn.Partition([]string{"a", "b"}, []string{"c"})
+		assert.True(t, call("a", "b"))
+		assert.False(t, call("a", "c"))
+		assert.False(t, call("c", "b"))
+		assert.True(t, call("c", "c"))
+		rn.Partition([]string{"a"}) // b and c in no group: cut off
+		assert.False(t, call("b", "c"))
+		assert.True(t, call("a", "a"))
+		rn.Heal()
+		assert.True(t, call("c", "a"))
+		assert.True(t, call("b", "c"))
+	})
+}

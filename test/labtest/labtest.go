@@ -1,0 +1,147 @@
+// Package labtest is the harness every distlabs test runs through.
+//
+//	func TestInitialElection2A(t *testing.T) {
+//		labtest.Run(t, func(t *labtest.T) {
+//			t.Begin("Test (2A): initial election")
+//			... build a cluster on labrpc.MakeNetwork(), check it ...
+//			t.Passed(servers, rpcs, bytes, cmds)
+//		})
+//	}
+//
+// Run gives the body:
+//
+//   - virtual time: the body runs in a testing/synctest bubble, so
+//     time.Sleep, timers and deadlines advance only when every goroutine of
+//     the test is blocked, and minutes of simulated cluster life take
+//     milliseconds (-realtime runs the same body on the real clock);
+//   - one seed for every random choice: -seed N (or DISTLABS_SEED) fixes it,
+//     otherwise each test draws a fresh one. The seed drives labrpc's fault
+//     schedule (MakeNetwork is seeded) and T.Rand. A failing test prints
+//     the one command that replays it;
+//   - 6.824-style progress lines (Begin/Passed), with virtual time and real
+//     CPU time, because virtual time hides CPU cost;
+//   - a wall-clock watchdog (-watchdog, default 60s): a bubble stalled on a
+//     mutex never advances virtual time, so after the limit the harness dumps
+//     every goroutine and fails the run;
+//   - a leak check: goroutines the body started must have exited shortly
+//     (in virtual time) after it returns. Kill and Cleanup what you start.
+package labtest
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"distlabs/labrpc"
+)
+
+// SeedEnv is the environment variable that sets the seed for tools that
+// cannot pass flags (the -seed flag wins).
+const SeedEnv = "DISTLABS_SEED"
+
+var (
+	seedFlag     = flag.String("seed", "", "seed for every random choice of each test (default: fresh per test; env "+SeedEnv+")")
+	realtimeFlag = flag.Bool("realtime", false, "run tests on the real clock instead of in a synctest bubble")
+	watchdogFlag = flag.Duration("watchdog", 60*time.Second, "real-time limit per test before dumping goroutines and failing")
+)
+
+// leakGrace is the virtual time goroutines get to exit after the body.
+const leakGrace = 5 * time.Second
+
+// T is the body's view of a test: the testing.T of the bubble plus the
+// test's seed and a seeded random source.
+type T struct {
+	*testing.T
+	// Seed is the seed of this run of the test.
+	Seed int64
+	// Rand is seeded from Seed and safe for concurrent use. Draws from
+	// several goroutines interleave as the scheduler decides, so for
+	// reproducible choices draw from one goroutine.
+	Rand *rand.Rand
+
+	mu       sync.Mutex
+	begin    time.Time
+	cpuBegin time.Duration
+}
+
+// Realtime reports whether -realtime was given.
+func Realtime() bool { return *realtimeFlag }
+
+// Run runs body as the test t: in a synctest bubble unless -realtime, with
+// the seed, watchdog and leak check described in the package comment.
+func Run(t *testing.T, body func(t *T)) {
+	run(t, !*realtimeFlag, body)
+}
+
+// RunRealtime is Run on the real clock whatever the flags say, for tests
+// that use real sockets or processes (which a bubble cannot wait for).
+func RunRealtime(t *testing.T, body func(t *T)) {
+	run(t, false, body)
+}
+
+func run(t *testing.T, bubble bool, body func(t *T)) {
+	t.Helper()
+	seed, err := chooseSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := startWatchdog(t.Name(), seed, *watchdogFlag)
+	defer stop()
+	defer func() {
+		if t.Failed() {
+			fmt.Printf("--- replay: %s\n", ReplayCommand(t.Name(), seed))
+		}
+	}()
+
+	inner := func(tt *testing.T) {
+		labrpc.SetDefaultSeed(seed)
+		lt := &T{T: tt, Seed: seed, Rand: newRand(seed)}
+		body(lt)
+		if bubble {
+			checkLeaks(tt, ReplayCommand(t.Name(), seed))
+		}
+	}
+	if bubble {
+		synctest.Test(t, inner)
+	} else {
+		inner(t)
+	}
+}
+
+// chooseSeed returns the -seed flag, else $DISTLABS_SEED, else a fresh seed.
+func chooseSeed() (int64, error) {
+	s := *seedFlag
+	if s == "" {
+		s = os.Getenv(SeedEnv)
+	}
+	if s == "" {
+		return rand.Int64N(1 << 31), nil // short, easy to type back
+	}
+	seed, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("labtest: bad seed %q: %v", s, err)
+	}
+	return seed, nil
+}
+
+// lockedSource makes a PCG safe for concurrent use.
+type lockedSource struct {
+	mu  sync.Mutex
+	src *rand.PCG
+}
+
+func (s *lockedSource) Uint64() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.src.Uint64()
+}
+
+func newRand(seed int64) *rand.Rand {
+	return rand.New(&lockedSource{src: rand.NewPCG(uint64(seed), 0x6c61627465737473)})
+}
