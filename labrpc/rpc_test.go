@@ -256,7 +256,7 @@ func TestUnreliableDelay(t *testing.T) {
 			maxd = max(maxd, d)
 		}
 		assert.LessOrEqual(t, maxd, 26*time.Millisecond)
-		assert.InDelta(t, 13, (total / 1000).Seconds()*1000, 2, "mean delay in ms")
+		assert.InDelta(t, 13, (total/1000).Seconds()*1000, 2, "mean delay in ms")
 	})
 }
 

@@ -77,8 +77,8 @@ func TestTCPMalformedFrames(t *testing.T) {
 		addr, stop := serveTCP(t, junkServer(), "127.0.0.1:0")
 		defer stop()
 		frames := [][]byte{
-			{0xff, 0xff, 0xff, 0xff},                   // absurd length
-			{0, 0, 0, 3, 1, 2, 3},                      // too short for a header
+			{0xff, 0xff, 0xff, 0xff}, // absurd length
+			{0, 0, 0, 3, 1, 2, 3},    // too short for a header
 			append(be32(14), append(make([]byte, 8), 0xff, 0xff, 1, 2, 3, 4)...), // method overruns the frame
 			append(append(be32(10+len("JunkServer.Echo")+3), make([]byte, 8)...),
 				append([]byte{0, byte(len("JunkServer.Echo"))}, append([]byte("JunkServer.Echo"), 1, 2, 3)...)...),
