@@ -80,8 +80,12 @@
 // # Performance
 //
 // BenchmarkCall measures sequential reliable round trips (string argument,
-// string reply): about 3 µs and 35 allocations per call on the reference 2-core
-// machine, against about 30 µs for the 6.824 labrpc. Argument copies go
-// through long-lived, pooled gob streams, so type descriptions are encoded
-// once rather than per call.
+// string reply): about 4.3 µs, 600 B and 15 allocations per call on the
+// 2-core reference machine (go test -run XXX -bench . -benchmem ./labrpc),
+// against the 10 µs target and the roughly 30 µs the 6.824 labrpc is known
+// to need. The gain comes from the argument copies: they go through
+// long-lived, pooled gob streams, so a type description is encoded once per
+// stream instead of once per message. In the same run, BenchmarkCopyPooled
+// (1.2 µs, 5 allocs) against BenchmarkCopyFresh (a new encoder and decoder
+// per message: 30 µs, 198 allocs) shows the ratio, about 25x.
 package labrpc

@@ -20,7 +20,7 @@
 //     the one command that replays it;
 //   - 6.824-style progress lines (Begin/Passed), with virtual time and real
 //     CPU time, because virtual time hides CPU cost;
-//   - a wall-clock watchdog (-watchdog, default 60s): a bubble stalled on a
+//   - a wall-clock watchdog (-watchdog; 60s, or 10m on the real clock): a bubble stalled on a
 //     mutex never advances virtual time, so after the limit the harness dumps
 //     every goroutine and fails the run;
 //   - a leak check: goroutines the body started must have exited shortly
@@ -48,11 +48,17 @@ const SeedEnv = "DISTLABS_SEED"
 var (
 	seedFlag     = flag.String("seed", "", "seed for every random choice of each test (default: fresh per test; env "+SeedEnv+")")
 	realtimeFlag = flag.Bool("realtime", false, "run tests on the real clock instead of in a synctest bubble")
-	watchdogFlag = flag.Duration("watchdog", 60*time.Second, "real-time limit per test before dumping goroutines and failing")
+	watchdogFlag = flag.Duration("watchdog", 0, "real-time limit per test before dumping goroutines and failing (default 60s in virtual time, 10m with -realtime)")
 )
 
-// leakGrace is the virtual time goroutines get to exit after the body.
-const leakGrace = 5 * time.Second
+const (
+	// leakGrace is the virtual time goroutines get to exit after the body.
+	leakGrace = 5 * time.Second
+	// Default watchdog limits: a virtual-time test that needs a minute of
+	// real time is stuck; a real-clock test may legitimately take minutes.
+	virtualWatchdog  = 60 * time.Second
+	realtimeWatchdog = 10 * time.Minute
+)
 
 // T is the body's view of a test: the testing.T of the bubble plus the
 // test's seed and a seeded random source.
@@ -91,7 +97,14 @@ func run(t *testing.T, bubble bool, body func(t *T)) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stop := startWatchdog(t.Name(), seed, *watchdogFlag)
+	limit := *watchdogFlag
+	if limit == 0 {
+		limit = virtualWatchdog
+		if !bubble {
+			limit = realtimeWatchdog
+		}
+	}
+	stop := startWatchdog(t.Name(), seed, limit)
 	defer stop()
 	defer func() {
 		if t.Failed() {
