@@ -233,6 +233,12 @@ type tcpConn struct {
 	dead    bool
 }
 
+func (cur *tcpConn) isDead() bool {
+	cur.mu.Lock()
+	defer cur.mu.Unlock()
+	return cur.dead
+}
+
 func (tc *tcpClient) close() {
 	tc.mu.Lock()
 	tc.closed = true
@@ -251,7 +257,7 @@ func (tc *tcpClient) conn(ctx context.Context) (*tcpConn, error) {
 	if tc.closed {
 		return nil, net.ErrClosed
 	}
-	if tc.cur != nil {
+	if tc.cur != nil && !tc.cur.isDead() {
 		return tc.cur, nil
 	}
 	c, err := tc.dial(ctx)
@@ -282,6 +288,13 @@ func (tc *tcpClient) readLoop(cur *tcpConn) {
 			ch <- frame[8:] // buffered: never blocks
 		}
 	}
+	// Forget the connection before failing its calls, so a caller that
+	// retries at once dials afresh instead of finding this one again.
+	tc.mu.Lock()
+	if tc.cur == cur {
+		tc.cur = nil
+	}
+	tc.mu.Unlock()
 	cur.c.Close()
 	cur.mu.Lock()
 	cur.dead = true
@@ -290,11 +303,6 @@ func (tc *tcpClient) readLoop(cur *tcpConn) {
 		ch <- nil
 	}
 	cur.mu.Unlock()
-	tc.mu.Lock()
-	if tc.cur == cur {
-		tc.cur = nil
-	}
-	tc.mu.Unlock()
 }
 
 func (tc *tcpClient) call(svcMeth string, args interface{}, replyV reflect.Value) bool {
