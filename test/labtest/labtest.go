@@ -41,9 +41,15 @@ import (
 	"distlabs/labrpc"
 )
 
-// SeedEnv is the environment variable that sets the seed for tools that
-// cannot pass flags (the -seed flag wins).
-const SeedEnv = "DISTLABS_SEED"
+// Environment variables for tools that cannot pass flags to every test
+// binary (the flags win).
+const (
+	// SeedEnv sets the seed, like -seed.
+	SeedEnv = "DISTLABS_SEED"
+	// WatchdogEnv sets the watchdog limit, like -watchdog (e.g. "5m" for a
+	// slow -race run on a busy machine).
+	WatchdogEnv = "DISTLABS_WATCHDOG"
+)
 
 var (
 	seedFlag     = flag.String("seed", "", "seed for every random choice of each test (default: fresh per test; env "+SeedEnv+")")
@@ -98,6 +104,13 @@ func run(t *testing.T, bubble bool, body func(t *T)) {
 		t.Fatal(err)
 	}
 	limit := *watchdogFlag
+	if limit == 0 && os.Getenv(WatchdogEnv) != "" {
+		d, err := time.ParseDuration(os.Getenv(WatchdogEnv))
+		if err != nil {
+			t.Fatalf("labtest: bad %s: %v", WatchdogEnv, err)
+		}
+		limit = d
+	}
 	if limit == 0 {
 		limit = virtualWatchdog
 		if !bubble {

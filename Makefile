@@ -1,0 +1,50 @@
+# distlabs — course-lab kit. `make grade` grades, `make test` tests.
+#
+#   make grade   [LAB=raft] [PART=2B] [SEEDS=3] [SUBMISSION=dir] [HIDDEN=dir] [JOBS=N] [RESULTS=file] [TIMEOUT=60s]
+#   make test    gofmt + go vet + go test (-race on RACE_PKGS) + handout check
+#   make handout OUT=dir [UPTO=2B]
+#   make stress  PKG=raft RUN=2B N=500 [JOBS=2] [START=1] [TIMEOUT=10m] [RACE=1]
+#   make lint    staticcheck $(STATICCHECK_VERSION), fetched by the go command
+#
+# Make variables reach the Go commands as environment variables (see the
+# package docs of test/grade, test/handout, test/stress, test/check).
+
+GO ?= go
+
+# staticcheck release that builds and runs with the go version in go.mod
+# (2026.2.2; checked with go 1.26).
+STATICCHECK_VERSION ?= v0.8.2
+
+# Packages whose tests run under the race detector in `make test`; everything
+# else runs without it. Patterns that match nothing yet are skipped.
+RACE_PKGS ?= ./labrpc/... ./test/labtest ./raft/... ./mapreduce/... ./tritonhttp/... ./distsort/...
+
+export LAB PART SEEDS SUBMISSION HIDDEN JOBS RESULTS TIMEOUT OUT UPTO PKG RUN N START RACE RACE_PKGS
+
+.PHONY: all test grade handout stress lint bench-http bench-sort bench-mr
+
+all: test
+
+grade:
+	$(GO) run ./test/grade
+
+test:
+	$(GO) run ./test/check
+
+handout:
+	$(GO) run ./test/handout -out "$(OUT)"
+
+stress:
+	$(GO) run ./test/stress
+
+lint:
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+bench-http:
+	$(GO) run ./tritonhttp/cmd/benchhttp
+
+bench-sort:
+	$(GO) run ./distsort/cmd/benchsort
+
+bench-mr:
+	$(GO) run ./mapreduce/cmd/benchmr

@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The self-tests grade the fixture module under testdata/fixture, whose
+// packages each break one rule a dishonest or broken test could exploit.
+
+func fixtureConfig(t *testing.T, lab string) Config {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("testdata", "fixture"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Config{
+		Root:   root,
+		Rubric: filepath.Join(root, "rubric.yaml"),
+		Lab:    lab,
+		Seeds:  1,
+		Jobs:   2,
+		OutDir: t.TempDir(),
+	}
+}
+
+func grade(t *testing.T, cfg Config) *Report {
+	t.Helper()
+	rep, err := Grade(context.Background(), cfg, io.Discard)
+	if err != nil {
+		t.Fatalf("Grade: %v", err)
+	}
+	return rep
+}
+
+// outcome finds the outcome of test name.
+func outcome(t *testing.T, rep *Report, name string) *Outcome {
+	t.Helper()
+	for _, o := range rep.Outcomes {
+		if o.Entry.Name == name {
+			return o
+		}
+	}
+	t.Fatalf("no outcome for %s", name)
+	return nil
+}
+
+func TestGoodScoresFull(t *testing.T) {
+	cfg := fixtureConfig(t, "good")
+	cfg.Part = "A"
+	rep := grade(t, cfg)
+	if got, max := rep.Score(); got != 2 || max != 2 || !rep.AllPassed() {
+		t.Fatalf("score %v/%v, all passed %v; want 2/2", got, max, rep.AllPassed())
+	}
+}
+
+func TestLyingTestScoresZero(t *testing.T) {
+	rep := grade(t, fixtureConfig(t, "lying"))
+	for _, name := range []string{"TestLying", "TestForgedFrame"} {
+		if o := outcome(t, rep, name); o.Passed {
+			t.Errorf("%s printed PASS text but failed: it must score 0", name)
+		}
+	}
+	if got, _ := rep.Score(); got != 0 {
+		t.Fatalf("score %v, want 0", got)
+	}
+}
+
+func TestExit0ScoresZero(t *testing.T) {
+	rep := grade(t, fixtureConfig(t, "exit0"))
+	if o := outcome(t, rep, "TestExit0"); o.Passed {
+		t.Fatalf("os.Exit(0) mid-test scored: %+v", o)
+	}
+}
+
+func TestHangIsKilled(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "child.pid")
+	t.Setenv("FIXTURE_CHILD_PID_FILE", pidFile)
+	start := time.Now()
+	rep := grade(t, fixtureConfig(t, "hang"))
+	o := outcome(t, rep, "TestHang")
+	if o.Passed || o.Status != "timeout" {
+		t.Fatalf("hanging test: passed=%v status=%q, want a timeout", o.Passed, o.Status)
+	}
+	// Compilation plus the 2 s limit; a generous real-time bound only
+	// guards against the grader waiting for the hung process.
+	if d := time.Since(start); d > 90*time.Second {
+		t.Fatalf("grading a 2s-timeout hang took %v", d)
+	}
+	if data, err := os.ReadFile(pidFile); err == nil {
+		pid, _ := strconv.Atoi(string(data))
+		if alive(pid) {
+			t.Errorf("the hung test's child process %d survived the kill", pid)
+		}
+	}
+}
+
+// alive reports whether pid is a live (not zombie) process.
+func alive(pid int) bool {
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			return false
+		}
+		if f := strings.Fields(string(stat)); len(f) > 2 && f[2] == "Z" {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond) // real process outside any bubble
+	}
+	return true
+}
+
+func TestSeedsAllMustPass(t *testing.T) {
+	seeds := seedsFor("TestFailsForOneSeed", 3)
+	t.Setenv("FIXTURE_BAD_SEED", strconv.FormatInt(seeds[2], 10))
+
+	cfg := fixtureConfig(t, "seeded")
+	rep := grade(t, cfg)
+	if o := outcome(t, rep, "TestFailsForOneSeed"); !o.Passed {
+		t.Fatalf("SEEDS=1 (seed %d is good): want a pass, got %+v", seeds[0], o)
+	}
+
+	cfg = fixtureConfig(t, "seeded")
+	cfg.Seeds = 3
+	rep = grade(t, cfg)
+	o := outcome(t, rep, "TestFailsForOneSeed")
+	if o.Passed || o.Seed != seeds[2] {
+		t.Fatalf("SEEDS=3 with seed %d bad: passed=%v failing seed %d", seeds[2], o.Passed, o.Seed)
+	}
+	if !strings.Contains(o.Output, "-seed "+strconv.FormatInt(seeds[2], 10)) {
+		t.Errorf("output lacks the replay command: %q", o.Output)
+	}
+}
+
+func TestSeedsAreDeterministic(t *testing.T) {
+	a, b := seedsFor("TestX", 4), seedsFor("TestX", 4)
+	for i := range a {
+		if a[i] != b[i] || a[i] <= 0 {
+			t.Fatalf("seeds %v vs %v", a, b)
+		}
+	}
+	if seedsFor("TestY", 1)[0] == a[0] {
+		t.Fatalf("different tests should get different seeds")
+	}
+}
+
+func TestHiddenOverlay(t *testing.T) {
+	cfg := fixtureConfig(t, "good")
+	cfg.Part = "B"
+	if rep := grade(t, cfg); rep.AllPassed() {
+		t.Fatalf("public TestReplaced must fail without the hidden overlay")
+	}
+
+	cfg = fixtureConfig(t, "good")
+	cfg.Hidden, _ = filepath.Abs(filepath.Join("testdata", "hidden"))
+	rep := grade(t, cfg)
+	if o := outcome(t, rep, "TestReplaced"); !o.Passed {
+		t.Errorf("hidden replace_test.go should replace the public one: %s", o.Output)
+	}
+	o := outcome(t, rep, "TestHiddenExtra")
+	if !o.Passed || o.Entry.Visibility != "after_published" {
+		t.Errorf("hidden extra test: passed=%v visibility=%q", o.Passed, o.Entry.Visibility)
+	}
+	if got, max := rep.Score(); got != 7 || max != 7 {
+		t.Errorf("score %v/%v, want 7/7", got, max)
+	}
+	// The reference tree itself must be untouched.
+	if _, err := os.Stat(filepath.Join(cfg.Root, "good", "hidden_test.go")); err == nil {
+		t.Fatalf("HIDDEN modified the reference tree")
+	}
+}
+
+func TestSubmissionUsesOurTests(t *testing.T) {
+	cfg := fixtureConfig(t, "good")
+	cfg.Part = "A"
+	cfg.Submission, _ = filepath.Abs(filepath.Join("testdata", "submission"))
+	rep := grade(t, cfg)
+	o := outcome(t, rep, "TestGood")
+	if o.Passed {
+		t.Fatalf("the submission's Answer is wrong; its weakened test must be replaced by ours")
+	}
+	if !strings.Contains(o.Output, "want 42") {
+		t.Errorf("expected our test's failure message, got %q", o.Output)
+	}
+}
+
+func TestMissingPackageSkippedWithNote(t *testing.T) {
+	rep := grade(t, fixtureConfig(t, "missing"))
+	if len(rep.Outcomes) != 0 || len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0], "does not exist") {
+		t.Fatalf("outcomes %d notes %q", len(rep.Outcomes), rep.Notes)
+	}
+}
+
+func TestBuildFailureScoresZero(t *testing.T) {
+	cfg := fixtureConfig(t, "good")
+	cfg.Part = "A"
+	// A broken copy of the good package, graded as a submission.
+	sub := t.TempDir()
+	if err := os.WriteFile(filepath.Join(sub, "go.mod"), []byte("module fixture\n\ngo 1.26.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(sub, "good"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sub, "good", "good.go"), []byte("package good\n\nfunc Answer() int { return }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Submission = sub
+	rep := grade(t, cfg)
+	if o := outcome(t, rep, "TestGood"); o.Passed || o.Status != "build failed" {
+		t.Fatalf("broken build: %+v", o)
+	}
+}
+
+func TestResultsJSON(t *testing.T) {
+	cfg := fixtureConfig(t, "good")
+	rep := grade(t, cfg)
+	path := filepath.Join(t.TempDir(), "out", "results.json")
+	if err := WriteResults(path, rep); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Score *float64 `json:"score"`
+		Tests []struct {
+			Name       *string  `json:"name"`
+			Score      *float64 `json:"score"`
+			MaxScore   *float64 `json:"max_score"`
+			Output     *string  `json:"output"`
+			Visibility *string  `json:"visibility"`
+		} `json:"tests"`
+	}
+	if err := json.Unmarshal(data, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Score == nil || *res.Score != 2 || len(res.Tests) != 2 {
+		t.Fatalf("results.json: %s", data)
+	}
+	for _, tc := range res.Tests {
+		if tc.Name == nil || tc.Score == nil || tc.MaxScore == nil || tc.Output == nil || tc.Visibility == nil {
+			t.Fatalf("test entry lacks a Gradescope field: %s", data)
+		}
+		switch *tc.Visibility {
+		case "visible", "hidden", "after_due_date", "after_published":
+		default:
+			t.Fatalf("bad visibility %q", *tc.Visibility)
+		}
+	}
+}
+
+func TestRubricMergeAndValidate(t *testing.T) {
+	r, err := LoadRubric(filepath.Join("testdata", "fixture", "rubric.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Labs[3].timeout != 2*time.Second || r.Labs[6].timeout != defaultTimeout {
+		t.Fatalf("timeouts %v %v", r.Labs[3].timeout, r.Labs[6].timeout)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("labs:\n  - lab: x\n    package: ./x\n    timeout: soon\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadRubric(bad); err == nil {
+		t.Fatal("bad timeout accepted")
+	}
+}
+
+// TestRepoRubricParses guards the real rubric, which several engineers edit.
+func TestRepoRubricParses(t *testing.T) {
+	if _, err := LoadRubric(filepath.Join("..", "rubric.yaml")); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"text/tabwriter"
+	"time"
+)
+
+// PrintTable writes a table per lab and part, then "Score: X/Y".
+func PrintTable(w io.Writer, rep *Report, seeds int) {
+	for _, n := range rep.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+	var labOrder []*Lab
+	byLab := map[*Lab][]*Outcome{}
+	for _, o := range rep.Outcomes {
+		if _, ok := byLab[o.Lab]; !ok {
+			labOrder = append(labOrder, o.Lab)
+		}
+		byLab[o.Lab] = append(byLab[o.Lab], o)
+	}
+	for _, lab := range labOrder {
+		outs := byLab[lab]
+		fmt.Fprintf(w, "\n== %s (%s, %d seed(s) per test) ==\n", lab.Lab, lab.Package, seeds)
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "PART\tTEST\tRESULT\tTIME\tPOINTS")
+		var labGot, labMax float64
+		multiPart := false
+		for _, o := range outs {
+			multiPart = multiPart || o.Entry.Part != outs[0].Entry.Part
+		}
+		for i, o := range outs {
+			got := 0.0
+			if o.Passed {
+				got = o.Entry.Points
+			}
+			labGot += got
+			labMax += o.Entry.Points
+			result := "PASS"
+			if !o.Passed {
+				result = "FAIL"
+				if o.Status != "fail" {
+					result += " (" + o.Status + ")"
+				}
+				if o.Seed != 0 {
+					result += ", seed " + strconv.FormatInt(o.Seed, 10)
+				}
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s/%s\n", partLabel(o.Entry.Part), o.Entry.Name, result,
+				o.Elapsed.Round(100*time.Millisecond), num(got), num(o.Entry.Points))
+			if multiPart && (i == len(outs)-1 || outs[i+1].Entry.Part != o.Entry.Part) {
+				pg, pm := partScore(outs, o.Entry.Part)
+				fmt.Fprintf(tw, "\t  part %s\t\t\t%s/%s\n", partLabel(o.Entry.Part), num(pg), num(pm))
+			}
+		}
+		fmt.Fprintf(tw, "\t%s total\t\t\t%s/%s\n", lab.Lab, num(labGot), num(labMax))
+		// Flushing a tabwriter onto stdout only fails if stdout is gone.
+		_ = tw.Flush()
+		for _, o := range outs {
+			if !o.Passed && o.Seed != 0 {
+				fmt.Fprintf(w, "  %s: replay with  %s   (log: %s)\n", o.Entry.Name, replayCommand(lab.Package, o.Entry.Name, o.Seed), o.LogPath)
+			} else if !o.Passed && o.Status == "build failed" {
+				fmt.Fprintf(w, "  %s: build failed:\n%s\n", o.Entry.Name, indent(tail(o.Output, 2000)))
+				break
+			}
+		}
+	}
+	got, max := rep.Score()
+	fmt.Fprintf(w, "\nScore: %s/%s\n", num(got), num(max))
+}
+
+func partScore(outs []*Outcome, part string) (got, max float64) {
+	for _, o := range outs {
+		if o.Entry.Part != part {
+			continue
+		}
+		max += o.Entry.Points
+		if o.Passed {
+			got += o.Entry.Points
+		}
+	}
+	return got, max
+}
+
+func partLabel(p string) string {
+	if p == "" {
+		return "-"
+	}
+	return p
+}
+
+func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+func indent(s string) string {
+	out := "    "
+	for _, r := range s {
+		out += string(r)
+		if r == '\n' {
+			out += "    "
+		}
+	}
+	return out
+}
+
+// gsResults is Gradescope's results.json (autograder specification).
+type gsResults struct {
+	Score            float64  `json:"score"`
+	Output           string   `json:"output,omitempty"`
+	Visibility       string   `json:"visibility"`
+	StdoutVisibility string   `json:"stdout_visibility,omitempty"`
+	Tests            []gsTest `json:"tests"`
+}
+
+type gsTest struct {
+	Name       string  `json:"name"`
+	Number     string  `json:"number,omitempty"`
+	Score      float64 `json:"score"`
+	MaxScore   float64 `json:"max_score"`
+	Status     string  `json:"status"`
+	Output     string  `json:"output"`
+	Visibility string  `json:"visibility"`
+}
+
+// WriteResults writes Gradescope's results.json to path.
+func WriteResults(path string, rep *Report) error {
+	got, _ := rep.Score()
+	res := gsResults{Score: got, Visibility: "visible", Tests: []gsTest{}}
+	for _, n := range rep.Notes {
+		res.Output += n + "\n"
+	}
+	for _, o := range rep.Outcomes {
+		t := gsTest{
+			Name:       o.Lab.Lab + " " + partPrefix(o.Entry.Part) + o.Entry.Name,
+			Number:     o.Entry.Part,
+			MaxScore:   o.Entry.Points,
+			Status:     "failed",
+			Output:     o.Output,
+			Visibility: o.Entry.Visibility,
+		}
+		if t.Visibility == "" {
+			t.Visibility = "visible"
+		}
+		if o.Passed {
+			t.Score, t.Status = o.Entry.Points, "passed"
+		}
+		res.Tests = append(res.Tests, t)
+	}
+	data, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return fmt.Errorf("results.json: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("results.json: %w", err)
+	}
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("results.json: %w", err)
+	}
+	return nil
+}
+
+func partPrefix(p string) string {
+	if p == "" {
+		return ""
+	}
+	return "(" + p + ") "
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Rubric is test/rubric.yaml: the graded tests of every lab.
+type Rubric struct {
+	Labs []Lab `yaml:"labs"`
+}
+
+// Lab is one assignment's block of the rubric.
+type Lab struct {
+	Lab     string  `yaml:"lab"`
+	Package string  `yaml:"package"` // ./raft, relative to the module root
+	Timeout string  `yaml:"timeout"` // per test process, e.g. 120s
+	Tests   []Entry `yaml:"tests"`
+
+	timeout time.Duration
+}
+
+// Entry is one graded test.
+type Entry struct {
+	Name   string  `yaml:"name"`
+	Part   string  `yaml:"part"`
+	Points float64 `yaml:"points"`
+	// Visibility is Gradescope's: visible (default), hidden,
+	// after_due_date or after_published. Tests from a HIDDEN rubric
+	// default to after_published.
+	Visibility string `yaml:"visibility"`
+}
+
+// defaultTimeout applies to labs whose block gives none.
+const defaultTimeout = 120 * time.Second
+
+// LoadRubric reads and validates a rubric file.
+func LoadRubric(path string) (*Rubric, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("rubric: %w", err)
+	}
+	var r Rubric
+	if err := yaml.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("rubric %s: %w", path, err)
+	}
+	for i := range r.Labs {
+		if err := r.Labs[i].validate(); err != nil {
+			return nil, fmt.Errorf("rubric %s: %w", path, err)
+		}
+	}
+	return &r, nil
+}
+
+func (l *Lab) validate() error {
+	if l.Lab == "" || l.Package == "" {
+		return fmt.Errorf("lab block %q needs both lab and package", l.Lab)
+	}
+	l.timeout = defaultTimeout
+	if l.Timeout != "" {
+		d, err := time.ParseDuration(l.Timeout)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("lab %s: bad timeout %q", l.Lab, l.Timeout)
+		}
+		l.timeout = d
+	}
+	seen := map[string]bool{}
+	for _, e := range l.Tests {
+		if e.Name == "" || e.Points < 0 {
+			return fmt.Errorf("lab %s: test entry needs a name and points >= 0: %+v", l.Lab, e)
+		}
+		if seen[e.Name] {
+			return fmt.Errorf("lab %s: test %s listed twice", l.Lab, e.Name)
+		}
+		seen[e.Name] = true
+		switch e.Visibility {
+		case "", "visible", "hidden", "after_due_date", "after_published":
+		default:
+			return fmt.Errorf("lab %s: test %s: unknown visibility %q", l.Lab, e.Name, e.Visibility)
+		}
+	}
+	return nil
+}
+
+// Merge adds the labs and tests of a hidden rubric: a test of the same name
+// replaces the public entry, new tests and new labs are appended.
+func (r *Rubric) Merge(hidden *Rubric) {
+	for _, hl := range hidden.Labs {
+		var target *Lab
+		for i := range r.Labs {
+			if r.Labs[i].Lab == hl.Lab {
+				target = &r.Labs[i]
+			}
+		}
+		if target == nil {
+			r.Labs = append(r.Labs, Lab{Lab: hl.Lab, Package: hl.Package, Timeout: hl.Timeout, timeout: hl.timeout})
+			target = &r.Labs[len(r.Labs)-1]
+		}
+		for _, e := range hl.Tests {
+			if e.Visibility == "" {
+				e.Visibility = "after_published"
+			}
+			replaced := false
+			for i := range target.Tests {
+				if target.Tests[i].Name == e.Name {
+					target.Tests[i], replaced = e, true
+				}
+			}
+			if !replaced {
+				target.Tests = append(target.Tests, e)
+			}
+		}
+	}
+}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"go/format"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"distlabs/test/handout/solution"
+	"distlabs/test/internal/gotest"
+	"distlabs/test/internal/tree"
+)
+
+// TestFixtureHandout generates the handout of testdata/sample: each region
+// turns into its stub, the solution-only file and the unused imports go, no
+// marker text remains, and the result builds and vets.
+func TestFixtureHandout(t *testing.T) {
+	if data, err := os.ReadFile(filepath.Join("testdata", "sample", "calc", "calc.go")); err != nil {
+		t.Fatal(err)
+	} else if !strings.Contains(string(data), "//solution:begin") {
+		// The handout of this repository strips the fixture too.
+		t.Skip("fixture has no markers: running inside a generated handout")
+	}
+	out := filepath.Join(t.TempDir(), "handout")
+	st, err := solution.Generate(filepath.Join("testdata", "sample"), out, solution.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Regions != 3 || len(st.Dropped) != 1 {
+		t.Fatalf("stats %+v, want 3 regions and 1 dropped file", st)
+	}
+	data, err := os.ReadFile(filepath.Join(out, "calc", "calc.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(data)
+	if formatted, err := format.Source(data); err != nil || string(formatted) != got {
+		t.Errorf("handout calc.go is not gofmt'd (%v):\n%s", err, got)
+	}
+	for _, want := range []string{"// Your code here (1A).\n\treturn 0\n", "func Shout(s string) string {\n\treturn s\n}"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("handout lacks the stub %q:\n%s", want, got)
+		}
+	}
+	for _, gone := range []string{"total +=", "helper", `"fmt"`, `"strings"`, "solution:"} {
+		if strings.Contains(got, gone) {
+			t.Errorf("handout still contains %q:\n%s", gone, got)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "calc", "secret.go")); err == nil {
+		t.Errorf("solution-only file secret.go is in the handout")
+	}
+	if left, err := solution.FindMarkers(out); err != nil || len(left) > 0 {
+		t.Fatalf("markers left: %v %v", left, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := solution.Verify(ctx, out); err != nil {
+		t.Fatal(err)
+	}
+	// The graded test fails on the stub, and fails fast.
+	bin := filepath.Join(t.TempDir(), "calc.test")
+	if err := gotest.Compile(ctx, out, "./calc", bin); err != nil {
+		t.Fatal(err)
+	}
+	res := gotest.Run(ctx, gotest.Spec{Bin: bin, Dir: filepath.Join(out, "calc"), Test: "TestSum", Timeout: 30 * time.Second})
+	if res.Status != gotest.Fail {
+		t.Fatalf("TestSum on the stub: %s (%s), want a fast failure", res.Status, res.Reason)
+	}
+}
+
+func TestOutputMustBeEmpty(t *testing.T) {
+	out := t.TempDir()
+	if err := os.WriteFile(filepath.Join(out, "x"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := solution.Generate(filepath.Join("testdata", "sample"), out, solution.Options{}); err == nil {
+		t.Fatal("Generate wrote into a non-empty directory")
+	}
+}
+
+// sampleTimeout bounds one graded test of the handout in real time: a stub
+// must make its tests fail within seconds, not hang until the grader's limit.
+const sampleTimeout = 60 * time.Second
+
+// TestRepoHandout is the handout check of `make test`: the handout of the
+// current tree builds and vets, contains no marker, and the first graded
+// test of every lab in the rubric fails quickly on it.
+func TestRepoHandout(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the whole repository; skipped with -short")
+	}
+	root, err := tree.ModuleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "handout")
+	st, err := solution.Generate(root, out, solution.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d regions stubbed in %d files, %d files dropped", st.Regions, st.Files, len(st.Dropped))
+	if left, err := solution.FindMarkers(out); err != nil || len(left) > 0 {
+		t.Fatalf("markers left in the handout: %v %v", left, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	if err := solution.Verify(ctx, out); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, s := range sampleTests(t, root) {
+		t.Run(s.lab, func(t *testing.T) {
+			bin := filepath.Join(t.TempDir(), s.lab+".test")
+			if err := gotest.Compile(ctx, out, s.pkg, bin); err != nil {
+				t.Fatal(err)
+			}
+			res := gotest.Run(ctx, gotest.Spec{
+				Bin: bin, Dir: filepath.Join(out, s.pkg), Test: s.test, Seed: 1,
+				SeedFlag: gotest.SupportsFlag(ctx, bin, filepath.Join(out, s.pkg), "seed"),
+				Timeout:  sampleTimeout,
+			})
+			switch res.Status {
+			case gotest.Fail:
+				t.Logf("%s fails on the handout in %v, as it should", s.test, res.Elapsed.Round(time.Millisecond))
+			case gotest.Timeout:
+				t.Fatalf("%s hangs on the handout (killed after %v): stubs must make tests fail fast\n%s", s.test, sampleTimeout, tailOf(res.Output))
+			default:
+				t.Fatalf("%s on the handout: %s (%s), want a failure: a graded test that passes on the stubs cannot fail\n%s", s.test, res.Status, res.Reason, tailOf(res.Output))
+			}
+		})
+	}
+}
+
+type sample struct{ lab, pkg, test string }
+
+// sampleTests picks the first graded test of every lab whose package exists.
+func sampleTests(t *testing.T, root string) []sample {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, "test", "rubric.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rubric struct {
+		Labs []struct {
+			Lab     string `yaml:"lab"`
+			Package string `yaml:"package"`
+			Tests   []struct {
+				Name string `yaml:"name"`
+			} `yaml:"tests"`
+		} `yaml:"labs"`
+	}
+	if err := yaml.Unmarshal(data, &rubric); err != nil {
+		t.Fatal(err)
+	}
+	var out []sample
+	for _, l := range rubric.Labs {
+		if len(l.Tests) == 0 {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(root, l.Package)); err != nil {
+			continue
+		}
+		out = append(out, sample{lab: l.Lab, pkg: l.Package, test: l.Tests[0].Name})
+	}
+	return out
+}
+
+func tailOf(s string) string {
+	if len(s) > 3000 {
+		return "..." + s[len(s)-3000:]
+	}
+	return s
+}

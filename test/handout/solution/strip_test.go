@@ -1,0 +1,126 @@
+package solution
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestStubReplacesRegion(t *testing.T) {
+	src := `package p
+
+import (
+	"fmt"
+	"os"
+)
+
+// F is marked.
+func F() string {
+	@@begin 2A
+	return fmt.Sprint(os.Args)
+	@@stub
+	// // Your code here.
+	// return ""
+	@@end
+}
+`
+	// "@@" stands for the marker prefix, so that the handout generator does
+	// not take these lines of the raw string for markers of this file.
+	src = strings.ReplaceAll(src, "@@", markerPrefix)
+	res, err := StripFile("p.go", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(res.Src)
+	want := `package p
+
+// F is marked.
+func F() string {
+	// Your code here.
+	return ""
+}
+`
+	if got != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
+	}
+	if res.Regions != 1 {
+		t.Fatalf("regions = %d", res.Regions)
+	}
+}
+
+func TestImportStillUsedIsKept(t *testing.T) {
+	src := "package p\n\nimport \"fmt\"\n\nfunc F() {\n\t//solution:begin\n\tfmt.Println(1)\n\t//solution:end\n}\n\nfunc G() { fmt.Println(2) }\n"
+	res, err := StripFile("p.go", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(res.Src), `import "fmt"`) || strings.Contains(string(res.Src), "Println(1)") {
+		t.Fatalf("got:\n%s", res.Src)
+	}
+}
+
+func TestUpToKeepsEarlierParts(t *testing.T) {
+	src := "package p\n\nfunc A() int {\n\t//solution:begin 2A\n\treturn 1\n\t//solution:stub\n\t// return 0\n\t//solution:end\n}\n\nfunc B() int {\n\t//solution:begin 2B\n\treturn 2\n\t//solution:stub\n\t// return 0\n\t//solution:end\n}\n"
+	res, err := StripFile("p.go", []byte(src), Options{UpTo: "2B"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(res.Src)
+	if !strings.Contains(got, "return 1") || strings.Contains(got, "return 2") || strings.Contains(got, "solution:") {
+		t.Fatalf("UpTo=2B: got:\n%s", got)
+	}
+	if res.Kept != 1 || res.Regions != 1 {
+		t.Fatalf("kept %d regions %d", res.Kept, res.Regions)
+	}
+}
+
+func TestSolutionFileDropped(t *testing.T) {
+	res, err := StripFile("s.go", []byte("//solution:file 3A\n\npackage p\n"), Options{})
+	if err != nil || !res.Drop {
+		t.Fatalf("drop=%v err=%v", res.Drop, err)
+	}
+	res, err = StripFile("s.go", []byte("//solution:file 3A\n\npackage p\n"), Options{UpTo: "3B"})
+	if err != nil || res.Drop || strings.Contains(string(res.Src), "solution:") {
+		t.Fatalf("UpTo=3B keeps a 3A file without its marker: drop=%v err=%v src=%q", res.Drop, err, res.Src)
+	}
+}
+
+func TestMarkerErrors(t *testing.T) {
+	for name, src := range map[string]string{
+		"nested":       "package p\n//solution:begin\n//solution:begin\n//solution:end\n//solution:end\n",
+		"stray end":    "package p\n//solution:end\n",
+		"unclosed":     "package p\n//solution:begin\nvar x = 1\n",
+		"stub code":    "package p\n//solution:begin\n//solution:stub\nvar x = 1\n//solution:end\n",
+		"stub outside": "package p\n//solution:stub\n",
+		"unknown":      "package p\n//solution:bgin\n",
+		"two tags":     "package p\n//solution:begin 2A 2B\n//solution:end\n",
+		"late file":    "package p\n//solution:file\n",
+	} {
+		if _, err := StripFile("x.go", []byte(src), Options{}); err == nil {
+			t.Errorf("%s: no error", name)
+		} else if !strings.Contains(err.Error(), "x.go:") {
+			t.Errorf("%s: error lacks the position: %v", name, err)
+		}
+	}
+}
+
+func TestPartLess(t *testing.T) {
+	ordered := []string{"1", "2A", "2B", "2D", "3A", "10A"}
+	for i := range ordered {
+		for j := range ordered {
+			if got := PartLess(ordered[i], ordered[j]); got != (i < j) {
+				t.Errorf("PartLess(%s, %s) = %v", ordered[i], ordered[j], got)
+			}
+		}
+	}
+}
+
+func TestImportName(t *testing.T) {
+	for path, want := range map[string]string{
+		"math/rand/v2": "rand", "gopkg.in/yaml.v3": "yaml", "go.yaml.in/yaml/v3": "yaml",
+		"github.com/anishathalye/porcupine": "porcupine", "github.com/x/go-foo": "foo", "fmt": "fmt",
+	} {
+		if got := guessName(path); got != want {
+			t.Errorf("name of %s = %q, want %q", path, got, want)
+		}
+	}
+}
