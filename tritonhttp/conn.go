@@ -1,0 +1,257 @@
+package tritonhttp
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"os"
+	"path"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// connState is the per-connection working memory. It is pooled because a
+// benchmark client opening many short connections would otherwise allocate
+// two 4 KB buffers per connection.
+type connState struct {
+	fr   flushReader
+	br   *bufio.Reader
+	bw   *bufio.Writer
+	p    parser
+	req  Request
+	lr   io.LimitedReader
+	head []byte
+}
+
+var connPool = sync.Pool{New: func() any {
+	st := &connState{head: make([]byte, 0, 256)}
+	st.br = bufio.NewReaderSize(&st.fr, 4096)
+	st.bw = bufio.NewWriterSize(nil, 4096)
+	st.p.br = st.br
+	return st
+}}
+
+func getConnState(c net.Conn) *connState {
+	st := connPool.Get().(*connState)
+	st.bw.Reset(c)
+	st.fr = flushReader{c: c, bw: st.bw}
+	st.br.Reset(&st.fr)
+	return st
+}
+
+func putConnState(st *connState) {
+	st.fr = flushReader{}
+	st.br.Reset(&st.fr)
+	st.bw.Reset(nil)
+	st.lr = io.LimitedReader{}
+	// Do not keep memory a hostile client made us grow.
+	if len(st.req.Headers) > 32 {
+		st.req.Headers = nil
+	}
+	if cap(st.p.long) > 2*MaxLineBytes {
+		st.p.long = nil
+	}
+	connPool.Put(st)
+}
+
+// flushReader flushes the pending responses before every read that has to
+// wait for the client. Responses to pipelined requests therefore leave in as
+// few writes as possible, yet nothing stays buffered while the server waits:
+// a client that sends half a request and then waits for the previous response
+// still gets it.
+type flushReader struct {
+	c  net.Conn
+	bw *bufio.Writer
+}
+
+// Read implements io.Reader.
+func (f *flushReader) Read(p []byte) (int, error) {
+	if f.bw.Buffered() > 0 {
+		if err := f.bw.Flush(); err != nil {
+			return 0, fmt.Errorf("flushing responses: %w", err)
+		}
+	}
+	return f.c.Read(p)
+}
+
+// serveConn runs the request loop of one connection until the client closes,
+// a request is bad or times out, the client asks to close, or the server stops.
+func (s *Server) serveConn(c net.Conn) {
+	defer s.wg.Done()
+	defer s.forget(c)
+	defer func() {
+		_ = c.Close() // nothing useful to do if closing fails
+	}()
+
+	//solution:begin
+	st := getConnState(c)
+	defer putConnState(st)
+	defer func() {
+		_ = st.bw.Flush() // best effort: the connection is closing either way
+	}()
+	for {
+		if !s.startRequest(c) {
+			return
+		}
+		received, err := st.p.read(&st.req)
+		var start time.Time
+		if s.log != nil {
+			start = time.Now() // only the access log needs it
+		}
+		if err != nil {
+			if s.stopping.Load() {
+				return // woken by Shutdown: close without answering
+			}
+			// A malformed request, or a partial one cut by the timeout or by
+			// EOF, is answered with 400; a connection on which nothing of a
+			// new request arrived is closed silently.
+			if received || errors.Is(err, ErrBadRequest) {
+				s.writeBadRequest(st, c, start)
+			}
+			return
+		}
+		keep, err := s.respond(st, c, start)
+		if err != nil {
+			// The client went away or the file changed under us: the
+			// response is broken, so the connection must close.
+			if s.log != nil {
+				s.log.Warn("connection closed", slog.String("remote", c.RemoteAddr().String()), slog.Any("err", err))
+			}
+			return
+		}
+		if !keep {
+			return
+		}
+	}
+	//solution:stub
+	// // Read requests with ReadRequest, answer them, apply the timeout rules.
+	//solution:end
+}
+
+//solution:begin
+
+// writeBadRequest queues a 400 (which always closes the connection).
+func (s *Server) writeBadRequest(st *connState, c net.Conn, start time.Time) {
+	resp := Response{StatusCode: StatusBadRequest, Close: true, ContentLength: -1}
+	st.head = resp.appendHead(st.head[:0], s.date.get())
+	_, _ = st.bw.Write(st.head) // a write error surfaces in the deferred flush, which ignores it: the conn is closing
+	s.logAccess(c, nil, StatusBadRequest, 0, start)
+}
+
+// respond answers one parsed request. keep is false when the connection must
+// close after it.
+func (s *Server) respond(st *connState, c net.Conn, start time.Time) (keep bool, err error) {
+	req := &st.req
+	resp := Response{StatusCode: StatusNotFound, Close: req.Close}
+	f, fi := s.open(req)
+	if f == nil {
+		st.head = resp.appendHead(st.head[:0], s.date.get())
+		if _, err := st.bw.Write(st.head); err != nil {
+			return false, fmt.Errorf("writing 404: %w", err)
+		}
+		s.logAccess(c, req, StatusNotFound, 0, start)
+		return !req.Close, nil
+	}
+	defer func() {
+		_ = f.Close() // read-only file; close errors carry no information
+	}()
+	resp.StatusCode = StatusOK
+	resp.ContentLength = fi.Size()
+	resp.ContentType = contentType(fi.Name())
+	resp.LastModified = fi.ModTime()
+	st.head = resp.appendHead(st.head[:0], s.date.get())
+	if _, err := st.bw.Write(st.head); err != nil {
+		return false, fmt.Errorf("writing response head: %w", err)
+	}
+	// The LimitedReader pins the body to the Content-Length already sent,
+	// even if the file grows.
+	st.lr = io.LimitedReader{R: f, N: fi.Size()}
+	var n int64
+	if rf, ok := c.(io.ReaderFrom); ok && fi.Size() > int64(st.bw.Available()) {
+		// Too big to ride along with the head: send the head, then let the
+		// connection pull the file itself (sendfile(2) on TCP), without
+		// copying any of it through our buffer.
+		if err = st.bw.Flush(); err == nil {
+			n, err = rf.ReadFrom(&st.lr)
+		}
+	} else {
+		// Small file (or a stream without ReadFrom): copy it behind the head
+		// so head and body leave in one write.
+		n, err = st.bw.ReadFrom(&st.lr)
+	}
+	st.lr.R = nil
+	if err == nil && n != fi.Size() {
+		err = fmt.Errorf("%s shrank to %d bytes while being sent", fi.Name(), n)
+	}
+	if err != nil {
+		return false, fmt.Errorf("sending body: %w", err)
+	}
+	s.logAccess(c, req, StatusOK, n, start)
+	return !req.Close, nil
+}
+
+// open returns the regular file a request names inside its virtual host's
+// docroot, or nil when there is none (unknown host, missing file, directory,
+// or a path or symbolic link leading outside the docroot).
+func (s *Server) open(req *Request) (*os.File, os.FileInfo) {
+	root := s.root(req.Host)
+	if root == nil {
+		return nil, nil
+	}
+	name, ok := resolveName(req.URL)
+	if !ok {
+		return nil, nil
+	}
+	// os.Root refuses, at open time and without races, any name or symbolic
+	// link that resolves outside the docroot. O_NONBLOCK keeps a FIFO in the
+	// docroot from blocking the open forever (it is then refused as not
+	// regular), and spares the fcntl calls os makes to probe a regular file
+	// for the poller; reads of regular files ignore the flag.
+	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		_ = f.Close() // not served; nothing to report
+		return nil, nil
+	}
+	return f, fi
+}
+
+// contentType maps a file name's extension to a MIME type with the standard
+// library's table, falling back to application/octet-stream.
+func contentType(name string) string {
+	if t := mime.TypeByExtension(path.Ext(name)); t != "" {
+		return t
+	}
+	return "application/octet-stream"
+}
+
+//solution:end
+
+// logAccess writes one access-log record when logging is enabled. req is nil
+// for a request that could not be parsed.
+func (s *Server) logAccess(c net.Conn, req *Request, status int, bytes int64, start time.Time) {
+	if s.log == nil {
+		return
+	}
+	var host, url string
+	if req != nil {
+		host, url = req.Host, req.URL
+	}
+	s.log.LogAttrs(context.Background(), slog.LevelInfo, "request",
+		slog.String("remote", c.RemoteAddr().String()),
+		slog.String("host", host),
+		slog.String("url", url),
+		slog.Int("status", status),
+		slog.Int64("bytes", bytes),
+		slog.Duration("dur", time.Since(start)),
+	)
+}

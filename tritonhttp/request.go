@@ -1,0 +1,306 @@
+package tritonhttp
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Size limits of a request head. They bound the memory one connection can make
+// the server hold, whatever the client sends.
+const (
+	// MaxLineBytes is the longest request line or header line accepted,
+	// not counting its CRLF. A longer line is a 400.
+	MaxLineBytes = 8 << 10
+	// MaxHeadBytes is the longest request head accepted: request line, header
+	// lines and the final empty line, CRLFs included. A longer head is a 400.
+	MaxHeadBytes = 64 << 10
+)
+
+// ErrBadRequest is wrapped by every error ReadRequest returns for a malformed
+// request; the server answers those with 400. Test with errors.Is.
+var ErrBadRequest = errors.New("tritonhttp: bad request")
+
+// Request is one parsed TritonHTTP request.
+type Request struct {
+	// Method is always "GET" in a request ReadRequest accepts.
+	Method string
+	// URL is the request target exactly as sent; it starts with "/".
+	URL string
+	// Proto is always "HTTP/1.1" in a request ReadRequest accepts.
+	Proto string
+	// Headers holds every header line, keyed by canonical key
+	// ("content-length" is stored as "Content-Length"). When a key repeats,
+	// the last value wins.
+	Headers map[string]string
+	// Host is the Host header's value (required, so never missing).
+	Host string
+	// Close reports whether the client sent "Connection: close".
+	Close bool
+}
+
+// ReadRequest reads one request head from br.
+//
+// bytesReceived reports whether any byte of the request was consumed; the
+// server uses it to tell an idle connection (close silently) from a partial
+// request (answer 400) when a read fails. The error wraps ErrBadRequest for a
+// malformed or oversized request; otherwise it is the read error (io.EOF only
+// when nothing was read, io.ErrUnexpectedEOF when the stream ended mid-request,
+// or a timeout).
+func ReadRequest(br *bufio.Reader) (req *Request, bytesReceived bool, err error) {
+	p := parser{br: br}
+	req = &Request{}
+	bytesReceived, err = p.read(req)
+	if err != nil {
+		return nil, bytesReceived, err
+	}
+	return req, true, nil
+}
+
+// parser reads request heads off one connection. It is reused across the
+// requests of a connection so the scratch buffer for long lines and the
+// header map are allocated once.
+type parser struct {
+	br *bufio.Reader
+	// n counts the bytes of the current request consumed so far.
+	n int
+	// long accumulates a line that does not fit in br's buffer.
+	long []byte
+}
+
+// badRequest builds an error wrapping ErrBadRequest.
+func badRequest(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrBadRequest, fmt.Sprintf(format, args...))
+}
+
+// read parses the next request into req, reusing req.Headers.
+func (p *parser) read(req *Request) (bytesReceived bool, err error) {
+	//solution:begin
+	p.n = 0
+	if req.Headers == nil {
+		req.Headers = make(map[string]string, 8)
+	} else {
+		clear(req.Headers)
+	}
+	req.Host, req.Close = "", false
+
+	line, err := p.line()
+	if err != nil {
+		return p.n > 0, err
+	}
+	if err := parseRequestLine(line, req); err != nil {
+		return true, err
+	}
+	for {
+		line, err := p.line()
+		if err != nil {
+			return true, err
+		}
+		if len(line) == 0 {
+			break
+		}
+		key, value, err := parseHeaderLine(line)
+		if err != nil {
+			return true, err
+		}
+		req.Headers[key] = value
+	}
+	host, ok := req.Headers["Host"]
+	if !ok {
+		return true, badRequest("missing Host header")
+	}
+	req.Host = host
+	req.Close = hasCloseToken(req.Headers["Connection"])
+	return true, nil
+	//solution:stub
+	// return false, errors.New("tritonhttp: request parsing not implemented")
+	//solution:end
+}
+
+//solution:begin
+
+// line returns the next line without its CRLF. The slice is only valid until
+// the next read from p.br.
+func (p *parser) line() ([]byte, error) {
+	frag, err := p.br.ReadSlice('\n')
+	p.n += len(frag)
+	if err == nil {
+		if len(frag) > MaxLineBytes+2 {
+			return nil, badRequest("line longer than %d bytes", MaxLineBytes)
+		}
+		if p.n > MaxHeadBytes {
+			return nil, badRequest("request head longer than %d bytes", MaxHeadBytes)
+		}
+		return trimCRLF(frag)
+	}
+	if err != bufio.ErrBufferFull {
+		return nil, p.readErr(err)
+	}
+	// The line is longer than br's buffer: collect it, but never beyond the
+	// limits, so a client cannot make us buffer an endless line.
+	p.long = append(p.long[:0], frag...)
+	for {
+		if len(p.long) > MaxLineBytes+2 {
+			return nil, badRequest("line longer than %d bytes", MaxLineBytes)
+		}
+		if p.n > MaxHeadBytes {
+			return nil, badRequest("request head longer than %d bytes", MaxHeadBytes)
+		}
+		frag, err = p.br.ReadSlice('\n')
+		p.n += len(frag)
+		p.long = append(p.long, frag...)
+		if err == nil {
+			break
+		}
+		if err != bufio.ErrBufferFull {
+			return nil, p.readErr(err)
+		}
+	}
+	if len(p.long) > MaxLineBytes+2 {
+		return nil, badRequest("line longer than %d bytes", MaxLineBytes)
+	}
+	if p.n > MaxHeadBytes {
+		return nil, badRequest("request head longer than %d bytes", MaxHeadBytes)
+	}
+	return trimCRLF(p.long)
+}
+
+// hasCloseToken reports whether a Connection header value lists "close"
+// (any case); the header may carry several comma-separated options.
+func hasCloseToken(v string) bool {
+	for v != "" {
+		var tok string
+		tok, v, _ = strings.Cut(v, ",")
+		if strings.EqualFold(strings.TrimSpace(tok), "close") {
+			return true
+		}
+	}
+	return false
+}
+
+// readErr turns an EOF in the middle of a request into io.ErrUnexpectedEOF,
+// so that plain io.EOF always means "the client closed between requests".
+func (p *parser) readErr(err error) error {
+	if err == io.EOF && p.n > 0 {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// trimCRLF strips the CRLF that must end every line.
+func trimCRLF(line []byte) ([]byte, error) {
+	n := len(line)
+	if n < 2 || line[n-2] != '\r' {
+		return nil, badRequest("line not terminated by CRLF")
+	}
+	return line[:n-2], nil
+}
+
+// hasCTL reports whether b holds a control byte other than horizontal tab;
+// such bytes (a stray CR above all) are never valid in a request head.
+func hasCTL(b []byte) bool {
+	for _, c := range b {
+		if (c < ' ' && c != '\t') || c == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+// parseRequestLine checks "GET <URL> HTTP/1.1" and fills req.
+func parseRequestLine(line []byte, req *Request) error {
+	method, rest, ok := bytes.Cut(line, []byte{' '})
+	if !ok {
+		return badRequest("malformed request line %q", line)
+	}
+	url, proto, ok := bytes.Cut(rest, []byte{' '})
+	if !ok || bytes.IndexByte(proto, ' ') >= 0 {
+		return badRequest("malformed request line %q", line)
+	}
+	if string(method) != "GET" {
+		return badRequest("unsupported method %q", method)
+	}
+	if string(proto) != "HTTP/1.1" {
+		return badRequest("unsupported version %q", proto)
+	}
+	if len(url) == 0 || url[0] != '/' || hasCTL(url) || bytes.IndexByte(url, '\t') >= 0 {
+		return badRequest("invalid URL %q", url)
+	}
+	req.Method = "GET"
+	req.Proto = "HTTP/1.1"
+	req.URL = string(url)
+	return nil
+}
+
+// parseHeaderLine splits "Key: value" into the canonical key and the value
+// with surrounding spaces and tabs removed.
+func parseHeaderLine(line []byte) (key, value string, err error) {
+	k, v, ok := bytes.Cut(line, []byte{':'})
+	if !ok {
+		return "", "", badRequest("header line without colon %q", line)
+	}
+	if len(k) == 0 {
+		return "", "", badRequest("empty header key in %q", line)
+	}
+	for _, c := range k {
+		if !isKeyByte(c) {
+			return "", "", badRequest("invalid header key %q", k)
+		}
+	}
+	v = bytes.Trim(v, " \t")
+	if hasCTL(v) {
+		return "", "", badRequest("control byte in header value of %q", k)
+	}
+	return canonicalKey(k), string(v), nil
+}
+
+// isKeyByte reports whether c may appear in a header key: [A-Za-z0-9-].
+func isKeyByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-'
+}
+
+// commonKeys interns the canonical keys browsers and tools send on almost
+// every request, so canonicalKey does not allocate for them.
+var commonKeys = func() map[string]string {
+	m := make(map[string]string)
+	for _, k := range []string{
+		"Accept", "Accept-Encoding", "Accept-Language", "Cache-Control",
+		"Connection", "Cookie", "Host", "If-Modified-Since", "If-None-Match",
+		"Pragma", "Referer", "Upgrade-Insecure-Requests", "User-Agent",
+	} {
+		m[k] = k
+	}
+	return m
+}()
+
+// canonicalKey returns the canonical form of a valid header key: the first
+// letter and every letter after a '-' upper case, all other letters lower case.
+func canonicalKey(k []byte) string {
+	var stack [64]byte
+	var b []byte
+	if len(k) <= len(stack) {
+		b = stack[:len(k)]
+	} else {
+		b = make([]byte, len(k))
+	}
+	upper := true
+	for i, c := range k {
+		switch {
+		case upper && 'a' <= c && c <= 'z':
+			c -= 'a' - 'A'
+		case !upper && 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		b[i] = c
+		upper = c == '-'
+	}
+	if s, ok := commonKeys[string(b)]; ok {
+		return s
+	}
+	return string(b)
+}
+
+//solution:end
