@@ -63,9 +63,13 @@ func (rn *Network) call(e *ClientEnd, svcMeth string, args interface{}, replyV r
 	reliable := rn.reliable.Load()
 
 	rn.totalCount.Add(1)
-	servername, rs := rn.route(e.endname)
+	servername, rs, enabled := rn.route(e.endname)
 	if rs == nil || rn.stopped() {
-		rn.emit(e.endname, servername, svcMeth, seq, 0, Unreachable)
+		outcome := Unreachable
+		if !enabled {
+			outcome = Disabled
+		}
+		rn.emit(e.endname, servername, svcMeth, seq, 0, outcome)
 		rn.sleep(time.Duration(failMs) * time.Millisecond)
 		return false
 	}
@@ -121,6 +125,12 @@ func (rn *Network) call(e *ClientEnd, svcMeth string, args interface{}, replyV r
 	if rn.longReordering.Load() && reorder {
 		outcome = DeliveredLate
 		rn.sleep(time.Duration(reorderMs) * time.Millisecond)
+		// The reply was on the wire while it waited; but no positive reply
+		// may arrive once DeleteServer has returned.
+		if !rn.serverAlive(servername, rs) {
+			rn.emit(e.endname, servername, svcMeth, seq, size, ServerDead)
+			return false
+		}
 	}
 	n, err := copyValue(result.Interface(), replyV, "reply of "+svcMeth)
 	if err != nil {

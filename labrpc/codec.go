@@ -52,7 +52,7 @@ func copyValue(src interface{}, dst reflect.Value, what string) (int, error) {
 		// A failed encode may leave half a message in the stream: drop the codec.
 		return 0, fmt.Errorf("labrpc: cannot encode %s (%T): %w", what, src, err)
 	}
-	n := c.buf.Len()
+	n := valueBytes(c.buf.Bytes())
 	if err := c.dec.DecodeValue(dst); err != nil {
 		return 0, fmt.Errorf("labrpc: cannot decode %s into %v: %w", what, dst.Type(), err)
 	}
@@ -61,4 +61,46 @@ func copyValue(src interface{}, dst reflect.Value, what string) (int, error) {
 	}
 	pool.Put(c)
 	return n, nil
+}
+
+// valueBytes returns the size of the value messages in a gob stream
+// fragment, leaving out type definitions: whether a codec has sent a type
+// before depends on which pooled codec a call drew, and counts (progress
+// lines, GetTotalBytes, traces) must not depend on that. Gob frames each
+// message as a length then a type id, negative for a type definition.
+func valueBytes(b []byte) int {
+	total := 0
+	for len(b) > 0 {
+		n, k := gobUint(b)
+		if k == 0 || uint64(len(b)-k) < n {
+			return total + len(b) // not a frame we understand: count it all
+		}
+		msg := b[k : k+int(n)]
+		if id, j := gobUint(msg); j > 0 && id&1 == 0 { // low bit set: negative id
+			total += k + int(n)
+		}
+		b = b[k+int(n):]
+	}
+	return total
+}
+
+// gobUint decodes gob's unsigned integer (one byte below 128; otherwise the
+// negated byte count, then big-endian bytes) and returns it with the number
+// of bytes read, or 0 bytes if b is too short.
+func gobUint(b []byte) (uint64, int) {
+	if len(b) == 0 {
+		return 0, 0
+	}
+	if b[0] < 0x80 {
+		return uint64(b[0]), 1
+	}
+	size := int(-int8(b[0]))
+	if size > 8 || len(b) < 1+size {
+		return 0, 0
+	}
+	var x uint64
+	for _, c := range b[1 : 1+size] {
+		x = x<<8 | uint64(c)
+	}
+	return x, 1 + size
 }

@@ -155,22 +155,35 @@ func (rn *Network) GetTotalCount() int { return int(rn.totalCount.Load()) }
 // delivered on the network.
 func (rn *Network) GetTotalBytes() int64 { return rn.totalBytes.Load() }
 
-// route returns the server an end reaches right now, or nil.
-func (rn *Network) route(endname interface{}) (servername interface{}, rs *Server) {
+// route returns the server an end reaches right now (nil if none) and
+// whether the end is enabled and not cut off by a partition.
+func (rn *Network) route(endname interface{}) (servername interface{}, rs *Server, enabled bool) {
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
 	servername = rn.connections[endname]
-	if !rn.enabled[endname] || servername == nil {
-		return servername, nil
+	enabled = rn.enabled[endname]
+	if host, ok := rn.endHost[endname]; ok && enabled {
+		enabled = rn.sameGroupLocked(host, fmt.Sprint(servername))
 	}
-	return servername, rn.servers[servername]
+	if !enabled || servername == nil {
+		return servername, nil, enabled
+	}
+	return servername, rn.servers[servername], true
 }
 
 // stillRoutes reports whether endname still reaches rs (the end is enabled
 // and the server has not been deleted or replaced).
 func (rn *Network) stillRoutes(endname interface{}, rs *Server) bool {
-	_, cur := rn.route(endname)
+	_, cur, _ := rn.route(endname)
 	return cur == rs && !rn.stopped()
+}
+
+// serverAlive reports whether servername is still rs (not deleted or
+// replaced) and the network is running.
+func (rn *Network) serverAlive(servername interface{}, rs *Server) bool {
+	rn.mu.Lock()
+	defer rn.mu.Unlock()
+	return rn.servers[servername] == rs && !rn.stopped()
 }
 
 func (rn *Network) stopped() bool {

@@ -1,18 +1,19 @@
 package labrpc
 
-// Partitions by host name, for readable tests:
+// Partition splits hosts into groups that can talk only among themselves,
+// replacing any earlier partition, for readable tests:
 //
-//	net.Partition([]string{"s0", "s1"}, []string{"s2"}) // s2 alone
+//	rn.Partition([]string{"s0", "s1"}, []string{"s2"}) // s2 alone
 //	...
-//	net.Heal()
+//	rn.Heal()
 //
-// Streams between hosts in different groups stall (writes buffer, reads
-// wait) until Heal. Ends made with MakeEndFrom are enabled exactly when
-// their host and their server (named by a string) are in the same group.
-// A host named in no group is cut off from everyone.
-
-// Partition splits the named hosts into groups that can talk only among
-// themselves. It replaces any earlier partition.
+// A host named in no group is cut off from everyone. Streams between hosts
+// in different groups stall (writes buffer, reads wait) until the partition
+// changes. An end made with MakeEndFrom(endname, host) is cut off when host
+// and its server's name (formatted with fmt.Sprint, so servers named 0, 1,
+// 2 are hosts "0", "1", "2") are in different groups. The partition is a
+// filter on top of Enable: it never changes what Enable set, so Heal
+// restores exactly the ends the test had enabled.
 func (rn *Network) Partition(groups ...[]string) {
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
@@ -22,7 +23,7 @@ func (rn *Network) Partition(groups ...[]string) {
 			rn.groups[h] = i + 1
 		}
 	}
-	rn.applyGroupsLocked()
+	rn.topologyChangedLocked()
 }
 
 // Heal ends any partition.
@@ -30,16 +31,12 @@ func (rn *Network) Heal() {
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
 	rn.groups = nil
-	rn.applyGroupsLocked()
+	rn.topologyChangedLocked()
 }
 
-// applyGroupsLocked enables host-owned ends per the groups and wakes
-// everything waiting on the topology. rn.mu must be held.
-func (rn *Network) applyGroupsLocked() {
-	for endname, host := range rn.endHost {
-		server, _ := rn.connections[endname].(string)
-		rn.enabled[endname] = rn.sameGroupLocked(host, server)
-	}
+// topologyChangedLocked wakes everything waiting for the partition to
+// change. rn.mu must be held.
+func (rn *Network) topologyChangedLocked() {
 	if rn.topo != nil {
 		close(rn.topo)
 	}

@@ -424,6 +424,7 @@ func TestPartitionEnds(t *testing.T) {
 				name := from + "->" + to
 				ends[name] = rn.MakeEndFrom(name, from)
 				rn.Connect(name, to)
+				rn.Enable(name, true)
 			}
 		}
 		call := func(from, to string) bool {
@@ -443,5 +444,31 @@ func TestPartitionEnds(t *testing.T) {
 		rn.Heal()
 		assert.True(t, call("c", "a"))
 		assert.True(t, call("b", "c"))
+
+		// A partition is a filter over Enable: Heal does not re-enable an
+		// end the test disabled.
+		rn.Enable("a->b", false)
+		rn.Partition([]string{"a", "b", "c"})
+		rn.Heal()
+		assert.False(t, call("a", "b"))
+	})
+}
+
+// Servers named by ints (as 6.824 harnesses do) are hosts "0", "1", ...
+func TestPartitionIntServerNames(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		rn := labrpc.MakeNetwork()
+		defer rn.Cleanup()
+		rs := labrpc.MakeServer()
+		rs.AddService(labrpc.MakeService(&JunkServer{}))
+		rn.AddServer(1, rs)
+		e := rn.MakeEndFrom("c->1", "c")
+		rn.Connect("c->1", 1)
+		rn.Enable("c->1", true)
+		var s string
+		rn.Partition([]string{"c", "1"}, []string{"2"})
+		assert.True(t, e.Call("JunkServer.Handler2", 1, &s))
+		rn.Partition([]string{"c"}, []string{"1"})
+		assert.False(t, e.Call("JunkServer.Handler2", 1, &s))
 	})
 }

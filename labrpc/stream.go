@@ -2,7 +2,6 @@ package labrpc
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -35,6 +34,7 @@ type Addr struct {
 // Network returns "labrpc".
 func (a Addr) Network() string { return "labrpc" }
 
+// String returns "host:port".
 func (a Addr) String() string { return net.JoinHostPort(a.Host, strconv.Itoa(a.Port)) }
 
 func parseAddr(addr string) (Addr, error) {
@@ -57,6 +57,7 @@ type streamState struct {
 	conns     map[*conn]struct{}
 	down      map[string]bool
 	nextPort  int
+	dials     map[string]uint64 // "from->to" -> dials so far: a connection's fault schedule key
 	closed    bool
 }
 
@@ -64,6 +65,7 @@ func (s *streamState) init() {
 	s.listeners = map[Addr]*listener{}
 	s.conns = map[*conn]struct{}{}
 	s.down = map[string]bool{}
+	s.dials = map[string]uint64{}
 	s.nextPort = firstPort
 }
 
@@ -134,7 +136,12 @@ func (rn *Network) DialContext(ctx context.Context, from, addr string) (net.Conn
 	local := Addr{Host: from, Port: s.nextPort}
 	s.nextPort++
 	ab, ba := newPipe(), newPipe()
-	link := mix(hashName(local.String()), hashName(to.String()))
+	// The schedule of a connection's writes derives from the pair of hosts
+	// and how many times this pair has dialed, not from the ephemeral port,
+	// which depends on how dials on other pairs interleave.
+	pair := from + "->" + to.String()
+	s.dials[pair]++
+	link := mix(hashName(pair), s.dials[pair])
 	client := &conn{rn: rn, local: local, remote: to, in: ba, out: ab, link: link}
 	server := &conn{rn: rn, local: to, remote: local, in: ab, out: ba, link: ^link}
 	if !l.enqueue(server) {
@@ -283,6 +290,7 @@ type pipe struct {
 	eof          bool      // the writer closed its side
 	readerGone   bool      // the reader closed: writes fail
 	isReset      bool
+	writerGone   bool // the writing endpoint closed: its writes fail with ErrClosed
 	readDeadline time.Time
 	writeDeadln  time.Time
 	signal       chan struct{} // closed and replaced on every change
@@ -311,7 +319,10 @@ type conn struct {
 	closed        atomic.Bool
 }
 
-func (c *conn) LocalAddr() net.Addr  { return c.local }
+// LocalAddr returns this endpoint's address.
+func (c *conn) LocalAddr() net.Addr { return c.local }
+
+// RemoteAddr returns the peer's address.
 func (c *conn) RemoteAddr() net.Addr { return c.remote }
 
 func (c *conn) opError(op string, err error) error {
@@ -322,13 +333,13 @@ func (c *conn) opError(op string, err error) error {
 func (c *conn) Read(b []byte) (int, error) {
 	p := c.in
 	for {
-		if c.closed.Load() {
-			return 0, c.opError("read", net.ErrClosed)
-		}
 		topo, reachable := c.rn.reachable(c.local.Host, c.remote.Host)
 		p.mu.Lock()
 		now := time.Now()
 		switch {
+		case p.readerGone: // under the lock, so a Close cannot slip in before we wait
+			p.mu.Unlock()
+			return 0, c.opError("read", net.ErrClosed)
 		case p.isReset:
 			p.mu.Unlock()
 			return 0, c.opError("read", syscall.ECONNRESET)
@@ -378,18 +389,18 @@ func (c *conn) Write(b []byte) (int, error) {
 		delay = 0
 	}
 	for {
-		if c.closed.Load() {
-			return 0, c.opError("write", net.ErrClosed)
-		}
 		p.mu.Lock()
 		now := time.Now()
 		switch {
+		case p.writerGone:
+			p.mu.Unlock()
+			return 0, c.opError("write", net.ErrClosed)
 		case p.isReset:
 			p.mu.Unlock()
 			return 0, c.opError("write", syscall.ECONNRESET)
-		case p.eof:
+		case p.eof: // our own CloseWrite, as a TCP socket after shutdown(SHUT_WR)
 			p.mu.Unlock()
-			return 0, c.opError("write", errors.New("write after CloseWrite"))
+			return 0, c.opError("write", syscall.EPIPE)
 		case p.readerGone:
 			p.mu.Unlock()
 			return 0, c.opError("write", syscall.EPIPE)
@@ -443,6 +454,7 @@ func (c *conn) Close() error {
 	}
 	c.out.mu.Lock()
 	c.out.eof = true
+	c.out.writerGone = true
 	c.out.changed()
 	c.out.mu.Unlock()
 	c.in.mu.Lock()
@@ -476,22 +488,33 @@ func (c *conn) reset() {
 	c.rn.streams.forget(c)
 }
 
+// SetDeadline sets both deadlines; a blocked Read or Write notices at once.
 func (c *conn) SetDeadline(t time.Time) error {
-	c.SetReadDeadline(t)
+	if err := c.SetReadDeadline(t); err != nil {
+		return err
+	}
 	return c.SetWriteDeadline(t)
 }
 
+// SetReadDeadline sets the read deadline (zero: none).
 func (c *conn) SetReadDeadline(t time.Time) error {
 	c.in.mu.Lock()
 	defer c.in.mu.Unlock()
+	if c.in.readerGone {
+		return c.opError("set", net.ErrClosed)
+	}
 	c.in.readDeadline = t
 	c.in.changed()
 	return nil
 }
 
+// SetWriteDeadline sets the write deadline (zero: none).
 func (c *conn) SetWriteDeadline(t time.Time) error {
 	c.out.mu.Lock()
 	defer c.out.mu.Unlock()
+	if c.out.writerGone {
+		return c.opError("set", net.ErrClosed)
+	}
 	c.out.writeDeadln = t
 	c.out.changed()
 	return nil

@@ -12,6 +12,7 @@ import (
 	"net"
 	"reflect"
 	"sync"
+	"syscall"
 	"time"
 
 	"distlabs/labrpc/labgob"
@@ -28,10 +29,18 @@ import (
 // Replies may come back in any order; the call id matches them up. A frame
 // that is too large or does not decode closes its connection: the server
 // never trusts what arrives on the wire.
+//
+// The code also runs inside synctest bubbles (over simulated streams), where
+// a goroutine waiting for a sync.Mutex stops virtual time. So nothing here
+// holds a mutex across a blocking operation: dials happen outside locks and
+// writers take turns through a one-slot channel, which they can give up on
+// when their context ends.
 
 const (
 	maxFrame         = 64 << 20
+	smallFrame       = 64 << 10 // frames up to this size are read into one allocation
 	defaultTimeout   = 10 * time.Second
+	replyWriteLimit  = time.Minute // a client that stops reading loses its connection
 	statusOK         = 0
 	statusError      = 1
 	frameHeaderBytes = 4
@@ -47,17 +56,13 @@ func writeFrame(w io.Writer, parts ...[]byte) error {
 	if n > maxFrame {
 		return errFrameTooLarge
 	}
-	var hdr [frameHeaderBytes]byte
-	binary.BigEndian.PutUint32(hdr[:], uint32(n))
-	if _, err := w.Write(hdr[:]); err != nil {
-		return err
-	}
+	buf := make([]byte, frameHeaderBytes, frameHeaderBytes+n)
+	binary.BigEndian.PutUint32(buf, uint32(n))
 	for _, p := range parts {
-		if _, err := w.Write(p); err != nil {
-			return err
-		}
+		buf = append(buf, p...)
 	}
-	return nil
+	_, err := w.Write(buf) // one write: a frame is never interleaved with another
+	return err
 }
 
 func readFrame(r io.Reader) ([]byte, error) {
@@ -69,11 +74,23 @@ func readFrame(r io.Reader) ([]byte, error) {
 	if n > maxFrame {
 		return nil, fmt.Errorf("%w: %d bytes", errFrameTooLarge, n)
 	}
-	buf := make([]byte, n)
-	if _, err := io.ReadFull(r, buf); err != nil {
+	if n <= smallFrame {
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return nil, err
+		}
+		return buf, nil
+	}
+	// A large frame grows as its bytes arrive, so a header that promises
+	// 64 MiB and sends nothing costs nothing.
+	var b bytes.Buffer
+	if _, err := io.CopyN(&b, r, int64(n)); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
 		return nil, err
 	}
-	return buf, nil
+	return b.Bytes(), nil
 }
 
 func encode(v interface{}) ([]byte, error) {
@@ -84,10 +101,35 @@ func encode(v interface{}) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// turn is a lock that a waiter can abandon: a one-slot channel.
+type turn chan struct{}
+
+func newTurn() turn { return make(turn, 1) }
+
+// take waits for the turn or for done to close; it reports whether it got it.
+func (t turn) take(done <-chan struct{}) bool {
+	select {
+	case t <- struct{}{}:
+		return true
+	case <-done:
+		return false
+	}
+}
+
+func (t turn) give() { <-t }
+
+// quietError reports whether err is the ordinary end of a connection, not
+// worth a log line.
+func quietError(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
 // Serve accepts connections on l and serves RPCs to rs's services until l
-// is closed (or fails); then it closes the connections it accepted and
-// returns the error from Accept. Handlers run concurrently, one goroutine per
-// call.
+// is closed; then it closes the connections it accepted, waits for their
+// handlers, and returns the error from Accept. Handlers run concurrently,
+// one goroutine per call. Temporary accept errors (such as running out of
+// file descriptors) are retried with backoff.
 func (rs *Server) Serve(l net.Listener) error {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -100,11 +142,20 @@ func (rs *Server) Serve(l net.Listener) error {
 		mu.Unlock()
 		wg.Wait()
 	}()
+	var backoff time.Duration
 	for {
 		c, err := l.Accept()
 		if err != nil {
+			var te interface{ Temporary() bool }
+			if errors.As(err, &te) && te.Temporary() && !errors.Is(err, net.ErrClosed) {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				log.Printf("labrpc: serve %v: %v; retrying in %v", l.Addr(), err, backoff)
+				time.Sleep(backoff)
+				continue
+			}
 			return fmt.Errorf("labrpc: serve %v: %w", l.Addr(), err)
 		}
+		backoff = 0
 		mu.Lock()
 		conns[c] = struct{}{}
 		mu.Unlock()
@@ -121,15 +172,19 @@ func (rs *Server) Serve(l net.Listener) error {
 
 // serveConn reads requests from c until it fails or sends garbage.
 func (rs *Server) serveConn(c net.Conn) {
-	defer c.Close()
-	var wmu sync.Mutex // one reply frame at a time
+	w := newTurn() // one reply frame at a time
+	closed := make(chan struct{})
 	var handlers sync.WaitGroup
-	defer handlers.Wait()
+	defer func() {
+		c.Close() // first: a handler blocked writing to c gives up
+		close(closed)
+		handlers.Wait()
+	}()
 	r := bufio.NewReader(c)
 	for {
 		frame, err := readFrame(r)
 		if err != nil {
-			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+			if !quietError(err) {
 				log.Printf("labrpc: closing connection from %v: %v", c.RemoteAddr(), err)
 			}
 			return
@@ -171,8 +226,11 @@ func (rs *Server) serveConn(c net.Conn) {
 			var hdr [9]byte
 			binary.BigEndian.PutUint64(hdr[:], id)
 			hdr[8] = status
-			wmu.Lock()
-			defer wmu.Unlock()
+			if !w.take(closed) {
+				return
+			}
+			defer w.give()
+			c.SetWriteDeadline(time.Now().Add(replyWriteLimit))
 			if err := writeFrame(c, hdr[:], payload); err != nil {
 				c.Close() // the reader notices and ends the connection
 			}
@@ -192,23 +250,30 @@ func MakeTCPEnd(addr string) *ClientEnd {
 }
 
 // MakeStreamEnd is MakeTCPEnd over any stream: dial is called whenever the
-// end needs a connection. name appears in error messages.
+// end needs a connection, with a context that ends with the call. name
+// appears in error messages.
 func MakeStreamEnd(name string, dial func(ctx context.Context) (net.Conn, error)) *ClientEnd {
-	return &ClientEnd{endname: name, tcp: &tcpClient{name: name, dial: dial, timeout: defaultTimeout}}
+	base, cancel := context.WithCancel(context.Background())
+	return &ClientEnd{endname: name, tcp: &tcpClient{
+		name: name, dial: dial, timeout: defaultTimeout, base: base, cancel: cancel,
+	}}
 }
 
-// SetTimeout sets how long Call waits for a reply on a stream end.
+// SetTimeout sets how long Call waits on a stream end, from dialing to the
+// reply; 0 means no limit. Simulated ends ignore it (they model loss, not
+// timeouts).
 func (e *ClientEnd) SetTimeout(d time.Duration) {
 	if e.tcp == nil {
-		return // simulated ends model loss, not timeouts
+		return
 	}
 	e.tcp.mu.Lock()
 	defer e.tcp.mu.Unlock()
 	e.tcp.timeout = d
 }
 
-// Close closes a stream end's connection; later calls return false. It is a
-// no-op on simulated ends.
+// Close closes a stream end: calls in progress and later calls return
+// false, and its connection and goroutines end. It is a no-op on simulated
+// ends.
 func (e *ClientEnd) Close() {
 	if e.tcp != nil {
 		e.tcp.close()
@@ -216,21 +281,26 @@ func (e *ClientEnd) Close() {
 }
 
 type tcpClient struct {
-	name    string
-	dial    func(ctx context.Context) (net.Conn, error)
+	name   string
+	dial   func(ctx context.Context) (net.Conn, error)
+	base   context.Context // every call's context derives from it; close cancels it
+	cancel context.CancelFunc
+
 	mu      sync.Mutex
 	timeout time.Duration
 	cur     *tcpConn
+	dialing chan struct{} // non-nil while one caller dials; closed when it is done
 	closed  bool
 	nextID  uint64
 }
 
 type tcpConn struct {
 	c       net.Conn
-	wmu     sync.Mutex
+	w       turn
 	mu      sync.Mutex
-	pending map[uint64]chan []byte // nil payload: connection lost
+	pending map[uint64]chan []byte // a nil payload means the connection was lost
 	dead    bool
+	replies uint64 // replies received so far: a connection that answers nothing is suspect
 }
 
 func (cur *tcpConn) isDead() bool {
@@ -245,29 +315,58 @@ func (tc *tcpClient) close() {
 	cur := tc.cur
 	tc.cur = nil
 	tc.mu.Unlock()
+	tc.cancel()
 	if cur != nil {
 		cur.c.Close()
 	}
 }
 
-// conn returns a live connection, dialing if needed.
+// conn returns a live connection, dialing if needed. One caller dials at a
+// time; the others wait for it (or for their context) without holding tc.mu.
 func (tc *tcpClient) conn(ctx context.Context) (*tcpConn, error) {
-	tc.mu.Lock()
-	defer tc.mu.Unlock()
-	if tc.closed {
-		return nil, net.ErrClosed
+	for {
+		tc.mu.Lock()
+		switch {
+		case tc.closed:
+			tc.mu.Unlock()
+			return nil, net.ErrClosed
+		case tc.cur != nil && !tc.cur.isDead():
+			cur := tc.cur
+			tc.mu.Unlock()
+			return cur, nil
+		case tc.dialing != nil:
+			wait := tc.dialing
+			tc.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		done := make(chan struct{})
+		tc.dialing = done
+		tc.mu.Unlock()
+
+		c, err := tc.dial(ctx)
+
+		tc.mu.Lock()
+		tc.dialing = nil
+		close(done)
+		if err == nil && tc.closed {
+			c.Close()
+			err = net.ErrClosed
+		}
+		if err != nil {
+			tc.mu.Unlock()
+			return nil, fmt.Errorf("labrpc: dial %s: %w", tc.name, err)
+		}
+		cur := &tcpConn{c: c, w: newTurn(), pending: map[uint64]chan []byte{}}
+		tc.cur = cur
+		tc.mu.Unlock()
+		go tc.readLoop(cur)
+		return cur, nil
 	}
-	if tc.cur != nil && !tc.cur.isDead() {
-		return tc.cur, nil
-	}
-	c, err := tc.dial(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("labrpc: dial %s: %w", tc.name, err)
-	}
-	cur := &tcpConn{c: c, pending: map[uint64]chan []byte{}}
-	tc.cur = cur
-	go tc.readLoop(cur)
-	return cur, nil
 }
 
 // readLoop hands each reply to its caller; when the connection fails it
@@ -281,6 +380,7 @@ func (tc *tcpClient) readLoop(cur *tcpConn) {
 		}
 		id := binary.BigEndian.Uint64(frame)
 		cur.mu.Lock()
+		cur.replies++
 		ch := cur.pending[id]
 		delete(cur.pending, id)
 		cur.mu.Unlock()
@@ -319,7 +419,10 @@ func (tc *tcpClient) call(svcMeth string, args interface{}, replyV reflect.Value
 		panic(fmt.Sprintf("labrpc: cannot encode args of %s (%T): %v", svcMeth, args, err))
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := tc.base, context.CancelFunc(func() {})
+	if timeout > 0 {
+		ctx, cancel = context.WithTimeout(tc.base, timeout)
+	}
 	defer cancel()
 	cur, err := tc.conn(ctx)
 	if err != nil {
@@ -332,16 +435,27 @@ func (tc *tcpClient) call(svcMeth string, args interface{}, replyV reflect.Value
 		return false
 	}
 	cur.pending[id] = ch
+	repliesBefore := cur.replies
 	cur.mu.Unlock()
+	forget := func() {
+		cur.mu.Lock()
+		delete(cur.pending, id)
+		cur.mu.Unlock()
+	}
 
 	var hdr [10]byte
 	binary.BigEndian.PutUint64(hdr[:], id)
 	binary.BigEndian.PutUint16(hdr[8:], uint16(len(svcMeth)))
-	cur.wmu.Lock()
+	if !cur.w.take(ctx.Done()) {
+		forget()
+		return false
+	}
+	deadline, _ := ctx.Deadline() // zero: no deadline
+	cur.c.SetWriteDeadline(deadline)
 	err = writeFrame(cur.c, hdr[:], []byte(svcMeth), body)
-	cur.wmu.Unlock()
+	cur.w.give()
 	if err != nil {
-		cur.c.Close() // readLoop fails the pending calls and forgets cur
+		cur.c.Close() // a half-written frame ruins the stream; readLoop cleans up
 		return false
 	}
 
@@ -349,9 +463,16 @@ func (tc *tcpClient) call(svcMeth string, args interface{}, replyV reflect.Value
 	select {
 	case payload = <-ch:
 	case <-ctx.Done():
+		forget()
 		cur.mu.Lock()
-		delete(cur.pending, id)
+		silent := cur.replies == repliesBefore
 		cur.mu.Unlock()
+		if silent {
+			// Nothing at all came back while we waited: the peer may be
+			// gone without a word. Drop the connection so the next call
+			// redials instead of waiting on it too.
+			cur.c.Close()
+		}
 		return false
 	}
 	switch {

@@ -14,10 +14,12 @@ const (
 	DeliveredLate                 // delivered after a long-reordering delay
 	RequestDropped                // lost before the handler ran
 	ReplyDropped                  // the handler ran, its reply was lost
-	Unreachable                   // end disabled or unconnected, or no such server
+	Unreachable                   // end unconnected, or no such server
+	Disabled                      // end disabled (Enable(false) or cut off by Partition)
 	ServerDead                    // the server was deleted (or the end disabled) while the call was in flight
 )
 
+// String returns the outcome's name as trace lines show it.
 func (o Outcome) String() string {
 	switch o {
 	case Delivered:
@@ -30,6 +32,8 @@ func (o Outcome) String() string {
 		return "reply-dropped"
 	case Unreachable:
 		return "unreachable"
+	case Disabled:
+		return "disabled"
 	case ServerDead:
 		return "server-dead"
 	}
@@ -48,6 +52,7 @@ type Event struct {
 	Outcome Outcome
 }
 
+// String formats the event as one trace line.
 func (e Event) String() string {
 	return fmt.Sprintf("%s %s -> %s %s #%d %dB %s",
 		e.Time.Format("15:04:05.000000"), e.From, e.To, e.Method, e.Seq, e.Size, e.Outcome)

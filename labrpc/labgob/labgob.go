@@ -19,6 +19,7 @@
 package labgob
 
 import (
+	"encoding"
 	"encoding/gob"
 	"fmt"
 	"io"
@@ -90,6 +91,9 @@ func (dec *Decoder) Decode(e interface{}) error {
 func (dec *Decoder) DecodeValue(v reflect.Value) error {
 	if v.IsValid() {
 		checkType(v.Type())
+		if v.Kind() == reflect.Pointer {
+			checkDefault(v.Interface())
+		}
 	}
 	if err := dec.gob.DecodeValue(v); err != nil {
 		if err == io.EOF {
@@ -150,6 +154,9 @@ func walkType(t reflect.Type, path string) {
 		return
 	}
 	checked[t] = true
+	if ownEncoding(t) {
+		return // gob calls its own encoder (time.Time, big.Int...): its fields are its business
+	}
 	switch t.Kind() {
 	case reflect.Struct:
 		for i := 0; i < t.NumField(); i++ {
@@ -169,6 +176,23 @@ func walkType(t reflect.Type, path string) {
 		walkType(t.Key(), path+"{key}")
 		walkType(t.Elem(), path+"{value}")
 	}
+}
+
+var (
+	gobEncoderType    = reflect.TypeFor[gob.GobEncoder]()
+	binaryMarshalType = reflect.TypeFor[encoding.BinaryMarshaler]()
+	textMarshalType   = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+// ownEncoding reports whether gob encodes t through a method of t (or *t)
+// rather than field by field.
+func ownEncoding(t reflect.Type) bool {
+	for _, it := range []reflect.Type{gobEncoderType, binaryMarshalType, textMarshalType} {
+		if t.Implements(it) || reflect.PointerTo(t).Implements(it) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkDefault warns (once per process) when a decode target already holds

@@ -2,7 +2,9 @@ package labgob
 
 import (
 	"bytes"
+	"reflect"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -75,4 +77,26 @@ func TestDecodeErrorsAreReported(t *testing.T) {
 	err = NewEncoder(&bytes.Buffer{}).Encode(box{V: clean{}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "labgob: encode")
+}
+
+// Types that encode themselves (time.Time) have unexported fields gob never
+// looks at: no warning.
+func TestOwnEncodingNotWarned(t *testing.T) {
+	type stamped struct {
+		At time.Time
+		N  int
+	}
+	before := Warnings()
+	require.NoError(t, NewEncoder(&bytes.Buffer{}).Encode(stamped{At: time.Unix(5, 0)}))
+	assert.Equal(t, before, Warnings())
+}
+
+// DecodeValue into a non-zero reply warns like Decode (the stale-reply bug).
+func TestDecodeValueNonDefaultWarns(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, NewEncoder(&buf).Encode(clean{A: 0, B: []string{"y"}}))
+	before := Warnings()
+	out := clean{A: 5}
+	require.NoError(t, NewDecoder(&buf).DecodeValue(reflect.ValueOf(&out)))
+	assert.Equal(t, before+1, Warnings())
 }

@@ -24,7 +24,16 @@
 //     mutex never advances virtual time, so after the limit the harness dumps
 //     every goroutine and fails the run;
 //   - a leak check: goroutines the body started must have exited shortly
-//     (in virtual time) after it returns. Kill and Cleanup what you start.
+//     (in virtual time) after it returns and its t.Cleanup functions ran.
+//     Kill and Cleanup what you start. Goroutines labrpc runs handlers on
+//     belong to the code under test and show as "created by
+//     labrpc.(*Network).call". The check sees goroutines, not timers: a
+//     time.AfterFunc that keeps re-arming itself is not caught. It runs
+//     only in a bubble (not with -realtime).
+//
+// The body must not call t.Parallel or t.Run (synctest forbids both);
+// top-level tests that call t.Parallel before Run are run one at a time,
+// because the labrpc default seed is per process.
 package labtest
 
 import (
@@ -54,7 +63,7 @@ const (
 var (
 	seedFlag     = flag.String("seed", "", "seed for every random choice of each test (default: fresh per test; env "+SeedEnv+")")
 	realtimeFlag = flag.Bool("realtime", false, "run tests on the real clock instead of in a synctest bubble")
-	watchdogFlag = flag.Duration("watchdog", 0, "real-time limit per test before dumping goroutines and failing (default 60s in virtual time, 10m with -realtime)")
+	watchdogFlag = flag.Duration("watchdog", 0, "real-time limit per test before dumping goroutines and failing (default 60s, or 10m with -realtime; env "+WatchdogEnv+")")
 )
 
 const (
@@ -97,8 +106,14 @@ func RunRealtime(t *testing.T, body func(t *T)) {
 	run(t, false, body)
 }
 
+// runMu serializes Run: SetDefaultSeed is process-wide, so two tests at
+// once would draw each other's network seeds.
+var runMu sync.Mutex
+
 func run(t *testing.T, bubble bool, body func(t *T)) {
 	t.Helper()
+	runMu.Lock()
+	defer runMu.Unlock()
 	seed, err := chooseSeed()
 	if err != nil {
 		t.Fatal(err)
@@ -126,12 +141,14 @@ func run(t *testing.T, bubble bool, body func(t *T)) {
 	}()
 
 	inner := func(tt *testing.T) {
-		labrpc.SetDefaultSeed(seed)
-		lt := &T{T: tt, Seed: seed, Rand: newRand(seed)}
-		body(lt)
 		if bubble {
-			checkLeaks(tt, ReplayCommand(t.Name(), seed))
+			// Registered first, so it runs last: after the body's own
+			// cleanups (t.Cleanup(net.Cleanup)) and after t.Context() is
+			// cancelled, which are idiomatic ways to stop goroutines.
+			tt.Cleanup(func() { checkLeaks(tt, ReplayCommand(t.Name(), seed)) })
 		}
+		labrpc.SetDefaultSeed(seed)
+		body(&T{T: tt, Seed: seed, Rand: newRand(seed)})
 	}
 	if bubble {
 		synctest.Test(t, inner)

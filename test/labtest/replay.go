@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
+	"strconv"
 	"strings"
 )
 
@@ -14,39 +16,27 @@ func ReplayCommand(name string, seed int64) string {
 	if i := strings.IndexByte(name, '/'); i >= 0 {
 		top = name[:i] // subtests: rerun the whole top-level test
 	}
-	cmd := "go test " + packagePath() + " -run '^" + regexp.QuoteMeta(top) + "$' -seed " + itoa(seed)
+	cmd := "go test " + packagePath() + " -run '^" + regexp.QuoteMeta(top) + "$' -seed " + strconv.FormatInt(seed, 10)
 	if Realtime() {
 		cmd += " -realtime"
 	}
 	return cmd
 }
 
-func itoa(n int64) string {
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	u := uint64(n)
-	if neg {
-		u = uint64(-n)
-	}
-	for {
-		i--
-		b[i] = byte('0' + u%10)
-		u /= 10
-		if u == 0 {
-			break
+// packagePath is the package directory relative to the module root. The
+// test binary's build info names its package ("distlabs/raft.test" in module
+// "distlabs"), whatever directory it runs in; failing that, go test makes
+// the package directory the working directory.
+func packagePath() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Path != "" {
+		pkg := strings.TrimSuffix(bi.Path, ".test")
+		if pkg == bi.Main.Path {
+			return "."
+		}
+		if rel, ok := strings.CutPrefix(pkg, bi.Main.Path+"/"); ok {
+			return "./" + rel
 		}
 	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
-}
-
-// packagePath is the package directory relative to the module root, which
-// go test makes the working directory of the test binary.
-func packagePath() string {
 	wd, err := os.Getwd()
 	if err != nil {
 		return "."

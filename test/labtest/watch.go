@@ -86,7 +86,10 @@ func bubbleGoroutines() []string {
 }
 
 // harnessGoroutine reports whether a stack belongs to testing or synctest
-// rather than to the code under test.
+// rather than to the code under test. In a bubble these are: the goroutine
+// blocked in synctest.Test / internal synctest.Run waiting for the bubble to
+// end; and the testing package's tRunner of the bubble's T, which (unlike a
+// subtest's goroutine, created by T.Run) waits for the body's goroutine.
 func harnessGoroutine(stack []byte) bool {
 	s := string(stack)
 	return strings.Contains(s, "testing/synctest.Test") || strings.Contains(s, "internal/synctest.Run") ||
