@@ -102,6 +102,7 @@ func TestArgsAreCopied(t *testing.T) {
 }
 
 func TestDisabledEnd(t *testing.T) {
+	virtualOnly(t)
 	labtest.Run(t, func(t *labtest.T) {
 		rn, e, js := setup(t)
 		rn.Enable("end", false)
@@ -134,6 +135,7 @@ func TestDeletedServer(t *testing.T) {
 // reply, even if the handler later completes (the 6.824 harness relies on
 // this when it swaps in a crashed server's persister).
 func TestDeleteServerDuringCall(t *testing.T) {
+	virtualOnly(t)
 	labtest.Run(t, func(t *labtest.T) {
 		rn, e, js := setup(t)
 		js.gate = make(chan struct{})
@@ -219,6 +221,7 @@ func TestDuplicateEndPanics(t *testing.T) {
 // Over 10 000 unreliable calls, about 10% of requests and 10% of replies
 // are lost; the handler runs exactly for the requests that were not.
 func TestUnreliableRates(t *testing.T) {
+	virtualOnly(t)
 	labtest.Run(t, func(t *labtest.T) {
 		rn, e, js := setup(t)
 		rn.Reliable(false)
@@ -243,6 +246,7 @@ func TestUnreliableRates(t *testing.T) {
 
 // Unreliable requests are delayed 0–26 ms.
 func TestUnreliableDelay(t *testing.T) {
+	virtualOnly(t)
 	labtest.Run(t, func(t *labtest.T) {
 		rn, e, _ := setup(t)
 		rn.Reliable(false)
@@ -261,6 +265,7 @@ func TestUnreliableDelay(t *testing.T) {
 }
 
 func TestLongReordering(t *testing.T) {
+	virtualOnly(t)
 	labtest.Run(t, func(t *labtest.T) {
 		rn, e, _ := setup(t)
 		rn.LongReordering(true)
@@ -285,6 +290,7 @@ func TestLongReordering(t *testing.T) {
 // several virtual minutes of them must take well under a second of real
 // time (the point of running in a bubble).
 func TestLongDelaysVirtualTime(t *testing.T) {
+	virtualOnly(t)
 	wall := time.Now()
 	labtest.Run(t, func(t *labtest.T) {
 		rn, e, _ := setup(t)
@@ -344,6 +350,7 @@ func TestConcurrentClients(t *testing.T) {
 // Concurrent load while the network is unreliable and servers come and go:
 // every positive reply is the right one, and the race detector stays quiet.
 func TestConcurrentChaos(t *testing.T) {
+	virtualOnly(t)
 	labtest.Run(t, func(t *labtest.T) {
 		rn, _, _ := setup(t)
 		rn.Reliable(false)
@@ -389,6 +396,7 @@ func TestConcurrentChaos(t *testing.T) {
 }
 
 func TestCleanupStopsCalls(t *testing.T) {
+	virtualOnly(t)
 	labtest.Run(t, func(t *labtest.T) {
 		rn, e, _ := setup(t)
 		rn.LongDelays(true)
@@ -471,4 +479,12 @@ func TestPartitionIntServerNames(t *testing.T) {
 		rn.Partition([]string{"c"}, []string{"1"})
 		assert.False(t, e.Call("JunkServer.Handler2", 1, &s))
 	})
+}
+
+// virtualOnly skips a test under -realtime: it asserts exact durations or
+// spends virtual minutes, which is what the simulator's own tests measure.
+func virtualOnly(t *testing.T) {
+	if labtest.Realtime() {
+		t.Skip("measures the simulator in virtual time")
+	}
 }

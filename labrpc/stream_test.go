@@ -102,6 +102,7 @@ func TestStreamListenErrors(t *testing.T) {
 
 // Read deadlines fire in virtual time, and the error is a timeout.
 func TestStreamDeadlines(t *testing.T) {
+	virtualOnly(t)
 	labtest.Run(t, func(t *labtest.T) {
 		rn := labrpc.MakeNetwork()
 		defer rn.Cleanup()
@@ -181,6 +182,7 @@ func TestStreamCloseAndHalfClose(t *testing.T) {
 
 // A partition stalls delivery until it heals; then the data arrives intact.
 func TestStreamPartition(t *testing.T) {
+	virtualOnly(t)
 	labtest.Run(t, func(t *labtest.T) {
 		rn := labrpc.MakeNetwork()
 		defer rn.Cleanup()
@@ -261,6 +263,7 @@ func TestStreamHostDown(t *testing.T) {
 
 // With an unreliable network each write is delayed, but order is kept.
 func TestStreamUnreliableKeepsOrder(t *testing.T) {
+	virtualOnly(t)
 	labtest.Run(t, func(t *labtest.T) {
 		rn := labrpc.MakeNetwork()
 		defer rn.Cleanup()
