@@ -1,0 +1,69 @@
+// Package kvraft is a fault-tolerant, linearizable key/value service
+// replicated with Raft (labs 3A and 3B).
+//
+// Clients talk to the service through a Clerk, which sends Get, Put and
+// Append RPCs to whichever KVServer is the current Raft leader. Every
+// operation, reads included, goes through the Raft log, so a server answers
+// only after the operation has committed and been applied; that is what makes
+// the service linearizable. Put and Append carry a client id and a sequence
+// number so that a retried request is applied exactly once. With
+// maxraftstate >= 0 the servers snapshot their state (the key/value map and
+// the duplicate table) when the Raft state grows near that size.
+package kvraft
+
+// Err values returned in RPC replies.
+const (
+	// OK means the operation was applied.
+	OK = "OK"
+	// ErrNoKey means a Get found no value for the key (the Clerk returns "").
+	ErrNoKey = "ErrNoKey"
+	// ErrWrongLeader means this server could not apply the operation: it is
+	// not the leader, lost leadership while waiting, or gave up waiting.
+	// The Clerk retries at another server.
+	ErrWrongLeader = "ErrWrongLeader"
+)
+
+// Err is the outcome of an RPC as seen by the service.
+type Err string
+
+// Operation kinds carried in PutAppendArgs.Op and in the Raft log.
+const (
+	opGet    = "Get"
+	opPut    = "Put"
+	opAppend = "Append"
+)
+
+// PutAppendArgs is the request of KVServer.PutAppend.
+type PutAppendArgs struct {
+	Key   string
+	Value string
+	Op    string // "Put" or "Append"
+	//solution:begin 3A
+	// ClientID and Seq identify the request so that a retry is applied once.
+	ClientID int64
+	Seq      int64
+	//solution:end
+}
+
+// PutAppendReply is the reply of KVServer.PutAppend.
+type PutAppendReply struct {
+	Err Err
+}
+
+// GetArgs is the request of KVServer.Get.
+type GetArgs struct {
+	Key string
+	//solution:begin 3A
+	// ClientID and Seq identify the request; a Get is never deduplicated
+	// (re-executing a read is harmless) but the identity lets the server
+	// recognise its own entry in the log.
+	ClientID int64
+	Seq      int64
+	//solution:end
+}
+
+// GetReply is the reply of KVServer.Get.
+type GetReply struct {
+	Err   Err
+	Value string
+}

@@ -1,0 +1,247 @@
+package kvraft
+
+import (
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"distlabs/test/labtest"
+)
+
+// electionTimeout is the harness's notion of how long an election may take
+// (the 6.824 constant): the tests wait this long after healing or restarting.
+const electionTimeout = 1 * time.Second
+
+// Shape of the generic test's workload.
+const (
+	genericIterations = 3               // rounds of clients + faults + checks
+	genericRunTime    = 5 * time.Second // how long the clients run per round
+	// Clients pause between operations for a random whole number of
+	// thinkQuantum, thinkPerClient*nclients on average. A pause is needed
+	// under virtual time: on a reliable network an operation can complete
+	// without the clock moving, and clients that never block would keep a
+	// round from ever ending. Whole quanta make clients wake at the same
+	// virtual instant, so their operations really overlap. Scaling with the
+	// number of clients keeps a test at about 170 operations per round (the
+	// 6.824 suite's load), which matters because without snapshots each
+	// Raft persist re-encodes the whole log.
+	thinkQuantum   = 5 * time.Millisecond
+	thinkPerClient = 30 * time.Millisecond
+)
+
+// genericOpts selects the faults of a generic test.
+type genericOpts struct {
+	nclients     int
+	nservers     int
+	unreliable   bool // drop and delay RPCs
+	crash        bool // crash and restart every server at the end of each round
+	partitions   bool // repartition the servers at random while the clients run
+	maxraftstate int  // -1: no snapshots
+	randomKeys   bool // clients pick keys at random (only the linearizability check applies)
+}
+
+// title describes the options the way the 6.824 suite does.
+func (o genericOpts) title(part string) string {
+	s := fmt.Sprintf("Test (%s): ", part)
+	if o.unreliable {
+		s += "unreliable net, "
+	}
+	if o.crash {
+		s += "restarts, "
+	}
+	if o.partitions {
+		s += "partitions, "
+	}
+	if o.maxraftstate != -1 {
+		s += "snapshots, "
+	}
+	if o.randomKeys {
+		s += "random keys, "
+	}
+	if o.nclients > 1 {
+		s += "many clients"
+	} else {
+		s += "one client"
+	}
+	return s
+}
+
+// genericTest runs rounds of concurrent clients against a cluster while
+// injecting the faults o selects. Each client Appends unique values to its
+// own key (or to random keys) and checks every Get against what it wrote;
+// after each round the test heals and/or restarts the cluster and checks
+// that every acknowledged Append is present exactly once, in order, and that
+// the Raft state stays bounded when snapshots are on. The whole history is
+// then checked for linearizability.
+func genericTest(t *labtest.T, part string, o genericOpts) {
+	cfg := makeConfig(t, o.nservers, o.unreliable, o.maxraftstate)
+	defer cfg.cleanup()
+	cfg.begin(o.title(part))
+
+	ck := cfg.makeClient(cfg.All())
+	checker := o.nclients // porcupine client id of the checking clerk
+	for round := 0; round < genericIterations; round++ {
+		var stopClients, stopPartitioner atomic.Bool
+		counts := make([]int, o.nclients)
+		var clients sync.WaitGroup
+		for cli := 0; cli < o.nclients; cli++ {
+			clients.Add(1)
+			go func() {
+				defer clients.Done()
+				counts[cli] = runClient(cfg, o, round, cli, &stopClients)
+			}()
+		}
+		var partitioner sync.WaitGroup
+		if o.partitions {
+			// Let the clients get going before the first partition.
+			time.Sleep(1 * time.Second)
+			partitioner.Add(1)
+			go func() {
+				defer partitioner.Done()
+				runPartitioner(cfg, round, &stopPartitioner)
+			}()
+		}
+		time.Sleep(genericRunTime)
+		stopClients.Store(true)
+		stopPartitioner.Store(true)
+		if o.partitions {
+			partitioner.Wait()
+			cfg.ConnectAll()
+			// Give the cluster time to elect a leader and commit.
+			time.Sleep(electionTimeout)
+		}
+		if o.crash {
+			for i := 0; i < o.nservers; i++ {
+				cfg.ShutdownServer(i)
+			}
+			// Let clients' requests to the dead servers fail.
+			time.Sleep(electionTimeout)
+			for i := 0; i < o.nservers; i++ {
+				cfg.StartServer(i)
+			}
+			cfg.ConnectAll()
+		}
+		clients.Wait()
+		if t.Failed() {
+			return
+		}
+		if !o.randomKeys {
+			for cli := 0; cli < o.nclients; cli++ {
+				v := cfg.Get(ck, checker, strconv.Itoa(cli))
+				if err := checkClientAppends(cli, v, counts[cli]); err != nil {
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+		}
+		if o.maxraftstate > 0 {
+			// Allow some slack over maxraftstate: snapshots are taken
+			// asynchronously and entries keep arriving meanwhile.
+			if sz := cfg.LogSize(); sz > 8*o.maxraftstate {
+				t.Fatalf("round %d: logs were not trimmed (%d > 8*%d)", round, sz, o.maxraftstate)
+			}
+		}
+		if o.maxraftstate < 0 {
+			if ssz := cfg.SnapshotSize(); ssz > 0 {
+				t.Fatalf("round %d: snapshot of %d bytes; snapshots must not be used when maxraftstate = -1", round, ssz)
+			}
+		}
+	}
+	cfg.end()
+}
+
+// runClient is one client of a generic-test round: it issues random Appends
+// and Gets until stop, checking each Get of its own key against the appends
+// it made, and returns how many appends it completed.
+func runClient(cfg *config, o genericOpts, round, cli int, stop *atomic.Bool) int {
+	ck := cfg.makeClient(cfg.All())
+	defer cfg.deleteClient(ck)
+	r := cfg.clientRand(round*1000 + cli)
+	key := strconv.Itoa(cli)
+	last := "" // this client's key's value, if the key is its own
+	if !o.randomKeys {
+		cfg.Put(ck, cli, key, last)
+	}
+	appends := 0
+	for !stop.Load() {
+		if o.randomKeys {
+			key = strconv.Itoa(r.IntN(o.nclients))
+		}
+		switch n := r.IntN(1000); {
+		case n < 500:
+			nv := appendValue(cli, appends)
+			cfg.Append(ck, cli, key, nv)
+			last += nv
+			appends++
+		case o.randomKeys && n < 600:
+			cfg.Put(ck, cli, key, appendValue(cli, appends))
+			appends++
+		default:
+			v := cfg.Get(ck, cli, key)
+			if !o.randomKeys && v != last && !ck.stopped.Load() {
+				cfg.t.Errorf("client %d: Get(%q) = %q, want %q", cli, key, abbrev(v), abbrev(last))
+				return appends
+			}
+		}
+		slots := int(2*thinkPerClient/thinkQuantum) * o.nclients
+		time.Sleep(time.Duration(r.IntN(slots+1)) * thinkQuantum)
+	}
+	return appends
+}
+
+// runPartitioner repartitions the servers at random, about once per
+// election timeout, until stop.
+func runPartitioner(cfg *config, round int, stop *atomic.Bool) {
+	r := cfg.clientRand(1000000 + round)
+	for !stop.Load() {
+		var groups [2][]int
+		for i := 0; i < cfg.n; i++ {
+			g := r.IntN(2)
+			groups[g] = append(groups[g], i)
+		}
+		cfg.partition(groups[0], groups[1])
+		time.Sleep(electionTimeout + time.Duration(r.IntN(200))*time.Millisecond)
+	}
+}
+
+// speedTest measures how quickly one client's requests complete: 1000
+// Appends in a row must average at most 33.3 ms (a third of a typical
+// heartbeat interval), i.e. the service must not wait for heartbeats to
+// commit. Reports ms/op on the test's clock (virtual, or real with
+// -realtime).
+func speedTest(t *labtest.T, part string, maxraftstate int) {
+	const (
+		nservers = 3
+		numOps   = 1000
+		bound    = 33333 * time.Microsecond
+	)
+	cfg := makeConfig(t, nservers, false, maxraftstate)
+	defer cfg.cleanup()
+	ck := cfg.makeClient(cfg.All())
+	cfg.begin(fmt.Sprintf("Test (%s): ops complete fast enough", part))
+
+	// Wait until the service works, so election time is not counted.
+	cfg.Get(ck, 0, "x")
+
+	start := time.Now()
+	for i := 0; i < numOps; i++ {
+		cfg.Append(ck, 0, "x", appendValue(0, i))
+	}
+	dur := time.Since(start)
+
+	v := cfg.Get(ck, 0, "x")
+	if err := checkClientAppends(0, v, numOps); err != nil {
+		t.Fatal(err)
+	}
+	perOp := dur / numOps
+	clock := "virtual"
+	if labtest.Realtime() {
+		clock = "real"
+	}
+	t.Logf("%s: %.3f ms/op (%s time; bound %.1f ms/op)", t.Name(), float64(perOp)/float64(time.Millisecond), clock, float64(bound)/float64(time.Millisecond))
+	if perOp > bound {
+		t.Fatalf("operations completed too slowly: %v/op > %v/op", perOp, bound)
+	}
+	cfg.end()
+}
