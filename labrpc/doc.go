@@ -75,7 +75,11 @@
 //	ok := end.Call("KV.Get", GetArgs{Key: "x"}, &reply)
 //
 // Frames are length-prefixed and labgob-encoded (see tcp.go); a malformed
-// frame closes its connection, never the server.
+// frame closes its connection, never the server. The transport is meant for
+// the cooperating processes of one course cluster, not for the open
+// internet: encoding/gob is not hardened against hostile input (a crafted
+// body can make the decoder allocate a large map), and there is no
+// authentication.
 //
 // # Performance
 //
