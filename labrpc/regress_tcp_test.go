@@ -63,12 +63,6 @@ type flakyListener struct {
 	n atomic.Int32
 }
 
-type tempErr struct{}
-
-func (tempErr) Error() string   { return "accept: too many open files" }
-func (tempErr) Timeout() bool   { return false }
-func (tempErr) Temporary() bool { return true }
-
 func (f *flakyListener) Accept() (net.Conn, error) {
 	if f.n.Add(1) == 1 {
 		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: syscall.EMFILE}
@@ -81,15 +75,21 @@ func TestRegressionServeRetriesTemporaryAcceptError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer inner.Close()
 	l := &flakyListener{Listener: inner}
 	errc := make(chan error, 1)
 	go func() { errc <- junkServer().Serve(l) }()
-	select {
-	case err := <-errc:
-		var ne net.Error
-		t.Errorf("Serve returned on a transient error (temporary=%v): %v", errors.As(err, &ne) && ne.Temporary(), err)
-	case <-time.After(200 * time.Millisecond):
+	e := labrpc.MakeTCPEnd(inner.Addr().String())
+	defer e.Close()
+	var s string
+	if !e.Call("JunkServer.Handler2", 1, &s) || s != "handler2-1" {
+		t.Errorf("no service after a transient Accept error")
+	}
+	if l.n.Load() < 2 {
+		t.Errorf("Accept called %d times; want a retry after the transient error", l.n.Load())
+	}
+	inner.Close()
+	if err := <-errc; !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Serve returned %v after Close; want net.ErrClosed", err)
 	}
 }
 

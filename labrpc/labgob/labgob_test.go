@@ -49,7 +49,7 @@ func TestLowerCaseFieldWarns(t *testing.T) {
 	require.NoError(t, NewEncoder(&buf).Encode(withLower{Good: 1}))
 	assert.Equal(t, before+1, Warnings(), "a type is reported once")
 
-	Register(nested{})
+	Register(nested{Items: []withLowerDeep{{Name: "n", hidden: "h"}}})
 	assert.Equal(t, before+2, Warnings(), "a nested lower-case field is found through slices")
 
 	var c clean

@@ -67,7 +67,7 @@ func TestFixtureFail(t *testing.T) {
 }
 
 // Counter is the fixture's RPC service.
-type Counter struct{ mu sync.Mutex }
+type Counter struct{}
 
 // Inc replies with its argument plus one.
 func (c *Counter) Inc(args int, reply *int) { *reply = args + 1 }
