@@ -31,7 +31,7 @@ func traceRun(t *testing.T, seed int64) map[string][]string {
 				fmt.Sprintf("%v %s #%d %dB %s", e.Time.Sub(start), e.Method, e.Seq, e.Size, e.Outcome))
 		})
 		rs := labrpc.MakeServer()
-		rs.AddService(labrpc.MakeService(&JunkServer{}))
+		rs.AddService(labrpc.MakeService(&Probe{}))
 		rn.AddServer("server", rs)
 		rn.Reliable(false)
 		rn.LongReordering(true)
@@ -46,7 +46,7 @@ func traceRun(t *testing.T, seed int64) map[string][]string {
 				defer wg.Done()
 				for i := 0; i < 200; i++ {
 					var s string
-					e.Call("JunkServer.Handler2", i, &s)
+					e.Call("Probe.Label", i, &s)
 				}
 			}()
 		}

@@ -41,9 +41,9 @@ func TestRegressionTCPCallTimeoutCoversBlockedWrite(t *testing.T) {
 		done := make(chan bool, 1)
 		start := time.Now()
 		go func() {
-			var r JunkReply
-			e.Call("JunkServer.Echo", big, &r) // fills the peer's buffer; times out after 1s
-			done <- e.Call("JunkServer.Echo", big, &r)
+			var r ProbeReply
+			e.Call("Probe.Echo", big, &r) // fills the peer's buffer; times out after 1s
+			done <- e.Call("Probe.Echo", big, &r)
 		}()
 		select {
 		case ok := <-done:
@@ -77,11 +77,11 @@ func TestRegressionServeRetriesTemporaryAcceptError(t *testing.T) {
 	}
 	l := &flakyListener{Listener: inner}
 	errc := make(chan error, 1)
-	go func() { errc <- junkServer().Serve(l) }()
+	go func() { errc <- probeServer().Serve(l) }()
 	e := labrpc.MakeTCPEnd(inner.Addr().String())
 	defer e.Close()
 	var s string
-	if !e.Call("JunkServer.Handler2", 1, &s) || s != "handler2-1" {
+	if !e.Call("Probe.Label", 1, &s) || s != "label-1" {
 		t.Errorf("no service after a transient Accept error")
 	}
 	if l.n.Load() < 2 {
@@ -96,10 +96,10 @@ func TestRegressionServeRetriesTemporaryAcceptError(t *testing.T) {
 // Regression: after a malformed frame the connection must close at once,
 // not when the handlers of earlier requests on it finish.
 func TestRegressionMalformedFrameClosesAtOnce(t *testing.T) {
-	js := &JunkServer{gate: make(chan struct{})}
-	defer close(js.gate)
+	pr := &Probe{gate: make(chan struct{})}
+	defer close(pr.gate)
 	rs := labrpc.MakeServer()
-	rs.AddService(labrpc.MakeService(js))
+	rs.AddService(labrpc.MakeService(pr))
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	defer l.Close()
 	go rs.Serve(l)
@@ -112,8 +112,8 @@ func TestRegressionMalformedFrameClosesAtOnce(t *testing.T) {
 	// A valid call of Slow (blocks on gate), via a real end's framing:
 	// simplest is to let a TCP end send it on its own connection, so here
 	// we send Slow on this raw connection by hand.
-	body := encodeForReview(t, JunkArgs{})
-	name := "JunkServer.Slow"
+	body := encodeForReview(t, ProbeArgs{})
+	name := "Probe.Slow"
 	frame := make([]byte, 0, 64)
 	frame = binary.BigEndian.AppendUint32(frame, uint32(10+len(name)+len(body)))
 	frame = binary.BigEndian.AppendUint64(frame, 1)
@@ -135,7 +135,7 @@ func TestRegressionMalformedFrameClosesAtOnce(t *testing.T) {
 func TestRegressionHeaderOnlyFrameAllocatesLittle(t *testing.T) {
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	defer l.Close()
-	go junkServer().Serve(l)
+	go probeServer().Serve(l)
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
 	for i := 0; i < 2; i++ {
@@ -159,12 +159,12 @@ func TestRegressionCloseDoesNotWaitForDial(t *testing.T) {
 		rn := labrpc.MakeNetworkSeed(1)
 		defer rn.Cleanup()
 		l, _ := rn.Listen("srv:1")
-		go junkServer().Serve(l)
+		go probeServer().Serve(l)
 		e := labrpc.MakeStreamEnd("srv:1", func(ctx context.Context) (net.Conn, error) {
 			return rn.DialContext(ctx, "client", "srv:1")
 		})
 		rn.Partition([]string{"client"}, []string{"srv"})
-		go func() { var s string; e.Call("JunkServer.Handler2", 1, &s) }()
+		go func() { var s string; e.Call("Probe.Label", 1, &s) }()
 		time.Sleep(time.Millisecond) // the call is now dialing, waiting for Heal
 		e.Close()                    // never returns: the bubble is frozen
 		t.Log("Close returned")

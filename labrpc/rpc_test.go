@@ -14,77 +14,78 @@ import (
 	"distlabs/test/labtest"
 )
 
-// JunkArgs and friends are the test service's messages.
-type JunkArgs struct{ X int }
-type JunkReply struct{ X string }
+// Messages of the test service, Probe.
+type ProbeArgs struct{ X int }
+type ProbeReply struct{ X string }
 type StringArgs struct{ S string }
 
-// JunkServer counts the calls its handlers see.
-type JunkServer struct {
+// Probe is the service the labrpc tests call: small handlers of each
+// argument and reply shape, and a count of the calls that reached it.
+type Probe struct {
 	mu    sync.Mutex
 	log   []int
 	calls atomic.Int64
 	gate  chan struct{} // if non-nil, Slow waits on it
 }
 
-func (js *JunkServer) Handler1(args string, reply *int) {
-	js.calls.Add(1)
+func (pr *Probe) Atoi(args string, reply *int) {
+	pr.calls.Add(1)
 	fmt.Sscanf(args, "%d", reply)
 }
 
-func (js *JunkServer) Handler2(args int, reply *string) {
-	js.calls.Add(1)
-	js.mu.Lock()
-	js.log = append(js.log, args)
-	js.mu.Unlock()
-	*reply = fmt.Sprintf("handler2-%v", args)
+func (pr *Probe) Label(args int, reply *string) {
+	pr.calls.Add(1)
+	pr.mu.Lock()
+	pr.log = append(pr.log, args)
+	pr.mu.Unlock()
+	*reply = fmt.Sprintf("label-%v", args)
 }
 
-func (js *JunkServer) Echo(args StringArgs, reply *JunkReply) {
-	js.calls.Add(1)
+func (pr *Probe) Echo(args StringArgs, reply *ProbeReply) {
+	pr.calls.Add(1)
 	reply.X = args.S
 }
 
-func (js *JunkServer) Slow(args JunkArgs, reply *JunkReply) {
-	js.calls.Add(1)
-	<-js.gate
+func (pr *Probe) Slow(args ProbeArgs, reply *ProbeReply) {
+	pr.calls.Add(1)
+	<-pr.gate
 	reply.X = "slow"
 }
 
 // notAHandler has the wrong shape and must not be registered.
-func (js *JunkServer) NotAHandler(x int) int { return x }
+func (pr *Probe) NotAHandler(x int) int { return x }
 
-// setup makes a network with one JunkServer "server" and one enabled end.
-func setup(t *labtest.T) (*labrpc.Network, *labrpc.ClientEnd, *JunkServer) {
+// setup makes a network with one Probe "server" and one enabled end.
+func setup(t *labtest.T) (*labrpc.Network, *labrpc.ClientEnd, *Probe) {
 	rn := labrpc.MakeNetwork()
 	t.Cleanup(rn.Cleanup)
-	js := &JunkServer{}
+	pr := &Probe{}
 	rs := labrpc.MakeServer()
-	rs.AddService(labrpc.MakeService(js))
+	rs.AddService(labrpc.MakeService(pr))
 	rn.AddServer("server", rs)
 	e := rn.MakeEnd("end")
 	rn.Connect("end", "server")
 	rn.Enable("end", true)
-	return rn, e, js
+	return rn, e, pr
 }
 
 func TestBasic(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn, e, js := setup(t)
+		rn, e, pr := setup(t)
 		var s string
-		require.True(t, e.Call("JunkServer.Handler2", 111, &s))
-		assert.Equal(t, "handler2-111", s)
+		require.True(t, e.Call("Probe.Label", 37, &s))
+		assert.Equal(t, "label-37", s)
 		var n int
-		require.True(t, e.Call("JunkServer.Handler1", "9099", &n))
-		assert.Equal(t, 9099, n)
-		var r JunkReply
-		require.True(t, e.Call("JunkServer.Echo", &StringArgs{S: "pointer args"}, &r))
+		require.True(t, e.Call("Probe.Atoi", "-4711", &n))
+		assert.Equal(t, -4711, n)
+		var r ProbeReply
+		require.True(t, e.Call("Probe.Echo", &StringArgs{S: "pointer args"}, &r))
 		assert.Equal(t, "pointer args", r.X)
 
 		assert.Equal(t, 3, rn.GetCount("server"))
 		assert.Equal(t, 3, rn.GetTotalCount())
 		assert.Positive(t, rn.GetTotalBytes())
-		assert.EqualValues(t, 3, js.calls.Load())
+		assert.EqualValues(t, 3, pr.calls.Load())
 		assert.Equal(t, 0, rn.GetCount("nobody"))
 	})
 }
@@ -93,8 +94,8 @@ func TestArgsAreCopied(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		_, e, _ := setup(t)
 		args := StringArgs{S: "abc"}
-		var r JunkReply
-		require.True(t, e.Call("JunkServer.Echo", args, &r))
+		var r ProbeReply
+		require.True(t, e.Call("Probe.Echo", args, &r))
 		b := []byte(r.X)
 		b[0] = 'z'
 		assert.Equal(t, "abc", args.S, "a reply must not alias the caller's arguments")
@@ -104,30 +105,30 @@ func TestArgsAreCopied(t *testing.T) {
 func TestDisabledEnd(t *testing.T) {
 	virtualOnly(t)
 	labtest.Run(t, func(t *labtest.T) {
-		rn, e, js := setup(t)
+		rn, e, pr := setup(t)
 		rn.Enable("end", false)
 		start := time.Now()
 		var s string
-		assert.False(t, e.Call("JunkServer.Handler2", 1, &s))
+		assert.False(t, e.Call("Probe.Label", 1, &s))
 		assert.Less(t, time.Since(start), 100*time.Millisecond+time.Millisecond)
-		assert.Zero(t, js.calls.Load(), "a disabled end must not reach the handler")
+		assert.Zero(t, pr.calls.Load(), "a disabled end must not reach the handler")
 
 		unconnected := rn.MakeEnd("lonely")
 		rn.Enable("lonely", true)
-		assert.False(t, unconnected.Call("JunkServer.Handler2", 1, &s))
+		assert.False(t, unconnected.Call("Probe.Label", 1, &s))
 
 		rn.Enable("end", true)
-		assert.True(t, e.Call("JunkServer.Handler2", 1, &s))
+		assert.True(t, e.Call("Probe.Label", 1, &s))
 	})
 }
 
 func TestDeletedServer(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn, e, js := setup(t)
+		rn, e, pr := setup(t)
 		rn.DeleteServer("server")
 		var s string
-		assert.False(t, e.Call("JunkServer.Handler2", 1, &s))
-		assert.Zero(t, js.calls.Load())
+		assert.False(t, e.Call("Probe.Label", 1, &s))
+		assert.Zero(t, pr.calls.Load())
 	})
 }
 
@@ -137,13 +138,13 @@ func TestDeletedServer(t *testing.T) {
 func TestDeleteServerDuringCall(t *testing.T) {
 	virtualOnly(t)
 	labtest.Run(t, func(t *labtest.T) {
-		rn, e, js := setup(t)
-		js.gate = make(chan struct{})
+		rn, e, pr := setup(t)
+		pr.gate = make(chan struct{})
 		result := make(chan bool)
 		start := time.Now()
 		go func() {
-			var r JunkReply
-			result <- e.Call("JunkServer.Slow", JunkArgs{}, &r)
+			var r ProbeReply
+			result <- e.Call("Probe.Slow", ProbeArgs{}, &r)
 		}()
 		time.Sleep(time.Second)
 		rn.DeleteServer("server")
@@ -151,7 +152,7 @@ func TestDeleteServerDuringCall(t *testing.T) {
 		assert.False(t, ok, "a deleted server gave a positive reply")
 		assert.Less(t, time.Since(start), time.Second+150*time.Millisecond,
 			"the caller should learn of the deletion within the 100 ms check period")
-		close(js.gate) // let the handler finish
+		close(pr.gate) // let the handler finish
 		time.Sleep(time.Millisecond)
 	})
 }
@@ -160,16 +161,16 @@ func TestDeleteServerDuringCall(t *testing.T) {
 // the reply must still be suppressed.
 func TestDeleteServerThenReply(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn, e, js := setup(t)
-		js.gate = make(chan struct{})
+		rn, e, pr := setup(t)
+		pr.gate = make(chan struct{})
 		result := make(chan bool)
 		go func() {
-			var r JunkReply
-			result <- e.Call("JunkServer.Slow", JunkArgs{}, &r)
+			var r ProbeReply
+			result <- e.Call("Probe.Slow", ProbeArgs{}, &r)
 		}()
 		time.Sleep(10 * time.Millisecond)
 		rn.DeleteServer("server")
-		close(js.gate)
+		close(pr.gate)
 		assert.False(t, <-result)
 	})
 }
@@ -177,12 +178,12 @@ func TestDeleteServerThenReply(t *testing.T) {
 func TestReplacedServer(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		rn, e, _ := setup(t)
-		js2 := &JunkServer{}
+		js2 := &Probe{}
 		rs2 := labrpc.MakeServer()
 		rs2.AddService(labrpc.MakeService(js2))
 		rn.AddServer("server", rs2)
 		var s string
-		require.True(t, e.Call("JunkServer.Handler2", 5, &s))
+		require.True(t, e.Call("Probe.Label", 5, &s))
 		assert.EqualValues(t, 1, js2.calls.Load())
 	})
 }
@@ -192,12 +193,12 @@ func TestUnknownMethodPanics(t *testing.T) {
 		_, e, _ := setup(t)
 		var s string
 		assert.PanicsWithValue(t,
-			`labrpc: unknown method "JunkServer.NoSuch"; service JunkServer has methods [Echo Handler1 Handler2 Slow] `+
+			`labrpc: unknown method "Probe.NoSuch"; service Probe has methods [Atoi Echo Label Slow] `+
 				`(a handler must be an exported method func(args T, reply *R) with no results)`,
-			func() { e.Call("JunkServer.NoSuch", 1, &s) })
-		assert.Panics(t, func() { e.Call("Nobody.Handler2", 1, &s) })
+			func() { e.Call("Probe.NoSuch", 1, &s) })
+		assert.Panics(t, func() { e.Call("Nobody.Label", 1, &s) })
 		assert.Panics(t, func() { e.Call("NoDot", 1, &s) })
-		assert.Panics(t, func() { e.Call("JunkServer.NotAHandler", 1, &s) })
+		assert.Panics(t, func() { e.Call("Probe.NotAHandler", 1, &s) })
 	})
 }
 
@@ -205,9 +206,9 @@ func TestNonPointerReplyPanics(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		_, e, _ := setup(t)
 		var s string
-		assert.PanicsWithValue(t, "labrpc: Call(\"JunkServer.Handler2\"): reply must be a non-nil pointer, got string",
-			func() { e.Call("JunkServer.Handler2", 1, s) })
-		assert.Panics(t, func() { e.Call("JunkServer.Handler2", 1, (*string)(nil)) })
+		assert.PanicsWithValue(t, "labrpc: Call(\"Probe.Label\"): reply must be a non-nil pointer, got string",
+			func() { e.Call("Probe.Label", 1, s) })
+		assert.Panics(t, func() { e.Call("Probe.Label", 1, (*string)(nil)) })
 	})
 }
 
@@ -223,18 +224,18 @@ func TestDuplicateEndPanics(t *testing.T) {
 func TestUnreliableRates(t *testing.T) {
 	virtualOnly(t)
 	labtest.Run(t, func(t *labtest.T) {
-		rn, e, js := setup(t)
+		rn, e, pr := setup(t)
 		rn.Reliable(false)
 		const n = 10000
 		ok := 0
 		for i := 0; i < n; i++ {
 			var s string
-			if e.Call("JunkServer.Handler2", i, &s) {
+			if e.Call("Probe.Label", i, &s) {
 				ok++
-				require.Equal(t, fmt.Sprintf("handler2-%d", i), s)
+				require.Equal(t, fmt.Sprintf("label-%d", i), s)
 			}
 		}
-		ran := int(js.calls.Load())
+		ran := int(pr.calls.Load())
 		reqDrop := float64(n-ran) / n
 		replyDrop := float64(ran-ok) / float64(ran)
 		t.Logf("request drops %.3f, reply drops %.3f", reqDrop, replyDrop)
@@ -254,7 +255,7 @@ func TestUnreliableDelay(t *testing.T) {
 		for i := 0; i < 1000; i++ {
 			start := time.Now()
 			var s string
-			e.Call("JunkServer.Handler2", i, &s)
+			e.Call("Probe.Label", i, &s)
 			d := time.Since(start)
 			total += d
 			maxd = max(maxd, d)
@@ -274,7 +275,7 @@ func TestLongReordering(t *testing.T) {
 		for i := 0; i < n; i++ {
 			start := time.Now()
 			var s string
-			require.True(t, e.Call("JunkServer.Handler2", i, &s))
+			require.True(t, e.Call("Probe.Label", i, &s))
 			d := time.Since(start)
 			if d > 0 {
 				late++
@@ -302,7 +303,7 @@ func TestLongDelaysVirtualTime(t *testing.T) {
 		for time.Since(start) < 5*time.Minute {
 			t0 := time.Now()
 			var s string
-			assert.False(t, e.Call("JunkServer.Handler2", 1, &s))
+			assert.False(t, e.Call("Probe.Label", 1, &s))
 			maxd = max(maxd, time.Since(t0))
 			calls++
 		}
@@ -319,7 +320,7 @@ func TestLongDelaysVirtualTime(t *testing.T) {
 // answers.
 func TestConcurrentClients(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn, _, js := setup(t)
+		rn, _, pr := setup(t)
 		const clients, calls = 20, 50
 		var wg sync.WaitGroup
 		var bad atomic.Int64
@@ -334,7 +335,7 @@ func TestConcurrentClients(t *testing.T) {
 				for i := 0; i < calls; i++ {
 					v := 1000*c + i
 					var s string
-					if !e.Call("JunkServer.Handler2", v, &s) || s != fmt.Sprintf("handler2-%d", v) {
+					if !e.Call("Probe.Label", v, &s) || s != fmt.Sprintf("label-%d", v) {
 						bad.Add(1)
 					}
 				}
@@ -342,7 +343,7 @@ func TestConcurrentClients(t *testing.T) {
 		}
 		wg.Wait()
 		assert.Zero(t, bad.Load())
-		assert.EqualValues(t, clients*calls, js.calls.Load())
+		assert.EqualValues(t, clients*calls, pr.calls.Load())
 		assert.Equal(t, clients*calls, rn.GetCount("server"))
 	})
 }
@@ -372,8 +373,8 @@ func TestConcurrentChaos(t *testing.T) {
 					default:
 					}
 					var s string
-					if e.Call("JunkServer.Handler2", i, &s) {
-						assert.Equal(t, fmt.Sprintf("handler2-%d", i), s)
+					if e.Call("Probe.Label", i, &s) {
+						assert.Equal(t, fmt.Sprintf("label-%d", i), s)
 					}
 				}
 			}()
@@ -384,7 +385,7 @@ func TestConcurrentChaos(t *testing.T) {
 				rn.DeleteServer("server")
 			} else {
 				rs := labrpc.MakeServer()
-				rs.AddService(labrpc.MakeService(&JunkServer{}))
+				rs.AddService(labrpc.MakeService(&Probe{}))
 				rn.AddServer("server", rs)
 			}
 			rn.Enable(fmt.Sprintf("client%d", i%10), i%3 != 0)
@@ -404,7 +405,7 @@ func TestCleanupStopsCalls(t *testing.T) {
 		done := make(chan bool)
 		go func() {
 			var s string
-			done <- e.Call("JunkServer.Handler2", 1, &s)
+			done <- e.Call("Probe.Label", 1, &s)
 		}()
 		time.Sleep(time.Millisecond)
 		start := time.Now()
@@ -412,7 +413,7 @@ func TestCleanupStopsCalls(t *testing.T) {
 		assert.False(t, <-done)
 		assert.Less(t, time.Since(start), time.Millisecond)
 		var s string
-		assert.False(t, e.Call("JunkServer.Handler2", 1, &s))
+		assert.False(t, e.Call("Probe.Label", 1, &s))
 	})
 }
 
@@ -424,7 +425,7 @@ func TestPartitionEnds(t *testing.T) {
 		ends := map[string]*labrpc.ClientEnd{}
 		for _, h := range hosts {
 			rs := labrpc.MakeServer()
-			rs.AddService(labrpc.MakeService(&JunkServer{}))
+			rs.AddService(labrpc.MakeService(&Probe{}))
 			rn.AddServer(h, rs)
 		}
 		for _, from := range hosts {
@@ -437,7 +438,7 @@ func TestPartitionEnds(t *testing.T) {
 		}
 		call := func(from, to string) bool {
 			var s string
-			return ends[from+"->"+to].Call("JunkServer.Handler2", 1, &s)
+			return ends[from+"->"+to].Call("Probe.Label", 1, &s)
 		}
 		rn.Heal()
 		assert.True(t, call("a", "c"))
@@ -468,16 +469,16 @@ func TestPartitionIntServerNames(t *testing.T) {
 		rn := labrpc.MakeNetwork()
 		defer rn.Cleanup()
 		rs := labrpc.MakeServer()
-		rs.AddService(labrpc.MakeService(&JunkServer{}))
+		rs.AddService(labrpc.MakeService(&Probe{}))
 		rn.AddServer(1, rs)
 		e := rn.MakeEndFrom("c->1", "c")
 		rn.Connect("c->1", 1)
 		rn.Enable("c->1", true)
 		var s string
 		rn.Partition([]string{"c", "1"}, []string{"2"})
-		assert.True(t, e.Call("JunkServer.Handler2", 1, &s))
+		assert.True(t, e.Call("Probe.Label", 1, &s))
 		rn.Partition([]string{"c"}, []string{"1"})
-		assert.False(t, e.Call("JunkServer.Handler2", 1, &s))
+		assert.False(t, e.Call("Probe.Label", 1, &s))
 	})
 }
 

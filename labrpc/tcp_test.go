@@ -14,9 +14,9 @@ import (
 	"distlabs/test/labtest"
 )
 
-func junkServer() *labrpc.Server {
+func probeServer() *labrpc.Server {
 	rs := labrpc.MakeServer()
-	rs.AddService(labrpc.MakeService(&JunkServer{}))
+	rs.AddService(labrpc.MakeService(&Probe{}))
 	return rs
 }
 
@@ -34,54 +34,54 @@ func serveTCP(t *labtest.T, rs *labrpc.Server, addr string) (string, func()) {
 
 func TestTCPRoundTrip(t *testing.T) {
 	labtest.RunRealtime(t, func(t *labtest.T) {
-		rs := junkServer()
+		rs := probeServer()
 		addr, stop := serveTCP(t, rs, "127.0.0.1:0")
 		defer stop()
 		e := labrpc.MakeTCPEnd(addr)
 		defer e.Close()
 		var s string
-		require.True(t, e.Call("JunkServer.Handler2", 7, &s))
-		assert.Equal(t, "handler2-7", s)
-		var r JunkReply
-		require.True(t, e.Call("JunkServer.Echo", StringArgs{S: "over tcp"}, &r))
+		require.True(t, e.Call("Probe.Label", 7, &s))
+		assert.Equal(t, "label-7", s)
+		var r ProbeReply
+		require.True(t, e.Call("Probe.Echo", StringArgs{S: "over tcp"}, &r))
 		assert.Equal(t, "over tcp", r.X)
 		assert.Equal(t, 2, rs.GetCount())
 
 		// An unknown method is the server's error, not a crash: false.
-		assert.False(t, e.Call("JunkServer.NoSuch", 1, &s))
-		require.True(t, e.Call("JunkServer.Handler2", 8, &s), "the connection survives")
+		assert.False(t, e.Call("Probe.NoSuch", 1, &s))
+		require.True(t, e.Call("Probe.Label", 8, &s), "the connection survives")
 	})
 }
 
 // The end redials after the server restarts on the same address.
 func TestTCPReconnect(t *testing.T) {
 	labtest.RunRealtime(t, func(t *labtest.T) {
-		addr, stop := serveTCP(t, junkServer(), "127.0.0.1:0")
+		addr, stop := serveTCP(t, probeServer(), "127.0.0.1:0")
 		e := labrpc.MakeTCPEnd(addr)
 		defer e.Close()
 		e.SetTimeout(2 * time.Second)
 		var s string
-		require.True(t, e.Call("JunkServer.Handler2", 1, &s))
+		require.True(t, e.Call("Probe.Label", 1, &s))
 		stop()
-		assert.False(t, e.Call("JunkServer.Handler2", 2, &s), "server gone")
-		_, stop = serveTCP(t, junkServer(), addr)
+		assert.False(t, e.Call("Probe.Label", 2, &s), "server gone")
+		_, stop = serveTCP(t, probeServer(), addr)
 		defer stop()
-		require.True(t, e.Call("JunkServer.Handler2", 3, &s), "redial after restart")
-		assert.Equal(t, "handler2-3", s)
+		require.True(t, e.Call("Probe.Label", 3, &s), "redial after restart")
+		assert.Equal(t, "label-3", s)
 	})
 }
 
 // Malformed frames close that connection only; the server keeps serving.
 func TestTCPMalformedFrames(t *testing.T) {
 	labtest.RunRealtime(t, func(t *labtest.T) {
-		addr, stop := serveTCP(t, junkServer(), "127.0.0.1:0")
+		addr, stop := serveTCP(t, probeServer(), "127.0.0.1:0")
 		defer stop()
 		frames := [][]byte{
 			{0xff, 0xff, 0xff, 0xff}, // absurd length
 			{0, 0, 0, 3, 1, 2, 3},    // too short for a header
 			append(be32(14), append(make([]byte, 8), 0xff, 0xff, 1, 2, 3, 4)...), // method overruns the frame
-			append(append(be32(10+len("JunkServer.Echo")+3), make([]byte, 8)...),
-				append([]byte{0, byte(len("JunkServer.Echo"))}, append([]byte("JunkServer.Echo"), 1, 2, 3)...)...),
+			append(append(be32(10+len("Probe.Echo")+3), make([]byte, 8)...),
+				append([]byte{0, byte(len("Probe.Echo"))}, append([]byte("Probe.Echo"), 1, 2, 3)...)...),
 		}
 		for i, f := range frames {
 			c, err := net.Dial("tcp", addr)
@@ -95,7 +95,7 @@ func TestTCPMalformedFrames(t *testing.T) {
 		e := labrpc.MakeTCPEnd(addr)
 		defer e.Close()
 		var s string
-		assert.True(t, e.Call("JunkServer.Handler2", 1, &s), "the server survives garbage")
+		assert.True(t, e.Call("Probe.Label", 1, &s), "the server survives garbage")
 	})
 }
 
@@ -108,19 +108,19 @@ func be32(n int) []byte {
 // A slow handler makes the call time out; the end stays usable.
 func TestTCPTimeout(t *testing.T) {
 	labtest.RunRealtime(t, func(t *labtest.T) {
-		js := &JunkServer{gate: make(chan struct{})}
+		pr := &Probe{gate: make(chan struct{})}
 		rs := labrpc.MakeServer()
-		rs.AddService(labrpc.MakeService(js))
+		rs.AddService(labrpc.MakeService(pr))
 		addr, stop := serveTCP(t, rs, "127.0.0.1:0")
 		defer stop()
-		defer close(js.gate) // runs before stop: the handler finishes first
+		defer close(pr.gate) // runs before stop: the handler finishes first
 		e := labrpc.MakeTCPEnd(addr)
 		defer e.Close()
 		e.SetTimeout(200 * time.Millisecond)
-		var r JunkReply
-		assert.False(t, e.Call("JunkServer.Slow", JunkArgs{}, &r))
+		var r ProbeReply
+		assert.False(t, e.Call("Probe.Slow", ProbeArgs{}, &r))
 		var s string
-		assert.True(t, e.Call("JunkServer.Handler2", 1, &s))
+		assert.True(t, e.Call("Probe.Label", 1, &s))
 	})
 }
 
@@ -132,18 +132,18 @@ func TestStreamEndOverSimulatedStreams(t *testing.T) {
 		l, err := rn.Listen("srv:1")
 		require.NoError(t, err)
 		done := make(chan struct{})
-		go func() { defer close(done); junkServer().Serve(l) }()
+		go func() { defer close(done); probeServer().Serve(l) }()
 		e := labrpc.MakeStreamEnd("srv:1", func(ctx context.Context) (net.Conn, error) {
 			return rn.DialContext(ctx, "client", "srv:1")
 		})
 		var s string
-		require.True(t, e.Call("JunkServer.Handler2", 42, &s))
-		assert.Equal(t, "handler2-42", s)
+		require.True(t, e.Call("Probe.Label", 42, &s))
+		assert.Equal(t, "label-42", s)
 
 		rn.SetHostUp("srv", false) // resets the connection
-		assert.False(t, e.Call("JunkServer.Handler2", 43, &s))
+		assert.False(t, e.Call("Probe.Label", 43, &s))
 		<-done
 		e.Close()
-		assert.False(t, e.Call("JunkServer.Handler2", 44, &s), "a closed end fails")
+		assert.False(t, e.Call("Probe.Label", 44, &s), "a closed end fails")
 	})
 }

@@ -28,7 +28,7 @@ type Coordinator struct {
 	mapsLeft    int
 	reducesLeft int
 	//solution:stub
-	// // Your definitions here.
+	// // TODO: the fields the coordinator needs to track its tasks.
 	//solution:end
 }
 
@@ -89,9 +89,8 @@ func MakeCoordinator(files []string, nReduce int) *Coordinator {
 		reducesLeft: nReduce,
 	}
 	//solution:stub
-	// c := Coordinator{}
-	// // Your code here.
-	// return &c
+	// // TODO: set up one map task per file and nReduce reduce tasks.
+	// return &Coordinator{}
 	//solution:end
 }
 

@@ -86,10 +86,10 @@ func TestMapParallelism(t *testing.T) {
 			}
 		}
 		if times != 2 {
-			t.Fatalf("saw %d workers run map tasks rather than 2; output:\n%s", times, strings.Join(lines, "\n"))
+			t.Fatalf("expected map output from both workers, found it from %d; output:\n%s", times, strings.Join(lines, "\n"))
 		}
 		if !parallel {
-			t.Fatalf("map workers did not run in parallel; output:\n%s", strings.Join(lines, "\n"))
+			t.Fatalf("no map call ever saw the other worker's map running: maps were serialised; output:\n%s", strings.Join(lines, "\n"))
 		}
 		t.Passed(2, cl.rn.GetTotalCount(), cl.rn.GetTotalBytes(), len(files))
 	})
@@ -110,7 +110,7 @@ func TestReduceParallelism(t *testing.T) {
 			}
 		}
 		if n < 2 {
-			t.Fatalf("too few parallel reduces (%d lines show two reducers); output:\n%s", n, strings.Join(lines, "\n"))
+			t.Fatalf("only %d reduce call(s) overlapped with a reduce on the other worker, need at least 2; output:\n%s", n, strings.Join(lines, "\n"))
 		}
 		t.Passed(2, cl.rn.GetTotalCount(), cl.rn.GetTotalBytes(), len(files))
 	})
@@ -126,7 +126,7 @@ func TestJobCount(t *testing.T) {
 		lines := outputLines(t, cl.dir)
 		want := "a " + strconv.Itoa(len(files))
 		if !slices.Equal(lines, []string{want}) {
-			t.Fatalf("map jobs ran the wrong number of times: output %q, want %q", lines, want)
+			t.Fatalf("with no failures each map task should run once: output %q, want %q", lines, want)
 		}
 		t.Passed(4, cl.rn.GetTotalCount(), cl.rn.GetTotalBytes(), len(files))
 	})
@@ -159,7 +159,7 @@ func TestEarlyExit(t *testing.T) {
 			t.Fatalf("final output has %d lines, want %d: %q", len(final), len(files), final)
 		}
 		if !slices.Equal(initial, final) {
-			t.Fatalf("output changed after the first process exited (someone exited early):\ninitial %q\nfinal   %q",
+			t.Fatalf("a process exited while the job was unfinished: output when it exited differs from the final output:\nat exit %q\nfinal   %q",
 				initial, final)
 		}
 		t.Passed(3, cl.rn.GetTotalCount(), cl.rn.GetTotalBytes(), len(files))

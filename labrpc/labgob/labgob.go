@@ -164,8 +164,8 @@ func walkType(t reflect.Type, path string) {
 			r, _ := utf8.DecodeRuneInString(f.Name)
 			if !unicode.IsUpper(r) {
 				warnings++
-				log.Printf("labgob error: field %q of %v (reached as %s) starts with a lower-case letter; "+
-					"gob will not send it in an RPC or save it in persistent state", f.Name, t, path)
+				log.Printf("labgob: %s.%s is unexported (reached through %s): gob silently skips it, "+
+					"so it never crosses an RPC and is never persisted; capitalise the name", t, f.Name, path)
 				continue
 			}
 			walkType(f.Type, path+"."+f.Name)
@@ -196,8 +196,8 @@ func ownEncoding(t reflect.Type) bool {
 }
 
 // checkDefault warns (once per process) when a decode target already holds
-// a non-zero value: gob leaves fields alone when the encoded value is zero,
-// so stale data survives the decode.
+// a non-zero value: gob skips zero values when encoding, so the target's
+// old contents survive wherever the sender had a zero.
 func checkDefault(value interface{}) {
 	v := reflect.ValueOf(value)
 	if v.Kind() != reflect.Pointer || v.IsNil() {
@@ -209,8 +209,8 @@ func checkDefault(value interface{}) {
 		warnings++
 		if !warnedZ {
 			warnedZ = true
-			log.Printf("labgob warning: decoding into a non-default variable or field (%T%s); "+
-				"gob keeps the old value where the encoded one is zero — decode into a fresh variable", value, path)
+			log.Printf("labgob: decode target %T%s already holds data; where the encoded value is zero "+
+				"gob leaves the old contents in place, so use a freshly declared variable (reported once)", value, path)
 		}
 	}
 }

@@ -14,11 +14,11 @@ import (
 var crash = &mapreduce.App{
 	Name: "crash",
 	Map: func(env *mapreduce.Env, filename, contents string, emit func(key, value string)) {
-		maybeCrash(env)
+		crashOrStall(env)
 		crashMap(filename, contents, emit)
 	},
 	Reduce: func(env *mapreduce.Env, key string, values []string) string {
-		maybeCrash(env)
+		crashOrStall(env)
 		return sortedJoin(values, " ")
 	},
 }
@@ -50,11 +50,15 @@ func crashMap(filename, contents string, emit func(key, value string)) {
 // maxStall is the longest stall of a crash worker.
 const maxStall = 10 * time.Second
 
-func maybeCrash(env *mapreduce.Env) {
-	switch r := env.Rand.IntN(1000); {
-	case r < 330:
+// crashOrStall draws once per call: below 330 of 1000 the worker dies,
+// below 660 it sleeps a random time under maxStall, and otherwise the call
+// proceeds at once.
+func crashOrStall(env *mapreduce.Env) {
+	roll := env.Rand.IntN(1000)
+	if roll < 330 {
 		env.Crash()
-	case r < 660:
+	}
+	if roll < 660 {
 		time.Sleep(time.Duration(env.Rand.Int64N(int64(maxStall))))
 	}
 }

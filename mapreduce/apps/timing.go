@@ -1,7 +1,6 @@
 package apps
 
 import (
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -11,9 +10,9 @@ import (
 )
 
 // mtiming and rtiming measure how many workers run map (resp. reduce)
-// tasks at the same time: each call announces itself with a file named
-// after its worker in the shared directory, counts the announcements
-// present, holds for a second, and withdraws.
+// tasks at the same moment. Each call leaves a marker file named after its
+// worker in the shared directory, counts the markers of its phase, keeps
+// its own marker for a second and then deletes it.
 
 // mtiming's output has, per worker that ran a map task, a "times-W" line
 // (the start times of its maps) and a "parallel-W" line (how many map
@@ -21,11 +20,10 @@ import (
 var mtiming = &mapreduce.App{
 	Name: "mtiming",
 	Map: func(env *mapreduce.Env, _ string, _ string, emit func(key, value string)) {
-		now := time.Now()
-		ts := float64(now.UnixNano()) / 1e9
-		n := nparallel(env, "map")
-		emit("times-"+env.Worker, fmt.Sprintf("%.1f", ts))
-		emit("parallel-"+env.Worker, strconv.Itoa(n))
+		startSec := float64(time.Now().UnixMilli()) / 1000
+		busy := busyWorkers(env, "map")
+		emit("times-"+env.Worker, strconv.FormatFloat(startSec, 'f', 1, 64))
+		emit("parallel-"+env.Worker, strconv.Itoa(busy))
 	},
 	Reduce: func(_ *mapreduce.Env, _ string, values []string) string {
 		return sortedJoin(values, " ")
@@ -37,12 +35,12 @@ var mtiming = &mapreduce.App{
 var rtiming = &mapreduce.App{
 	Name: "rtiming",
 	Map: func(_ *mapreduce.Env, _ string, _ string, emit func(key, value string)) {
-		for c := 'a'; c <= 'j'; c++ {
-			emit(string(c), "1")
+		for _, key := range strings.Split("abcdefghij", "") {
+			emit(key, "1")
 		}
 	},
 	Reduce: func(env *mapreduce.Env, _ string, _ []string) string {
-		return strconv.Itoa(nparallel(env, "reduce"))
+		return strconv.Itoa(busyWorkers(env, "reduce"))
 	},
 }
 
@@ -51,28 +49,32 @@ func init() {
 	register(rtiming)
 }
 
-// nparallel announces the calling worker in phase, counts the workers
-// announced, waits a second so overlapping workers see each other, and
-// withdraws.
-func nparallel(env *mapreduce.Env, phase string) int {
-	prefix := "mr-worker-" + phase + "-"
-	mine := env.Path(prefix + env.Worker)
-	if err := os.WriteFile(mine, []byte("x"), 0o666); err != nil {
-		env.Fatalf("%s: announce: %w", phase, err)
+// markerHold is how long a timing app's call keeps its marker file, so
+// that calls on other workers in the same window count it.
+const markerHold = time.Second
+
+// busyWorkers marks the calling worker busy in phase, returns how many
+// workers are marked busy in that phase (the caller included), and clears
+// the mark after markerHold.
+func busyWorkers(env *mapreduce.Env, phase string) int {
+	prefix := "mr-busy-" + phase + "-"
+	marker := env.Path(prefix + env.Worker)
+	if err := os.WriteFile(marker, nil, 0o666); err != nil {
+		env.Fatalf("%s: create marker: %w", phase, err)
 	}
 	entries, err := os.ReadDir(env.Dir)
 	if err != nil {
 		env.Fatalf("%s: list %s: %w", phase, env.Dir, err)
 	}
-	n := 0
+	busy := 0
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), prefix) {
-			n++
+			busy++
 		}
 	}
-	time.Sleep(time.Second)
-	if err := os.Remove(mine); err != nil {
-		env.Fatalf("%s: withdraw: %w", phase, err)
+	time.Sleep(markerHold)
+	if err := os.Remove(marker); err != nil {
+		env.Fatalf("%s: remove marker: %w", phase, err)
 	}
-	return n
+	return busy
 }

@@ -60,8 +60,9 @@ func MakeClerk(servers []*labrpc.ClientEnd) *Clerk {
 	return ck
 }
 
-// Get fetches the current value for a key; it returns "" if the key does not
-// exist. It keeps trying forever in the face of all other errors.
+// Get returns the value the service holds for key, or "" when the key was
+// never written. Lost messages, a missing leader or a partition do not end
+// it: it retries, server after server, until some leader answers.
 func (ck *Clerk) Get(key string) string {
 	//solution:begin 3A
 	ck.seq++

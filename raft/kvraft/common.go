@@ -37,7 +37,7 @@ const (
 type PutAppendArgs struct {
 	Key   string
 	Value string
-	Op    string // "Put" or "Append"
+	Op    string // opPut or opAppend
 	//solution:begin 3A
 	// ClientID and Seq identify the request so that a retry is applied once.
 	ClientID int64

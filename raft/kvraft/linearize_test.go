@@ -79,7 +79,7 @@ func (cfg *config) Append(ck *Clerk, client int, key, value string) {
 func (cfg *config) check(ck *Clerk, client int, key, want string) {
 	cfg.t.Helper()
 	if v := cfg.Get(ck, client, key); v != want {
-		cfg.t.Fatalf("Get(%q): expected %q, got %q", key, want, abbrev(v))
+		cfg.t.Fatalf("reading key %q returned %q; it should hold %q", key, abbrev(v), want)
 	}
 }
 
@@ -91,30 +91,31 @@ func abbrev(s string) string {
 	return s
 }
 
-// checkClientAppends checks that client cli's first count appends appear in
-// v exactly once each and in the order issued.
+// checkClientAppends verifies that value v holds each of the first count
+// appends of client cli exactly once, in the order the client made them.
 func checkClientAppends(cli int, v string, count int) error {
-	last := -1
-	for j := 0; j < count; j++ {
-		wanted := appendValue(cli, j)
-		off := strings.Index(v, wanted)
-		if off < 0 {
-			return fmt.Errorf("client %d: missing element %q in Append result %q", cli, wanted, abbrev(v))
+	prev := -1 // where the client's previous append sits in v
+	for j := range count {
+		piece := appendValue(cli, j)
+		at := strings.Index(v, piece)
+		switch {
+		case at < 0:
+			return fmt.Errorf("client %d: append #%d (%q) was acknowledged but is not in the value %q", cli, j, piece, abbrev(v))
+		case at != strings.LastIndex(v, piece):
+			return fmt.Errorf("client %d: append #%d (%q) was applied more than once", cli, j, piece)
+		case at <= prev:
+			return fmt.Errorf("client %d: append #%d (%q) sits before the client's earlier append #%d", cli, j, piece, j-1)
 		}
-		if strings.LastIndex(v, wanted) != off {
-			return fmt.Errorf("client %d: duplicate element %q in Append result", cli, wanted)
-		}
-		if off <= last {
-			return fmt.Errorf("client %d: wrong order for element %q in Append result", cli, wanted)
-		}
-		last = off
+		prev = at
 	}
 	return nil
 }
 
-// appendValue is the unique string client cli appends in its j-th Append.
+// appendValue is the string client cli appends on its j-th Append. The
+// braces delimit it, so no value is a substring of another or of two
+// neighbours joined; for one-digit cli and j every value has the same length.
 func appendValue(cli, j int) string {
-	return fmt.Sprintf("x %d %d y", cli, j)
+	return fmt.Sprintf("{c%d.n%d}", cli, j)
 }
 
 // checkAppendOrder checks a history made only of Appends to one key,

@@ -42,9 +42,11 @@ type KVServer struct {
 	me      int
 	rf      *raft.Raft
 	applyCh chan raft.ApplyMsg
-	dead    int32 // set by Kill()
+	dead    atomic.Bool // Kill has been called
 
-	maxraftstate int // snapshot if log grows this big
+	// maxraftstate is the Raft state size, in bytes, near which the server
+	// snapshots; -1 turns snapshots off.
+	maxraftstate int
 
 	//solution:begin 3A
 	persister *raft.Persister
@@ -272,20 +274,20 @@ func (kv *KVServer) takeWaitersThrough(index int) []*waiter {
 // Kill may be called more than once.
 func (kv *KVServer) Kill() {
 	//solution:begin 3A
-	if !atomic.CompareAndSwapInt32(&kv.dead, 0, 1) {
+	if !kv.dead.CompareAndSwap(false, true) {
 		return
 	}
 	kv.rf.Kill()
 	close(kv.done)
 	//solution:stub
-	// atomic.StoreInt32(&kv.dead, 1)
+	// kv.dead.Store(true)
 	// kv.rf.Kill()
 	//solution:end
 }
 
 // killed reports whether Kill has been called.
 func (kv *KVServer) killed() bool {
-	return atomic.LoadInt32(&kv.dead) == 1
+	return kv.dead.Load()
 }
 
 // StartKVServer starts replica me of the service; servers[me] is this

@@ -161,7 +161,7 @@ func TestEndTwiceIgnored(t *testing.T) {
 }
 
 func TestDescribe(t *testing.T) {
-	if got := KvModel.DescribeOperation(Input{Op: Append, Key: "k", Value: "v"}, Output{}); got != "append('k', 'v')" {
+	if got := KvModel.DescribeOperation(Input{Op: Append, Key: "k", Value: "v"}, Output{}); got != `Append "k" "v"` {
 		t.Fatal(got)
 	}
 	long := strings.Repeat("x", 100)

@@ -18,7 +18,8 @@ package linearize
 
 import (
 	"fmt"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/anishathalye/porcupine"
@@ -60,56 +61,70 @@ type Output struct {
 }
 
 // KvModel is the sequential specification of a key/value store whose
-// missing keys read as "". Its state is the value of one key: histories are
-// partitioned by key.
+// missing keys read as "". Histories are split by key, so the model's state
+// is a single key's value.
 var KvModel = porcupine.Model{
-	Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
-		byKey := map[string][]porcupine.Operation{}
-		for _, op := range history {
-			k := op.Input.(Input).Key
-			byKey[k] = append(byKey[k], op)
-		}
-		keys := make([]string, 0, len(byKey))
-		for k := range byKey {
-			keys = append(keys, k)
-		}
-		// Deterministic order: the visualisation lists partitions stably.
-		sort.Strings(keys)
-		out := make([][]porcupine.Operation, 0, len(keys))
-		for _, k := range keys {
-			out = append(out, byKey[k])
-		}
-		return out
-	},
-	Init: func() interface{} { return "" },
-	Step: func(state, input, output interface{}) (bool, interface{}) {
-		in, out, st := input.(Input), output.(Output), state.(string)
-		switch in.Op {
-		case Get:
-			return out.Value == st, st
-		case Put:
-			return true, in.Value
-		case Append:
-			return true, st + in.Value
-		}
-		return false, st
-	},
-	DescribeOperation: func(input, output interface{}) string {
-		in, out := input.(Input), output.(Output)
-		switch in.Op {
-		case Get:
-			return fmt.Sprintf("get('%s') -> '%s'", in.Key, short(out.Value))
-		case Put:
-			return fmt.Sprintf("put('%s', '%s')", in.Key, short(in.Value))
-		case Append:
-			return fmt.Sprintf("append('%s', '%s')", in.Key, short(in.Value))
-		}
-		return "<invalid>"
-	},
+	Partition:         byKey,
+	Init:              func() interface{} { return "" },
+	Step:              step,
+	DescribeOperation: describeOp,
 	DescribeState: func(state interface{}) string {
-		return "'" + short(state.(string)) + "'"
+		return strconv.Quote(short(state.(string)))
 	},
 }
+
+func keyOf(op porcupine.Operation) string { return op.Input.(Input).Key }
+
+// byKey splits a history into one sub-history per key. Keys come out in
+// sorted order, so the visualisation lists them the same way every run;
+// within a key, operations keep their history order.
+func byKey(history []porcupine.Operation) [][]porcupine.Operation {
+	ops := slices.Clone(history)
+	slices.SortStableFunc(ops, func(a, b porcupine.Operation) int {
+		return strings.Compare(keyOf(a), keyOf(b))
+	})
+	var parts [][]porcupine.Operation
+	for len(ops) > 0 {
+		n := 1
+		for n < len(ops) && keyOf(ops[n]) == keyOf(ops[0]) {
+			n++
+		}
+		parts = append(parts, ops[:n:n])
+		ops = ops[n:]
+	}
+	return parts
+}
+
+// step applies one operation to a key's value: a Get is legal only if it
+// returned the current value; Put and Append always are.
+func step(state, input, output interface{}) (bool, interface{}) {
+	cur, in := state.(string), input.(Input)
+	switch in.Op {
+	case Put:
+		return true, in.Value
+	case Append:
+		return true, cur + in.Value
+	case Get:
+		return output.(Output).Value == cur, cur
+	}
+	return false, cur
+}
+
+// describeOp labels an operation in the visualisation, e.g.
+// `Append "k" "v"` or `Get "k" = "v"`.
+func describeOp(input, output interface{}) string {
+	in := input.(Input)
+	switch in.Op {
+	case Get:
+		return fmt.Sprintf("Get %q = %q", in.Key, short(output.(Output).Value))
+	case Put, Append:
+		return fmt.Sprintf("%s %q %q", opTitle[in.Op], in.Key, short(in.Value))
+	}
+	return fmt.Sprintf("unknown operation %v on %q", in.Op, in.Key)
+}
+
+// opTitle names the write operations in descriptions.
+var opTitle = map[OpKind]string{Put: "Put", Append: "Append"}
 
 // short keeps long values readable in the visualisation.
 func short(s string) string {
