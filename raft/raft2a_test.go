@@ -1,104 +1,109 @@
 package raft_test
 
+// Part 2A on a whole cluster: leader election (§5.2 of the extended Raft
+// paper). The per-rule tests of the same part are in paper_test.go; these
+// check that elections work end to end while the network fails and heals.
+
 import (
 	"testing"
 
 	"distlabs/test/labtest"
 )
 
+// TestInitialElection2A: §5.2 — peers start as followers, one times out,
+// wins a majority and becomes leader; Figure 2, Rules for Servers, Leaders —
+// its heartbeats then keep the others from starting elections while nothing
+// fails.
 func TestInitialElection2A(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		servers := 3
-		cfg := makeConfig(t, servers, false, false)
+		const n = 3
+		cfg := makeConfig(t, n, false, false)
 		defer cfg.cleanup()
 		cfg.begin("Test (2A): initial election")
 
-		// is a leader elected?
 		cfg.checkOneLeader()
 
-		// sleep a bit to avoid racing with followers learning of the
-		// election, then check that all peers agree on the term.
+		// Followers adopt the winner's term from its first heartbeat;
+		// allow a moment for that before comparing terms.
 		sleep(50 * ms)
-		term1 := cfg.checkTerms()
-		if term1 < 1 {
-			t.Fatalf("term is %v, but should be at least 1", term1)
+		elected := cfg.checkTerms()
+		if elected < 1 {
+			t.Fatalf("all peers report term %d after an election; it must be at least 1", elected)
 		}
 
-		// does the leader+term stay the same if there is no network failure?
+		// Two quiet election timeouts: heartbeats should hold the term.
+		// A timer race can still move it, so that is only reported.
 		sleep(2 * electionTimeout)
-		term2 := cfg.checkTerms()
-		if term1 != term2 {
-			t.Logf("warning: term changed even though there were no failures")
+		if later := cfg.checkTerms(); later != elected {
+			t.Logf("warning: term went from %d to %d with no failure", elected, later)
 		}
 
-		// there should still be a leader.
 		cfg.checkOneLeader()
 		cfg.end()
 	})
 }
 
+// TestReElection2A: §5.2 — followers that stop hearing from the leader elect
+// a new one; §5.1 — a deposed leader that returns sees the higher term and
+// steps down instead of competing; and a candidate needs a majority of votes,
+// so a single reachable peer never makes itself leader.
 func TestReElection2A(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		servers := 3
-		cfg := makeConfig(t, servers, false, false)
+		const n = 3
+		cfg := makeConfig(t, n, false, false)
 		defer cfg.cleanup()
-		cfg.begin("Test (2A): election after network failure")
+		cfg.begin("Test (2A): re-election after the leader is cut off")
 
-		leader1 := cfg.checkOneLeader()
+		first := cfg.checkOneLeader()
 
-		// if the leader disconnects, a new one should be elected.
-		cfg.disconnect(leader1)
+		// The other two time out and replace the lost leader.
+		cfg.disconnect(first)
 		cfg.checkOneLeader()
 
-		// if the old leader rejoins, that shouldn't disturb the new leader.
-		cfg.connect(leader1)
-		leader2 := cfg.checkOneLeader()
+		// The lost leader returns with a stale term; the cluster must
+		// still end up with exactly one leader.
+		cfg.connect(first)
+		second := cfg.checkOneLeader()
 
-		// if there's no quorum, no new leader should be elected.
-		cfg.disconnect(leader2)
-		cfg.disconnect((leader2 + 1) % servers)
+		// Cut away the leader and one more peer. The peer left over can
+		// only ever count its own vote: one of three is no majority.
+		partner := (second + 1) % n
+		cfg.disconnectAll(second, partner)
 		sleep(2 * electionTimeout)
-
-		// check that the one connected server does not think it is the leader.
 		cfg.checkNoLeader()
 
-		// if a quorum arises, it should elect a leader.
-		cfg.connect((leader2 + 1) % servers)
+		// Two of three can elect again.
+		cfg.connect(partner)
 		cfg.checkOneLeader()
 
-		// re-join of last node shouldn't prevent leader from existing.
-		cfg.connect(leader2)
+		// The third returning must not leave the cluster leaderless.
+		cfg.connect(second)
 		cfg.checkOneLeader()
 		cfg.end()
 	})
 }
 
+// TestManyElections2A: §5.2 with seven peers — round after round up to three
+// random peers drop off. The four or more that remain are a majority, so
+// every round must settle on one leader (Election Safety, Figure 3), be it
+// the old one or a newly elected one.
 func TestManyElections2A(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		servers := 7
-		cfg := makeConfig(t, servers, false, false)
+		const (
+			n       = 7
+			rounds  = 9
+			dropped = 3 // drawn independently: the same peer may repeat
+		)
+		cfg := makeConfig(t, n, false, false)
 		defer cfg.cleanup()
-		cfg.begin("Test (2A): multiple elections")
+		cfg.begin("Test (2A): seven peers, repeated elections")
 
 		cfg.checkOneLeader()
-
-		iters := 10
-		for ii := 1; ii < iters; ii++ {
-			// disconnect three nodes
-			i1 := t.Rand.IntN(servers)
-			i2 := t.Rand.IntN(servers)
-			i3 := t.Rand.IntN(servers)
-			cfg.disconnect(i1)
-			cfg.disconnect(i2)
-			cfg.disconnect(i3)
-
-			// either the current leader should still be alive,
-			// or the remaining four should elect a new one.
+		for round := 0; round < rounds; round++ {
+			out := cfg.randomPeers(dropped)
+			cfg.disconnectAll(out...)
 			cfg.checkOneLeader()
-
-			cfg.connect(i1)
-			cfg.connect(i2)
-			cfg.connect(i3)
+			cfg.connectAll(out...)
 		}
 		cfg.checkOneLeader()
 		cfg.end()

@@ -1,74 +1,95 @@
 package raft_test
 
+// Part 2D on a whole cluster: log compaction (§7 of the extended Raft paper).
+// The harness snapshots every snapshotInterval applied commands; these tests
+// check that the log is really trimmed, that a peer too far behind is brought
+// back with InstallSnapshot, and that restarts resume from the snapshot.
+
 import (
 	"testing"
 
 	"distlabs/test/labtest"
 )
 
-// snapcommon drives a 3-peer cluster whose applier snapshots every
-// snapshotInterval entries, with a victim that lags (disconnect or crash) and
-// so can only catch up through InstallSnapshot.
-func snapcommon(t *labtest.T, name string, disconnect bool, reliable bool, crash bool) {
-	iters := 30
-	servers := 3
-	cfg := makeConfig(t, servers, !reliable, true)
+// lagMode is how a snapshot scenario makes one peer fall behind.
+type lagMode int
+
+const (
+	noLag           lagMode = iota // every peer keeps up
+	lagDisconnected                // the peer is cut off, then reconnected
+	lagCrashed                     // the peer crashes, then restarts from disk
+)
+
+// snapshotScenario describes one of the InstallSnapshot tests.
+type snapshotScenario struct {
+	desc       string
+	lag        lagMode
+	unreliable bool
+}
+
+// runSnapshotScenario plays 30 rounds on three peers. In each round one peer
+// may fall behind (as sc.lag says) while the others commit between half and
+// one and a half snapshot intervals of entries, so the leader has often
+// discarded what the laggard still needs. §7: the leader must then send
+// InstallSnapshot; and at every round the persisted Raft state must stay
+// under maxLogSize, which only holds if snapshots really trim the log.
+func runSnapshotScenario(t *labtest.T, sc snapshotScenario) {
+	const n = 3
+	const rounds = 30
+	cfg := makeConfig(t, n, sc.unreliable, true)
 	defer cfg.cleanup()
-	cfg.begin(name)
+	cfg.begin(sc.desc)
 
-	cfg.one(t.Rand.Int(), servers, true)
-	leader1 := cfg.checkOneLeader()
+	cfg.one(t.Rand.Int(), n, true)
+	leader := cfg.checkOneLeader()
 
-	for i := 0; i < iters; i++ {
-		victim := (leader1 + 1) % servers
-		sender := leader1
-		if i%3 == 1 {
-			sender = (leader1 + 1) % servers
-			victim = leader1
+	// With a laggard, progress needs only the other two peers.
+	quorum := n
+	if sc.lag != noLag {
+		quorum = n - 1
+	}
+
+	for round := 0; round < rounds; round++ {
+		// Usually a follower falls behind and the leader gets the burst.
+		// Every third round the leader itself is the laggard, and the
+		// burst goes to a follower, which may or may not win the next
+		// election in time to accept it.
+		laggard, proposer := (leader+1)%n, leader
+		if round%3 == 1 {
+			laggard, proposer = leader, (leader+1)%n
 		}
 
-		if disconnect {
-			cfg.disconnect(victim)
-			cfg.one(t.Rand.Int(), servers-1, true)
-		}
-		if crash {
-			cfg.crash1(victim)
-			cfg.one(t.Rand.Int(), servers-1, true)
-		}
-
-		// perhaps send enough to get a snapshot
-		nn := (snapshotInterval / 2) + t.Rand.IntN(snapshotInterval)
-		for i := 0; i < nn; i++ {
-			if rf := cfg.raftAt(sender); rf != nil {
-				rf.Start(t.Rand.Int())
-			}
+		switch sc.lag {
+		case lagDisconnected:
+			cfg.disconnect(laggard)
+			cfg.one(t.Rand.Int(), quorum, true)
+		case lagCrashed:
+			cfg.crash1(laggard)
+			cfg.one(t.Rand.Int(), quorum, true)
 		}
 
-		// let applier threads catch up with the Start()'s
-		if !disconnect && !crash {
-			// make sure all followers have caught up, so that
-			// an InstallSnapshot RPC isn't required for
-			// TestSnapshotBasic2D().
-			cfg.one(t.Rand.Int(), servers, true)
-		} else {
-			cfg.one(t.Rand.Int(), servers-1, true)
-		}
+		cfg.startMany(proposer, snapshotInterval/2+t.Rand.IntN(snapshotInterval))
+
+		// Wait for the burst to be applied. Without a laggard every peer
+		// must keep up, so TestSnapshotBasic2D needs no InstallSnapshot.
+		cfg.one(t.Rand.Int(), quorum, true)
 
 		if size := cfg.logSize(); size >= maxLogSize {
-			t.Fatalf("log size too large: %d bytes", size)
+			t.Fatalf("Raft state is %d bytes; with snapshots it must stay under %d", size, maxLogSize)
 		}
-		if disconnect {
-			// reconnect a follower, who maybe behind and
-			// needs to receive a snapshot to catch up.
-			cfg.connect(victim)
-			cfg.one(t.Rand.Int(), servers, true)
-			leader1 = cfg.checkOneLeader()
+
+		// Bring the laggard back. If the entries it lacks are already
+		// folded into the leader's snapshot, InstallSnapshot is its
+		// only way forward.
+		switch sc.lag {
+		case lagDisconnected:
+			cfg.connect(laggard)
+		case lagCrashed:
+			cfg.restart(laggard)
 		}
-		if crash {
-			cfg.start1(victim)
-			cfg.connect(victim)
-			cfg.one(t.Rand.Int(), servers, true)
-			leader1 = cfg.checkOneLeader()
+		if sc.lag != noLag {
+			cfg.one(t.Rand.Int(), n, true)
+			leader = cfg.checkOneLeader()
 		}
 	}
 	cfg.end()
@@ -76,109 +97,90 @@ func snapcommon(t *labtest.T, name string, disconnect bool, reliable bool, crash
 
 func TestSnapshotBasic2D(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		snapcommon(t, "Test (2D): snapshots basic", false, true, false)
+		runSnapshotScenario(t, snapshotScenario{desc: "Test (2D): snapshots keep the log short", lag: noLag})
 	})
 }
 
 func TestSnapshotInstall2D(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		snapcommon(t, "Test (2D): install snapshots (disconnect)", true, true, false)
+		runSnapshotScenario(t, snapshotScenario{desc: "Test (2D): InstallSnapshot to a reconnected peer", lag: lagDisconnected})
 	})
 }
 
 func TestSnapshotInstallUnreliable2D(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		snapcommon(t, "Test (2D): install snapshots (disconnect+unreliable)", true, false, false)
+		runSnapshotScenario(t, snapshotScenario{desc: "Test (2D): InstallSnapshot to a reconnected peer, lossy network", lag: lagDisconnected, unreliable: true})
 	})
 }
 
 func TestSnapshotInstallCrash2D(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		snapcommon(t, "Test (2D): install snapshots (crash)", false, true, true)
+		runSnapshotScenario(t, snapshotScenario{desc: "Test (2D): InstallSnapshot to a restarted peer", lag: lagCrashed})
 	})
 }
 
 func TestSnapshotInstallUnCrash2D(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		snapcommon(t, "Test (2D): install snapshots (unreliable+crash)", false, false, true)
+		runSnapshotScenario(t, snapshotScenario{desc: "Test (2D): InstallSnapshot to a restarted peer, lossy network", lag: lagCrashed, unreliable: true})
 	})
 }
 
-// TestSnapshotAllCrash2D: crash and restart all servers, with snapshots;
-// the log must continue after the restored snapshot.
+// TestSnapshotAllCrash2D: §7 — a peer that restarts from a snapshot resumes
+// at the snapshot's last included index, so after every peer crashes at once
+// new commands go after the old ones and never over them.
 func TestSnapshotAllCrash2D(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		servers := 3
-		iters := 5
-		cfg := makeConfig(t, servers, false, true)
+		const n = 3
+		const rounds = 5
+		cfg := makeConfig(t, n, false, true)
 		defer cfg.cleanup()
-		cfg.begin("Test (2D): crash and restart all servers")
+		cfg.begin("Test (2D): every peer restarts from its snapshot")
 
-		cfg.one(t.Rand.Int(), servers, true)
+		cfg.one(t.Rand.Int(), n, true)
 
-		for i := 0; i < iters; i++ {
-			// perhaps enough to get a snapshot
-			nn := (snapshotInterval / 2) + t.Rand.IntN(snapshotInterval)
-			for i := 0; i < nn; i++ {
-				cfg.one(t.Rand.Int(), servers, true)
+		for round := 0; round < rounds; round++ {
+			// Likely, but not certainly, enough for a new snapshot.
+			burst := snapshotInterval/2 + t.Rand.IntN(snapshotInterval)
+			for k := 0; k < burst; k++ {
+				cfg.one(t.Rand.Int(), n, true)
 			}
+			before := cfg.one(t.Rand.Int(), n, true)
 
-			index1 := cfg.one(t.Rand.Int(), servers, true)
+			cfg.rebootAll()
 
-			// crash all
-			for i := 0; i < servers; i++ {
-				cfg.crash1(i)
-			}
-
-			// revive all
-			for i := 0; i < servers; i++ {
-				cfg.start1(i)
-				cfg.connect(i)
-			}
-
-			index2 := cfg.one(t.Rand.Int(), servers, true)
-			if index2 < index1+1 {
-				t.Fatalf("index decreased from %v to %v", index1, index2)
+			if after := cfg.one(t.Rand.Int(), n, true); after <= before {
+				t.Fatalf("after a full restart a command went to index %d, not past %d", after, before)
 			}
 		}
 		cfg.end()
 	})
 }
 
-// TestSnapshotInit2D: a restart from a snapshot must restore the log
-// position even when nothing new was persisted since.
+// TestSnapshotInit2D: §7 — a restarted peer must take its log's starting
+// point (last included index and term) from the persisted snapshot, and what
+// it persists next must still agree with that snapshot: the second restart
+// reads back the state written after the first.
 func TestSnapshotInit2D(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		servers := 3
-		cfg := makeConfig(t, servers, false, true)
+		const n = 3
+		cfg := makeConfig(t, n, false, true)
 		defer cfg.cleanup()
-		cfg.begin("Test (2D): snapshot initialization after crash")
-		cfg.one(t.Rand.Int(), servers, true)
+		cfg.begin("Test (2D): two restarts from a snapshot")
 
-		// enough ops to make a snapshot
-		nn := snapshotInterval + 1
-		for i := 0; i < nn; i++ {
-			cfg.one(t.Rand.Int(), servers, true)
+		cfg.one(t.Rand.Int(), n, true)
+		// One more than an interval: at least one snapshot is taken.
+		for k := 0; k < snapshotInterval+1; k++ {
+			cfg.one(t.Rand.Int(), n, true)
 		}
 
-		restartAll := func() {
-			for i := 0; i < servers; i++ {
-				cfg.crash1(i)
-			}
-			for i := 0; i < servers; i++ {
-				cfg.start1(i)
-				cfg.connect(i)
-			}
-		}
+		// Restart, then commit one entry so that state is written on
+		// top of the restored snapshot.
+		cfg.rebootAll()
+		cfg.one(t.Rand.Int(), n, true)
 
-		restartAll()
-		// a single op, to get something to be written back to
-		// persistent storage.
-		cfg.one(t.Rand.Int(), servers, true)
-
-		restartAll()
-		// do another op to trigger potential bug
-		cfg.one(t.Rand.Int(), servers, true)
+		// Restart again and use what that write left behind.
+		cfg.rebootAll()
+		cfg.one(t.Rand.Int(), n, true)
 		cfg.end()
 	})
 }
