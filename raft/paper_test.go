@@ -19,9 +19,9 @@ import (
 // TestVoteTimerReset2A checks that granting a vote restarts the election
 // timer.
 //
-// Section 5.2 / Figure 2, Rules for Servers, Followers: "If election timeout
-// elapses without receiving AppendEntries RPC from current leader or granting
-// vote to candidate: convert to candidate." A candidate that keeps asking
+// Section 5.2 / Figure 2 (rules for followers): a follower starts an
+// election only when a whole timeout passes with neither a message from
+// the current leader nor a vote it granted. A candidate that keeps asking
 // (retransmitting its RequestVote) holds the follower back; a follower that
 // only resets on AppendEntries starts a competing election.
 func TestVoteTimerReset2A(t *testing.T) {
@@ -48,8 +48,9 @@ func TestVoteTimerReset2A(t *testing.T) {
 
 // TestHigherTermReply2A checks that a term in a reply is not ignored.
 //
-// Section 5.1 / Figure 2, Rules for All Servers: "If RPC request or response
-// contains term T > currentTerm: set currentTerm = T, convert to follower."
+// Section 5.1 / Figure 2 (rules for all servers): any RPC, request or reply,
+// that carries a newer term makes the receiver adopt that term and step
+// down to follower.
 func TestHigherTermReply2A(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		r := newRig(t, 3)
@@ -98,8 +99,8 @@ func TestHigherTermReply2A(t *testing.T) {
 // TestStaleVoteReply2A checks that a vote granted in an earlier election
 // does not count in a later one.
 //
-// Section 5.2: "A candidate wins an election if it receives votes from a
-// majority of the servers in the full cluster for the same term." A reply
+// Section 5.2: winning takes a majority of the whole cluster voting in one
+// and the same term. A reply
 // that arrives after the candidate moved to a new term is stale and must not
 // change its state.
 func TestStaleVoteReply2A(t *testing.T) {
@@ -139,11 +140,9 @@ func TestStaleVoteReply2A(t *testing.T) {
 
 // TestUpToDateVote2B checks the election restriction.
 //
-// Section 5.4.1: "the voter denies its vote if its own log is more
-// up-to-date than that of the candidate ... If the logs have last entries
-// with different terms, then the log with the later term is more up-to-date.
-// If the logs end with the same term, then whichever log is longer is more
-// up-to-date."
+// Section 5.4.1: a server refuses its vote to a candidate whose log is
+// behind its own. Logs are compared by their last entries: a later last
+// term wins; with equal last terms, the longer log wins.
 func TestUpToDateVote2B(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		r := newRig(t, 3)
@@ -186,9 +185,9 @@ func TestUpToDateVote2B(t *testing.T) {
 // TestCommitCurrentTerm2B checks that a leader does not commit an entry
 // from an earlier term by counting replicas.
 //
-// Section 5.4.2 / Figure 8: "Raft never commits log entries from previous
-// terms by counting replicas. Only log entries from the leader's current
-// term are committed by counting replicas."
+// Section 5.4.2 / Figure 8: replica counting may commit only an entry of
+// the leader's own term; older entries become committed indirectly, when a
+// later entry of the current term commits.
 func TestCommitCurrentTerm2B(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		r := newRig(t, 3)
@@ -230,9 +229,9 @@ func TestCommitCurrentTerm2B(t *testing.T) {
 // TestApplyInOrder2B checks that committed entries are applied one by one,
 // in log order.
 //
-// Figure 2, Rules for All Servers: "If commitIndex > lastApplied: increment
-// lastApplied, apply log[lastApplied] to state machine" (Section 5.3: the
-// state machines execute the same commands in the same order).
+// Figure 2 (rules for all servers): entries are applied one index at a time,
+// lastApplied chasing commitIndex, so every state machine sees the same
+// commands in the same order (Section 5.3).
 func TestApplyInOrder2B(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		r := newRig(t, 3)
@@ -280,10 +279,10 @@ func TestApplyInOrder2B(t *testing.T) {
 // TestStaleReply2B checks that a late AppendEntries reply only vouches for
 // the entries that request carried.
 //
-// Section 5.3 / Figure 2: "If successful: update nextIndex and matchIndex
-// for follower" -- with the entries that were sent; the leader's log may
-// have grown since (Students' Guide: set matchIndex from the arguments, not
-// from the log).
+// Section 5.3 / Figure 2: after a successful AppendEntries the leader
+// advances the follower's nextIndex and matchIndex by what that request
+// carried. Its own log may have grown while the request was in flight, so
+// matchIndex must come from the request's arguments, not the log's length.
 func TestStaleReply2B(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		r := newRig(t, 3)
@@ -331,10 +330,9 @@ func TestStaleReply2B(t *testing.T) {
 // TestPersistBeforeReply2C checks that a peer saves its vote and its log
 // before it answers.
 //
-// Figure 2, State: "Persistent state on all servers: (Updated on stable
-// storage before responding to RPCs) currentTerm, votedFor, log[]".
-// Section 5.2: "Each server will vote for at most one candidate in a given
-// term."
+// Figure 2 (state): currentTerm, votedFor and the log are persistent, and
+// must reach stable storage before the server answers an RPC. Section 5.2:
+// one vote per server per term, which a crash must not let it forget.
 func TestPersistBeforeReply2C(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		r := newRig(t, 3)
@@ -380,11 +378,10 @@ func TestPersistBeforeReply2C(t *testing.T) {
 
 // TestSnapshotBoundary2D checks the index arithmetic around a snapshot.
 //
-// Section 7 / Figure 13: the snapshot "replaces all entries up through and
-// including" lastIncludedIndex, and keeps "lastIncludedTerm ... to support
-// the AppendEntries consistency check for the first log entry following the
-// snapshot"; "If existing log entry has same index and term as snapshot's
-// last included entry, retain log entries following it".
+// Section 7 / Figure 13: a snapshot stands in for every entry up to and
+// including lastIncludedIndex; lastIncludedTerm is kept so the consistency
+// check still works for the entry right after the snapshot; and a follower
+// whose log agrees at that point keeps the entries that follow it.
 func TestSnapshotBoundary2D(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		r := newRig(t, 3)

@@ -1,7 +1,7 @@
 package raft_test
 
-// Part 2C on a whole cluster: persistence (Figure 2, "Persistent state on all
-// servers") and the safety argument of §5.4 under crashes, restarts and an
+// Part 2C on a whole cluster: persistence (the state Figure 2 marks
+// persistent) and the safety argument of §5.4 under crashes, restarts and an
 // unreliable network. The per-rule tests are in paper_test.go, the long
 // randomized run in nemesis_test.go.
 
