@@ -361,6 +361,18 @@ type killConn struct {
 	kill func(n int) error
 }
 
+// dialKilling wraps d so that every connection it makes calls kill before
+// each write (see killConn).
+func dialKilling(d DialFunc, kill func(n int) error) DialFunc {
+	return func(ctx context.Context, a string) (net.Conn, error) {
+		c, err := d(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		return &killConn{Conn: c, kill: kill}, nil
+	}
+}
+
 func (c *killConn) Write(b []byte) (int, error) {
 	if err := c.kill(len(b)); err != nil {
 		return 0, err
@@ -396,13 +408,7 @@ func TestPeerDiesMidStream(t *testing.T) {
 					}
 					return nil
 				}
-				return func(ctx context.Context, a string) (net.Conn, error) {
-					c, err := d(ctx, a)
-					if err != nil {
-						return nil, err
-					}
-					return &killConn{Conn: c, kill: kill}, nil
-				}
+				return dialKilling(d, kill)
 			}})
 		cr.mustFailClean(t)
 		cr.survivorNames(t, victim)
@@ -507,13 +513,7 @@ func TestPeerStalls(t *testing.T) {
 					}
 					return nil
 				}
-				return func(ctx context.Context, a string) (net.Conn, error) {
-					c, err := d(ctx, a)
-					if err != nil {
-						return nil, err
-					}
-					return &killConn{Conn: c, kill: cut}, nil
-				}
+				return dialKilling(d, cut)
 			}})
 		cr.mustFailClean(t)
 		cr.survivorNames(t, victim)
