@@ -20,13 +20,22 @@
 //     the one command that replays it;
 //   - 6.824-style progress lines (Begin/Passed), with virtual time and real
 //     CPU time, because virtual time hides CPU cost;
-//   - a wall-clock watchdog (-watchdog; 60s, or 10m on the real clock): a bubble stalled on a
-//     mutex never advances virtual time, so after the limit the harness dumps
-//     every goroutine and fails the run;
-//   - a leak check: goroutines the body started must have exited shortly
+//   - a wall-clock watchdog (-watchdog; 60s, or 10m on the real clock): a
+//     bubble with a goroutine spinning or stalled on a mutex never advances
+//     virtual time, so after the limit the harness says which of the two it
+//     sees, dumps every goroutine and fails the run;
+//   - a leak check: goroutines the body started should have exited shortly
 //     (in virtual time) after it returns and its t.Cleanup functions ran.
-//     Kill and Cleanup what you start. Goroutines labrpc runs handlers on
-//     belong to the code under test and show as "created by
+//     Kill and Cleanup what you start. What a leftover does depends on
+//     DISTLABS_LEAKS (leaks.go): "warn", the default, keeps the test's
+//     verdict and prints a warning with the leftovers' stacks and a fix
+//     hint, as the original course suites tolerate helpers parked after
+//     Kill; "strict" (make test, CI) fails the test. T.StrictLeaks makes one
+//     test strict whatever the mode. Leftovers parked on a channel, a
+//     sync.Cond or a sleep stay parked for good once the bubble ends, so the
+//     next test runs normally; a goroutine that spins or waits on a mutex
+//     stops virtual time and ends in the watchdog. Goroutines labrpc runs
+//     handlers on belong to the code under test and show as "created by
 //     labrpc.(*Network).call". The check sees goroutines, not timers: a
 //     time.AfterFunc that keeps re-arming itself is not caught. It runs
 //     only in a bubble (not with -realtime).
@@ -46,6 +55,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -93,6 +103,7 @@ type T struct {
 	mu       sync.Mutex
 	begin    time.Time
 	cpuBegin time.Duration
+	state    *runState
 }
 
 // Realtime reports whether -realtime was given.
@@ -114,14 +125,27 @@ func RunRealtime(t *testing.T, body func(t *T)) {
 // once would draw each other's network seeds.
 var runMu sync.Mutex
 
+// runState is what the harness learns about one run of a test.
+type runState struct {
+	mu     sync.Mutex
+	strict bool // T.StrictLeaks was called
+	leaked int  // goroutines the leak check found left over
+	bubble []byte
+}
+
 func run(t *testing.T, bubble bool, body func(t *T)) {
 	t.Helper()
 	runMu.Lock()
 	defer runMu.Unlock()
+	st := &runState{}
 	// Registered first, so it runs last: after every cleanup and the leak
 	// policy, when t.Failed() is final (contract 2 of the grader).
-	t.Cleanup(func() { verdicts.write(t.Name(), !t.Failed() && !t.Skipped(), verdictReason(t)) })
+	t.Cleanup(func() { verdicts.write(t.Name(), !t.Failed() && !t.Skipped(), st.verdictReason(t)) })
 	seed, err := chooseSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mode, err := leakMode()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +163,7 @@ func run(t *testing.T, bubble bool, body func(t *T)) {
 			limit = realtimeWatchdog
 		}
 	}
-	stop := startWatchdog(t.Name(), seed, limit, func(reason string) { verdicts.write(t.Name(), false, reason) })
+	stop := startWatchdog(t.Name(), seed, limit, bubble, func(reason string) { verdicts.write(t.Name(), false, reason) })
 	defer stop()
 	defer func() {
 		if t.Failed() {
@@ -152,16 +176,52 @@ func run(t *testing.T, bubble bool, body func(t *T)) {
 			// Registered first, so it runs last: after the body's own
 			// cleanups (t.Cleanup(net.Cleanup)) and after t.Context() is
 			// cancelled, which are idiomatic ways to stop goroutines.
-			tt.Cleanup(func() { checkLeaks(tt, ReplayCommand(t.Name(), seed)) })
+			tt.Cleanup(func() { st.checkLeaks(tt, mode) })
+			st.bubble = bubbleRE.Find(allStacksOfSelf())
 		}
 		labrpc.SetDefaultSeed(seed)
-		body(&T{T: tt, Seed: seed, Rand: newRand(seed)})
+		body(&T{T: tt, Seed: seed, Rand: newRand(seed), state: st})
 	}
 	if bubble {
-		synctest.Test(t, inner)
+		runBubble(t, inner, st)
 	} else {
 		inner(t)
 	}
+}
+
+// runBubble runs inner in a synctest bubble. Goroutines the leak check
+// reported may still be parked when the bubble's main goroutine exits, and
+// then synctest panics ("main bubble goroutine has exited but blocked
+// goroutines remain"). They can never run again (the bubble's clock has
+// stopped and nothing outside can wake them), so that panic is recovered:
+// the test keeps the verdict the leak policy gave it and later tests run
+// normally. A body that blocks forever itself ("all goroutines in bubble
+// are blocked") becomes a failure of this test with the stacks.
+func runBubble(t *testing.T, inner func(*testing.T), st *runState) {
+	t.Helper()
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		err, ok := r.(error)
+		if !ok || !strings.HasPrefix(err.Error(), "deadlock: ") {
+			panic(r)
+		}
+		if strings.HasPrefix(err.Error(), "deadlock: main bubble goroutine has exited") {
+			st.mu.Lock()
+			leaked := st.leaked
+			st.mu.Unlock()
+			if leaked == 0 {
+				t.Errorf("labtest: goroutines were started after the leak check ran (by a t.Cleanup function?)")
+			}
+			return
+		}
+		t.Errorf("labtest: %v: every goroutine of the test is blocked forever, so it cannot finish "+
+			"(waiting on a channel nobody sends on? a WaitGroup nobody marks done?). Its goroutines:\n\n%s",
+			err, groupStacks(goroutinesOf(st.bubble)))
+	}()
+	synctest.Test(t, inner)
 }
 
 // chooseSeed returns the -seed flag, else $DISTLABS_SEED, else a fresh seed.

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,17 +27,25 @@ func fixture(t *testing.T) {
 	}
 }
 
-// runFixture runs one fixture test in a child process.
+// runFixture runs one fixture test in a child process, verbose, with
+// strict leak checks.
 func runFixture(t *testing.T, name string, args ...string) (string, int) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"-test.run", "^" + name + "$", "-test.v"}, args...)...)
-	cmd.Env = append(os.Environ(), fixtureEnv+"=1")
+	return runFixtureEnv(t, []string{labtest.LeaksEnv + "=strict"}, "^"+name+"$", append([]string{"-test.v"}, args...)...)
+}
+
+// runFixtureEnv runs the fixture tests matching pattern in a child process
+// with extra environment variables.
+func runFixtureEnv(t *testing.T, env []string, pattern string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"-test.run", pattern}, args...)...)
+	cmd.Env = append(append(os.Environ(), fixtureEnv+"=1"), env...)
 	out, err := cmd.CombinedOutput()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
-		t.Fatalf("running fixture %s: %v", name, err)
+		t.Fatalf("running fixture %s: %v", pattern, err)
 	}
 	return string(out), code
 }
@@ -142,6 +151,30 @@ func TestWatchdogStopsStuckTest(t *testing.T) {
 	assert.Contains(t, out, "still running after 500ms of real time")
 	assert.Contains(t, out, "labtest_test.stuckOnMutex", "the dump shows where it is stuck")
 	assert.Contains(t, out, "--- FAIL: TestFixtureStuck (watchdog)")
+	assert.Contains(t, out, "virtual time stopped")
+	assert.Contains(t, out, "1 goroutine(s) blocked on a mutex")
+}
+
+func TestFixtureBusy(t *testing.T) {
+	fixture(t)
+	labtest.Run(t, func(t *labtest.T) {
+		var done atomic.Bool
+		spinUntil(&done)
+	})
+}
+
+func spinUntil(done *atomic.Bool) {
+	for !done.Load() {
+	}
+}
+
+// A busy loop freezes virtual time too; the watchdog names it.
+func TestWatchdogNamesBusyLoop(t *testing.T) {
+	out, code := runFixture(t, "TestFixtureBusy", "-watchdog", "1s")
+	assert.Equal(t, 3, code, out)
+	assert.Contains(t, out, "virtual time stopped")
+	assert.Contains(t, out, "busy-looping without sleeping")
+	assert.Contains(t, out, "labtest_test.spinUntil")
 }
 
 func TestFixtureProgress(t *testing.T) {

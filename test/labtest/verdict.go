@@ -105,12 +105,19 @@ func oneLine(reason string) string {
 }
 
 // verdictReason is the reason a verdict line gives for t's outcome.
-func verdictReason(t *testing.T) string {
+func (s *runState) verdictReason(t *testing.T) string {
+	s.mu.Lock()
+	leaked := s.leaked
+	s.mu.Unlock()
 	switch {
 	case t.Skipped():
 		return "skipped"
+	case t.Failed() && leaked > 0:
+		return fmt.Sprintf("failed; %d goroutine(s) outlived the test", leaked)
 	case t.Failed():
 		return "the test failed (see its output)"
+	case leaked > 0:
+		return fmt.Sprintf("passed with a warning: %d goroutine(s) outlived the test (%s=warn)", leaked, LeaksEnv)
 	}
 	return ""
 }

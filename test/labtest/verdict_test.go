@@ -18,13 +18,13 @@ const testNonce = "0123456789abcdef0123456789ABCDEF"
 // runWithVerdicts runs one fixture test as the grader does: the write end
 // of a pipe as fd 3, named by the environment with a nonce. It returns the
 // test's output and everything written to the pipe.
-func runWithVerdicts(t *testing.T, name, nonce string) (out, verdicts string) {
+func runWithVerdicts(t *testing.T, name, nonce string, env ...string) (out, verdicts string) {
 	t.Helper()
 	r, w, err := os.Pipe()
 	require.NoError(t, err)
 	defer r.Close()
 	cmd := exec.Command(os.Args[0], "-test.run", "^"+name+"$", "-test.v")
-	cmd.Env = append(os.Environ(), fixtureEnv+"=1", labtest.VerdictFDEnv+"=3", labtest.NonceEnv+"="+nonce)
+	cmd.Env = append(append(os.Environ(), fixtureEnv+"=1", labtest.VerdictFDEnv+"=3", labtest.NonceEnv+"="+nonce), env...)
 	cmd.ExtraFiles = []*os.File{w}
 	var buf strings.Builder
 	cmd.Stdout, cmd.Stderr = &buf, &buf
@@ -53,12 +53,15 @@ func TestFixtureEnvGone(t *testing.T) {
 // its outcome and its name, and the variables are gone from the body's
 // environment.
 func TestVerdictChannel(t *testing.T) {
-	for _, c := range []struct{ name, word string }{
-		{"TestFixtureProgress", "pass"},
-		{"TestFixtureEnvGone", "pass"},
-		{"TestFixtureFail", "fail"},
+	for _, c := range []struct{ name, leaks, word string }{
+		{"TestFixtureProgress", "strict", "pass"},
+		{"TestFixtureEnvGone", "strict", "pass"},
+		{"TestFixtureFail", "warn", "fail"},
+		{"TestFixtureParkedOnCond", "warn", "pass"},
+		{"TestFixtureParkedOnCond", "strict", "fail"},
+		{"TestFixtureStrictLeaks", "warn", "fail"},
 	} {
-		out, got := runWithVerdicts(t, c.name, testNonce)
+		out, got := runWithVerdicts(t, c.name, testNonce, labtest.LeaksEnv+"="+c.leaks)
 		lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
 		require.Len(t, lines, 1, "%s: want exactly one verdict line, got %q\noutput:\n%s", c.name, got, out)
 		want := "distlabs-verdict " + testNonce + " " + c.word + " " + c.name + " "

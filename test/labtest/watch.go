@@ -4,30 +4,101 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"regexp"
 	"runtime"
 	"strings"
-	"testing"
 	"time"
+
+	"distlabs/labrpc"
 )
 
+// bubbleEpoch is where virtual time starts in every synctest bubble.
+var bubbleEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // startWatchdog fails the whole run if the test is still going after limit
-// of real time: a bubble blocked on a mutex never advances virtual time and
-// would otherwise hang until go test's own 10-minute timeout.
-// Before exiting it reports the failure through fail (the verdict channel).
-func startWatchdog(name string, seed int64, limit time.Duration, fail func(reason string)) (stop func()) {
+// of real time: a bubble whose clock has stopped (a goroutine spinning or
+// blocked on a mutex) would otherwise hang until go test's own 10-minute
+// timeout. Before exiting it reports the failure through fail (the verdict
+// channel).
+func startWatchdog(name string, seed int64, limit time.Duration, bubble bool, fail func(reason string)) (stop func()) {
 	if limit <= 0 {
 		return func() {}
 	}
-	timer := time.AfterFunc(limit, func() {
-		fmt.Fprintf(os.Stderr, "labtest: %s still running after %v of real time: "+
-			"something is stuck (a goroutine blocked on a lock stops virtual time). Goroutines:\n\n%s\n",
-			name, limit, allStacks())
-		fmt.Fprintf(os.Stderr, "--- FAIL: %s (watchdog)\n--- replay: %s\n", name, ReplayCommand(name, seed))
-		fail(fmt.Sprintf("watchdog: still running after %v of real time", limit))
-		os.Exit(3)
-	})
-	return func() { timer.Stop() }
+	quit := make(chan struct{})
+	go func() {
+		sample := min(limit/10, time.Second)
+		tick := time.NewTicker(sample)
+		defer tick.Stop()
+		expire := time.NewTimer(limit)
+		defer expire.Stop()
+		// Virtual time is seen through the network: the start time of the
+		// latest labrpc call (a probe goroutine in the bubble would hide
+		// deadlocks, as its timer would keep the bubble alive).
+		last, movedAt := labrpc.LastCallTime(), time.Now()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-tick.C:
+				if v := labrpc.LastCallTime(); !v.Equal(last) {
+					last, movedAt = v, time.Now()
+				}
+			case <-expire.C:
+				stacks := allStacks()
+				diag := diagnose(bubble, last, time.Since(movedAt), limit, stacks)
+				fmt.Fprintf(os.Stderr, "labtest: %s still running after %v of real time: %s\nGoroutines:\n\n%s\n",
+					name, limit, diag, stacks)
+				fmt.Fprintf(os.Stderr, "--- FAIL: %s (watchdog)\n--- replay: %s\n", name, ReplayCommand(name, seed))
+				fail("watchdog: " + strings.SplitN(diag, ":", 2)[0])
+				os.Exit(3)
+			}
+		}
+	}()
+	return func() { close(quit) }
+}
+
+// diagnose says in plain words why a test ran out of real time: whether
+// virtual time had stopped, and what the bubble's goroutines were doing.
+func diagnose(bubble bool, lastCall time.Time, still, limit time.Duration, stacks []byte) string {
+	if !bubble {
+		return "the test is stuck or slow (real clock)"
+	}
+	busy, locked := 0, 0
+	for _, b := range bytes.Split(stacks, []byte("\n\n")) {
+		// The harness's own goroutines in the bubble are parked on
+		// channels, never running or on a mutex: no need to filter them.
+		if !bubbleRE.Match(b) {
+			continue
+		}
+		header, _, _ := bytes.Cut(b, []byte("\n"))
+		switch {
+		case bytes.Contains(header, []byte("[running")) || bytes.Contains(header, []byte("[runnable")):
+			busy++
+		case bytes.Contains(header, []byte("Mutex.Lock")) || bytes.Contains(header, []byte("Mutex.RLock")):
+			locked++
+		}
+	}
+	rpcs := "no RPC was made"
+	if !lastCall.IsZero() {
+		rpcs = fmt.Sprintf("the last RPC started at %v (virtual)", lastCall.Sub(bubbleEpoch).Round(time.Millisecond))
+	}
+	if still < limit/2 && !lastCall.IsZero() {
+		return fmt.Sprintf("the test is slow, not stuck: RPCs still flow (%s): "+
+			"it needs more real CPU than the limit allows (a -race run on a busy machine? raise -watchdog)", rpcs)
+	}
+	var why []string
+	if busy > 0 {
+		why = append(why, fmt.Sprintf("%d goroutine(s) busy-looping without sleeping (state running/runnable below)", busy))
+	}
+	if locked > 0 {
+		why = append(why, fmt.Sprintf("%d goroutine(s) blocked on a mutex that is never unlocked (state sync.Mutex.Lock below; "+
+			"e.g. a lock held while sending on a channel nobody reads)", locked))
+	}
+	if len(why) == 0 {
+		why = append(why, "goroutines blocked on something outside the test (a real socket, a channel made outside the bubble)")
+	}
+	return fmt.Sprintf("virtual time stopped (%s; no RPC for %v of real time): "+
+		"virtual time advances only when every goroutine of the test is blocked or sleeping; here: %s",
+		rpcs, still.Round(time.Second), strings.Join(why, "; "))
 }
 
 func allStacks() []byte {
@@ -39,62 +110,4 @@ func allStacks() []byte {
 		}
 		buf = make([]byte, 2*len(buf))
 	}
-}
-
-var bubbleRE = regexp.MustCompile(`synctest bubble (\d+)`)
-
-// checkLeaks waits a virtual grace period for goroutines the body started to
-// exit, then fails with the stacks of those still in this bubble. It must be
-// called from inside the bubble. A leaked goroutine would keep the bubble
-// alive forever, so after reporting it the test panics to end the run.
-func checkLeaks(t *testing.T, replay string) {
-	deadline := time.Now().Add(leakGrace)
-	for {
-		leaked := bubbleGoroutines()
-		if len(leaked) == 0 {
-			return
-		}
-		if !time.Now().Before(deadline) {
-			msg := fmt.Sprintf("labtest: %d goroutine(s) still running %v (virtual) after the test body returned; "+
-				"stop everything the test started (Kill, Cleanup, Close):\n\n%s",
-				len(leaked), leakGrace, strings.Join(leaked, "\n\n"))
-			t.Error(msg)
-			fmt.Printf("--- replay: %s\n", replay)
-			// The bubble cannot end while they run; say so and stop the run.
-			panic("labtest: leaked goroutines (stacks above)")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// bubbleGoroutines returns the stacks of the goroutines in the caller's
-// bubble other than the caller and the testing package's own.
-func bubbleGoroutines() []string {
-	all := allStacks()
-	blocks := bytes.Split(all, []byte("\n\n"))
-	self := bubbleRE.FindSubmatch(blocks[0]) // the first block is the caller
-	if self == nil {
-		return nil
-	}
-	var leaked []string
-	for _, b := range blocks[1:] {
-		m := bubbleRE.FindSubmatch(b)
-		if m == nil || !bytes.Equal(m[1], self[1]) || harnessGoroutine(b) {
-			continue
-		}
-		leaked = append(leaked, string(b))
-	}
-	return leaked
-}
-
-// harnessGoroutine reports whether a stack belongs to testing or synctest
-// rather than to the code under test. In a bubble these are: the goroutine
-// blocked in synctest.Test / internal synctest.Run waiting for the bubble to
-// end; and the testing package's tRunner of the bubble's T, which (unlike a
-// subtest's goroutine, created by T.Run) waits for the body's goroutine.
-func harnessGoroutine(stack []byte) bool {
-	s := string(stack)
-	return strings.Contains(s, "testing/synctest.Test") || strings.Contains(s, "internal/synctest.Run") ||
-		(strings.Contains(s, "testing.tRunner") && !strings.Contains(s, "created by testing.(*T).Run")) ||
-		strings.Contains(s, "testing.(*T).Run(")
 }

@@ -1,0 +1,170 @@
+package labtest
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// LeaksEnv selects what a goroutine that outlives its test does:
+//
+//   - "warn" (the default, for students and the grader): the test keeps its
+//     verdict and the harness prints a warning with the goroutines' stacks
+//     and a one-line fix hint. This is how the original course suites judge
+//     code whose helper goroutines stay parked after Kill.
+//   - "strict" (make test and CI): the test fails with those stacks.
+//
+// Whatever the mode, a test that calls T.StrictLeaks (one graded test per
+// lab, e.g. TestKillStopsGoroutines2A) fails on a leak.
+const LeaksEnv = "DISTLABS_LEAKS"
+
+// leakPolicy is the value of LeaksEnv.
+type leakPolicy int
+
+const (
+	leaksWarn leakPolicy = iota
+	leaksStrict
+)
+
+// leakMode reads LeaksEnv.
+func leakMode() (leakPolicy, error) {
+	switch v := os.Getenv(LeaksEnv); v {
+	case "", "warn":
+		return leaksWarn, nil
+	case "strict":
+		return leaksStrict, nil
+	default:
+		return 0, fmt.Errorf("labtest: bad %s=%q: want strict or warn", LeaksEnv, v)
+	}
+}
+
+// fixHint is the one line that tells a student what to change.
+const fixHint = "labtest: fix: make every goroutine you start return after Kill: " +
+	"check killed() in each loop, and in Kill wake what waits (cond.Broadcast(), close a channel)"
+
+// StrictLeaks makes this test fail if any goroutine outlives it, whatever
+// LeaksEnv says. It is for the one documented test per lab that grades the
+// rule "Kill stops every goroutine".
+func (t *T) StrictLeaks() {
+	t.state.mu.Lock()
+	defer t.state.mu.Unlock()
+	t.state.strict = true
+}
+
+// checkLeaks applies the leak policy. It runs inside the bubble as the
+// body's last cleanup: it waits a virtual grace period for the goroutines
+// the body started to exit, then fails the test (strict) or warns (warn)
+// with the stacks of those left. Left goroutines that are durably blocked
+// (on a channel, a sync.Cond, a sleep) stay parked for good once the bubble
+// ends, which runBubble tolerates, so the next test runs normally.
+func (s *runState) checkLeaks(t *testing.T, mode leakPolicy) {
+	deadline := time.Now().Add(leakGrace)
+	leaked := bubbleGoroutines()
+	for len(leaked) > 0 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		leaked = bubbleGoroutines()
+	}
+	if len(leaked) == 0 {
+		return
+	}
+	s.mu.Lock()
+	s.leaked = len(leaked)
+	strict := s.strict || mode == leaksStrict
+	s.mu.Unlock()
+	stacks := groupStacks(leaked)
+	if strict {
+		t.Errorf("labtest: %d goroutine(s) still running %v (virtual) after the test body returned; "+
+			"stop everything the test started (Kill, Cleanup, Close):\n\n%s\n%s", len(leaked), leakGrace, stacks, fixHint)
+		return
+	}
+	fmt.Printf("labtest: WARNING: %s: %d goroutine(s) still running %v (virtual) after the test ended; "+
+		"the test keeps its verdict (%s=warn), but Kill should stop them. Their stacks:\n\n%s\n%s\n",
+		t.Name(), len(leaked), leakGrace, LeaksEnv, stacks, fixHint)
+}
+
+// bubbleGoroutines returns the stacks of the goroutines in the caller's
+// bubble other than the caller and the testing package's own.
+func bubbleGoroutines() []string {
+	blocks := bytes.Split(allStacks(), []byte("\n\n"))
+	self := bubbleRE.FindSubmatch(blocks[0]) // the first block is the caller
+	if self == nil {
+		return nil
+	}
+	var leaked []string
+	for _, b := range blocks[1:] {
+		m := bubbleRE.FindSubmatch(b)
+		if m == nil || !bytes.Equal(m[1], self[1]) || harnessGoroutine(b) {
+			continue
+		}
+		leaked = append(leaked, string(b))
+	}
+	return leaked
+}
+
+var bubbleRE = regexp.MustCompile(`synctest bubble (\d+)`)
+
+// harnessGoroutine reports whether a stack belongs to testing, synctest or
+// this harness rather than to the code under test. In a bubble these are:
+// the goroutine blocked in synctest.Test / internal synctest.Run waiting
+// for the bubble to end; and the testing package's tRunner of the bubble's
+// T, which (unlike a subtest's goroutine, created by T.Run) waits for the
+// body's goroutine.
+func harnessGoroutine(stack []byte) bool {
+	s := string(stack)
+	return strings.Contains(s, "testing/synctest.Test") || strings.Contains(s, "internal/synctest.Run") ||
+		(strings.Contains(s, "testing.tRunner") && !strings.Contains(s, "created by testing.(*T).Run")) ||
+		strings.Contains(s, "testing.(*T).Run(")
+}
+
+var (
+	goroutineIDRE = regexp.MustCompile(`^goroutine \d+ `)
+	argsRE        = regexp.MustCompile(`\(0x[0-9a-f, .?{}x]*\)|\+0x[0-9a-f]+| in goroutine \d+`)
+)
+
+// groupStacks prints identical stacks once with a count: five peers with
+// the same parked helper make one entry, not five.
+func groupStacks(stacks []string) string {
+	var order []string
+	count := map[string]int{}
+	first := map[string]string{}
+	for _, s := range stacks {
+		key := argsRE.ReplaceAllString(goroutineIDRE.ReplaceAllString(s, ""), "")
+		if count[key] == 0 {
+			order = append(order, key)
+			first[key] = s
+		}
+		count[key]++
+	}
+	var b strings.Builder
+	for _, k := range order {
+		if n := count[k]; n > 1 {
+			fmt.Fprintf(&b, "%d goroutines like this one:\n", n)
+		}
+		b.WriteString(strings.TrimRight(first[k], "\n"))
+		b.WriteString("\n\n")
+	}
+	return b.String()
+}
+
+// allStacksOfSelf is the calling goroutine's stack.
+func allStacksOfSelf() []byte {
+	buf := make([]byte, 4096)
+	return buf[:runtime.Stack(buf, false)]
+}
+
+// goroutinesOf returns the stacks of the goroutines in bubble (a "synctest
+// bubble N" tag), the harness's own excluded.
+func goroutinesOf(bubble []byte) []string {
+	var out []string
+	for _, b := range bytes.Split(allStacks(), []byte("\n\n")) {
+		if bubble != nil && bubbleRE.Find(b) != nil && bytes.Equal(bubbleRE.Find(b), bubble) && !harnessGoroutine(b) {
+			out = append(out, string(b))
+		}
+	}
+	return out
+}

@@ -1,0 +1,105 @@
+package labtest_test
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"distlabs/test/labtest"
+)
+
+// TestFixtureParkedOnCond leaves a goroutine waiting on a sync.Cond that
+// nobody signals, the usual shape of a 6.824 helper after Kill.
+func TestFixtureParkedOnCond(t *testing.T) {
+	fixture(t)
+	labtest.Run(t, func(t *labtest.T) {
+		var mu sync.Mutex
+		cond := sync.NewCond(&mu)
+		go parkedHelper(&mu, cond)
+	})
+}
+
+func parkedHelper(mu *sync.Mutex, cond *sync.Cond) {
+	mu.Lock()
+	defer mu.Unlock()
+	cond.Wait()
+}
+
+// TestFixtureStrictLeaks leaks but asks for the strict rule itself.
+func TestFixtureStrictLeaks(t *testing.T) {
+	fixture(t)
+	labtest.Run(t, func(t *labtest.T) {
+		t.StrictLeaks()
+		go leakyTicker()
+	})
+}
+
+// Contract 3, warn mode: a leak keeps the test's verdict, and the warning
+// shows the stacks and the fix hint, without -v too; a later test in the same
+// process still runs.
+func TestLeakWarnKeepsVerdict(t *testing.T) {
+	for _, args := range [][]string{nil, {"-test.v"}} {
+		out, code := runFixtureEnv(t, []string{labtest.LeaksEnv + "=warn"},
+			"^(TestFixtureParkedOnCond|TestFixtureLeak|TestFixtureProgress)$", args...)
+		assert.Zero(t, code, out)
+		assert.Contains(t, out, "labtest: WARNING: TestFixtureParkedOnCond: 1 goroutine(s) still running")
+		assert.Contains(t, out, "labtest_test.parkedHelper", "the parked goroutine's stack")
+		assert.Contains(t, out, "labtest_test.leakyTicker", "the sleeping goroutine's stack")
+		assert.Contains(t, out, "labtest: fix: ")
+		assert.Contains(t, out, "Test (2A): progress line ...", "the test after the leaks ran")
+	}
+}
+
+// Contract 3, strict mode: a leak fails that test only, with the stacks in
+// its failure message even without -v; later tests still run and pass.
+func TestLeakStrictFailsOnlyThatTest(t *testing.T) {
+	out, code := runFixtureEnv(t, []string{labtest.LeaksEnv + "=strict"},
+		"^(TestFixtureParkedOnCond|TestFixtureProgress)$")
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "--- FAIL: TestFixtureParkedOnCond")
+	assert.Contains(t, out, "labtest_test.parkedHelper", "stacks without -v")
+	assert.NotContains(t, out, "--- FAIL: TestFixtureProgress")
+	assert.Contains(t, out, "Test (2A): progress line ...", "the test after the leak ran")
+	assert.NotContains(t, out, "panic", out)
+}
+
+// T.StrictLeaks fails on a leak even in warn mode.
+func TestStrictLeaksOverridesWarn(t *testing.T) {
+	out, code := runFixtureEnv(t, []string{labtest.LeaksEnv + "=warn"}, "^TestFixtureStrictLeaks$")
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "--- FAIL: TestFixtureStrictLeaks")
+	assert.Contains(t, out, "labtest_test.leakyTicker")
+}
+
+// A bad mode is an error, not silently warn.
+func TestLeakModeBad(t *testing.T) {
+	out, code := runFixtureEnv(t, []string{labtest.LeaksEnv + "=lenient"}, "^TestFixtureProgress$")
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, `bad DISTLABS_LEAKS="lenient"`)
+}
+
+// TestFixtureDeadlock waits forever on a channel nobody sends on.
+func TestFixtureDeadlock(t *testing.T) {
+	fixture(t)
+	labtest.Run(t, func(t *labtest.T) {
+		ch := make(chan int)
+		go func() { ch <- waitForever(ch) }()
+		<-ch
+	})
+}
+
+func waitForever(ch chan int) int { return <-ch }
+
+// A body that blocks forever fails with the stacks instead of crashing the
+// process, and the next test runs.
+func TestDeadlockFailsThatTestOnly(t *testing.T) {
+	out, code := runFixtureEnv(t, nil, "^(TestFixtureDeadlock|TestFixtureProgress)$", "-test.v")
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "every goroutine of the test is blocked forever")
+	assert.Contains(t, out, "labtest_test.waitForever")
+	assert.Contains(t, out, "--- PASS: TestFixtureProgress")
+	require.False(t, strings.Contains(out, "panic: "), out)
+}
