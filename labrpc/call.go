@@ -2,6 +2,7 @@ package labrpc
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"sync/atomic"
 	"time"
@@ -28,6 +29,19 @@ const (
 	shortFailDelayMs = 100  // failure delay for an unreachable server otherwise
 	deadCheckPeriod  = 100 * time.Millisecond
 )
+
+// Seed returns a number derived from the network's seed and this end's
+// name, for code that wants its own randomness (election timeouts) to
+// replay under the test's seed without the test seeding it: a harness that
+// names ends deterministically gets the same value for the same end in
+// every run with that seed. An end dialed over TCP returns a fresh random
+// number.
+func (e *ClientEnd) Seed() int64 {
+	if e.net == nil {
+		return rand.Int64()
+	}
+	return int64(mix(e.net.seed, e.link))
+}
 
 // Call sends an RPC to the "Service.Method" handler of the end's server and
 // waits for the reply. It returns true if a reply arrived (then *reply holds
@@ -61,6 +75,8 @@ func (rn *Network) call(e *ClientEnd, svcMeth string, args interface{}, replyV r
 		failMs = r.intn(shortFailDelayMs)
 	}
 	reliable := rn.reliable.Load()
+	latency := time.Duration(rn.latency.Load())
+	lastCall.Store(time.Now().UnixNano())
 
 	rn.totalCount.Add(1)
 	servername, rs, enabled := rn.route(e.endname)
@@ -70,6 +86,9 @@ func (rn *Network) call(e *ClientEnd, svcMeth string, args interface{}, replyV r
 			outcome = Disabled
 		}
 		rn.emit(e.endname, servername, svcMeth, seq, 0, outcome)
+		// Even a cleaned-up network is not instantaneous, so a client
+		// retrying in a loop after Cleanup lets virtual time run.
+		time.Sleep(latency)
 		rn.sleep(time.Duration(failMs) * time.Millisecond)
 		return false
 	}
@@ -85,8 +104,10 @@ func (rn *Network) call(e *ClientEnd, svcMeth string, args interface{}, replyV r
 	}
 	rn.totalBytes.Add(int64(size))
 
-	if !reliable {
-		rn.sleep(time.Duration(shortDelay) * time.Millisecond)
+	if reliable {
+		rn.sleep(latency)
+	} else {
+		rn.sleep(latency + time.Duration(shortDelay)*time.Millisecond)
 		if dropReq {
 			rn.emit(e.endname, servername, svcMeth, seq, size, RequestDropped)
 			return false
@@ -112,6 +133,7 @@ func (rn *Network) call(e *ClientEnd, svcMeth string, args interface{}, replyV r
 		}
 	}
 	timer.Stop()
+	rn.sleep(latency) // the reply's way back
 
 	switch {
 	case !rn.stillRoutes(e.endname, rs):
@@ -139,6 +161,22 @@ func (rn *Network) call(e *ClientEnd, svcMeth string, args interface{}, replyV r
 	rn.totalBytes.Add(int64(n))
 	rn.emit(e.endname, servername, svcMeth, seq, size, outcome)
 	return true
+}
+
+// lastCall is when the latest Call on any simulated network started (Unix
+// ns, virtual time in a bubble).
+var lastCall atomic.Int64
+
+// LastCallTime returns when the latest Call on any simulated network of
+// this process started (virtual time in a synctest bubble), or the zero
+// Time. The test harness's watchdog reads it to tell a test whose virtual
+// clock stopped from one that is merely slow.
+func LastCallTime() time.Time {
+	ns := lastCall.Load()
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
 }
 
 // sleep waits for d or until the network is cleaned up.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // A Network connects client ends to servers and decides, per message, what
@@ -21,6 +22,7 @@ type Network struct {
 	topo        chan struct{}               // closed and replaced when the partition changes
 
 	reliable       atomic.Bool
+	latency        atomic.Int64 // one-way delay of every message, in ns
 	longDelays     atomic.Bool
 	longReordering atomic.Bool
 
@@ -54,6 +56,7 @@ func MakeNetworkSeed(seed int64) *Network {
 		done:        make(chan struct{}),
 	}
 	rn.reliable.Store(true)
+	rn.latency.Store(int64(DefaultLatency))
 	rn.streams.init()
 	return rn
 }
@@ -70,7 +73,20 @@ func (rn *Network) Cleanup() {
 	rn.streams.shutdown(rn)
 }
 
-// Reliable sets whether messages may be delayed and dropped.
+// DefaultLatency is the one-way delay of every RPC message (request and
+// reply) on a new Network, reliable or not. Real networks are never
+// instantaneous, and code relies on that without knowing: a client that
+// retries in a loop without sleeping lets the clock run because each try
+// takes time. In a synctest bubble a zero-delay RPC would not, and such a
+// loop would freeze virtual time for good.
+const DefaultLatency = 500 * time.Microsecond
+
+// SetLatency sets the one-way delay of every RPC message (0: instantaneous,
+// as the 6.824 labrpc's reliable network).
+func (rn *Network) SetLatency(d time.Duration) { rn.latency.Store(int64(max(d, 0))) }
+
+// Reliable sets whether messages may be delayed and dropped (beyond the
+// latency every message has).
 func (rn *Network) Reliable(yes bool) { rn.reliable.Store(yes) }
 
 // LongReordering sets whether replies may be delayed by up to seconds.

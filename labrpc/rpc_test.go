@@ -250,6 +250,7 @@ func TestUnreliableDelay(t *testing.T) {
 	virtualOnly(t)
 	labtest.Run(t, func(t *labtest.T) {
 		rn, e, _ := setup(t)
+		rn.SetLatency(0) // the fault model alone
 		rn.Reliable(false)
 		var maxd, total time.Duration
 		for i := 0; i < 1000; i++ {
@@ -265,10 +266,41 @@ func TestUnreliableDelay(t *testing.T) {
 	})
 }
 
+// Every message takes DefaultLatency one way, so a reliable call takes
+// twice that; and a client that retries without sleeping still lets virtual
+// time run, so the timer it waits for fires (with zero latency the loop
+// below would spin at one instant forever).
+func TestDefaultLatency(t *testing.T) {
+	virtualOnly(t)
+	labtest.Run(t, func(t *labtest.T) {
+		rn, e, _ := setup(t)
+		start := time.Now()
+		var s string
+		require.True(t, e.Call("Probe.Label", 1, &s))
+		assert.Equal(t, 2*labrpc.DefaultLatency, time.Since(start))
+
+		var ready atomic.Bool
+		time.AfterFunc(time.Second, func() { ready.Store(true) })
+		calls := 0
+		for !ready.Load() {
+			e.Call("Probe.Label", 1, &s)
+			calls++
+		}
+		// The last call may end at the very instant the timer fires.
+		assert.InDelta(t, int(time.Second/(2*labrpc.DefaultLatency)), calls, 1)
+
+		rn.SetLatency(0)
+		start = time.Now()
+		require.True(t, e.Call("Probe.Label", 1, &s))
+		assert.Zero(t, time.Since(start), "SetLatency(0): instantaneous, as in 6.824")
+	})
+}
+
 func TestLongReordering(t *testing.T) {
 	virtualOnly(t)
 	labtest.Run(t, func(t *labtest.T) {
 		rn, e, _ := setup(t)
+		rn.SetLatency(0) // the fault model alone
 		rn.LongReordering(true)
 		late := 0
 		const n = 900
