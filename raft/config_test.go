@@ -59,7 +59,6 @@ type config struct {
 // makeConfig builds n peers, all connected, on a reliable or unreliable
 // network seeded from the test's seed.
 func makeConfig(t *labtest.T, n int, unreliable bool, snapshots bool) *config {
-	raft.SetSeed(t.Seed)
 	labgob.Register(0)
 	cfg := &config{
 		t:           t,
@@ -183,13 +182,18 @@ func (cfg *config) start1(i int) {
 }
 
 // applier consumes peer i's applyCh, checking every message, and snapshots
-// every snapshotInterval commands when snapshots are on.
+// every snapshotInterval commands when snapshots are on. Once stopped (the
+// peer crashed) it closes done and keeps draining, unchecked, until the test
+// ends, as the 6.824 harness's applier does: a killed Raft that still sends
+// on applyCh, perhaps holding its lock, must not block its other goroutines
+// (which would stop virtual time for the rest of the test).
 func (cfg *config) applier(i int, rf *raft.Raft, applyCh chan raft.ApplyMsg, stop, done chan struct{}) {
-	defer close(done)
 	for {
 		var m raft.ApplyMsg
 		select {
 		case <-stop:
+			close(done)
+			drain(cfg.t.Context().Done(), applyCh)
 			return
 		case m = <-applyCh:
 		}
@@ -233,6 +237,17 @@ func (cfg *config) applier(i int, rf *raft.Raft, applyCh chan raft.ApplyMsg, sto
 		}
 		if snap != nil {
 			rf.Snapshot(m.CommandIndex, snap)
+		}
+	}
+}
+
+// drain discards messages from applyCh until quit is closed.
+func drain(quit <-chan struct{}, applyCh chan raft.ApplyMsg) {
+	for {
+		select {
+		case <-quit:
+			return
+		case <-applyCh:
 		}
 	}
 }

@@ -1,3 +1,5 @@
+//go:build !distlabs_ported
+
 package raft_test
 
 // Targeted tests, one per classic Raft bug. Each drives one real peer

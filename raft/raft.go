@@ -187,7 +187,7 @@ func Make(peers []*labrpc.ClientEnd, me int,
 		rf.persister = MakePersister()
 	}
 	rf.applyCh = applyCh
-	rf.rng = newPeerRand(me)
+	rf.rng = newPeerRand(me, peers)
 	rf.votedFor = -1
 	rf.log = []LogEntry{{Term: 0}}
 	rf.applyCond = sync.NewCond(&rf.mu)

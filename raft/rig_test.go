@@ -1,3 +1,5 @@
+//go:build !distlabs_ported
+
 package raft_test
 
 // A rig for the targeted tests: one real peer (index 0) whose other peers are
@@ -122,7 +124,6 @@ type rig struct {
 }
 
 func newRig(t *labtest.T, n int) *rig {
-	raft.SetSeed(t.Seed)
 	r := &rig{
 		t:         t,
 		net:       labrpc.MakeNetwork(),

@@ -176,7 +176,7 @@ func runClient(cfg *config, o genericOpts, round, cli int, stop *atomic.Bool) in
 			appends++
 		default:
 			v := cfg.Get(ck, cli, key)
-			if !o.randomKeys && v != last && !ck.stopped.Load() {
+			if !o.randomKeys && v != last && !cfg.ending.Load() {
 				cfg.t.Errorf("client %d: Get(%q) = %q, want %q", cli, key, abbrev(v), abbrev(last))
 				return appends
 			}

@@ -41,14 +41,14 @@ func (h *history) check(t *labtest.T) {
 }
 
 // The wrappers below perform an operation with a clerk and record it. An
-// operation cut short by shutdown (only when a test is already failing) is
-// not recorded.
+// operation that ends after cleanup began (only when a test is already
+// failing) is not recorded.
 
 // Get performs ck.Get and records it.
 func (cfg *config) Get(ck *Clerk, client int, key string) string {
 	op := cfg.hist.rec.Start(client, linearize.Input{Op: linearize.Get, Key: key})
 	v := ck.Get(key)
-	if !ck.stopped.Load() {
+	if !cfg.ending.Load() {
 		op.End(v)
 	}
 	cfg.ops.Add(1)
@@ -59,7 +59,7 @@ func (cfg *config) Get(ck *Clerk, client int, key string) string {
 func (cfg *config) Put(ck *Clerk, client int, key, value string) {
 	op := cfg.hist.rec.Start(client, linearize.Input{Op: linearize.Put, Key: key, Value: value})
 	ck.Put(key, value)
-	if !ck.stopped.Load() {
+	if !cfg.ending.Load() {
 		op.End("")
 	}
 	cfg.ops.Add(1)
@@ -69,7 +69,7 @@ func (cfg *config) Put(ck *Clerk, client int, key, value string) {
 func (cfg *config) Append(ck *Clerk, client int, key, value string) {
 	op := cfg.hist.rec.Start(client, linearize.Input{Op: linearize.Append, Key: key, Value: value})
 	ck.Append(key, value)
-	if !ck.stopped.Load() {
+	if !cfg.ending.Load() {
 		op.End("")
 	}
 	cfg.ops.Add(1)

@@ -23,6 +23,28 @@ func TestSpeed3A(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) { speedTest(t, "3A", -1) })
 }
 
+// TestKillStopsGoroutines3A grades the rule "Kill stops every goroutine"
+// for the service, once (see README, "Porting existing student code"):
+// elsewhere a leftover goroutine is only a warning. After a few operations
+// every server is killed; each goroutine StartKVServer started (and the
+// Raft under it) must have returned within 5 s of virtual time. Typical
+// cause of a failure: the loop reading applyCh, or a request waiting for
+// its index to apply, that nothing wakes after Kill.
+func TestKillStopsGoroutines3A(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.StrictLeaks()
+		cfg := makeConfig(t, 3, false, -1)
+		defer cfg.cleanup()
+		ck := cfg.makeClient(cfg.All())
+		cfg.begin("Test (3A): Kill stops every goroutine")
+		for i := 0; i < 5; i++ {
+			cfg.Append(ck, 0, "k", strconv.Itoa(i))
+		}
+		cfg.check(ck, 0, "k", "01234")
+		cfg.end()
+	})
+}
+
 func TestConcurrent3A(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		genericTest(t, "3A", genericOpts{nclients: 5, nservers: 5, maxraftstate: -1})
