@@ -68,7 +68,10 @@ func (inv *invariants) watch(stop, done chan struct{}) {
 			inv.mu.Lock()
 			if term < inv.lastTerm[i] {
 				inv.mu.Unlock()
-				inv.fail("peer %d's term went back from %d to %d", i, inv.lastTerm[i], term)
+				inv.fail("peer %d's term went back from %d to %d, across a crash or not; "+
+					"Figure 2: currentTerm is persistent state and only increases "+
+					"(persist it before replying or sending, and never lower it, e.g. when a reply carries an older term)",
+					i, inv.lastTerm[i], term)
 				continue
 			}
 			inv.lastTerm[i] = term
