@@ -183,17 +183,18 @@ func (cfg *config) start1(i int) {
 
 // applier consumes peer i's applyCh, checking every message, and snapshots
 // every snapshotInterval commands when snapshots are on. Once stopped (the
-// peer crashed) it closes done and keeps draining, unchecked, until the test
-// ends, as the 6.824 harness's applier does: a killed Raft that still sends
-// on applyCh, perhaps holding its lock, must not block its other goroutines
-// (which would stop virtual time for the rest of the test).
+// peer crashed) it closes done and leaves a Background helper draining,
+// unchecked, for as long as the bubble lives, as the 6.824 harness's applier
+// does: a killed Raft that still sends on applyCh, perhaps holding its lock,
+// must not block its other goroutines (which would stop virtual time, even
+// during the leak check).
 func (cfg *config) applier(i int, rf *raft.Raft, applyCh chan raft.ApplyMsg, stop, done chan struct{}) {
 	for {
 		var m raft.ApplyMsg
 		select {
 		case <-stop:
 			close(done)
-			drain(cfg.t.Context().Done(), applyCh)
+			cfg.t.Background(func() { drain(applyCh) })
 			return
 		case m = <-applyCh:
 		}
@@ -241,14 +242,9 @@ func (cfg *config) applier(i int, rf *raft.Raft, applyCh chan raft.ApplyMsg, sto
 	}
 }
 
-// drain discards messages from applyCh until quit is closed.
-func drain(quit <-chan struct{}, applyCh chan raft.ApplyMsg) {
-	for {
-		select {
-		case <-quit:
-			return
-		case <-applyCh:
-		}
+// drain discards messages from applyCh for good.
+func drain(applyCh chan raft.ApplyMsg) {
+	for range applyCh {
 	}
 }
 

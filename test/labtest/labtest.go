@@ -127,10 +127,11 @@ var runMu sync.Mutex
 
 // runState is what the harness learns about one run of a test.
 type runState struct {
-	mu     sync.Mutex
-	strict bool // T.StrictLeaks was called
-	leaked int  // goroutines the leak check found left over
-	bubble []byte
+	mu      sync.Mutex
+	strict  bool // T.StrictLeaks was called
+	leaked  int  // goroutines the leak check found left over
+	helpers int  // Background goroutines still there at the leak check
+	bubble  []byte
 }
 
 func run(t *testing.T, bubble bool, body func(t *T)) {
@@ -210,9 +211,9 @@ func runBubble(t *testing.T, inner func(*testing.T), st *runState) {
 		}
 		if strings.HasPrefix(err.Error(), "deadlock: main bubble goroutine has exited") {
 			st.mu.Lock()
-			leaked := st.leaked
+			left := st.leaked + st.helpers
 			st.mu.Unlock()
-			if leaked == 0 {
+			if left == 0 {
 				t.Errorf("labtest: goroutines were started after the leak check ran (by a t.Cleanup function?)")
 			}
 			return

@@ -56,6 +56,19 @@ func (t *T) StrictLeaks() {
 	t.state.strict = true
 }
 
+// Background runs f in a goroutine that the leak check does not count, for
+// a harness helper that must keep serving the code under test for as long
+// as that code may run, even past the test: for example draining a killed
+// peer's applyCh, so that a Raft still sending on it (perhaps holding its
+// lock) after Kill cannot block its other goroutines and stop virtual time.
+// f may block forever on a channel; it is then parked with the bubble.
+func (t *T) Background(f func()) { go background(f) }
+
+// background is the frame harnessGoroutine looks for.
+//
+//go:noinline
+func background(f func()) { f() }
+
 // checkLeaks applies the leak policy. It runs inside the bubble as the
 // body's last cleanup: it waits a virtual grace period for the goroutines
 // the body started to exit, then fails the test (strict) or warns (warn)
@@ -64,11 +77,14 @@ func (t *T) StrictLeaks() {
 // ends, which runBubble tolerates, so the next test runs normally.
 func (s *runState) checkLeaks(t *testing.T, mode leakPolicy) {
 	deadline := time.Now().Add(leakGrace)
-	leaked := bubbleGoroutines()
+	leaked, helpers := bubbleGoroutines()
 	for len(leaked) > 0 && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
-		leaked = bubbleGoroutines()
+		leaked, helpers = bubbleGoroutines()
 	}
+	s.mu.Lock()
+	s.helpers = helpers
+	s.mu.Unlock()
 	if len(leaked) == 0 {
 		return
 	}
@@ -88,22 +104,25 @@ func (s *runState) checkLeaks(t *testing.T, mode leakPolicy) {
 }
 
 // bubbleGoroutines returns the stacks of the goroutines in the caller's
-// bubble other than the caller and the testing package's own.
-func bubbleGoroutines() []string {
+// bubble other than the caller, the testing package's own and Background
+// helpers, and the number of those helpers.
+func bubbleGoroutines() (leaked []string, helpers int) {
 	blocks := bytes.Split(allStacks(), []byte("\n\n"))
 	self := bubbleRE.FindSubmatch(blocks[0]) // the first block is the caller
 	if self == nil {
-		return nil
+		return nil, 0
 	}
-	var leaked []string
 	for _, b := range blocks[1:] {
 		m := bubbleRE.FindSubmatch(b)
-		if m == nil || !bytes.Equal(m[1], self[1]) || harnessGoroutine(b) {
-			continue
+		switch {
+		case m == nil || !bytes.Equal(m[1], self[1]) || harnessGoroutine(b):
+		case bytes.Contains(b, []byte("labtest.background(")):
+			helpers++
+		default:
+			leaked = append(leaked, string(b))
 		}
-		leaked = append(leaked, string(b))
 	}
-	return leaked
+	return leaked, helpers
 }
 
 var bubbleRE = regexp.MustCompile(`synctest bubble (\d+)`)

@@ -103,3 +103,25 @@ func TestDeadlockFailsThatTestOnly(t *testing.T) {
 	assert.Contains(t, out, "--- PASS: TestFixtureProgress")
 	require.False(t, strings.Contains(out, "panic: "), out)
 }
+
+// TestFixtureBackground leaves a Background helper blocked for good, as
+// the raft harness does with a killed peer's applyCh.
+func TestFixtureBackground(t *testing.T) {
+	fixture(t)
+	labtest.Run(t, func(t *labtest.T) {
+		ch := make(chan int)
+		t.Background(func() {
+			for range ch {
+			}
+		})
+	})
+}
+
+// A Background helper is not a leak, even strict, and the next test runs.
+func TestBackgroundIsNotALeak(t *testing.T) {
+	out, code := runFixtureEnv(t, []string{labtest.LeaksEnv + "=strict"}, "^(TestFixtureBackground|TestFixtureProgress)$", "-test.v")
+	assert.Zero(t, code, out)
+	assert.NotContains(t, out, "still running")
+	assert.Contains(t, out, "--- PASS: TestFixtureBackground")
+	assert.Contains(t, out, "--- PASS: TestFixtureProgress")
+}
