@@ -31,7 +31,8 @@
 //     verdict and prints a warning with the leftovers' stacks and a fix
 //     hint, as the original course suites tolerate helpers parked after
 //     Kill; "strict" (make test, CI) fails the test. T.StrictLeaks makes one
-//     test strict whatever the mode. Leftovers parked on a channel, a
+//     test strict whatever the mode; T.Background starts a harness helper
+//     the check does not count. Leftovers parked on a channel, a
 //     sync.Cond or a sleep stay parked for good once the bubble ends, so the
 //     next test runs normally; a goroutine that spins or waits on a mutex
 //     stops virtual time and ends in the watchdog. Goroutines labrpc runs
