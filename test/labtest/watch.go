@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"distlabs/labrpc"
@@ -101,11 +102,22 @@ func diagnose(bubble bool, lastCall time.Time, still, limit time.Duration, stack
 		rpcs, still.Round(time.Second), strings.Join(why, "; "))
 }
 
+var (
+	// stackSize is the buffer size the latest full dump needed.
+	stackSize atomic.Int64
+	// dumps counts full dumps, for the harness's own tests.
+	dumps atomic.Int64
+)
+
+// allStacks dumps every goroutine, starting from the size the previous dump
+// needed: each retry with a bigger buffer is another stop-the-world dump.
 func allStacks() []byte {
-	buf := make([]byte, 1<<20)
+	buf := make([]byte, max(stackSize.Load(), 1<<20))
 	for {
+		dumps.Add(1)
 		n := runtime.Stack(buf, true)
 		if n < len(buf) {
+			stackSize.Store(int64(len(buf)))
 			return buf[:n]
 		}
 		buf = make([]byte, 2*len(buf))
