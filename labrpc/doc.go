@@ -24,13 +24,17 @@
 //
 // # Fault model
 //
+//   - Always: every message takes DefaultLatency (0.5 ms) one way, so a
+//     round trip takes 1 ms (SetLatency changes it; 0 is the instantaneous
+//     network of 6.824). In a synctest bubble this is what lets virtual
+//     time move while a client retries in a loop without sleeping.
 //   - Reliable(false): each request is delayed 0–26 ms, then lost with
 //     probability 0.1 (the handler does not run); a reply is lost with
 //     probability 0.1 (the handler did run).
 //   - LongReordering(true): about two thirds of replies are held back
 //     200–2200 ms, skewed toward the short end.
 //   - A disabled or unconnected end, or a missing server: Call fails after
-//     0–100 ms, or 0–7 s with LongDelays(true).
+//     the latency plus 0–100 ms, or plus 0–7 s with LongDelays(true).
 //   - DeleteServer: calls in flight fail; none returns a positive reply.
 //     While a handler runs the network checks every 100 ms whether its
 //     server is gone or the end disabled, and fails the call early if so.
