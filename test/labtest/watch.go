@@ -14,7 +14,8 @@ import (
 // startWatchdog fails the whole run if the test is still going after limit
 // of real time: a bubble blocked on a mutex never advances virtual time and
 // would otherwise hang until go test's own 10-minute timeout.
-func startWatchdog(name string, seed int64, limit time.Duration) (stop func()) {
+// Before exiting it reports the failure through fail (the verdict channel).
+func startWatchdog(name string, seed int64, limit time.Duration, fail func(reason string)) (stop func()) {
 	if limit <= 0 {
 		return func() {}
 	}
@@ -23,6 +24,7 @@ func startWatchdog(name string, seed int64, limit time.Duration) (stop func()) {
 			"something is stuck (a goroutine blocked on a lock stops virtual time). Goroutines:\n\n%s\n",
 			name, limit, allStacks())
 		fmt.Fprintf(os.Stderr, "--- FAIL: %s (watchdog)\n--- replay: %s\n", name, ReplayCommand(name, seed))
+		fail(fmt.Sprintf("watchdog: still running after %v of real time", limit))
 		os.Exit(3)
 	})
 	return func() { timer.Stop() }

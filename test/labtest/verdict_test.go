@@ -1,0 +1,76 @@
+package labtest_test
+
+import (
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"distlabs/test/labtest"
+)
+
+const testNonce = "0123456789abcdef0123456789ABCDEF"
+
+// runWithVerdicts runs one fixture test as the grader does: the write end
+// of a pipe as fd 3, named by the environment with a nonce. It returns the
+// test's output and everything written to the pipe.
+func runWithVerdicts(t *testing.T, name, nonce string) (out, verdicts string) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	cmd := exec.Command(os.Args[0], "-test.run", "^"+name+"$", "-test.v")
+	cmd.Env = append(os.Environ(), fixtureEnv+"=1", labtest.VerdictFDEnv+"=3", labtest.NonceEnv+"="+nonce)
+	cmd.ExtraFiles = []*os.File{w}
+	var buf strings.Builder
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	require.NoError(t, cmd.Start())
+	w.Close() // the child holds the only write end now
+	got, err := io.ReadAll(r)
+	require.NoError(t, err)
+	_ = cmd.Wait() // the exit status is the callers' business
+	return buf.String(), string(got)
+}
+
+// TestFixtureEnvGone passes only if the harness removed the channel's
+// variables before the body ran (code under test must not find the nonce).
+func TestFixtureEnvGone(t *testing.T) {
+	fixture(t)
+	labtest.Run(t, func(t *labtest.T) {
+		for _, k := range []string{labtest.VerdictFDEnv, labtest.NonceEnv} {
+			if v, ok := os.LookupEnv(k); ok {
+				t.Fatalf("%s=%q is still visible to the test body", k, v)
+			}
+		}
+	})
+}
+
+// Contract 2: each Run test writes exactly one verdict line with the nonce,
+// its outcome and its name, and the variables are gone from the body's
+// environment.
+func TestVerdictChannel(t *testing.T) {
+	for _, c := range []struct{ name, word string }{
+		{"TestFixtureProgress", "pass"},
+		{"TestFixtureEnvGone", "pass"},
+		{"TestFixtureFail", "fail"},
+	} {
+		out, got := runWithVerdicts(t, c.name, testNonce)
+		lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+		require.Len(t, lines, 1, "%s: want exactly one verdict line, got %q\noutput:\n%s", c.name, got, out)
+		want := "distlabs-verdict " + testNonce + " " + c.word + " " + c.name + " "
+		assert.True(t, strings.HasPrefix(lines[0], want), "%s: verdict %q, want prefix %q\noutput:\n%s", c.name, lines[0], want, out)
+		assert.NotContains(t, out, testNonce, "%s: the nonce must not reach the test's output", c.name)
+	}
+}
+
+// A malformed nonce is ignored (nothing written: the grader fails the test)
+// and without the variables the harness writes nothing at all.
+func TestVerdictChannelMalformed(t *testing.T) {
+	out, got := runWithVerdicts(t, "TestFixtureProgress", "not-a-nonce")
+	assert.Empty(t, got, out)
+	assert.Contains(t, out, "malformed verdict channel")
+}
