@@ -18,22 +18,24 @@ var (
 	testifyRE = regexp.MustCompile(`^\s+Error:\s+(.*)$`)
 )
 
-// explain picks the one-line reason of a failed run.
+// explain picks the one-line reason of a failed run. The harness's
+// verdict reason comes after the test's own message: the harness knows
+// only that the test failed, the message says what was wrong.
 func explain(res Result, spec Spec, vs verdicts) string {
-	if strings.Contains(res.Output, "unexpected call to os.Exit(0) during test") {
+	out := res.Output
+	if strings.Contains(out, "unexpected call to os.Exit(0) during test") {
 		return "exited mid-test via os.Exit(0)"
 	}
-	if spec.Verdict && spec.Test != "" {
-		if v, ok, _ := vs.of(spec.Test); ok && !v.pass && v.reason != "" {
-			return v.reason
-		}
-	}
-	out := res.Output
 	if w := watchdogLine(out); w != "" {
 		return "stalled: watchdog says " + w
 	}
 	if m := firstMessage(out); m != "" {
 		return m
+	}
+	if spec.Verdict && spec.Test != "" {
+		if v, ok, _ := vs.of(spec.Test); ok && !v.pass && v.reason != "" {
+			return v.reason
+		}
 	}
 	if p := firstLineWith(out, "panic: "); p != "" {
 		return p
@@ -67,9 +69,13 @@ func firstMessage(out string) string {
 
 // watchdogLine returns the harness watchdog's diagnosis, if it fired.
 func watchdogLine(out string) string {
-	l := firstLineWith(out, "labtest: ")
-	if i := strings.Index(l, "still running after"); i >= 0 {
-		return oneLine(strings.TrimSuffix(strings.TrimSpace(l[i:]), "Goroutines:"))
+	for _, l := range strings.Split(out, "\n") {
+		if !strings.HasPrefix(l, "labtest: ") {
+			continue
+		}
+		if i := strings.Index(l, "still running after"); i >= 0 {
+			return oneLine(strings.TrimSuffix(strings.TrimSpace(l[i:]), "Goroutines:"))
+		}
 	}
 	return ""
 }
