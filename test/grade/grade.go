@@ -97,7 +97,7 @@ func Grade(ctx context.Context, cfg Config, log io.Writer) (*Report, error) {
 		} else if err != nil {
 			return nil, err
 		}
-		tree, rep.Flags = p.dir, p.notes
+		tree, rep.Notes, rep.Flags = p.dir, p.notes, p.flags
 	}
 	if cfg.Hidden != "" {
 		hr := filepath.Join(cfg.Hidden, "rubric.yaml")

@@ -30,7 +30,8 @@ func (r *refusal) Error() string { return r.msg }
 // prepared is a tree ready to grade and what the TA should know about it.
 type prepared struct {
 	dir   string
-	notes []string // for the TA's summary
+	notes []string // about how the tree was made
+	flags []string // for the TA's summary: changed protected files, suspect code
 }
 
 // prepareTree builds the tree to grade in cfg.OutDir/tree: a copy of the
@@ -71,7 +72,7 @@ func prepareTree(cfg Config, rubric *Rubric, log io.Writer) (*prepared, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.notes = append(p.notes, flags...)
+		p.flags = append(p.flags, flags...)
 	}
 	if cfg.Hidden != "" {
 		if err := overlayHidden(cfg.Hidden, dst, log); err != nil {
@@ -255,7 +256,7 @@ func overlayCourseFiles(root, dst string, rubric *Rubric, p *prepared) error {
 				return fmt.Errorf("protected file %s: %w", rel, err)
 			}
 			if changed {
-				p.notes = append(p.notes, fmt.Sprintf("%s: the submission's copy of %s differed from the course's and was replaced", lab.Lab, rel))
+				p.flags = append(p.flags, fmt.Sprintf("%s: the submission's copy of %s differed from the course's and was replaced", lab.Lab, rel))
 			}
 		}
 	}

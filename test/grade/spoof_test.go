@@ -4,10 +4,12 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"distlabs/test/internal/tree"
 )
@@ -68,15 +70,30 @@ func TestSpoofsScoreWhatWasEarned(t *testing.T) {
 	}
 }
 
-// TestMemoryLimitKills: a test that allocates past MEMLIMIT is killed and
+// TestMemoryLimitKills: a test that allocates past MEMLIMIT in one process
+// (touched or not), or in several that are each under it, is killed and
 // reported as such, not as a plain failure.
 func TestMemoryLimitKills(t *testing.T) {
-	cfg := fixtureConfig(t, "limits")
+	cfg := fixtureConfig(t, "memory")
 	cfg.MemLimit = 512 << 20
 	rep := grade(t, cfg)
-	o := outcome(t, rep, "TestMemHog")
-	if o.Passed || o.Status != "memory limit" || !strings.Contains(o.Reason, "killed: memory limit") {
-		t.Fatalf("memory hog: passed=%v status=%q reason=%q", o.Passed, o.Status, o.Reason)
+	for _, name := range []string{"TestMemHog", "TestMemSpread", "TestMemReserve"} {
+		o := outcome(t, rep, name)
+		if o.Passed || o.Status != "memory limit" || !strings.Contains(o.Reason, "killed: memory limit") {
+			t.Errorf("%s: passed=%v status=%q reason=%q", name, o.Passed, o.Status, o.Reason)
+		}
+	}
+}
+
+// TestCPULimitKills: a test that burns more CPU time than CPULIMIT is
+// killed and reported as such.
+func TestCPULimitKills(t *testing.T) {
+	cfg := fixtureConfig(t, "cpu")
+	cfg.CPULimit = time.Second
+	rep := grade(t, cfg)
+	o := outcome(t, rep, "TestSpin")
+	if o.Passed || o.Status != "cpu limit" || !strings.Contains(o.Reason, "killed: CPU-time limit") {
+		t.Errorf("spinning test: passed=%v status=%q reason=%q", o.Passed, o.Status, o.Reason)
 	}
 }
 
@@ -85,7 +102,7 @@ func TestMemoryLimitKills(t *testing.T) {
 func TestEscapedChildDies(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "child.pid")
 	t.Setenv("FIXTURE_CHILD_PID_FILE", pidFile)
-	rep := grade(t, fixtureConfig(t, "limits"))
+	rep := grade(t, fixtureConfig(t, "escape"))
 	if o := outcome(t, rep, "TestEscapes"); !o.Passed {
 		t.Fatalf("TestEscapes should pass (the grader kills its child afterwards): %s", o.Output)
 	}
@@ -212,5 +229,76 @@ func TestPartialUpload(t *testing.T) {
 	cfg.OutDir = t.TempDir()
 	if rep := grade(t, cfg); !rep.AllPassed() {
 		t.Fatalf("right partial upload: %s", rep.Outcomes[0].Output)
+	}
+}
+
+// TestPortedRetry: a submission that renamed the handout's RPC type still
+// gets its API tests graded; the tests needing the type score 0 as "not
+// built", and the report says why.
+func TestPortedRetry(t *testing.T) {
+	sub := fixtureSubmission(t, map[string]string{
+		"ported/ported.go": "// Package ported renamed Args.\npackage ported\n\ntype SumArgs struct{ A, B int }\n\nfunc Sum(a, b int) int { return a + b }\n",
+	})
+	cfg := fixtureConfig(t, "ported")
+	cfg.Submission = sub
+	rep := grade(t, cfg)
+	if o := outcome(t, rep, "TestAPI"); !o.Passed {
+		t.Errorf("API test: %s %s", o.Status, o.Output)
+	}
+	o := outcome(t, rep, "TestArgs")
+	if o.Passed || o.Status != "not built" || !strings.Contains(o.Reason, "handout's RPC types") {
+		t.Errorf("handout test: passed=%v status=%q reason=%q", o.Passed, o.Status, o.Reason)
+	}
+	if len(rep.Notes) == 0 || !strings.Contains(rep.Notes[0], portedTag) {
+		t.Errorf("notes %q lack the ported build", rep.Notes)
+	}
+}
+
+// TestBatch grades a directory of submissions: one results.json each and
+// a CSV row per submission and lab, with the temp trees removed.
+func TestBatch(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "grade")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build grader: %v\n%s", err, out)
+	}
+	subs := t.TempDir()
+	right := fixtureSubmission(t, nil)
+	wrong := fixtureSubmission(t, map[string]string{"good/good.go": "// Package good is wrong.\npackage good\n\nfunc Answer() int { return 1 }\n"})
+	partial := filepath.Join(t.TempDir(), "p")
+	if err := os.MkdirAll(filepath.Join(partial, "good"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(partial, "good", "a.go"), []byte("package good\n\nfunc Answer() int { return 42 }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, dir := range map[string]string{"alice": right, "bob": wrong, "carol": partial} {
+		if err := os.Rename(dir, filepath.Join(subs, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root, _ := filepath.Abs(filepath.Join("testdata", "fixture"))
+	csvPath := filepath.Join(t.TempDir(), "summary.csv")
+	tmp := t.TempDir()
+	cmd := exec.Command(bin, "-root", root, "-rubric", filepath.Join(root, "rubric.yaml"))
+	cmd.Env = append(os.Environ(), "LAB=good", "PART=A", "SEEDS=1", "JOBS=2", "SUBMISSION=", "HIDDEN=", "TIMEOUT=", "RESULTS=", "KEEP=",
+		"SUBMISSIONS="+subs, "CSV="+csvPath, "TMPDIR="+tmp)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("batch: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "submission,lab,score,max,note\nalice,good,2,2,\nbob,good,0,2,\ncarol,good,2,2,\n"
+	if string(data) != want {
+		t.Errorf("summary.csv:\n%s\nwant:\n%s", data, want)
+	}
+	results, _ := filepath.Glob(filepath.Join(tmp, "distlabs-grade-*", "*", "results.json"))
+	if len(results) != 3 {
+		t.Errorf("results.json files: %v\n%s", results, out)
+	}
+	if trees, _ := filepath.Glob(filepath.Join(tmp, "distlabs-grade-*", "*", "tree")); len(trees) != 0 {
+		t.Errorf("copied trees not removed without KEEP=1: %v", trees)
 	}
 }

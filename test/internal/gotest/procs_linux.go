@@ -38,21 +38,30 @@ func becomeSubreaper() {
 	})
 }
 
+// addressHeadroom is the address space a process gets beyond the memory
+// limit: the Go runtime reserves about 750 MiB of address space at start
+// (no memory) and more for its heap arenas; with 1 GiB a 300 MiB
+// allocation already failed. A binary that cannot start reports nothing
+// useful, so the address-space limit is only the backstop.
+const addressHeadroom = 2 << 30
+
 // applyLimits sets the address-space and CPU-time limits of the started
-// process pid; its children inherit them. An address-space limit rather
-// than a resident-size one, because an allocation that is never touched is
-// still an allocation the test was not allowed to make; the tracker adds a
-// resident-size check summed over all the test's processes.
+// process pid; its children inherit them. The address-space limit (memory
+// limit plus headroom) stops a huge allocation at once, even one never
+// touched; the tracker enforces the memory limit itself on resident memory
+// summed over all the test's processes.
 func applyLimits(pid int, mem int64, cpu time.Duration) error {
 	if mem > 0 {
-		if err := prlimit(pid, rlimitAS, uint64(mem), uint64(mem)); err != nil {
+		as := uint64(mem) + addressHeadroom
+		if err := prlimit(pid, rlimitAS, as, as); err != nil {
 			return err
 		}
 	}
 	if cpu > 0 {
 		s := uint64((cpu + time.Second - 1) / time.Second)
-		// Soft limit: SIGXCPU; the hard limit a little later is SIGKILL.
-		if err := prlimit(pid, rlimitCPU, s, s+5); err != nil {
+		// Soft limit: SIGXCPU, which a Go program ignores unless it asked
+		// for it; the hard limit a second later is SIGKILL.
+		if err := prlimit(pid, rlimitCPU, s, s+1); err != nil {
 			return err
 		}
 	}

@@ -83,12 +83,14 @@ func watchdogLine(out string) string {
 // outOfMemory reports whether the output shows an allocation the address
 // space limit refused.
 func outOfMemory(out string) bool {
-	return strings.Contains(out, "runtime: out of memory") || strings.Contains(out, "fatal error: out of memory") ||
-		strings.Contains(out, "cannot allocate memory")
+	for _, s := range []string{"runtime: out of memory", "fatal error: out of memory", "cannot allocate memory",
+		"failed to reserve", "runtime: cannot map pages", "runtime: cannot reserve arena"} {
+		if strings.Contains(out, s) {
+			return true
+		}
+	}
+	return false
 }
-
-// cpuExhausted is a weak second signal for a CPU kill at the hard limit.
-func cpuExhausted(out string) bool { return strings.Contains(out, "SIGXCPU") }
 
 // signalled reports whether the process was killed by sig.
 func signalled(err error, sig syscall.Signal) bool {

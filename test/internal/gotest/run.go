@@ -87,8 +87,9 @@ type Spec struct {
 	// Verdict requires the harness's verdict line for Test (see
 	// VerdictFDEnv): without a pass line the run fails whatever it printed.
 	Verdict bool
-	// MemLimit bounds the address space of every process of the test and
-	// the resident memory of all of them together, in bytes (0: no limit).
+	// MemLimit bounds the resident memory of all the test's processes
+	// together, in bytes, and the address space of each to MemLimit plus
+	// 2 GiB of headroom for the runtime's reservations (0: no limit).
 	MemLimit int64
 	// CPULimit bounds the CPU time of each process of the test (0: none).
 	CPULimit time.Duration
@@ -229,11 +230,11 @@ wait:
 	case stopped == Error:
 		res.Status, res.Reason = Error, "cancelled"
 		return res
-	case signalled(err, syscall.SIGXCPU) || spec.CPULimit > 0 && signalled(err, syscall.SIGKILL) && cpuExhausted(res.Output):
+	case spec.CPULimit > 0 && (signalled(err, syscall.SIGXCPU) || signalled(err, syscall.SIGKILL) && cpuUsed(cmd) >= spec.CPULimit):
 		res.Status, res.Reason = CPUOut, fmt.Sprintf("killed: CPU-time limit (%v of CPU per process)", spec.CPULimit)
 		return res
 	case spec.MemLimit > 0 && res.ExitCode != 0 && outOfMemory(res.Output):
-		res.Status, res.Reason = MemoryOut, fmt.Sprintf("killed: memory limit (an allocation beyond the %s limit failed)", bytesText(spec.MemLimit))
+		res.Status, res.Reason = MemoryOut, fmt.Sprintf("killed: memory limit (an allocation failed: the limit is %s)", bytesText(spec.MemLimit))
 		return res
 	}
 	res.Status, res.Reason = decide(spec.Test, res.ExitCode, out.ev)
@@ -287,6 +288,14 @@ func exitCode(err error) int {
 // are expected and ignored on purpose.
 func killGroup(pid int) {
 	_ = syscall.Kill(-pid, syscall.SIGKILL)
+}
+
+// cpuUsed is the CPU time the exited process used.
+func cpuUsed(cmd *exec.Cmd) time.Duration {
+	if cmd.ProcessState == nil {
+		return 0
+	}
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
 
 // waitStatus extracts the wait status of an exited process.
