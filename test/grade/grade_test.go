@@ -232,30 +232,49 @@ func TestResultsJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	var res struct {
-		Score *float64 `json:"score"`
-		Tests []struct {
-			Name       *string  `json:"name"`
-			Score      *float64 `json:"score"`
-			MaxScore   *float64 `json:"max_score"`
-			Output     *string  `json:"output"`
-			Visibility *string  `json:"visibility"`
+		Score            *float64 `json:"score"`
+		Output           *string  `json:"output"`
+		StdoutVisibility *string  `json:"stdout_visibility"`
+		Tests            []struct {
+			Name          *string  `json:"name"`
+			Number        *string  `json:"number"`
+			Score         *float64 `json:"score"`
+			MaxScore      *float64 `json:"max_score"`
+			Output        *string  `json:"output"`
+			Visibility    *string  `json:"visibility"`
+			ExecutionTime *float64 `json:"execution_time"`
 		} `json:"tests"`
 	}
 	if err := json.Unmarshal(data, &res); err != nil {
 		t.Fatal(err)
 	}
-	if res.Score == nil || *res.Score != 2 || len(res.Tests) != 2 {
+	if res.Score == nil || *res.Score != 2 || len(res.Tests) != 2 || res.Output == nil || res.StdoutVisibility == nil {
 		t.Fatalf("results.json: %s", data)
 	}
+	if !strings.Contains(*res.Output, "good: 2/3") || !strings.Contains(*res.Output, "FAIL good TestReplaced: public version") {
+		t.Errorf("top-level output lacks the lab score or the failure reason: %q", *res.Output)
+	}
+	numbers := map[string]bool{}
 	for _, tc := range res.Tests {
-		if tc.Name == nil || tc.Score == nil || tc.MaxScore == nil || tc.Output == nil || tc.Visibility == nil {
+		if tc.Name == nil || tc.Score == nil || tc.MaxScore == nil || tc.Output == nil || tc.Visibility == nil ||
+			tc.Number == nil || tc.ExecutionTime == nil {
 			t.Fatalf("test entry lacks a Gradescope field: %s", data)
+		}
+		if numbers[*tc.Number] {
+			t.Errorf("number %q is not unique", *tc.Number)
+		}
+		numbers[*tc.Number] = true
+		if strings.Contains(*tc.Output, "=== NAME") {
+			t.Errorf("output keeps === NAME noise: %q", *tc.Output)
 		}
 		switch *tc.Visibility {
 		case "visible", "hidden", "after_due_date", "after_published":
 		default:
 			t.Fatalf("bad visibility %q", *tc.Visibility)
 		}
+	}
+	if !numbers["A.1"] || !numbers["B.1"] {
+		t.Errorf("numbers %v, want A.1 and B.1", numbers)
 	}
 }
 
