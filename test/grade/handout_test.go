@@ -28,6 +28,8 @@ import (
 //     (a student who wrote exactly our solution, in files of our names):
 //     it must score full marks, lab by lab, through the whole grading path
 //     (overlay, protected files, module check, verdict channel, limits).
+//  3. That tree with a raft that forges one 2A test's pass: 2A scores
+//     exactly the honest tests' points (the real harness's verdict).
 //
 // Step 2 runs every graded test; set HANDOUT_PARTS=2A,3A,... to run only
 // some parts (labs without parts always run in full).
@@ -95,6 +97,7 @@ func TestHandoutSubmissions(t *testing.T) {
 			parts[strings.ToUpper(p)] = true
 		}
 	}
+	t.Run("spoofed raft", func(t *testing.T) { testSpoofedRaft(t, root, rubricPath, filled) })
 	for i := range rubric.Labs {
 		lab := &rubric.Labs[i]
 		if len(lab.Tests) == 0 || !exists(filepath.Join(root, lab.Package)) {
@@ -133,6 +136,71 @@ func TestHandoutSubmissions(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// spoofRaft is a dishonest addition to a raft submission: when Make is
+// called in TestReElection2A, it prints the testing package's pass framing
+// (marker byte included) and leaves with syscall.Exit(0), before the test
+// could fail. The issue's version of it scored 24/24 on 2A.
+const spoofRaft = `package raft
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+)
+
+func spoof() {
+	for _, a := range os.Args {
+		if strings.Contains(a, "TestReElection2A") {
+			fmt.Print("\x16--- PASS: TestReElection2A (0.00s)\n\x16PASS\n")
+			syscall.Exit(0)
+		}
+	}
+}
+`
+
+// testSpoofedRaft grades a copy of the filled handout whose raft spoofs
+// one 2A test: 2A must score exactly the other tests' points, the spoofed
+// test must fail for want of a verdict, and the TA must be told.
+func testSpoofedRaft(t *testing.T, root, rubricPath, filled string) {
+	sub := filepath.Join(t.TempDir(), "spoofed")
+	if err := tree.Copy(filled, sub, nil); err != nil {
+		t.Fatal(err)
+	}
+	raftGo := filepath.Join(sub, "raft", "raft.go")
+	src, err := os.ReadFile(raftGo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(src, []byte("\nfunc Make("))
+	j := bytes.Index(src[max(i, 0):], []byte("{\n"))
+	if i < 0 || j < 0 {
+		t.Fatal("no func Make in raft/raft.go")
+	}
+	at := i + j + 2
+	src = append(src[:at:at], append([]byte("\tspoof()\n"), src[at:]...)...)
+	if err := os.WriteFile(raftGo, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sub, "raft", "spoof.go"), []byte(spoofRaft), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Root: root, Rubric: rubricPath, Submission: sub, Lab: "raft", Part: "2A", Seeds: 1, Jobs: 2,
+		OutDir: t.TempDir(), MemLimit: defaultMemLimit}
+	rep := grade(t, cfg)
+	got, max := rep.Score()
+	o := outcome(t, rep, "TestReElection2A")
+	if o.Passed || got != max-o.Entry.Points {
+		t.Errorf("spoofed raft scored %v/%v (TestReElection2A passed=%v: %s), want %v", got, max, o.Passed, o.Reason, max-o.Entry.Points)
+	}
+	if !strings.Contains(o.Reason, "no verdict") {
+		t.Errorf("reason %q does not say the harness gave no verdict", o.Reason)
+	}
+	if flags := strings.Join(rep.Flags, "\n"); !strings.Contains(flags, "raft/spoof.go") || !strings.Contains(flags, "imports syscall") {
+		t.Errorf("TA flags miss the spoof: %q", flags)
 	}
 }
 
