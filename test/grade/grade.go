@@ -32,6 +32,9 @@ type Config struct {
 	CPULimit time.Duration
 }
 
+// leaksEnv is the harness's leak policy, strict or warn.
+const leaksEnv = "DISTLABS_LEAKS"
+
 // defaultMemLimit is MEMLIMIT's default.
 const defaultMemLimit = 2 << 30
 
@@ -356,6 +359,9 @@ func runOne(ctx context.Context, cfg Config, j job) {
 		Bin: j.bin.path, Dir: j.bin.dir, Test: name,
 		Seed: j.seed, SeedFlag: j.bin.seedFlag, Timeout: j.timeout, Args: args,
 		Verdict: true, MemLimit: cfg.MemLimit, CPULimit: cpu,
+		// Leaked goroutines cost no points by default (contract 3): the
+		// lab's dedicated Kill test grades that rule.
+		Env: []string{leaksEnv + "=" + env(leaksEnv, "warn")},
 	})
 	logPath := ""
 	if res.Status != gotest.Pass {

@@ -86,8 +86,8 @@ func TestHangIsKilled(t *testing.T) {
 	start := time.Now()
 	rep := grade(t, fixtureConfig(t, "hang"))
 	o := outcome(t, rep, "TestHang")
-	if o.Passed || o.Status != "timeout" {
-		t.Fatalf("hanging test: passed=%v status=%q, want a timeout", o.Passed, o.Status)
+	if o.Passed || o.Status != "timeout" || !strings.HasPrefix(o.Reason, "timed out after 2s") {
+		t.Fatalf("hanging test: passed=%v status=%q reason=%q, want a timeout", o.Passed, o.Status, o.Reason)
 	}
 	// Compilation plus the 2 s limit; a generous real-time bound only
 	// guards against the grader waiting for the hung process.

@@ -27,7 +27,7 @@ func explain(res Result, spec Spec, vs verdicts) string {
 		return "exited mid-test via os.Exit(0)"
 	}
 	if w := watchdogLine(out); w != "" {
-		return "stalled: watchdog says " + w
+		return w
 	}
 	if m := firstMessage(out); m != "" {
 		return m
@@ -67,14 +67,17 @@ func firstMessage(out string) string {
 	return ""
 }
 
-// watchdogLine returns the harness watchdog's diagnosis, if it fired.
+// watchdogRE matches the harness watchdog's line: "labtest: TestX still
+// running after 54s of real time: <diagnosis>".
+var watchdogRE = regexp.MustCompile(`^labtest: \S+ still running after (\S+) of real time: (.*)$`)
+
+// watchdogLine returns "timed out after 54s: watchdog says <diagnosis>" if
+// the harness's watchdog fired.
 func watchdogLine(out string) string {
 	for _, l := range strings.Split(out, "\n") {
-		if !strings.HasPrefix(l, "labtest: ") {
-			continue
-		}
-		if i := strings.Index(l, "still running after"); i >= 0 {
-			return oneLine(strings.TrimSuffix(strings.TrimSpace(l[i:]), "Goroutines:"))
+		if m := watchdogRE.FindStringSubmatch(strings.TrimSpace(l)); m != nil {
+			diag := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(m[2]), "Goroutines:"))
+			return oneLine("timed out after " + m[1] + ": watchdog says " + diag)
 		}
 	}
 	return ""

@@ -10,7 +10,7 @@ func TestExplain(t *testing.T) {
 		{"fatal message", "=== RUN   TestA\n    a_test.go:12: Answer() = 41, want 42\n--- FAIL: TestA (0.00s)\n", "", "Answer() = 41, want 42"},
 		{"testify", "=== RUN   TestA\n    a_test.go:12: \n        \tError Trace:\ta_test.go:12\n        \tError:      \tNot equal: 1 != 2\n", "", "Not equal: 1 != 2"},
 		{"watchdog", "labtest: 2 goroutine(s) still running 5s (virtual)\nlabtest: TestA still running after 54s of real time: something is stuck. Goroutines:\n", "",
-			"stalled: watchdog says still running after 54s of real time: something is stuck."},
+			"timed out after 54s: watchdog says something is stuck."},
 		{"os.Exit", "panic: unexpected call to os.Exit(0) during test\n", "", "exited mid-test via os.Exit(0)"},
 		{"panic", "panic: runtime error: index out of range [3] with length 3\n\ngoroutine 7 [running]:\n", "", "panic: runtime error: index out of range [3] with length 3"},
 		{"verdict reason", "no message here\n", "watchdog: still running after 1m0s of real time", "watchdog: still running after 1m0s of real time"},

@@ -93,6 +93,8 @@ type Spec struct {
 	MemLimit int64
 	// CPULimit bounds the CPU time of each process of the test (0: none).
 	CPULimit time.Duration
+	// Env is added to the test process's environment.
+	Env []string
 }
 
 // Status is the outcome of one run.
@@ -144,6 +146,7 @@ func Run(ctx context.Context, spec Spec) Result {
 	cmd := exec.Command(spec.Bin, args...)
 	cmd.Dir = spec.Dir
 	cmd.Env = append(os.Environ(), SeedEnv+"="+strconv.FormatInt(spec.Seed, 10), runToken+"="+token)
+	cmd.Env = append(cmd.Env, spec.Env...)
 	cmd.Stdout = out
 	cmd.Stderr = out
 	// Own process group: a timeout kills the test and everything it spawned
@@ -219,9 +222,9 @@ wait:
 	res := Result{Output: Clean(out.output()), Elapsed: time.Since(start), ExitCode: exitCode(err)}
 	switch {
 	case stopped == Timeout:
-		res.Status, res.Reason = Timeout, fmt.Sprintf("timed out after %v", spec.Timeout)
+		res.Status, res.Reason = Timeout, fmt.Sprintf("timed out after %v (killed by the grader)", spec.Timeout)
 		if w := watchdogLine(res.Output); w != "" {
-			res.Reason += ": watchdog says " + w
+			res.Reason = w
 		}
 		return res
 	case stopped == MemoryOut:
