@@ -14,6 +14,9 @@ import (
 
 // The self-tests grade the fixture module under testdata/fixture, whose
 // packages each break one rule a dishonest or broken test could exploit.
+// Most run in parallel; those that start processes of their own (the
+// grader binary, go build) or set the environment do not, because a
+// grading's final sweep kills every child process gotest did not start.
 
 func fixtureConfig(t *testing.T, lab string) Config {
 	t.Helper()
@@ -53,6 +56,7 @@ func outcome(t *testing.T, rep *Report, name string) *Outcome {
 }
 
 func TestGoodScoresFull(t *testing.T) {
+	t.Parallel()
 	cfg := fixtureConfig(t, "good")
 	cfg.Part = "A"
 	rep := grade(t, cfg)
@@ -62,6 +66,7 @@ func TestGoodScoresFull(t *testing.T) {
 }
 
 func TestLyingTestScoresZero(t *testing.T) {
+	t.Parallel()
 	rep := grade(t, fixtureConfig(t, "lying"))
 	for _, name := range []string{"TestLying", "TestForgedFrame"} {
 		if o := outcome(t, rep, name); o.Passed {
@@ -74,6 +79,7 @@ func TestLyingTestScoresZero(t *testing.T) {
 }
 
 func TestExit0ScoresZero(t *testing.T) {
+	t.Parallel()
 	rep := grade(t, fixtureConfig(t, "exit0"))
 	if o := outcome(t, rep, "TestExit0"); o.Passed {
 		t.Fatalf("os.Exit(0) mid-test scored: %+v", o)
@@ -153,6 +159,7 @@ func TestSeedsAreDeterministic(t *testing.T) {
 }
 
 func TestHiddenOverlay(t *testing.T) {
+	t.Parallel()
 	cfg := fixtureConfig(t, "good")
 	cfg.Part = "B"
 	if rep := grade(t, cfg); rep.AllPassed() {
@@ -179,6 +186,7 @@ func TestHiddenOverlay(t *testing.T) {
 }
 
 func TestSubmissionUsesOurTests(t *testing.T) {
+	t.Parallel()
 	cfg := fixtureConfig(t, "good")
 	cfg.Part = "A"
 	cfg.Submission, _ = filepath.Abs(filepath.Join("testdata", "submission"))
@@ -193,6 +201,7 @@ func TestSubmissionUsesOurTests(t *testing.T) {
 }
 
 func TestMissingPackageSkippedWithNote(t *testing.T) {
+	t.Parallel()
 	rep := grade(t, fixtureConfig(t, "missing"))
 	if len(rep.Outcomes) != 0 || len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0], "does not exist") {
 		t.Fatalf("outcomes %d notes %q", len(rep.Outcomes), rep.Notes)
@@ -200,6 +209,7 @@ func TestMissingPackageSkippedWithNote(t *testing.T) {
 }
 
 func TestBuildFailureScoresZero(t *testing.T) {
+	t.Parallel()
 	cfg := fixtureConfig(t, "good")
 	cfg.Part = "A"
 	// A broken copy of the good package, graded as a submission.
@@ -221,6 +231,7 @@ func TestBuildFailureScoresZero(t *testing.T) {
 }
 
 func TestResultsJSON(t *testing.T) {
+	t.Parallel()
 	cfg := fixtureConfig(t, "good")
 	rep := grade(t, cfg)
 	path := filepath.Join(t.TempDir(), "out", "results.json")

@@ -46,6 +46,7 @@ func fixtureSubmission(t *testing.T, edits map[string]string) string {
 // forged verdict without the nonce, a test outside the harness and an
 // os.Exit(0) after a failure all score 0; the honest test scores.
 func TestSpoofsScoreWhatWasEarned(t *testing.T) {
+	t.Parallel()
 	rep := grade(t, fixtureConfig(t, "spoof"))
 	if got, max := rep.Score(); got != 2 || max != 22 {
 		t.Errorf("spoof lab scored %v/%v, want exactly the honest test's 2", got, max)
@@ -74,6 +75,7 @@ func TestSpoofsScoreWhatWasEarned(t *testing.T) {
 // (touched or not), or in several that are each under it, is killed and
 // reported as such, not as a plain failure.
 func TestMemoryLimitKills(t *testing.T) {
+	t.Parallel()
 	cfg := fixtureConfig(t, "memory")
 	cfg.MemLimit = 512 << 20
 	rep := grade(t, cfg)
@@ -88,6 +90,7 @@ func TestMemoryLimitKills(t *testing.T) {
 // TestCPULimitKills: a test that burns more CPU time than CPULIMIT is
 // killed and reported as such.
 func TestCPULimitKills(t *testing.T) {
+	t.Parallel()
 	cfg := fixtureConfig(t, "cpu")
 	cfg.CPULimit = time.Second
 	rep := grade(t, cfg)
@@ -122,6 +125,7 @@ func TestEscapedChildDies(t *testing.T) {
 // TestGoModTamperingRefused: a replace directive pointing testify at a
 // no-op fake is refused with a clear message, and nothing scores.
 func TestGoModTamperingRefused(t *testing.T) {
+	t.Parallel()
 	sub := fixtureSubmission(t, map[string]string{
 		"go.mod":                       "module fixture\n\ngo 1.26.0\n\nrequire github.com/stretchr/testify v1.11.1\n\nreplace github.com/stretchr/testify => ./fakes/testify\n",
 		"fakes/testify/go.mod":         "module github.com/stretchr/testify\n",
@@ -140,6 +144,7 @@ func TestGoModTamperingRefused(t *testing.T) {
 
 // TestVendorIgnored: a vendor directory cannot bring its own modules.
 func TestVendorIgnored(t *testing.T) {
+	t.Parallel()
 	sub := fixtureSubmission(t, map[string]string{"vendor/modules.txt": "# nothing\n"})
 	cfg := fixtureConfig(t, "good")
 	cfg.Part = "A"
@@ -152,6 +157,7 @@ func TestVendorIgnored(t *testing.T) {
 // TestProtectedFileReplaced: a validator edited to accept anything is
 // replaced by ours, so the wrong answer fails, and the TA is told.
 func TestProtectedFileReplaced(t *testing.T) {
+	t.Parallel()
 	sub := fixtureSubmission(t, map[string]string{
 		"validated/validate.go": "package validated\n\nfunc Valid(x int) bool { return true }\n",
 		"validated/solve.go":    "// Package validated is wrong.\npackage validated\n\nfunc Solve() int { return 0 }\n",
@@ -172,6 +178,7 @@ func TestProtectedFileReplaced(t *testing.T) {
 // reference-only helper is not copied into a submission that lacks the
 // helper, so the submission builds and earns its points.
 func TestReferenceOnlyTestsNotOverlaid(t *testing.T) {
+	t.Parallel()
 	sub := fixtureSubmission(t, map[string]string{"validated/helper.go": "", "validated/whitebox_test.go": ""})
 	cfg := fixtureConfig(t, "validated")
 	cfg.Submission = sub
@@ -184,6 +191,7 @@ func TestReferenceOnlyTestsNotOverlaid(t *testing.T) {
 // TestFlagsSuspiciousCode: imports and literals forging needs are listed
 // for the TA (the score is not changed by them).
 func TestFlagsSuspiciousCode(t *testing.T) {
+	t.Parallel()
 	sub := fixtureSubmission(t, map[string]string{
 		"good/good.go": "// Package good cheats.\npackage good\n\nimport (\n\t\"os\"\n\t\"syscall\"\n\t_ \"unsafe\"\n)\n\n" +
 			"//go:linkname x testing.x\nvar x int\n\nvar _ = os.NewFile\n\nfunc Answer() int { _ = syscall.Getpid; _, _ = os.ReadFile(\"/proc/self/environ\"); return 42 }\n",
@@ -207,6 +215,7 @@ func TestFlagsSuspiciousCode(t *testing.T) {
 // over our tree; its wrong Answer fails our test, and our other files of
 // the package do not clash with it.
 func TestPartialUpload(t *testing.T) {
+	t.Parallel()
 	up := filepath.Join(t.TempDir(), "upload")
 	if err := os.MkdirAll(filepath.Join(up, "good"), 0o755); err != nil {
 		t.Fatal(err)
@@ -236,6 +245,7 @@ func TestPartialUpload(t *testing.T) {
 // gets its API tests graded; the tests needing the type score 0 as "not
 // built", and the report says why.
 func TestPortedRetry(t *testing.T) {
+	t.Parallel()
 	sub := fixtureSubmission(t, map[string]string{
 		"ported/ported.go": "// Package ported renamed Args.\npackage ported\n\ntype SumArgs struct{ A, B int }\n\nfunc Sum(a, b int) int { return a + b }\n",
 	})

@@ -240,18 +240,20 @@ func (tr *tracker) reap() {
 	}
 }
 
-// KillOrphans kills and reaps every child of this process: as the
-// subreaper it inherits the orphans of the tests it ran. Call it only when
-// no run is in progress and the caller has no child processes of its own
-// (the grader, between grading and its report): a descendant that escaped
-// a run's tracker (it cleared its environment and left its session before
-// the tracker saw it) ends here.
+// KillOrphans kills and reaps every child of this process that this
+// package is not running: as the subreaper the process inherits the
+// orphans of the tests it ran. Call it when the caller has no child
+// processes of its own outside this package (the grader, between grading
+// and its report): a descendant that escaped a run's tracker (it cleared
+// its environment and left its session before the tracker saw it) ends
+// here.
 func KillOrphans() {
 	self := os.Getpid()
 	for range 20 {
 		found := false
+		active.Lock()
 		for pid, p := range allProcs() {
-			if p.ppid != self {
+			if p.ppid != self || active.pids[pid] {
 				continue
 			}
 			found = true
@@ -261,6 +263,7 @@ func KillOrphans() {
 			var ws syscall.WaitStatus
 			_, _ = syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
 		}
+		active.Unlock()
 		if !found {
 			return
 		}

@@ -30,9 +30,10 @@ func CompileEnv(ctx context.Context, root, pkg, bin string, env []string, buildF
 	cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), env...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("go test -c %s: %w\n%s", pkg, err, bytes.TrimSpace(out))
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := runRegistered(cmd); err != nil {
+		return fmt.Errorf("go test -c %s: %w\n%s", pkg, err, bytes.TrimSpace(out.Bytes()))
 	}
 	if _, err := os.Stat(bin); err != nil {
 		// go test -c writes nothing for a package without test files.
@@ -50,7 +51,7 @@ func SupportsFlag(ctx context.Context, bin, dir, name string) bool {
 	}
 	cmd := exec.CommandContext(ctx, bin, "-test.run", "^$", "-"+name)
 	cmd.Dir = dir
-	return cmd.Run() == nil
+	return runRegistered(cmd) == nil
 }
 
 // List returns the names of the tests, fuzz targets and benchmarks the
@@ -58,12 +59,13 @@ func SupportsFlag(ctx context.Context, bin, dir, name string) bool {
 func List(ctx context.Context, bin, dir string) ([]string, error) {
 	cmd := exec.CommandContext(ctx, bin, "-test.list", ".")
 	cmd.Dir = dir
-	out, err := cmd.Output()
-	if err != nil {
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := runRegistered(cmd); err != nil {
 		return nil, fmt.Errorf("%s -test.list: %w", bin, err)
 	}
 	var names []string
-	for _, l := range strings.Split(string(out), "\n") {
+	for _, l := range strings.Split(out.String(), "\n") {
 		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "ok ") {
 			names = append(names, l)
 		}
@@ -162,7 +164,7 @@ func Run(ctx context.Context, spec Spec) Result {
 	cmd.ExtraFiles = []*os.File{pw}
 	cmd.Env = append(cmd.Env, VerdictFDEnv+"=3", NonceEnv+"="+nonce)
 	start := time.Now()
-	err = cmd.Start()
+	err = startRegistered(cmd)
 	pw.Close() // the child has its copy
 	if err != nil {
 		return Result{Status: Error, Reason: fmt.Sprintf("start %s: %v", spec.Bin, err), ExitCode: -1}
@@ -170,13 +172,18 @@ func Run(ctx context.Context, spec Spec) Result {
 	if err := applyLimits(cmd.Process.Pid, spec.MemLimit, spec.CPULimit); err != nil {
 		killGroup(cmd.Process.Pid)
 		_ = cmd.Wait()
+		unregister(cmd)
 		return Result{Status: Error, Reason: fmt.Sprintf("set resource limits: %v", err), ExitCode: -1}
 	}
 	tr := newTracker(cmd.Process.Pid, runToken+"="+token)
 	vch := make(chan verdicts, 1)
 	go func() { vch <- readVerdicts(pr, nonce) }()
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() {
+		err := cmd.Wait()
+		unregister(cmd)
+		done <- err
+	}()
 
 	var timer <-chan time.Time
 	if spec.Timeout > 0 {
