@@ -9,12 +9,18 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"distlabs/test/labtest"
 )
 
 // Parser rules: spec tritonhttp.md, "Protocol" (request line, header lines,
 // Host, Connection) and "Limits".
 
 func TestReadRequestValid(t *testing.T) {
+	labtest.RunRealtime(t, func(t *labtest.T) { testReadRequestValid(t.T) })
+}
+
+func testReadRequestValid(t *testing.T) {
 	tests := []struct {
 		name    string
 		raw     string
@@ -90,6 +96,10 @@ func TestReadRequestValid(t *testing.T) {
 }
 
 func TestReadRequestBad(t *testing.T) {
+	labtest.RunRealtime(t, func(t *labtest.T) { testReadRequestBad(t.T) })
+}
+
+func testReadRequestBad(t *testing.T) {
 	tests := []struct {
 		name string
 		raw  string
@@ -126,6 +136,10 @@ func TestReadRequestBad(t *testing.T) {
 // The limits are inclusive: a line of exactly MaxLineBytes is accepted, so
 // the documented figures are the real ones.
 func TestReadRequestAtLimits(t *testing.T) {
+	labtest.RunRealtime(t, func(t *labtest.T) { testReadRequestAtLimits(t.T) })
+}
+
+func testReadRequestAtLimits(t *testing.T) {
 	url := "/" + strings.Repeat("a", MaxLineBytes-len("GET  HTTP/1.1")-1)
 	line := "GET " + url + " HTTP/1.1"
 	require.Len(t, line, MaxLineBytes)
@@ -149,6 +163,10 @@ func TestReadRequestAtLimits(t *testing.T) {
 }
 
 func TestReadRequestPipelined(t *testing.T) {
+	labtest.RunRealtime(t, func(t *labtest.T) { testReadRequestPipelined(t.T) })
+}
+
+func testReadRequestPipelined(t *testing.T) {
 	br := bufio.NewReader(strings.NewReader(
 		"GET /1 HTTP/1.1\r\nHost: a\r\n\r\n" +
 			"GET /2 HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n"))
@@ -169,6 +187,10 @@ func TestReadRequestPipelined(t *testing.T) {
 }
 
 func TestReadRequestTruncated(t *testing.T) {
+	labtest.RunRealtime(t, func(t *labtest.T) { testReadRequestTruncated(t.T) })
+}
+
+func testReadRequestTruncated(t *testing.T) {
 	full := "GET /x HTTP/1.1\r\nHost: h\r\n\r\n"
 	for n := 1; n < len(full); n++ {
 		_, received, err := ReadRequest(bufio.NewReader(strings.NewReader(full[:n])))

@@ -7,11 +7,17 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"distlabs/test/labtest"
 )
 
 // Writer rules: spec tritonhttp.md, "Status codes" and "Response headers,
 // written sorted by key, canonical form", dates in RFC 1123 GMT form.
 func TestResponseWriteHead(t *testing.T) {
+	labtest.RunRealtime(t, func(t *labtest.T) { testResponseWriteHead(t.T) })
+}
+
+func testResponseWriteHead(t *testing.T) {
 	date := time.Date(2021, 10, 19, 18, 12, 55, 0, time.UTC)
 	// A non-UTC time must still be written in GMT.
 	modified := time.Date(2021, 10, 1, 1, 2, 3, 0, time.FixedZone("PDT", -7*3600))

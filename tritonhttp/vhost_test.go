@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"distlabs/test/labtest"
 )
 
 // Virtual host configuration: spec tritonhttp.md, "Virtual hosts".
@@ -55,6 +57,10 @@ func TestLoadVirtualHosts(t *testing.T) {
 // URL to file-name mapping: spec "Path" (index.html for a trailing slash,
 // cleaning keeps the name below the docroot).
 func TestResolveName(t *testing.T) {
+	labtest.RunRealtime(t, func(t *labtest.T) { testResolveName(t.T) })
+}
+
+func testResolveName(t *testing.T) {
 	tests := []struct {
 		url, name string
 		ok        bool

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -24,7 +25,18 @@ type Config struct {
 	Jobs       int    // parallel test processes
 	Timeout    time.Duration
 	OutDir     string // results.json, binaries and failure logs
+	// MemLimit bounds each test's memory in bytes (address space of each
+	// process, resident memory of all of them); CPULimit bounds each test
+	// process's CPU time (0: the test's time limit).
+	MemLimit int64
+	CPULimit time.Duration
 }
+
+// leaksEnv is the harness's leak policy, strict or warn.
+const leaksEnv = "DISTLABS_LEAKS"
+
+// defaultMemLimit is MEMLIMIT's default.
+const defaultMemLimit = 2 << 30
 
 // Outcome is the graded result of one rubric entry.
 type Outcome struct {
@@ -32,6 +44,8 @@ type Outcome struct {
 	Entry   Entry
 	Passed  bool
 	Status  string // pass, fail, timeout, build failed, ...
+	Reason  string // one line: why it failed
+	Number  string // Gradescope's unique number, e.g. 2A.3
 	Seed    int64  // the failing seed, if any
 	Output  string // for results.json
 	LogPath string // full output of the failing run
@@ -42,6 +56,11 @@ type Outcome struct {
 type Report struct {
 	Outcomes []*Outcome
 	Notes    []string // labs skipped and why
+	// Flags are for the TA: protected files the submission changed and
+	// code that could forge results (see scan.go).
+	Flags []string
+	// Refused is set when the submission was not graded at all.
+	Refused string
 }
 
 // Score sums points earned and available.
@@ -71,11 +90,17 @@ func Grade(ctx context.Context, cfg Config, log io.Writer) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	rep := &Report{}
 	tree := cfg.Root
 	if cfg.Submission != "" || cfg.Hidden != "" {
-		if tree, err = prepareTree(cfg, rubric, log); err != nil {
+		p, err := prepareTree(cfg, rubric, log)
+		var ref *refusal
+		if errors.As(err, &ref) {
+			return refuse(rubric, cfg, ref.msg), nil
+		} else if err != nil {
 			return nil, err
 		}
+		tree, rep.Notes, rep.Flags = p.dir, p.notes, p.flags
 	}
 	if cfg.Hidden != "" {
 		hr := filepath.Join(cfg.Hidden, "rubric.yaml")
@@ -88,7 +113,6 @@ func Grade(ctx context.Context, cfg Config, log io.Writer) (*Report, error) {
 		}
 	}
 
-	rep := &Report{}
 	var labs []*Lab
 	for i := range rubric.Labs {
 		lab := &rubric.Labs[i]
@@ -108,28 +132,54 @@ func Grade(ctx context.Context, cfg Config, log io.Writer) (*Report, error) {
 		return nil, fmt.Errorf("no graded tests for LAB=%s PART=%s in %s", cfg.Lab, cfg.Part, cfg.Rubric)
 	}
 
+	prog := &progress{log: log}
 	bins := compileAll(ctx, cfg, tree, labs, log)
 	var jobs []job
 	for _, lab := range labs {
 		b := bins[lab]
+		if b.err == nil && b.ported != nil {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("%s: built only with -tags %s: the tests that need the handout's RPC types score 0 (%s)",
+				lab.Lab, portedTag, firstLine(b.ported.Error())))
+		}
 		for _, e := range selectTests(lab, cfg.Part) {
-			o := &Outcome{Lab: lab, Entry: e, Status: "not run"}
+			o := &Outcome{Lab: lab, Entry: e, Status: "not run", Number: testNumber(lab, e)}
 			rep.Outcomes = append(rep.Outcomes, o)
 			if b.err != nil {
-				o.Status, o.Output = "build failed", b.err.Error()
+				o.Status, o.Reason, o.Output = "build failed", "build failed: "+firstLine(b.err.Error()), b.err.Error()
+				continue
+			}
+			if b.tests != nil && !b.tests[e.Name] {
+				o.Status = "not built"
+				o.Reason = "not built: needs the handout's RPC types"
+				if b.ported == nil {
+					o.Reason = "not built: no such test in the package"
+				}
+				o.Output = o.Reason + "\n"
+				if b.ported != nil {
+					o.Output += "\n" + b.ported.Error()
+				}
 				continue
 			}
 			timeout := lab.timeout
 			if cfg.Timeout > 0 {
 				timeout = cfg.Timeout
 			}
-			st := &testState{outcome: o, remaining: cfg.Seeds}
+			st := &testState{outcome: o, remaining: cfg.Seeds, progress: prog}
 			for _, s := range seedsFor(e.Name, cfg.Seeds) {
 				jobs = append(jobs, job{state: st, bin: b, seed: s, timeout: timeout})
 			}
 		}
 	}
+	prog.total = len(rep.Outcomes)
+	for _, o := range rep.Outcomes {
+		if o.Status != "not run" {
+			prog.done++
+		}
+	}
 	runAll(ctx, cfg, jobs, log)
+	// A descendant that escaped every run's tracking (it cleared its
+	// environment and left its session before it was seen) dies here.
+	gotest.KillOrphans()
 	if err := ctx.Err(); err != nil {
 		return rep, fmt.Errorf("grading interrupted: %w", err)
 	}
@@ -157,8 +207,22 @@ type binary struct {
 	// sets it a little below the kill limit so a stalled test dumps its
 	// goroutines before it is killed.
 	watchdog bool
-	err      error
+	// tests lists the tests the binary contains (nil: not checked). With
+	// ported set (the package built only with portedTag) the rubric's other
+	// tests are scored "not built".
+	tests  map[string]bool
+	ported error // the error of the normal build, when the tagged one was used
+	err    error
 }
+
+// portedTag excludes the tests that rely on the handout's RPC types
+// (contract 4): a submission that renamed them still gets its API tests.
+const portedTag = "distlabs_ported"
+
+// compileEnv makes the go command use exactly the tree's (our) go.mod: no
+// workspace, no vendor directory, no edits to go.mod, no cgo; -trimpath
+// so the build cache shares identical packages between trees (batch mode).
+var compileEnv = []string{"GOWORK=off", "GOFLAGS=-mod=readonly -trimpath", "CGO_ENABLED=0"}
 
 // compileAll builds every lab's test binary once, in parallel.
 func compileAll(ctx context.Context, cfg Config, tree string, labs []*Lab, log io.Writer) map[*Lab]*binary {
@@ -171,18 +235,7 @@ func compileAll(ctx context.Context, cfg Config, tree string, labs []*Lab, log i
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			b := &binary{
-				path: filepath.Join(binDir, lab.Lab+".test"),
-				dir:  filepath.Join(tree, lab.Package),
-				pkg:  lab.Package,
-			}
-			b.err = gotest.Compile(ctx, tree, lab.Package, b.path)
-			if b.err == nil {
-				b.seedFlag = gotest.SupportsFlag(ctx, b.path, b.dir, "seed")
-				b.watchdog = gotest.SupportsFlag(ctx, b.path, b.dir, "watchdog=1s")
-			} else {
-				fmt.Fprintf(log, "grade: %s: build failed; its tests score 0\n", lab.Lab)
-			}
+			b := compileLab(ctx, tree, binDir, lab, log)
 			mu.Lock()
 			bins[lab] = b
 			mu.Unlock()
@@ -192,12 +245,68 @@ func compileAll(ctx context.Context, cfg Config, tree string, labs []*Lab, log i
 	return bins
 }
 
+// compileLab builds one lab, retrying with portedTag if the normal build
+// fails, and lists the tests the binary has.
+func compileLab(ctx context.Context, tree, binDir string, lab *Lab, log io.Writer) *binary {
+	b := &binary{
+		path: filepath.Join(binDir, lab.Lab+".test"),
+		dir:  filepath.Join(tree, lab.Package),
+		pkg:  lab.Package,
+	}
+	fmt.Fprintf(log, "grade: building %s (go test -c %s)...\n", lab.Lab, lab.Package)
+	start := time.Now()
+	b.err = gotest.CompileEnv(ctx, tree, lab.Package, b.path, compileEnv)
+	if b.err != nil {
+		fmt.Fprintf(log, "grade: %s: build failed; retrying with -tags %s\n", lab.Lab, portedTag)
+		if err := gotest.CompileEnv(ctx, tree, lab.Package, b.path, compileEnv, "-tags", portedTag); err == nil {
+			b.ported, b.err = b.err, nil
+		}
+	}
+	if b.err != nil {
+		fmt.Fprintf(log, "grade: %s: build failed; its tests score 0\n", lab.Lab)
+		return b
+	}
+	fmt.Fprintf(log, "grade: built %s in %v\n", lab.Lab, time.Since(start).Round(100*time.Millisecond))
+	// These run the package's init functions, which are the submission's:
+	// bound them.
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	b.seedFlag = gotest.SupportsFlag(ctx, b.path, b.dir, "seed")
+	b.watchdog = gotest.SupportsFlag(ctx, b.path, b.dir, "watchdog=1s")
+	if names, err := gotest.List(ctx, b.path, b.dir); err == nil {
+		b.tests = map[string]bool{}
+		for _, n := range names {
+			b.tests[n] = true
+		}
+	}
+	return b
+}
+
+// progress counts finished rubric entries for the log.
+type progress struct {
+	mu          sync.Mutex
+	log         io.Writer
+	done, total int
+}
+
+func (p *progress) finished(o *Outcome) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done++
+	result := "pass"
+	if !o.Passed {
+		result = o.Status + ": " + o.Reason
+	}
+	fmt.Fprintf(p.log, "grade: [%d/%d] %s %s: %s\n", p.done, p.total, o.Lab.Lab, o.Entry.Name, result)
+}
+
 // testState collects the seeds of one rubric entry.
 type testState struct {
 	mu        sync.Mutex
 	outcome   *Outcome
 	remaining int
 	failed    bool
+	progress  *progress
 }
 
 type job struct {
@@ -219,12 +328,9 @@ func runAll(ctx context.Context, cfg Config, jobs []job, log io.Writer) {
 			}
 		})
 	}
-	for i, j := range jobs {
+	for _, j := range jobs {
 		if ctx.Err() != nil {
 			break
-		}
-		if i > 0 && i%20 == 0 {
-			fmt.Fprintf(log, "grade: %d/%d runs started\n", i, len(jobs))
 		}
 		ch <- j
 	}
@@ -245,9 +351,17 @@ func runOne(ctx context.Context, cfg Config, j job) {
 	if j.bin.watchdog {
 		args = []string{"-watchdog", (j.timeout * 9 / 10).String()}
 	}
+	cpu := cfg.CPULimit
+	if cpu == 0 {
+		cpu = j.timeout
+	}
 	res := gotest.Run(ctx, gotest.Spec{
 		Bin: j.bin.path, Dir: j.bin.dir, Test: name,
 		Seed: j.seed, SeedFlag: j.bin.seedFlag, Timeout: j.timeout, Args: args,
+		Verdict: true, MemLimit: cfg.MemLimit, CPULimit: cpu,
+		// Leaked goroutines cost no points by default (contract 3): the
+		// lab's dedicated Kill test grades that rule.
+		Env: []string{leaksEnv + "=" + env(leaksEnv, "warn")},
 	})
 	logPath := ""
 	if res.Status != gotest.Pass {
@@ -262,16 +376,18 @@ func runOne(ctx context.Context, cfg Config, j job) {
 	o := st.outcome
 	o.Elapsed += res.Elapsed
 	st.remaining--
-	if st.failed {
+	if st.failed || ctx.Err() != nil {
 		return
 	}
 	if res.Status != gotest.Pass {
 		st.failed = true
 		o.Status = string(res.Status)
+		o.Reason = res.Reason
 		o.Seed = j.seed
 		o.LogPath = logPath
-		o.Output = fmt.Sprintf("%s with seed %d: %s\nreplay: %s\n\n%s", res.Status, j.seed, res.Reason,
-			replayCommand(j.bin.pkg, name, j.seed), tail(res.Output, 8000))
+		o.Output = fmt.Sprintf("%s\n%s with seed %d; replay: %s\n\n%s", res.Reason, res.Status, j.seed,
+			replayCommand(j.bin.pkg, name, j.seed), tail(stripNoise(res.Output), 8000))
+		st.progress.finished(o)
 		return
 	}
 	if st.remaining == 0 {
@@ -279,8 +395,65 @@ func runOne(ctx context.Context, cfg Config, j job) {
 		// (an interrupted run leaves it at zero).
 		o.Passed = true
 		o.Status = "pass"
-		o.Output = fmt.Sprintf("passed under %d seed(s)\n\n%s", cfg.Seeds, tail(res.Output, 4000))
+		o.Output = fmt.Sprintf("passed under %d seed(s)\n\n%s", cfg.Seeds, tail(stripNoise(res.Output), 4000))
+		st.progress.finished(o)
 	}
+}
+
+// stripNoise drops the testing package's interleaving markers, which say
+// nothing to a reader of one test's output.
+func stripNoise(out string) string {
+	lines := strings.SplitAfter(out, "\n")
+	kept := lines[:0]
+	for _, l := range lines {
+		if strings.HasPrefix(l, "=== NAME") || strings.HasPrefix(l, "=== PAUSE") || strings.HasPrefix(l, "=== CONT") {
+			continue
+		}
+		kept = append(kept, l)
+	}
+	return strings.Join(kept, "")
+}
+
+// testNumber is Gradescope's unique test number: part and position in
+// the part ("2A.3"), or lab and position for labs without parts.
+func testNumber(lab *Lab, e Entry) string {
+	n := 1
+	for _, prev := range lab.Tests {
+		if prev.Name == e.Name {
+			break
+		}
+		if prev.Part == e.Part {
+			n++
+		}
+	}
+	if e.Part == "" {
+		return fmt.Sprintf("%s.%d", lab.Lab, n)
+	}
+	return fmt.Sprintf("%s.%d", e.Part, n)
+}
+
+// refuse is the report of a submission that is not graded: every test of
+// the selection scores 0 with the reason.
+func refuse(rubric *Rubric, cfg Config, msg string) *Report {
+	rep := &Report{Refused: msg}
+	for i := range rubric.Labs {
+		lab := &rubric.Labs[i]
+		if cfg.Lab != "" && lab.Lab != cfg.Lab {
+			continue
+		}
+		for _, e := range selectTests(lab, cfg.Part) {
+			rep.Outcomes = append(rep.Outcomes, &Outcome{Lab: lab, Entry: e, Status: "refused", Reason: msg, Output: msg, Number: testNumber(lab, e)})
+		}
+	}
+	return rep
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
 }
 
 func replayCommand(pkg, name string, seed int64) string {

@@ -14,6 +14,9 @@ import (
 
 // The self-tests grade the fixture module under testdata/fixture, whose
 // packages each break one rule a dishonest or broken test could exploit.
+// Most run in parallel; those that start processes of their own (the
+// grader binary, go build) or set the environment do not, because a
+// grading's final sweep kills every child process gotest did not start.
 
 func fixtureConfig(t *testing.T, lab string) Config {
 	t.Helper()
@@ -53,6 +56,7 @@ func outcome(t *testing.T, rep *Report, name string) *Outcome {
 }
 
 func TestGoodScoresFull(t *testing.T) {
+	t.Parallel()
 	cfg := fixtureConfig(t, "good")
 	cfg.Part = "A"
 	rep := grade(t, cfg)
@@ -62,6 +66,7 @@ func TestGoodScoresFull(t *testing.T) {
 }
 
 func TestLyingTestScoresZero(t *testing.T) {
+	t.Parallel()
 	rep := grade(t, fixtureConfig(t, "lying"))
 	for _, name := range []string{"TestLying", "TestForgedFrame"} {
 		if o := outcome(t, rep, name); o.Passed {
@@ -74,6 +79,7 @@ func TestLyingTestScoresZero(t *testing.T) {
 }
 
 func TestExit0ScoresZero(t *testing.T) {
+	t.Parallel()
 	rep := grade(t, fixtureConfig(t, "exit0"))
 	if o := outcome(t, rep, "TestExit0"); o.Passed {
 		t.Fatalf("os.Exit(0) mid-test scored: %+v", o)
@@ -86,8 +92,8 @@ func TestHangIsKilled(t *testing.T) {
 	start := time.Now()
 	rep := grade(t, fixtureConfig(t, "hang"))
 	o := outcome(t, rep, "TestHang")
-	if o.Passed || o.Status != "timeout" {
-		t.Fatalf("hanging test: passed=%v status=%q, want a timeout", o.Passed, o.Status)
+	if o.Passed || o.Status != "timeout" || !strings.HasPrefix(o.Reason, "timed out after 2s") {
+		t.Fatalf("hanging test: passed=%v status=%q reason=%q, want a timeout", o.Passed, o.Status, o.Reason)
 	}
 	// Compilation plus the 2 s limit; a generous real-time bound only
 	// guards against the grader waiting for the hung process.
@@ -153,6 +159,7 @@ func TestSeedsAreDeterministic(t *testing.T) {
 }
 
 func TestHiddenOverlay(t *testing.T) {
+	t.Parallel()
 	cfg := fixtureConfig(t, "good")
 	cfg.Part = "B"
 	if rep := grade(t, cfg); rep.AllPassed() {
@@ -179,6 +186,7 @@ func TestHiddenOverlay(t *testing.T) {
 }
 
 func TestSubmissionUsesOurTests(t *testing.T) {
+	t.Parallel()
 	cfg := fixtureConfig(t, "good")
 	cfg.Part = "A"
 	cfg.Submission, _ = filepath.Abs(filepath.Join("testdata", "submission"))
@@ -193,6 +201,7 @@ func TestSubmissionUsesOurTests(t *testing.T) {
 }
 
 func TestMissingPackageSkippedWithNote(t *testing.T) {
+	t.Parallel()
 	rep := grade(t, fixtureConfig(t, "missing"))
 	if len(rep.Outcomes) != 0 || len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0], "does not exist") {
 		t.Fatalf("outcomes %d notes %q", len(rep.Outcomes), rep.Notes)
@@ -200,6 +209,7 @@ func TestMissingPackageSkippedWithNote(t *testing.T) {
 }
 
 func TestBuildFailureScoresZero(t *testing.T) {
+	t.Parallel()
 	cfg := fixtureConfig(t, "good")
 	cfg.Part = "A"
 	// A broken copy of the good package, graded as a submission.
@@ -221,6 +231,7 @@ func TestBuildFailureScoresZero(t *testing.T) {
 }
 
 func TestResultsJSON(t *testing.T) {
+	t.Parallel()
 	cfg := fixtureConfig(t, "good")
 	rep := grade(t, cfg)
 	path := filepath.Join(t.TempDir(), "out", "results.json")
@@ -232,30 +243,49 @@ func TestResultsJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	var res struct {
-		Score *float64 `json:"score"`
-		Tests []struct {
-			Name       *string  `json:"name"`
-			Score      *float64 `json:"score"`
-			MaxScore   *float64 `json:"max_score"`
-			Output     *string  `json:"output"`
-			Visibility *string  `json:"visibility"`
+		Score            *float64 `json:"score"`
+		Output           *string  `json:"output"`
+		StdoutVisibility *string  `json:"stdout_visibility"`
+		Tests            []struct {
+			Name          *string  `json:"name"`
+			Number        *string  `json:"number"`
+			Score         *float64 `json:"score"`
+			MaxScore      *float64 `json:"max_score"`
+			Output        *string  `json:"output"`
+			Visibility    *string  `json:"visibility"`
+			ExecutionTime *float64 `json:"execution_time"`
 		} `json:"tests"`
 	}
 	if err := json.Unmarshal(data, &res); err != nil {
 		t.Fatal(err)
 	}
-	if res.Score == nil || *res.Score != 2 || len(res.Tests) != 2 {
+	if res.Score == nil || *res.Score != 2 || len(res.Tests) != 2 || res.Output == nil || res.StdoutVisibility == nil {
 		t.Fatalf("results.json: %s", data)
 	}
+	if !strings.Contains(*res.Output, "good: 2/3") || !strings.Contains(*res.Output, "FAIL good TestReplaced: public version") {
+		t.Errorf("top-level output lacks the lab score or the failure reason: %q", *res.Output)
+	}
+	numbers := map[string]bool{}
 	for _, tc := range res.Tests {
-		if tc.Name == nil || tc.Score == nil || tc.MaxScore == nil || tc.Output == nil || tc.Visibility == nil {
+		if tc.Name == nil || tc.Score == nil || tc.MaxScore == nil || tc.Output == nil || tc.Visibility == nil ||
+			tc.Number == nil || tc.ExecutionTime == nil {
 			t.Fatalf("test entry lacks a Gradescope field: %s", data)
+		}
+		if numbers[*tc.Number] {
+			t.Errorf("number %q is not unique", *tc.Number)
+		}
+		numbers[*tc.Number] = true
+		if strings.Contains(*tc.Output, "=== NAME") {
+			t.Errorf("output keeps === NAME noise: %q", *tc.Output)
 		}
 		switch *tc.Visibility {
 		case "visible", "hidden", "after_due_date", "after_published":
 		default:
 			t.Fatalf("bad visibility %q", *tc.Visibility)
 		}
+	}
+	if !numbers["A.1"] || !numbers["B.1"] {
+		t.Errorf("numbers %v, want A.1 and B.1", numbers)
 	}
 }
 

@@ -27,7 +27,8 @@ func TestCommandEndToEnd(t *testing.T) {
 		results := filepath.Join(t.TempDir(), "results.json")
 		cmd := exec.Command(bin, "-root", root, "-rubric", filepath.Join(root, "rubric.yaml"))
 		// Options a caller of `make test` may have exported must not leak in.
-		base := []string{"LAB=", "PART=", "SEEDS=1", "SUBMISSION=", "HIDDEN=", "TIMEOUT=", "RESULTS=" + results, "JOBS=2"}
+		base := []string{"LAB=", "PART=", "SEEDS=1", "SUBMISSION=", "SUBMISSIONS=", "CSV=", "HIDDEN=", "TIMEOUT=",
+			"MEMLIMIT=", "CPULIMIT=", "KEEP=", "RESULTS=" + results, "JOBS=2"}
 		cmd.Env = append(append(os.Environ(), base...), env...)
 		out, err := cmd.Output()
 		code := 0

@@ -6,15 +6,23 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
 
 // PrintTable writes a table per lab and part, then "Score: X/Y".
 func PrintTable(w io.Writer, rep *Report, seeds int) {
+	if rep.Refused != "" {
+		fmt.Fprintf(w, "%s\n", rep.Refused)
+	}
 	for _, n := range rep.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
+	}
+	for _, f := range rep.Flags {
+		fmt.Fprintf(w, "TA: %s\n", f)
 	}
 	var labOrder []*Lab
 	byLab := map[*Lab][]*Outcome{}
@@ -28,7 +36,7 @@ func PrintTable(w io.Writer, rep *Report, seeds int) {
 		outs := byLab[lab]
 		fmt.Fprintf(w, "\n== %s (%s, %d seed(s) per test) ==\n", lab.Lab, lab.Package, seeds)
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "PART\tTEST\tRESULT\tTIME\tPOINTS")
+		fmt.Fprintln(tw, "PART\tTEST\tRESULT\tTIME\tPOINTS\tREASON")
 		var labGot, labMax float64
 		multiPart := false
 		for _, o := range outs {
@@ -51,8 +59,8 @@ func PrintTable(w io.Writer, rep *Report, seeds int) {
 					result += ", seed " + strconv.FormatInt(o.Seed, 10)
 				}
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s/%s\n", partLabel(o.Entry.Part), o.Entry.Name, result,
-				o.Elapsed.Round(100*time.Millisecond), num(got), num(o.Entry.Points))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s/%s\t%s\n", partLabel(o.Entry.Part), o.Entry.Name, result,
+				o.Elapsed.Round(100*time.Millisecond), num(got), num(o.Entry.Points), shorten(o.Reason, 100))
 			if multiPart && (i == len(outs)-1 || outs[i+1].Entry.Part != o.Entry.Part) {
 				pg, pm := partScore(outs, o.Entry.Part)
 				fmt.Fprintf(tw, "\t  part %s\t\t\t%s/%s\n", partLabel(o.Entry.Part), num(pg), num(pm))
@@ -107,6 +115,14 @@ func indent(s string) string {
 	return out
 }
 
+// shorten cuts s to n bytes for a table cell.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
 // gsResults is Gradescope's results.json (autograder specification).
 type gsResults struct {
 	Score            float64  `json:"score"`
@@ -117,30 +133,30 @@ type gsResults struct {
 }
 
 type gsTest struct {
-	Name       string  `json:"name"`
-	Number     string  `json:"number,omitempty"`
-	Score      float64 `json:"score"`
-	MaxScore   float64 `json:"max_score"`
-	Status     string  `json:"status"`
-	Output     string  `json:"output"`
-	Visibility string  `json:"visibility"`
+	Name          string  `json:"name"`
+	Number        string  `json:"number,omitempty"`
+	Score         float64 `json:"score"`
+	MaxScore      float64 `json:"max_score"`
+	Status        string  `json:"status"`
+	Output        string  `json:"output"`
+	Visibility    string  `json:"visibility"`
+	ExecutionTime float64 `json:"execution_time"`
 }
 
 // WriteResults writes Gradescope's results.json to path.
 func WriteResults(path string, rep *Report) error {
-	got, _ := rep.Score()
-	res := gsResults{Score: got, Visibility: "visible", Tests: []gsTest{}}
-	for _, n := range rep.Notes {
-		res.Output += n + "\n"
-	}
+	got, max := rep.Score()
+	res := gsResults{Score: got, Visibility: "visible", StdoutVisibility: "visible", Tests: []gsTest{}}
+	res.Output = summary(rep, got, max)
 	for _, o := range rep.Outcomes {
 		t := gsTest{
-			Name:       o.Lab.Lab + " " + partPrefix(o.Entry.Part) + o.Entry.Name,
-			Number:     o.Entry.Part,
-			MaxScore:   o.Entry.Points,
-			Status:     "failed",
-			Output:     o.Output,
-			Visibility: o.Entry.Visibility,
+			Name:          o.Lab.Lab + " " + partPrefix(o.Entry.Part) + o.Entry.Name,
+			Number:        o.Number,
+			MaxScore:      o.Entry.Points,
+			Status:        "failed",
+			Output:        o.Output,
+			Visibility:    o.Entry.Visibility,
+			ExecutionTime: o.Elapsed.Seconds(),
 		}
 		if t.Visibility == "" {
 			t.Visibility = "visible"
@@ -161,6 +177,46 @@ func WriteResults(path string, rep *Report) error {
 		return fmt.Errorf("results.json: %w", err)
 	}
 	return nil
+}
+
+// summary is results.json's top-level output: the score per lab, then
+// the notes and flags, then the failed tests with their one-line reasons.
+func summary(rep *Report, got, max float64) string {
+	var b strings.Builder
+	if rep.Refused != "" {
+		b.WriteString(rep.Refused + "\n\n")
+	}
+	fmt.Fprintf(&b, "Score: %s/%s\n", num(got), num(max))
+	var labs []*Lab
+	for _, o := range rep.Outcomes {
+		if !slices.Contains(labs, o.Lab) {
+			labs = append(labs, o.Lab)
+		}
+	}
+	for _, l := range labs {
+		var g, m float64
+		for _, o := range rep.Outcomes {
+			if o.Lab == l {
+				m += o.Entry.Points
+				if o.Passed {
+					g += o.Entry.Points
+				}
+			}
+		}
+		fmt.Fprintf(&b, "  %s: %s/%s\n", l.Lab, num(g), num(m))
+	}
+	for _, n := range rep.Notes {
+		b.WriteString("note: " + n + "\n")
+	}
+	for _, f := range rep.Flags {
+		b.WriteString("TA: " + f + "\n")
+	}
+	for _, o := range rep.Outcomes {
+		if !o.Passed && rep.Refused == "" {
+			fmt.Fprintf(&b, "FAIL %s %s: %s\n", o.Lab.Lab, o.Entry.Name, o.Reason)
+		}
+	}
+	return b.String()
 }
 
 func partPrefix(p string) string {

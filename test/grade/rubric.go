@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -10,7 +11,11 @@ import (
 
 // Rubric is test/rubric.yaml: the graded tests of every lab.
 type Rubric struct {
-	Labs []Lab `yaml:"labs"`
+	// Infrastructure lists directories (relative to the module root) of
+	// course code every lab depends on, such as the RPC simulator and the
+	// test harness: a submission's copies are replaced wholesale by ours.
+	Infrastructure []string `yaml:"infrastructure"`
+	Labs           []Lab    `yaml:"labs"`
 }
 
 // Lab is one assignment's block of the rubric.
@@ -19,6 +24,12 @@ type Lab struct {
 	Package string  `yaml:"package"` // ./raft, relative to the module root
 	Timeout string  `yaml:"timeout"` // per test process, e.g. 120s
 	Tests   []Entry `yaml:"tests"`
+	// Protected lists files or directories (relative to the module root)
+	// that students receive but must not change, because the tests rely on
+	// them as given (an output validator, the persister). A submission's
+	// copies are replaced by ours at grading time, and a difference is
+	// noted in the TA's summary.
+	Protected []string `yaml:"protected"`
 
 	timeout time.Duration
 }
@@ -49,6 +60,11 @@ func LoadRubric(path string) (*Rubric, error) {
 	}
 	for i := range r.Labs {
 		if err := r.Labs[i].validate(); err != nil {
+			return nil, fmt.Errorf("rubric %s: %w", path, err)
+		}
+	}
+	for _, p := range r.protectedPaths() {
+		if err := checkRel(p); err != nil {
 			return nil, fmt.Errorf("rubric %s: %w", path, err)
 		}
 	}
@@ -114,4 +130,22 @@ func (r *Rubric) Merge(hidden *Rubric) {
 			}
 		}
 	}
+}
+
+// protectedPaths lists every path the grader replaces by ours in a
+// submission: the infrastructure and every lab's protected files.
+func (r *Rubric) protectedPaths() []string {
+	out := append([]string(nil), r.Infrastructure...)
+	for _, l := range r.Labs {
+		out = append(out, l.Protected...)
+	}
+	return out
+}
+
+// checkRel rejects paths that leave the module root.
+func checkRel(p string) error {
+	if p == "" || filepath.IsAbs(p) || !filepath.IsLocal(p) {
+		return fmt.Errorf("protected path %q must be relative and inside the module", p)
+	}
+	return nil
 }

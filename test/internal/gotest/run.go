@@ -21,12 +21,19 @@ const SeedEnv = "DISTLABS_SEED"
 // root) into bin, with extra build flags such as -race. On failure the error
 // carries the compiler's output.
 func Compile(ctx context.Context, root, pkg, bin string, buildFlags ...string) error {
+	return CompileEnv(ctx, root, pkg, bin, nil, buildFlags...)
+}
+
+// CompileEnv is Compile with extra environment variables for the go command.
+func CompileEnv(ctx context.Context, root, pkg, bin string, env []string, buildFlags ...string) error {
 	args := append([]string{"test", "-c", "-o", bin}, buildFlags...)
 	cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
 	cmd.Dir = root
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("go test -c %s: %w\n%s", pkg, err, bytes.TrimSpace(out))
+	cmd.Env = append(os.Environ(), env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := runRegistered(cmd); err != nil {
+		return fmt.Errorf("go test -c %s: %w\n%s", pkg, err, bytes.TrimSpace(out.Bytes()))
 	}
 	if _, err := os.Stat(bin); err != nil {
 		// go test -c writes nothing for a package without test files.
@@ -44,7 +51,26 @@ func SupportsFlag(ctx context.Context, bin, dir, name string) bool {
 	}
 	cmd := exec.CommandContext(ctx, bin, "-test.run", "^$", "-"+name)
 	cmd.Dir = dir
-	return cmd.Run() == nil
+	return runRegistered(cmd) == nil
+}
+
+// List returns the names of the tests, fuzz targets and benchmarks the
+// binary bin contains, running none of them.
+func List(ctx context.Context, bin, dir string) ([]string, error) {
+	cmd := exec.CommandContext(ctx, bin, "-test.list", ".")
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := runRegistered(cmd); err != nil {
+		return nil, fmt.Errorf("%s -test.list: %w", bin, err)
+	}
+	var names []string
+	for _, l := range strings.Split(out.String(), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "ok ") {
+			names = append(names, l)
+		}
+	}
+	return names, nil
 }
 
 // Spec describes one run of a test binary.
@@ -60,6 +86,17 @@ type Spec struct {
 	SeedFlag bool
 	Timeout  time.Duration // real-time limit; the process group is killed after it
 	Args     []string      // extra arguments
+	// Verdict requires the harness's verdict line for Test (see
+	// VerdictFDEnv): without a pass line the run fails whatever it printed.
+	Verdict bool
+	// MemLimit bounds the resident memory of all the test's processes
+	// together, in bytes, and the address space of each to MemLimit plus
+	// 2 GiB of headroom for the runtime's reservations (0: no limit).
+	MemLimit int64
+	// CPULimit bounds the CPU time of each process of the test (0: none).
+	CPULimit time.Duration
+	// Env is added to the test process's environment.
+	Env []string
 }
 
 // Status is the outcome of one run.
@@ -67,26 +104,33 @@ type Status string
 
 // The possible outcomes of a run.
 const (
-	Pass    Status = "pass"
-	Fail    Status = "fail"
-	Timeout Status = "timeout"
-	Skip    Status = "skip"
-	Error   Status = "error" // the binary could not be started
+	Pass      Status = "pass"
+	Fail      Status = "fail"
+	Timeout   Status = "timeout"
+	Skip      Status = "skip"
+	MemoryOut Status = "memory limit"
+	CPUOut    Status = "cpu limit"
+	Error     Status = "error" // the binary could not be started
 )
 
 // Result is what a run produced.
 type Result struct {
 	Status   Status
-	Reason   string // why it is not a pass, for humans
+	Reason   string // why it is not a pass, one line for humans
 	ExitCode int
 	Output   string // combined stdout+stderr without frame markers
 	Elapsed  time.Duration
 }
 
+// runToken marks the environment of every process a run starts, so the
+// tracker recognises them after they were re-parented.
+const runToken = "DISTLABS_GRADE_RUN"
+
 // Run executes spec and decides its outcome. A test passes only if the
 // process exits with status 0, the testing package's final framed line is
-// PASS, and (when spec.Test is set) the test's own framed pass event is
-// present with no fail event.
+// PASS, (when spec.Test is set) the test's own framed pass event is present
+// with no fail event, and (when spec.Verdict) the harness's verdict line for
+// the test says pass. Every process the test started is killed at the end.
 func Run(ctx context.Context, spec Spec) Result {
 	run := spec.Run
 	if spec.Test != "" && run == "" {
@@ -97,23 +141,49 @@ func Run(ctx context.Context, spec Spec) Result {
 		args = append(args, "-seed", strconv.FormatInt(spec.Seed, 10))
 	}
 	args = append(args, spec.Args...)
+	becomeSubreaper()
 
 	out := newCapture()
+	nonce, token := newNonce(), newNonce()
 	cmd := exec.Command(spec.Bin, args...)
 	cmd.Dir = spec.Dir
-	cmd.Env = append(os.Environ(), SeedEnv+"="+strconv.FormatInt(spec.Seed, 10))
+	cmd.Env = append(os.Environ(), SeedEnv+"="+strconv.FormatInt(spec.Seed, 10), runToken+"="+token)
+	cmd.Env = append(cmd.Env, spec.Env...)
 	cmd.Stdout = out
 	cmd.Stderr = out
-	// Own process group: a timeout kills the test and everything it spawned.
+	// Own process group: a timeout kills the test and everything it spawned
+	// that stayed in the group; the tracker gets the others.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// A grandchild that inherited stdout must not keep Wait blocked forever.
 	cmd.WaitDelay = 2 * time.Second
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return Result{Status: Error, Reason: fmt.Sprintf("verdict pipe: %v", err), ExitCode: -1}
+	}
+	defer pr.Close()
+	cmd.ExtraFiles = []*os.File{pw}
+	cmd.Env = append(cmd.Env, VerdictFDEnv+"=3", NonceEnv+"="+nonce)
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
+	err = startRegistered(cmd)
+	pw.Close() // the child has its copy
+	if err != nil {
 		return Result{Status: Error, Reason: fmt.Sprintf("start %s: %v", spec.Bin, err), ExitCode: -1}
 	}
+	if err := applyLimits(cmd.Process.Pid, spec.MemLimit, spec.CPULimit); err != nil {
+		killGroup(cmd.Process.Pid)
+		_ = cmd.Wait()
+		unregister(cmd)
+		return Result{Status: Error, Reason: fmt.Sprintf("set resource limits: %v", err), ExitCode: -1}
+	}
+	tr := newTracker(cmd.Process.Pid, runToken+"="+token)
+	vch := make(chan verdicts, 1)
+	go func() { vch <- readVerdicts(pr, nonce) }()
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() {
+		err := cmd.Wait()
+		unregister(cmd)
+		done <- err
+	}()
 
 	var timer <-chan time.Time
 	if spec.Timeout > 0 {
@@ -121,33 +191,73 @@ func Run(ctx context.Context, spec Spec) Result {
 		defer t.Stop()
 		timer = t.C
 	}
-	var err error
-	timedOut, cancelled := false, false
-	select {
-	case err = <-done:
-	case <-timer:
-		timedOut = true
-		killGroup(cmd.Process.Pid)
-		err = <-done
-	case <-ctx.Done():
-		cancelled = true
-		killGroup(cmd.Process.Pid)
-		err = <-done
+	poll := time.NewTicker(100 * time.Millisecond)
+	defer poll.Stop()
+	var stopped Status // why the runner killed the test, if it did
+	var rss int64
+wait:
+	for {
+		select {
+		case err = <-done:
+			break wait
+		case <-poll.C:
+			if r := tr.scan(); spec.MemLimit > 0 && r > spec.MemLimit {
+				stopped, rss = MemoryOut, r
+				killGroup(cmd.Process.Pid)
+				tr.killAll()
+			}
+		case <-timer:
+			stopped = Timeout
+			killGroup(cmd.Process.Pid)
+			tr.killAll()
+		case <-ctx.Done():
+			stopped = Error
+			killGroup(cmd.Process.Pid)
+			tr.killAll()
+		}
 	}
-	// Children left behind by a test that exited normally are killed too.
+	// Children left behind by a test that exited normally are killed too,
+	// also those that left the process group (setsid) or were orphaned.
 	killGroup(cmd.Process.Pid)
+	tr.killAll()
+	// Everything holding the pipe is dead now; a descendant we could not
+	// find must not keep the runner waiting.
+	_ = pr.SetReadDeadline(time.Now().Add(2 * time.Second))
+	vs := <-vch
 
 	out.finish()
 	res := Result{Output: Clean(out.output()), Elapsed: time.Since(start), ExitCode: exitCode(err)}
 	switch {
-	case timedOut:
-		res.Status, res.Reason = Timeout, fmt.Sprintf("killed after the %v time limit", spec.Timeout)
+	case stopped == Timeout:
+		res.Status, res.Reason = Timeout, fmt.Sprintf("timed out after %v (killed by the grader)", spec.Timeout)
+		if w := watchdogLine(res.Output); w != "" {
+			res.Reason = w
+		}
 		return res
-	case cancelled:
+	case stopped == MemoryOut:
+		res.Status, res.Reason = MemoryOut, fmt.Sprintf("killed: memory limit (the test's processes used %s resident, limit %s)", bytesText(rss), bytesText(spec.MemLimit))
+		return res
+	case stopped == Error:
 		res.Status, res.Reason = Error, "cancelled"
+		return res
+	case spec.CPULimit > 0 && (signalled(err, syscall.SIGXCPU) || signalled(err, syscall.SIGKILL) && cpuUsed(cmd) >= spec.CPULimit):
+		res.Status, res.Reason = CPUOut, fmt.Sprintf("killed: CPU-time limit (%v of CPU per process)", spec.CPULimit)
+		return res
+	case spec.MemLimit > 0 && res.ExitCode != 0 && outOfMemory(res.Output):
+		res.Status, res.Reason = MemoryOut, fmt.Sprintf("killed: memory limit (an allocation failed: the limit is %s)", bytesText(spec.MemLimit))
 		return res
 	}
 	res.Status, res.Reason = decide(spec.Test, res.ExitCode, out.ev)
+	if res.Status == Pass && spec.Verdict {
+		if v, ok, why := vs.of(spec.Test); !ok {
+			res.Status, res.Reason = Fail, why
+		} else if !v.pass {
+			res.Status, res.Reason = Fail, "the harness reported a failure: "+v.reason
+		}
+	}
+	if res.Status == Fail {
+		res.Reason = explain(res, spec, vs)
+	}
 	return res
 }
 
@@ -160,7 +270,7 @@ func decide(test string, code int, ev Events) (Status, string) {
 	case code != 0:
 		return Fail, fmt.Sprintf("exit status %d", code)
 	case ev.Summary != "PASS":
-		return Fail, "exited with status 0 before the testing package reported PASS (os.Exit mid-test?)"
+		return Fail, "exited mid-test via os.Exit (status 0 before the testing package reported PASS)"
 	case test == "" && len(ev.Passed) == 0 && len(ev.Skipped) == 0:
 		return Fail, "no test matched the -run pattern"
 	case test != "" && ev.Failed[test]:
@@ -188,4 +298,22 @@ func exitCode(err error) int {
 // are expected and ignored on purpose.
 func killGroup(pid int) {
 	_ = syscall.Kill(-pid, syscall.SIGKILL)
+}
+
+// cpuUsed is the CPU time the exited process used.
+func cpuUsed(cmd *exec.Cmd) time.Duration {
+	if cmd.ProcessState == nil {
+		return 0
+	}
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+}
+
+// waitStatus extracts the wait status of an exited process.
+func waitStatus(err error) (syscall.WaitStatus, bool) {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		ws, ok := ee.Sys().(syscall.WaitStatus)
+		return ws, ok
+	}
+	return 0, false
 }

@@ -1,0 +1,314 @@
+package main
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"distlabs/test/internal/tree"
+)
+
+// fixtureSubmission copies the fixture module into a temp dir as a
+// submission and applies edits (path relative to the module -> content;
+// "" deletes the file).
+func fixtureSubmission(t *testing.T, edits map[string]string) string {
+	t.Helper()
+	sub := filepath.Join(t.TempDir(), "sub")
+	if err := tree.Copy(filepath.Join("testdata", "fixture"), sub, nil); err != nil {
+		t.Fatal(err)
+	}
+	for rel, content := range edits {
+		p := filepath.Join(sub, rel)
+		if content == "" {
+			// Solution-only fixture files are already gone in a handout.
+			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return sub
+}
+
+// TestSpoofsScoreWhatWasEarned: forged framing with syscall.Exit(0), a
+// forged verdict without the nonce, a test outside the harness and an
+// os.Exit(0) after a failure all score 0; the honest test scores.
+func TestSpoofsScoreWhatWasEarned(t *testing.T) {
+	t.Parallel()
+	rep := grade(t, fixtureConfig(t, "spoof"))
+	if got, max := rep.Score(); got != 2 || max != 22 {
+		t.Errorf("spoof lab scored %v/%v, want exactly the honest test's 2", got, max)
+	}
+	for name, reason := range map[string]string{
+		"TestHonest":         "",
+		"TestSyscallExit":    "no verdict",
+		"TestForgedVerdict":  "no verdict",
+		"TestNoHarness":      "no verdict",
+		"TestFailsThenExits": "os.Exit(0)",
+	} {
+		o := outcome(t, rep, name)
+		if (reason == "") != o.Passed {
+			t.Errorf("%s: passed=%v (%s)", name, o.Passed, o.Reason)
+		}
+		if reason != "" && !strings.Contains(o.Reason, reason) {
+			t.Errorf("%s: reason %q lacks %q", name, o.Reason, reason)
+		}
+		if reason != "" && !strings.HasPrefix(o.Output, o.Reason+"\n") {
+			t.Errorf("%s: output does not start with the reason: %q", name, o.Output[:min(200, len(o.Output))])
+		}
+	}
+}
+
+// TestMemoryLimitKills: a test that allocates past MEMLIMIT in one process
+// (touched or not), or in several that are each under it, is killed and
+// reported as such, not as a plain failure.
+func TestMemoryLimitKills(t *testing.T) {
+	t.Parallel()
+	cfg := fixtureConfig(t, "memory")
+	cfg.MemLimit = 512 << 20
+	rep := grade(t, cfg)
+	for _, name := range []string{"TestMemHog", "TestMemSpread", "TestMemReserve"} {
+		o := outcome(t, rep, name)
+		if o.Passed || o.Status != "memory limit" || !strings.Contains(o.Reason, "killed: memory limit") {
+			t.Errorf("%s: passed=%v status=%q reason=%q", name, o.Passed, o.Status, o.Reason)
+		}
+	}
+}
+
+// TestCPULimitKills: a test that burns more CPU time than CPULIMIT is
+// killed and reported as such.
+func TestCPULimitKills(t *testing.T) {
+	t.Parallel()
+	cfg := fixtureConfig(t, "cpu")
+	cfg.CPULimit = time.Second
+	rep := grade(t, cfg)
+	o := outcome(t, rep, "TestSpin")
+	if o.Passed || o.Status != "cpu limit" || !strings.Contains(o.Reason, "killed: CPU-time limit") {
+		t.Errorf("spinning test: passed=%v status=%q reason=%q", o.Passed, o.Status, o.Reason)
+	}
+}
+
+// TestEscapedChildDies: a child that left the session and cleared its
+// environment does not survive grading.
+func TestEscapedChildDies(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "child.pid")
+	t.Setenv("FIXTURE_CHILD_PID_FILE", pidFile)
+	rep := grade(t, fixtureConfig(t, "escape"))
+	if o := outcome(t, rep, "TestEscapes"); !o.Passed {
+		t.Fatalf("TestEscapes should pass (the grader kills its child afterwards): %s", o.Output)
+	}
+	data, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(string(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if alive(pid) {
+		t.Fatalf("the setsid child %d survived grading", pid)
+	}
+}
+
+// TestGoModTamperingRefused: a replace directive pointing testify at a
+// no-op fake is refused with a clear message, and nothing scores.
+func TestGoModTamperingRefused(t *testing.T) {
+	t.Parallel()
+	sub := fixtureSubmission(t, map[string]string{
+		"go.mod":                       "module fixture\n\ngo 1.26.0\n\nrequire github.com/stretchr/testify v1.11.1\n\nreplace github.com/stretchr/testify => ./fakes/testify\n",
+		"fakes/testify/go.mod":         "module github.com/stretchr/testify\n",
+		"fakes/testify/assert/noop.go": "package assert\n",
+	})
+	cfg := fixtureConfig(t, "good")
+	cfg.Submission = sub
+	rep := grade(t, cfg)
+	if got, _ := rep.Score(); got != 0 || !strings.Contains(rep.Refused, "go.mod differs") || !strings.Contains(rep.Refused, "replace") {
+		t.Fatalf("score %v, refused %q", got, rep.Refused)
+	}
+	if len(rep.Outcomes) == 0 || rep.Outcomes[0].Status != "refused" {
+		t.Fatalf("outcomes %+v", rep.Outcomes)
+	}
+}
+
+// TestVendorIgnored: a vendor directory cannot bring its own modules.
+func TestVendorIgnored(t *testing.T) {
+	t.Parallel()
+	sub := fixtureSubmission(t, map[string]string{"vendor/modules.txt": "# nothing\n"})
+	cfg := fixtureConfig(t, "good")
+	cfg.Part = "A"
+	cfg.Submission = sub
+	if rep := grade(t, cfg); !rep.AllPassed() {
+		t.Fatalf("vendor/ should be dropped: %s", rep.Outcomes[0].Output)
+	}
+}
+
+// TestProtectedFileReplaced: a validator edited to accept anything is
+// replaced by ours, so the wrong answer fails, and the TA is told.
+func TestProtectedFileReplaced(t *testing.T) {
+	t.Parallel()
+	sub := fixtureSubmission(t, map[string]string{
+		"validated/validate.go": "package validated\n\nfunc Valid(x int) bool { return true }\n",
+		"validated/solve.go":    "// Package validated is wrong.\npackage validated\n\nfunc Solve() int { return 0 }\n",
+		"validated/helper.go":   "", // solution-only: a handout does not have it
+	})
+	cfg := fixtureConfig(t, "validated")
+	cfg.Submission = sub
+	rep := grade(t, cfg)
+	if o := outcome(t, rep, "TestValidated"); o.Passed || o.Status == "build failed" {
+		t.Fatalf("edited validator: passed=%v status=%q %s", o.Passed, o.Status, o.Output)
+	}
+	if !strings.Contains(strings.Join(rep.Flags, "\n"), "validated/validate.go") {
+		t.Errorf("TA flags do not mention the replaced validator: %q", rep.Flags)
+	}
+}
+
+// TestReferenceOnlyTestsNotOverlaid: a //solution:file test that uses a
+// reference-only helper is not copied into a submission that lacks the
+// helper, so the submission builds and earns its points.
+func TestReferenceOnlyTestsNotOverlaid(t *testing.T) {
+	t.Parallel()
+	sub := fixtureSubmission(t, map[string]string{"validated/helper.go": "", "validated/whitebox_test.go": ""})
+	cfg := fixtureConfig(t, "validated")
+	cfg.Submission = sub
+	rep := grade(t, cfg)
+	if o := outcome(t, rep, "TestValidated"); !o.Passed {
+		t.Fatalf("handout-shaped submission: %s %s", o.Status, o.Output)
+	}
+}
+
+// TestFlagsSuspiciousCode: imports and literals forging needs are listed
+// for the TA (the score is not changed by them).
+func TestFlagsSuspiciousCode(t *testing.T) {
+	t.Parallel()
+	sub := fixtureSubmission(t, map[string]string{
+		"good/good.go": "// Package good cheats.\npackage good\n\nimport (\n\t\"os\"\n\t\"syscall\"\n\t_ \"unsafe\"\n)\n\n" +
+			"//go:linkname x testing.x\nvar x int\n\nvar _ = os.NewFile\n\nfunc Answer() int { _ = syscall.Getpid; _, _ = os.ReadFile(\"/proc/self/environ\"); return 42 }\n",
+	})
+	cfg := fixtureConfig(t, "good")
+	cfg.Part = "A"
+	cfg.Submission = sub
+	rep := grade(t, cfg)
+	flags := strings.Join(rep.Flags, "\n")
+	for _, want := range []string{"imports syscall", "imports unsafe", "go:linkname", "os.NewFile", "/proc/self"} {
+		if !strings.Contains(flags, want) {
+			t.Errorf("flags lack %q:\n%s", want, flags)
+		}
+	}
+	if strings.Contains(flags, "validate.go") || strings.Contains(flags, "harness/harness.go") {
+		t.Errorf("files identical to ours must not be flagged:\n%s", flags)
+	}
+}
+
+// TestPartialUpload: a tree without go.mod holding only good/*.go is laid
+// over our tree; its wrong Answer fails our test, and our other files of
+// the package do not clash with it.
+func TestPartialUpload(t *testing.T) {
+	t.Parallel()
+	up := filepath.Join(t.TempDir(), "upload")
+	if err := os.MkdirAll(filepath.Join(up, "good"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(up, "good", "answer.go"), []byte("package good\n\nfunc Answer() int { return 41 }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fixtureConfig(t, "good")
+	cfg.Part = "A"
+	cfg.Submission = up
+	rep := grade(t, cfg)
+	o := outcome(t, rep, "TestGood")
+	if o.Passed || !strings.Contains(o.Reason, "want 42") {
+		t.Fatalf("partial upload: passed=%v reason=%q", o.Passed, o.Reason)
+	}
+	// The same upload, right this time, passes.
+	if err := os.WriteFile(filepath.Join(up, "good", "answer.go"), []byte("package good\n\nfunc Answer() int { return 42 }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg.OutDir = t.TempDir()
+	if rep := grade(t, cfg); !rep.AllPassed() {
+		t.Fatalf("right partial upload: %s", rep.Outcomes[0].Output)
+	}
+}
+
+// TestPortedRetry: a submission that renamed the handout's RPC type still
+// gets its API tests graded; the tests needing the type score 0 as "not
+// built", and the report says why.
+func TestPortedRetry(t *testing.T) {
+	t.Parallel()
+	sub := fixtureSubmission(t, map[string]string{
+		"ported/ported.go": "// Package ported renamed Args.\npackage ported\n\ntype SumArgs struct{ A, B int }\n\nfunc Sum(a, b int) int { return a + b }\n",
+	})
+	cfg := fixtureConfig(t, "ported")
+	cfg.Submission = sub
+	rep := grade(t, cfg)
+	if o := outcome(t, rep, "TestAPI"); !o.Passed {
+		t.Errorf("API test: %s %s", o.Status, o.Output)
+	}
+	o := outcome(t, rep, "TestArgs")
+	if o.Passed || o.Status != "not built" || !strings.Contains(o.Reason, "handout's RPC types") {
+		t.Errorf("handout test: passed=%v status=%q reason=%q", o.Passed, o.Status, o.Reason)
+	}
+	if len(rep.Notes) == 0 || !strings.Contains(rep.Notes[0], portedTag) {
+		t.Errorf("notes %q lack the ported build", rep.Notes)
+	}
+}
+
+// TestBatch grades a directory of submissions: one results.json each and
+// a CSV row per submission and lab, with the temp trees removed.
+func TestBatch(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "grade")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build grader: %v\n%s", err, out)
+	}
+	subs := t.TempDir()
+	right := fixtureSubmission(t, nil)
+	wrong := fixtureSubmission(t, map[string]string{"good/good.go": "// Package good is wrong.\npackage good\n\nfunc Answer() int { return 1 }\n"})
+	partial := filepath.Join(t.TempDir(), "p")
+	if err := os.MkdirAll(filepath.Join(partial, "good"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(partial, "good", "a.go"), []byte("package good\n\nfunc Answer() int { return 42 }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, dir := range map[string]string{"alice": right, "bob": wrong, "carol": partial} {
+		if err := os.Rename(dir, filepath.Join(subs, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root, _ := filepath.Abs(filepath.Join("testdata", "fixture"))
+	csvPath := filepath.Join(t.TempDir(), "summary.csv")
+	tmp := t.TempDir()
+	cmd := exec.Command(bin, "-root", root, "-rubric", filepath.Join(root, "rubric.yaml"))
+	cmd.Env = append(os.Environ(), "LAB=good", "PART=A", "SEEDS=1", "JOBS=2", "SUBMISSION=", "HIDDEN=", "TIMEOUT=", "RESULTS=", "KEEP=",
+		"SUBMISSIONS="+subs, "CSV="+csvPath, "TMPDIR="+tmp)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("batch: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "submission,lab,score,max,note\nalice,good,2,2,\nbob,good,0,2,\ncarol,good,2,2,\n"
+	if string(data) != want {
+		t.Errorf("summary.csv:\n%s\nwant:\n%s", data, want)
+	}
+	results, _ := filepath.Glob(filepath.Join(tmp, "distlabs-grade-*", "*", "results.json"))
+	if len(results) != 3 {
+		t.Errorf("results.json files: %v\n%s", results, out)
+	}
+	if trees, _ := filepath.Glob(filepath.Join(tmp, "distlabs-grade-*", "*", "tree")); len(trees) != 0 {
+		t.Errorf("copied trees not removed without KEEP=1: %v", trees)
+	}
+}
