@@ -113,6 +113,8 @@ type Raft struct {
 	//solution:stub
 	// // Your data here (2A, 2B, 2C, 2D).
 	// // Figure 2 of the paper lists the state a Raft server must maintain.
+	//
+	// rng *rand.Rand // seeded by the test (rand.go); draw only while holding mu
 	//solution:end
 }
 
@@ -175,6 +177,29 @@ func (rf *Raft) killed() bool {
 	return atomic.LoadInt32(&rf.dead) == 1
 }
 
+//solution:begin 2A
+//solution:stub
+// // ticker runs this peer's elections (2A). Make starts it; it returns once
+// // Kill has been called.
+// func (rf *Raft) ticker() {
+// 	for !rf.killed() {
+// 		// Your code here (2A): start an election if this peer has heard
+// 		// neither from a leader nor from a candidate it voted for within
+// 		// the election timeout.
+//
+// 		// Draw every random choice (timeouts included) from rf.rng, never
+// 		// from math/rand's global functions: rf.rng is seeded from the
+// 		// test's -seed (see rand.go), so the replay command a failing test
+// 		// prints reproduces your run. rf.rng is not safe for concurrent
+// 		// use: draw from it only while holding rf.mu.
+// 		rf.mu.Lock()
+// 		pause := time.Duration(50+rf.rng.IntN(300)) * time.Millisecond
+// 		rf.mu.Unlock()
+// 		time.Sleep(pause)
+// 	}
+// }
+//solution:end
+
 // Make creates a Raft peer. peers holds the ends of all peers (this one at
 // index me); persister holds the state saved before a crash, if any;
 // applyCh receives committed commands and snapshots. Make returns at once
@@ -212,21 +237,26 @@ func Make(peers []*labrpc.ClientEnd, me int,
 
 	rf.wg.Add(1)
 	go rf.ticker()
-	//solution:stub
-	// // Your initialization code here (2A, 2B, 2C): restore the persisted
-	// // state, then start the goroutines that run elections, heartbeats,
-	// // replication and the applier. Kill must stop them all.
-	//solution:end
-	//solution:begin 2B
-	// Heartbeats and replication share the replicators (replication.go).
-	rf.wg.Add(1)
-	go rf.applier()
+	// Heartbeats (2A) and replication (2B) share the replicators
+	// (replication.go).
 	for p := range peers {
 		if p != me {
 			rf.wg.Add(1)
 			go rf.replicator(p)
 		}
 	}
+	//solution:stub
+	// rf.rng = newPeerRand(me)
+	//
+	// // Your initialization code here (2A, 2B, 2C): restore the persisted
+	// // state, then start the goroutines that run elections, heartbeats,
+	// // replication and the applier. Kill must stop them all.
+	// rf.readPersist(persister.ReadRaftState())
+	// go rf.ticker()
+	//solution:end
+	//solution:begin 2B
+	rf.wg.Add(1)
+	go rf.applier()
 	//solution:end
 	return rf
 }
