@@ -141,3 +141,16 @@ func TestImportName(t *testing.T) {
 		}
 	}
 }
+
+// TestRemovedImportLeavesNoGap: the import block of the handout reads as if
+// written by hand, without a blank line where an unused import was.
+func TestRemovedImportLeavesNoGap(t *testing.T) {
+	src := "package p\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\t\"strings\"\n)\n\nfunc F() string {\n\t//solution:begin\n\treturn os.Args[0]\n\t//solution:end\n\treturn fmt.Sprint(strings.ToUpper(\"x\"))\n}\n"
+	res, err := StripFile("p.go", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "import (\n\t\"fmt\"\n\t\"strings\"\n)\n"; !strings.Contains(string(res.Src), want) {
+		t.Fatalf("got:\n%s\nwant the block:\n%s", res.Src, want)
+	}
+}
