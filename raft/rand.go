@@ -31,10 +31,7 @@ func SetSeed(seed int64) {
 	seedState.made = 0
 }
 
-// newPeerRand returns the random source for peer me; Make stores it in
-// rf.rng. Draw every random choice of a peer from it, never from math/rand's
-// global functions, which no seed controls: a run that uses them is not
-// replayed by the -seed its failure prints. The source is not safe for
+// newPeerRand returns the random source for peer me; it is not safe for
 // concurrent use, so Raft only uses it while holding its mutex.
 func newPeerRand(me int) *rand.Rand {
 	seedState.mu.Lock()
