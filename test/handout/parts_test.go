@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -40,8 +39,8 @@ func TestUpToHandoutsPassTheirParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(root, "raft", "raft.go")); err != nil {
-		t.Skip("no raft package")
+	if left, err := solution.FindMarkers(filepath.Join(root, "raft")); err != nil || len(left) == 0 {
+		t.Skip("no raft package with markers (inside a generated handout?)")
 	}
 	for _, lab := range partLabs {
 		for i, p := range lab.parts {
