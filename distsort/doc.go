@@ -1,3 +1,31 @@
+//solution:begin
+//solution:stub
+// // Package distsort sorts gensort-format records across N servers.
+// //
+// // Every server starts with an input file of 100-byte records (10-byte key,
+// // 90-byte value). When all servers finish, server i's output file holds the
+// // records whose keys fall in key range i, sorted by key, so concatenating
+// // the outputs 0..N-1 yields one globally sorted file holding exactly the
+// // records of all inputs.
+// //
+// // You write [Run] (node.go) and the key ranges (partition.go); record.go,
+// // gen.go, validate.go and config.go are given. Each server (one call of
+// // [Run]) connects to every peer, whichever starts first, sends every record
+// // to the server owning its key range, sorts what it receives and writes its
+// // output. How the servers frame their messages over the connections is
+// // yours to design.
+// //
+// // Rules the tests check: any N >= 1; equal key ranges ([SplitEqual]) or
+// // splitters drawn from samples of every input ([SplitSample]); the output
+// // is written to a temporary file and renamed into place only once every
+// // server has written its own, so a failed sort never leaves a partial or
+// // stale output; a peer that never comes up, dies or stalls makes every
+// // server fail with an error (see [Config] for the deadlines); and received
+// // records beyond [Config.MemoryBudget] are spilled to [Config.SpillDir]
+// // rather than held in memory.
+//solution:end
+//solution:begin
+
 // Package distsort sorts gensort-format records across N servers.
 //
 // Every server starts with an input file of 100-byte records (10-byte key,
@@ -78,4 +106,6 @@
 // write). A server that dies after sending its commit frame but before
 // renaming its own output cannot be detected by the others; that window is
 // one rename.
+//
+//solution:end
 package distsort

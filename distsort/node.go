@@ -114,6 +114,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	return res, nil
 	//solution:stub
+	// // Your code here: the mesh, the exchange, the local sort and the
+	// // commit (see the package documentation). Until then Run releases its
+	// // listener and fails.
 	// if cfg.Listener != nil {
 	// 	_ = cfg.Listener.Close()
 	// }

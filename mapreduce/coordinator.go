@@ -28,7 +28,7 @@ type Coordinator struct {
 	mapsLeft    int
 	reducesLeft int
 	//solution:stub
-	// // TODO: the fields the coordinator needs to track its tasks.
+	// // Your code here: the fields the coordinator needs to track its tasks.
 	//solution:end
 }
 
@@ -89,7 +89,7 @@ func MakeCoordinator(files []string, nReduce int) *Coordinator {
 		reducesLeft: nReduce,
 	}
 	//solution:stub
-	// // TODO: set up one map task per file and nReduce reduce tasks.
+	// // Your code here: set up one map task per file and nReduce reduce tasks.
 	// return &Coordinator{}
 	//solution:end
 }
@@ -120,6 +120,7 @@ func (c *Coordinator) GetTask(args *GetTaskArgs, reply *GetTaskReply) {
 	}
 	reply.Kind = TaskWait
 	//solution:stub
+	// // Your code here: hand out a task, or tell the worker to wait or exit.
 	// reply.Kind = TaskWait
 	//solution:end
 }
@@ -148,6 +149,8 @@ func (c *Coordinator) ReportTask(args *ReportTaskArgs, reply *ReportTaskReply) {
 	// files into place before reporting.
 	tasks[args.ID].state = done
 	*left--
+	//solution:stub
+	// // Your code here: mark the task done (once, whoever reports it).
 	//solution:end
 }
 
@@ -159,6 +162,7 @@ func (c *Coordinator) Done() bool {
 	defer c.mu.Unlock()
 	return c.mapsLeft == 0 && c.reducesLeft == 0
 	//solution:stub
+	// // Your code here.
 	// return false
 	//solution:end
 }

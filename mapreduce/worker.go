@@ -73,7 +73,7 @@ func RunWorker(cfg WorkerConfig) error {
 	w := &worker{cfg: cfg, env: &Env{Dir: cfg.Dir, Worker: cfg.ID, Rand: cfg.Rand}}
 	return w.loop()
 	//solution:stub
-	// // TODO: ask the coordinator for tasks, run them, report
+	// // Your code here: ask the coordinator for tasks, run them, report
 	// // them. Write files under temporary names and rename them into place
 	// // (createPending, commit), and run app code under
 	// // defer recoverCrash(&err), so that Env.Crash ends this worker.

@@ -96,6 +96,7 @@ func (cfg *config) cleanup() {
 	}
 	cfg.net.Cleanup()
 	cfg.checkTimeout()
+	noteUnseededRandomness(cfg.t.T)
 }
 
 func (cfg *config) checkTimeout() {

@@ -125,9 +125,7 @@ func (rf *Raft) becomeLeader() {
 		rf.matchIndex[p] = 0
 	}
 	rf.matchIndex[rf.me] = last
-	//solution:begin 2B
 	rf.triggerAll() // first heartbeats now
-	//solution:end
 }
 
 // upToDate reports whether a candidate whose last entry has (lastTerm,

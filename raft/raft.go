@@ -1,3 +1,24 @@
+//solution:begin
+//solution:stub
+// // Package raft is the Raft consensus algorithm (extended paper by Ongaro and
+// // Ousterhout) that you build behind the API of the 6.824 (2022) lab, part by
+// // part: leader election and heartbeats (2A), log replication (2B),
+// // persistence (2C) and log compaction (2D). Services such as raft/kvraft use
+// // it through that API.
+// //
+// // A service creates one peer per server with Make, proposes commands with
+// // Start and receives committed commands, in log order, on its applyCh.
+// // Peers talk through labrpc ("Raft.RequestVote", "Raft.AppendEntries",
+// // "Raft.InstallSnapshot"; see rpc.go) and save their persistent state in a
+// // Persister.
+// //
+// // Files: raft.go (state, API and the stubs to fill in), rpc.go (the RPC
+// // types, whose fields some tests rely on, and the handlers), persist.go and
+// // snapshot.go (stubs for 2C and 2D), persister.go (given), rand.go (the
+// // seeded random source in rf.rng). Add files of your own as you like.
+//solution:end
+//solution:begin
+
 // Package raft implements the Raft consensus algorithm (extended paper by
 // Ongaro and Ousterhout: leader election, log replication, persistence and
 // log compaction) behind the API of the 6.824 (2022) lab, so services such as
@@ -13,6 +34,8 @@
 // replication.go (§5.3, §5.4.2), apply.go (delivering committed entries),
 // persist.go (Figure 2 persistent state), snapshot.go (§7), persister.go,
 // rpc.go (wire types), rand.go (seeded election timeouts).
+//
+//solution:end
 package raft
 
 import (
@@ -113,6 +136,8 @@ type Raft struct {
 	//solution:stub
 	// // Your data here (2A, 2B, 2C, 2D).
 	// // Figure 2 of the paper lists the state a Raft server must maintain.
+	//
+	// rng *rand.Rand // seeded by the test (rand.go); draw only while holding mu
 	//solution:end
 }
 
@@ -175,6 +200,29 @@ func (rf *Raft) killed() bool {
 	return atomic.LoadInt32(&rf.dead) == 1
 }
 
+//solution:begin 2A
+//solution:stub
+// // ticker runs this peer's elections (2A). Make starts it; it returns once
+// // Kill has been called.
+// func (rf *Raft) ticker() {
+// 	for !rf.killed() {
+// 		// Your code here (2A): start an election if this peer has heard
+// 		// neither from a leader nor from a candidate it voted for within
+// 		// the election timeout.
+//
+// 		// Draw every random choice (timeouts included) from rf.rng, never
+// 		// from math/rand's global functions: rf.rng is seeded from the
+// 		// test's -seed (see rand.go), so the replay command a failing test
+// 		// prints reproduces your run. rf.rng is not safe for concurrent
+// 		// use: draw from it only while holding rf.mu.
+// 		rf.mu.Lock()
+// 		pause := time.Duration(50+rf.rng.IntN(300)) * time.Millisecond
+// 		rf.mu.Unlock()
+// 		time.Sleep(pause)
+// 	}
+// }
+//solution:end
+
 // Make creates a Raft peer. peers holds the ends of all peers (this one at
 // index me); persister holds the state saved before a crash, if any;
 // applyCh receives committed commands and snapshots. Make returns at once
@@ -212,21 +260,26 @@ func Make(peers []*labrpc.ClientEnd, me int,
 
 	rf.wg.Add(1)
 	go rf.ticker()
-	//solution:stub
-	// // Your initialization code here (2A, 2B, 2C): restore the persisted
-	// // state, then start the goroutines that run elections, heartbeats,
-	// // replication and the applier. Kill must stop them all.
-	//solution:end
-	//solution:begin 2B
-	// Heartbeats and replication share the replicators (replication.go).
-	rf.wg.Add(1)
-	go rf.applier()
+	// Heartbeats (2A) and replication (2B) share the replicators
+	// (replication.go).
 	for p := range peers {
 		if p != me {
 			rf.wg.Add(1)
 			go rf.replicator(p)
 		}
 	}
+	//solution:stub
+	// rf.rng = newPeerRand(me)
+	//
+	// // Your initialization code here (2A, 2B, 2C): restore the persisted
+	// // state, then start the goroutines that run elections, heartbeats,
+	// // replication and the applier. Kill must stop them all.
+	// rf.readPersist(persister.ReadRaftState())
+	// go rf.ticker()
+	//solution:end
+	//solution:begin 2B
+	rf.wg.Add(1)
+	go rf.applier()
 	//solution:end
 	return rf
 }

@@ -1,12 +1,13 @@
-//solution:file 2B
+//solution:file 2A
 
 package raft
 
 import "time"
 
-// Log replication: Figure 2 (AppendEntries, "Rules for Servers: Leaders"),
-// §5.3 (log matching and fast back-up), §5.4.2 (commit only current-term
-// entries by counting replicas).
+// Heartbeats (2A) and log replication (2B): Figure 2 (AppendEntries, "Rules
+// for Servers: Leaders"), §5.3 (log matching and fast back-up), §5.4.2
+// (commit only current-term entries by counting replicas). The 2A part is
+// the heartbeat: the same replicators and RPCs, carrying the term only.
 
 // triggerAll wakes every replicator. Caller holds mu; the sends never block.
 func (rf *Raft) triggerAll() {
@@ -77,6 +78,7 @@ func (rf *Raft) replicator(p int) {
 // appendArgs builds the AppendEntries request for peer p from nextIndex[p],
 // which must be above snapIndex. Caller holds mu.
 func (rf *Raft) appendArgs(p int) *AppendEntriesArgs {
+	//solution:begin 2B
 	prev := rf.nextIndex[p] - 1
 	entries := make([]LogEntry, rf.lastLogIndex()-prev)
 	copy(entries, rf.log[prev+1-rf.snapIndex:])
@@ -88,6 +90,11 @@ func (rf *Raft) appendArgs(p int) *AppendEntriesArgs {
 		Entries:      entries,
 		LeaderCommit: rf.commitIndex,
 	}
+	//solution:stub
+	// // Your code here (2B): the entries from nextIndex[p] on, with the
+	// // PrevLogIndex/PrevLogTerm they follow and the commit index.
+	// return &AppendEntriesArgs{Term: rf.currentTerm, LeaderId: rf.me} // a heartbeat
+	//solution:end
 }
 
 // replyDone finishes the bookkeeping of one RPC to p. Caller holds mu.
@@ -117,6 +124,7 @@ func (rf *Raft) sendAppend(p int, args *AppendEntriesArgs) {
 	if rf.role != leader || rf.currentTerm != args.Term {
 		return
 	}
+	//solution:begin 2B
 	if reply.Success {
 		// Derive progress from what was sent, not from the log now: this
 		// may be an old reply overtaken by later RPCs (Students' Guide).
@@ -158,7 +166,13 @@ func (rf *Raft) sendAppend(p int, args *AppendEntriesArgs) {
 		rf.nextIndex[p] = next
 		rf.triggerPeer(p)
 	}
+	//solution:stub
+	// // Your code here (2B): on success advance matchIndex[p], nextIndex[p]
+	// // and the commit index; on a rejection move nextIndex[p] back.
+	//solution:end
 }
+
+//solution:begin 2B
 
 // advanceCommit moves commitIndex to the highest index stored on a majority
 // whose entry is from the current term; earlier-term entries commit
@@ -183,6 +197,8 @@ func (rf *Raft) advanceCommit() {
 	}
 }
 
+//solution:end
+
 // appendEntries implements the AppendEntries RPC (Figure 2).
 func (rf *Raft) appendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply) {
 	rf.mu.Lock()
@@ -196,6 +212,7 @@ func (rf *Raft) appendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply
 	reply.Term = rf.currentTerm
 	rf.resetElectionTimer()
 
+	//solution:begin 2B
 	prev, prevTerm, entries := args.PrevLogIndex, args.PrevLogTerm, args.Entries
 	if prev < rf.snapIndex {
 		// The snapshot covers part of the request; those entries are
@@ -250,4 +267,9 @@ func (rf *Raft) appendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply
 			rf.applyCond.Broadcast()
 		}
 	}
+	//solution:stub
+	// // Your code here (2B): check that the log matches at PrevLogIndex,
+	// // append the new entries and follow the leader's commit index.
+	// reply.Success = true
+	//solution:end
 }

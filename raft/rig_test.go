@@ -222,6 +222,7 @@ func (r *rig) cleanup() {
 	close(r.quit)
 	r.crash()
 	r.net.Cleanup()
+	noteUnseededRandomness(r.t.T)
 }
 
 // snapshot plays the service: it hands the real peer a snapshot through

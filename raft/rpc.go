@@ -80,7 +80,7 @@ func (rf *Raft) RequestVote(args *RequestVoteArgs, reply *RequestVoteReply) {
 
 // AppendEntries is the AppendEntries RPC handler.
 func (rf *Raft) AppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply) {
-	//solution:begin 2B
+	//solution:begin 2A
 	rf.appendEntries(args, reply)
 	//solution:end
 }

@@ -16,6 +16,8 @@ import (
 	"time"
 )
 
+//solution:begin
+
 // connState is the per-connection working memory. It is pooled because a
 // benchmark client opening many short connections would otherwise allocate
 // two 4 KB buffers per connection.
@@ -80,6 +82,8 @@ func (f *flushReader) Read(p []byte) (int, error) {
 	return f.c.Read(p)
 }
 
+//solution:end
+
 // serveConn runs the request loop of one connection until the client closes,
 // a request is bad or times out, the client asks to close, or the server stops.
 func (s *Server) serveConn(c net.Conn) {
@@ -130,7 +134,8 @@ func (s *Server) serveConn(c net.Conn) {
 		}
 	}
 	//solution:stub
-	// // Read requests with ReadRequest, answer them, apply the timeout rules.
+	// // Your code here: read requests with ReadRequest, answer them in order,
+	// // and apply the timeout rules (see the package documentation).
 	//solution:end
 }
 
@@ -234,8 +239,6 @@ func contentType(name string) string {
 	return "application/octet-stream"
 }
 
-//solution:end
-
 // logAccess writes one access-log record when logging is enabled. req is nil
 // for a request that could not be parsed.
 func (s *Server) logAccess(c net.Conn, req *Request, status int, bytes int64, start time.Time) {
@@ -255,3 +258,5 @@ func (s *Server) logAccess(c net.Conn, req *Request, status int, bytes int64, st
 		slog.Duration("dur", time.Since(start)),
 	)
 }
+
+//solution:end

@@ -7,7 +7,7 @@
 // needs a net.Listener, the tests run it over simulated labrpc streams in
 // virtual time, and the tritonhttpd command runs the very same code over TCP.
 //
-// Protocol summary (the full rules are in the course spec, tritonhttp.md):
+// The protocol, as the tests check it:
 //
 //   - A request is a request line "GET <URL> HTTP/1.1", header lines
 //     "Key: value" and an empty line, every line ending in CRLF. There are no
@@ -35,6 +35,5 @@
 //   - Size limits: a single request or header line longer than MaxLineBytes,
 //     or a request head (request line, header lines, final empty line) longer
 //     than MaxHeadBytes, is a 400. The server never buffers more than that.
-//   - Files are streamed from disk (sendfile on TCP where the OS allows), never
-//     read whole into memory.
+//   - Files are streamed from disk, never read whole into memory.
 package tritonhttp

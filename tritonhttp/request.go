@@ -65,16 +65,22 @@ func ReadRequest(br *bufio.Reader) (req *Request, bytesReceived bool, err error)
 // header map are allocated once.
 type parser struct {
 	br *bufio.Reader
+	//solution:begin
 	// n counts the bytes of the current request consumed so far.
 	n int
 	// long accumulates a line that does not fit in br's buffer.
 	long []byte
+	//solution:end
 }
+
+//solution:begin
 
 // badRequest builds an error wrapping ErrBadRequest.
 func badRequest(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrBadRequest, fmt.Sprintf(format, args...))
 }
+
+//solution:end
 
 // read parses the next request into req, reusing req.Headers.
 func (p *parser) read(req *Request) (bytesReceived bool, err error) {
@@ -116,6 +122,8 @@ func (p *parser) read(req *Request) (bytesReceived bool, err error) {
 	req.Close = hasCloseToken(req.Headers["Connection"])
 	return true, nil
 	//solution:stub
+	// // Your code here: the request line, the header lines up to the empty
+	// // line, the Host header, within MaxLineBytes and MaxHeadBytes.
 	// return false, errors.New("tritonhttp: request parsing not implemented")
 	//solution:end
 }

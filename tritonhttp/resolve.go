@@ -43,6 +43,7 @@ func resolveName(rawURL string) (name string, ok bool) {
 	}
 	return p, true
 	//solution:stub
+	// // Your code here: map the URL to a clean path below the docroot.
 	// return "", false
 	//solution:end
 }

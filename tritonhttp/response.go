@@ -101,6 +101,8 @@ func (r *Response) appendHead(b, date []byte) []byte {
 	}
 	return append(b, "\r\n"...)
 	//solution:stub
+	// // Your code here: the status line, the headers in key order, the
+	// // empty line.
 	// return b
 	//solution:end
 }

@@ -40,7 +40,9 @@ type Server struct {
 	log     *slog.Logger
 	// hosts is read-only after NewServer.
 	hosts map[string]*os.Root
-	date  dateCache
+	//solution:begin
+	date dateCache
+	//solution:end
 
 	// wg counts running Serve loops and connection goroutines.
 	wg sync.WaitGroup
@@ -196,6 +198,8 @@ func (s *Server) closeRoots() {
 	})
 }
 
+//solution:begin
+
 // startRequest arms the read deadline for the next request, unless the
 // server is stopping (then the connection should close). It takes no lock,
 // as it runs once per request on every connection: beginStop stores the
@@ -210,12 +214,16 @@ func (s *Server) startRequest(c net.Conn) bool {
 	return !s.stopping.Load()
 }
 
+//solution:end
+
 // forget removes a finished connection from the tracked set.
 func (s *Server) forget(c net.Conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
 }
+
+//solution:begin
 
 // root returns the docroot for a Host header value, with the port stripped
 // and compared case-insensitively, or nil for an unknown host.
@@ -232,3 +240,5 @@ func (s *Server) root(host string) *os.Root {
 	}
 	return s.hosts[strings.ToLower(host)]
 }
+
+//solution:end

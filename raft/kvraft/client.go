@@ -28,6 +28,8 @@ type Clerk struct {
 	clientID int64 // random, so restarted clients never collide in the dedup table
 	seq      int64 // sequence number of the latest request
 	leader   int   // index in servers of the last server that answered as leader
+	//solution:stub
+	// // Your fields here (3A).
 	//solution:end
 }
 
@@ -52,6 +54,8 @@ func MakeClerk(servers []*labrpc.ClientEnd) *Clerk {
 	ck := &Clerk{servers: servers}
 	//solution:begin 3A
 	ck.clientID = newClientID()
+	//solution:stub
+	// // Your code here (3A).
 	//solution:end
 	return ck
 }
@@ -76,6 +80,7 @@ func (ck *Clerk) Get(key string) string {
 		ck.nextServer(failures)
 	}
 	//solution:stub
+	// // Your code here (3A).
 	// return ""
 	//solution:end
 }
@@ -93,6 +98,8 @@ func (ck *Clerk) PutAppend(key string, value string, op string) {
 		}
 		ck.nextServer(failures)
 	}
+	//solution:stub
+	// // Your code here (3A).
 	//solution:end
 }
 
@@ -111,10 +118,10 @@ func (ck *Clerk) nextServer(failures int) {
 
 // Put sets key to value.
 func (ck *Clerk) Put(key string, value string) {
-	ck.PutAppend(key, value, "Put")
+	ck.PutAppend(key, value, opPut)
 }
 
 // Append appends arg to key's value (a missing key counts as "").
 func (ck *Clerk) Append(key string, arg string) {
-	ck.PutAppend(key, arg, "Append")
+	ck.PutAppend(key, arg, opAppend)
 }

@@ -28,7 +28,9 @@ type Err string
 
 // Operation kinds carried in PutAppendArgs.Op and in the Raft log.
 const (
-	opGet    = "Get"
+	//solution:begin 3A
+	opGet = "Get" // only in the log: a GetArgs has no Op
+	//solution:end
 	opPut    = "Put"
 	opAppend = "Append"
 )
@@ -42,6 +44,8 @@ type PutAppendArgs struct {
 	// ClientID and Seq identify the request so that a retry is applied once.
 	ClientID int64
 	Seq      int64
+	//solution:stub
+	// // Your fields here (3A).
 	//solution:end
 }
 
@@ -59,6 +63,8 @@ type GetArgs struct {
 	// recognise its own entry in the log.
 	ClientID int64
 	Seq      int64
+	//solution:stub
+	// // Your fields here (3A).
 	//solution:end
 }
 

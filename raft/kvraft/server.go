@@ -33,11 +33,18 @@ type Op struct {
 	Value    string
 	ClientID int64
 	Seq      int64
+	//solution:stub
+	// // Your definitions here (3A): what a command in the Raft log must
+	// // carry.
 	//solution:end
 }
 
 // A KVServer is one replica of the key/value service.
 type KVServer struct {
+	//solution:begin 3A
+	//solution:stub
+	// //lint:ignore U1000 guards the state you add (3A)
+	//solution:end
 	mu      sync.Mutex
 	me      int
 	rf      *raft.Raft
@@ -60,6 +67,8 @@ type KVServer struct {
 	// waiters holds, per log index, the requests waiting for that index to be
 	// applied. The applier removes an index's waiters when it applies the index.
 	waiters map[int][]*waiter
+	//solution:stub
+	// // Your definitions here (3A, 3B).
 	//solution:end
 }
 
@@ -87,6 +96,7 @@ func (kv *KVServer) Get(args *GetArgs, reply *GetReply) {
 	//solution:begin 3A
 	reply.Err, reply.Value = kv.submit(Op{Kind: opGet, Key: args.Key, ClientID: args.ClientID, Seq: args.Seq})
 	//solution:stub
+	// // Your code here (3A).
 	// reply.Err = ErrWrongLeader
 	//solution:end
 }
@@ -111,6 +121,7 @@ func (kv *KVServer) PutAppend(args *PutAppendArgs, reply *PutAppendReply) {
 	}
 	reply.Err, _ = kv.submit(Op{Kind: args.Op, Key: args.Key, Value: args.Value, ClientID: args.ClientID, Seq: args.Seq})
 	//solution:stub
+	// // Your code here (3A).
 	// reply.Err = ErrWrongLeader
 	//solution:end
 }
@@ -282,13 +293,18 @@ func (kv *KVServer) Kill() {
 	//solution:stub
 	// kv.dead.Store(true)
 	// kv.rf.Kill()
+	// // Your code here, if anything of yours must stop too (3A).
 	//solution:end
 }
+
+//solution:begin 3A
 
 // killed reports whether Kill has been called.
 func (kv *KVServer) killed() bool {
 	return kv.dead.Load()
 }
+
+//solution:end
 
 // StartKVServer starts replica me of the service; servers[me] is this
 // server's own end. The persister holds the Raft state and snapshot of a
@@ -310,6 +326,8 @@ func StartKVServer(servers []*labrpc.ClientEnd, me int, persister *raft.Persiste
 	kv.lastSeq = make(map[int64]int64)
 	kv.waiters = make(map[int][]*waiter)
 	kv.restoreSnapshot(persister.ReadSnapshot())
+	//solution:stub
+	// // Your initialization code here (3A).
 	//solution:end
 	kv.rf = raft.Make(servers, me, persister, kv.applyCh)
 	//solution:begin 3A

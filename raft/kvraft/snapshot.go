@@ -1,3 +1,5 @@
+//solution:file 3A
+
 package kvraft
 
 import (

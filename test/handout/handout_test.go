@@ -4,6 +4,7 @@ import (
 	"context"
 	"go/format"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,12 +21,7 @@ import (
 // turns into its stub, the solution-only file and the unused imports go, no
 // marker text remains, and the result builds and vets.
 func TestFixtureHandout(t *testing.T) {
-	if data, err := os.ReadFile(filepath.Join("testdata", "sample", "calc", "calc.go")); err != nil {
-		t.Fatal(err)
-	} else if !strings.Contains(string(data), "//solution:begin") {
-		// The handout of this repository strips the fixture too.
-		t.Skip("fixture has no markers: running inside a generated handout")
-	}
+	skipWithoutMarkers(t)
 	out := filepath.Join(t.TempDir(), "handout")
 	st, err := solution.Generate(filepath.Join("testdata", "sample"), out, solution.Options{})
 	if err != nil {
@@ -81,6 +77,17 @@ func TestOutputMustBeEmpty(t *testing.T) {
 	}
 	if _, err := solution.Generate(filepath.Join("testdata", "sample"), out, solution.Options{}); err == nil {
 		t.Fatal("Generate wrote into a non-empty directory")
+	}
+}
+
+// skipWithoutMarkers skips a test of the generator inside a generated
+// handout, which strips the markers of the fixture too.
+func skipWithoutMarkers(t *testing.T) {
+	t.Helper()
+	if data, err := os.ReadFile(filepath.Join("testdata", "sample", "calc", "calc.go")); err != nil {
+		t.Fatal(err)
+	} else if !strings.Contains(string(data), "//solution:begin") {
+		t.Skip("fixture has no markers: running inside a generated handout")
 	}
 }
 
@@ -176,4 +183,84 @@ func tailOf(s string) string {
 		return "..." + s[len(s)-3000:]
 	}
 	return s
+}
+
+// TestUnknownPartIsAnError: UPTO must name a part some marker carries; the
+// error lists the parts that exist, so a typo does not silently stub or keep
+// everything.
+func TestUnknownPartIsAnError(t *testing.T) {
+	skipWithoutMarkers(t)
+	_, err := solution.Generate(filepath.Join("testdata", "sample"), filepath.Join(t.TempDir(), "h"), solution.Options{UpTo: "2A"})
+	if err == nil {
+		t.Fatal("UpTo=2A accepted for a tree whose markers tag only 1A and 1B")
+	}
+	if !strings.Contains(err.Error(), "1A 1B") {
+		t.Fatalf("the error does not list the known parts: %v", err)
+	}
+	if _, err := solution.Generate(filepath.Join("testdata", "sample"), filepath.Join(t.TempDir(), "h"), solution.Options{UpTo: "1a"}); err != nil {
+		t.Fatalf("UpTo=1a (a known part, lower case): %v", err)
+	}
+}
+
+// TestCopiesOnlyTrackedFiles: in a git work tree the handout holds the files
+// git tracks and nothing else (no binaries or data a quick start left
+// behind); outside one, every file is copied and the stats say so.
+func TestCopiesOnlyTrackedFiles(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	src := t.TempDir()
+	files := map[string]string{
+		"go.mod":       "module m\n\ngo 1.22\n",
+		"p/p.go":       "package p\n",
+		"netsort":      "\x7fELF binary",
+		"p/in-0":       "quick-start data",
+		"mr-out-0":     "a 1\n",
+		"p/p_test.txt": "untracked",
+	}
+	for name, body := range files {
+		p := filepath.Join(src, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{{"init", "-q"}, {"add", "go.mod", "p/p.go"}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = src
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "h")
+	st, err := solution.Generate(src, out, solution.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Untracked {
+		t.Error("a git work tree was copied as untracked")
+	}
+	for name := range files {
+		_, err := os.Stat(filepath.Join(out, name))
+		if want := name == "go.mod" || name == "p/p.go"; (err == nil) != want {
+			t.Errorf("%s in the handout: %v, want %v", name, err == nil, want)
+		}
+	}
+
+	if err := os.RemoveAll(filepath.Join(src, ".git")); err != nil {
+		t.Fatal(err)
+	}
+	out = filepath.Join(t.TempDir(), "h")
+	st, err = solution.Generate(src, out, solution.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.Untracked {
+		t.Error("a tree outside git was not reported as copied whole")
+	}
+	if _, err := os.Stat(filepath.Join(out, "netsort")); err != nil {
+		t.Errorf("outside git every file is copied: %v", err)
+	}
 }

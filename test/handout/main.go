@@ -1,9 +1,13 @@
-// Command handout writes the student handout of the repository: solution
-// regions become their stubs, solution-only files are dropped, imports left
-// unused are removed, and the result must pass `go build ./...` and
-// `go vet ./...`.
+// Command handout writes the student handout of the repository: only the
+// files git tracks are copied, solution regions become their stubs,
+// solution-only files are dropped, imports left unused are removed, and the
+// result must pass `go build ./...` and `go vet ./...`.
 //
 //	go run ./test/handout -out DIR [-upto 2B] [-verify=false]
+//
+// -upto P keeps the reference code of the parts up to and including P (the
+// parts the students have done) and stubs the later ones; P must be a part
+// some marker carries (2A ... 2D, 3A, 3B), anything else is an error.
 //
 // make handout OUT=dir UPTO=2B runs it.
 package main
@@ -27,7 +31,7 @@ func main() {
 	}
 	src := flag.String("src", root, "reference tree")
 	out := flag.String("out", os.Getenv("OUT"), "output directory, must not exist or be empty (OUT)")
-	upto := flag.String("upto", os.Getenv("UPTO"), "keep the reference code of parts before this one (UPTO)")
+	upto := flag.String("upto", os.Getenv("UPTO"), "keep the reference code of the parts up to and including this one (UPTO)")
 	verify := flag.Bool("verify", true, "check that the handout builds and vets")
 	flag.Parse()
 	if *out == "" {
@@ -44,10 +48,13 @@ func main() {
 	}
 	fmt.Printf("handout: %s: %d region(s) stubbed in %d file(s), %d solution-only file(s) dropped",
 		*out, st.Regions, st.Files, len(st.Dropped))
-	if st.Kept > 0 {
-		fmt.Printf(", %d region(s) before part %s kept", st.Kept, *upto)
+	if *upto != "" {
+		fmt.Printf(", %d region(s) and file(s) of parts through %s kept", st.Kept, *upto)
 	}
 	fmt.Println()
+	if st.Untracked {
+		fmt.Println("handout: note: the source is not a git work tree, so every file was copied, not only the tracked ones")
+	}
 	if left, err := solution.FindMarkers(*out); err != nil || len(left) > 0 {
 		fmt.Fprintf(os.Stderr, "handout: marker lines left in the output: %v %v\n", left, err)
 		os.Exit(1)

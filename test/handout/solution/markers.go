@@ -53,15 +53,17 @@ func parseDirective(line string) (directive, bool, error) {
 
 // Options control which reference code the handout keeps.
 type Options struct {
-	// UpTo, if set, is the part the students work on next: regions and
-	// files tagged with an earlier part keep their reference code (markers
-	// removed). Untagged regions are always stubbed.
+	// UpTo, if set, is the last part the students have already done:
+	// regions and files tagged with this part or an earlier one keep their
+	// reference code (markers removed), so UpTo=2B hands out a working 2A
+	// and 2B and stubs 2C onwards. Untagged regions are always stubbed.
+	// Generate rejects a part that no marker of the tree carries.
 	UpTo string
 }
 
 // keep reports whether a region tagged part keeps its reference code.
 func (o Options) keep(part string) bool {
-	return part != "" && o.UpTo != "" && PartLess(part, o.UpTo)
+	return part != "" && o.UpTo != "" && !PartLess(o.UpTo, part)
 }
 
 // PartLess orders part tags: by leading number, then by the rest

@@ -139,35 +139,39 @@ func fixImports(name string, orig, src []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%s: handout does not parse (check the stub lines): %w", name, err)
 	}
 	usedBefore, usedAfter := selectorNames(of), selectorNames(f)
-	var decls []ast.Decl
+	// Delete the lines of the unused imports (and of an import block left
+	// empty) from the text, rather than the specs from the syntax tree:
+	// the printer would keep a blank line where each spec was.
+	drop := map[int]bool{}
 	for _, decl := range f.Decls {
 		gd, ok := decl.(*ast.GenDecl)
 		if !ok || gd.Tok != token.IMPORT {
-			decls = append(decls, decl)
 			continue
 		}
-		var specs []ast.Spec
+		kept := 0
 		for _, s := range gd.Specs {
 			is := s.(*ast.ImportSpec)
 			n := importName(is)
 			if n != "" && usedBefore[n] && !usedAfter[n] {
-				continue // became unused
+				for l := fset.Position(is.Pos()).Line; l <= fset.Position(is.End()).Line; l++ {
+					drop[l] = true
+				}
+				continue
 			}
-			specs = append(specs, s)
+			kept++
 		}
-		if len(specs) == 0 {
-			continue
+		if kept == 0 {
+			for l := fset.Position(gd.Pos()).Line; l <= fset.Position(gd.End()).Line; l++ {
+				drop[l] = true
+			}
 		}
-		gd.Specs = specs
-		decls = append(decls, gd)
 	}
-	f.Decls = decls
 	var buf bytes.Buffer
-	if err := format.Node(&buf, fset, f); err != nil {
-		return nil, fmt.Errorf("format %s: %w", name, err)
+	for i, line := range strings.SplitAfter(string(src), "\n") {
+		if !drop[i+1] {
+			buf.WriteString(line)
+		}
 	}
-	// A second pass through the formatter settles blank lines left where
-	// imports were removed.
 	out, err := format.Source(buf.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("format %s: %w", name, err)

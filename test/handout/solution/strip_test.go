@@ -58,18 +58,35 @@ func TestImportStillUsedIsKept(t *testing.T) {
 	}
 }
 
-func TestUpToKeepsEarlierParts(t *testing.T) {
+func TestUpToKeepsPartsThroughIt(t *testing.T) {
 	src := "package p\n\nfunc A() int {\n\t//solution:begin 2A\n\treturn 1\n\t//solution:stub\n\t// return 0\n\t//solution:end\n}\n\nfunc B() int {\n\t//solution:begin 2B\n\treturn 2\n\t//solution:stub\n\t// return 0\n\t//solution:end\n}\n"
-	res, err := StripFile("p.go", []byte(src), Options{UpTo: "2B"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := string(res.Src)
-	if !strings.Contains(got, "return 1") || strings.Contains(got, "return 2") || strings.Contains(got, "solution:") {
-		t.Fatalf("UpTo=2B: got:\n%s", got)
-	}
-	if res.Kept != 1 || res.Regions != 1 {
-		t.Fatalf("kept %d regions %d", res.Kept, res.Regions)
+	for _, c := range []struct {
+		upto         string
+		kept, gone   []string
+		nKept, nStub int
+	}{
+		{upto: "2A", kept: []string{"return 1"}, gone: []string{"return 2"}, nKept: 1, nStub: 1},
+		{upto: "2B", kept: []string{"return 1", "return 2"}, nKept: 2},
+		{upto: "", gone: []string{"return 1", "return 2"}, nStub: 2},
+	} {
+		res, err := StripFile("p.go", []byte(src), Options{UpTo: c.upto})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := string(res.Src)
+		for _, k := range c.kept {
+			if !strings.Contains(got, k) {
+				t.Errorf("UpTo=%q: reference %q missing:\n%s", c.upto, k, got)
+			}
+		}
+		for _, g := range append(c.gone, "solution:") {
+			if strings.Contains(got, g) {
+				t.Errorf("UpTo=%q: %q left in:\n%s", c.upto, g, got)
+			}
+		}
+		if res.Kept != c.nKept || res.Regions != c.nStub {
+			t.Errorf("UpTo=%q: kept %d stubbed %d, want %d and %d", c.upto, res.Kept, res.Regions, c.nKept, c.nStub)
+		}
 	}
 }
 
@@ -78,9 +95,9 @@ func TestSolutionFileDropped(t *testing.T) {
 	if err != nil || !res.Drop {
 		t.Fatalf("drop=%v err=%v", res.Drop, err)
 	}
-	res, err = StripFile("s.go", []byte("//solution:file 3A\n\npackage p\n"), Options{UpTo: "3B"})
+	res, err = StripFile("s.go", []byte("//solution:file 3A\n\npackage p\n"), Options{UpTo: "3A"})
 	if err != nil || res.Drop || strings.Contains(string(res.Src), "solution:") {
-		t.Fatalf("UpTo=3B keeps a 3A file without its marker: drop=%v err=%v src=%q", res.Drop, err, res.Src)
+		t.Fatalf("UpTo=3A keeps a 3A file without its marker: drop=%v err=%v src=%q", res.Drop, err, res.Src)
 	}
 }
 
@@ -122,5 +139,18 @@ func TestImportName(t *testing.T) {
 		if got := guessName(path); got != want {
 			t.Errorf("name of %s = %q, want %q", path, got, want)
 		}
+	}
+}
+
+// TestRemovedImportLeavesNoGap: the import block of the handout reads as if
+// written by hand, without a blank line where an unused import was.
+func TestRemovedImportLeavesNoGap(t *testing.T) {
+	src := "package p\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\t\"strings\"\n)\n\nfunc F() string {\n\t//solution:begin\n\treturn os.Args[0]\n\t//solution:end\n\treturn fmt.Sprint(strings.ToUpper(\"x\"))\n}\n"
+	res, err := StripFile("p.go", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "import (\n\t\"fmt\"\n\t\"strings\"\n)\n"; !strings.Contains(string(res.Src), want) {
+		t.Fatalf("got:\n%s\nwant the block:\n%s", res.Src, want)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"distlabs/test/internal/tree"
@@ -19,13 +20,19 @@ import (
 type Stats struct {
 	Files   int // Go files that had markers
 	Regions int // regions replaced or removed
-	Kept    int // regions kept for earlier parts (Options.UpTo)
+	Kept    int // regions kept for parts through Options.UpTo
 	Dropped []string
+	// Untracked is set when src is not a git work tree: every file was
+	// copied, build outputs and data included, not only the tracked ones.
+	Untracked bool
 }
 
 // Generate writes the handout of the tree src into dst, which must not
-// exist or be empty. Every .go file goes through StripFile; all marker
-// errors are reported together.
+// exist or be empty. Only the files git tracks are copied (so build outputs
+// and quick-start data never ship); a tree that is not a git work tree is
+// copied whole. Every .go file goes through StripFile; all marker errors are
+// reported together. An Options.UpTo that no marker of the tree carries is
+// an error naming the parts that exist.
 func Generate(src, dst string, opt Options) (Stats, error) {
 	var st Stats
 	src, err := filepath.Abs(src)
@@ -41,57 +48,164 @@ func Generate(src, dst string, opt Options) (Stats, error) {
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return st, fmt.Errorf("handout: %w", err)
 	}
-	skip := func(rel string, d fs.DirEntry) bool {
-		// The output may live inside the source tree: do not copy it into
-		// itself. Compiled test binaries (go test -c) are build debris.
-		return filepath.Join(src, rel) == dst || (!d.IsDir() && strings.HasSuffix(rel, ".test"))
-	}
-	if err := tree.Copy(src, dst, skip); err != nil {
+	files, tracked, err := sourceFiles(src, dst)
+	if err != nil {
 		return st, fmt.Errorf("handout: %w", err)
 	}
+	st.Untracked = !tracked
+	if opt.UpTo != "" {
+		parts, err := markerParts(src, files)
+		if err != nil {
+			return st, fmt.Errorf("handout: %w", err)
+		}
+		if !slices.Contains(parts, strings.ToUpper(opt.UpTo)) {
+			return st, fmt.Errorf("handout: unknown part %q (UPTO); the markers of %s tag these parts: %s",
+				opt.UpTo, src, strings.Join(parts, " "))
+		}
+	}
+	for _, rel := range files {
+		if err := tree.File(filepath.Join(src, rel), filepath.Join(dst, rel)); err != nil {
+			return st, fmt.Errorf("handout: %w", err)
+		}
+	}
+
 	var errs []error
-	err = filepath.WalkDir(dst, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	for _, rel := range files {
+		if !strings.HasSuffix(rel, ".go") {
+			continue
 		}
-		if d.IsDir() || !strings.HasSuffix(p, ".go") {
-			return nil
-		}
-		rel, err := filepath.Rel(dst, p)
-		if err != nil {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		if !bytes.Contains(data, []byte(markerPrefix)) {
-			return nil
-		}
-		res, err := StripFile(rel, data, opt)
-		if err != nil {
+		if err := stripInPlace(filepath.Join(dst, rel), rel, opt, &st); err != nil {
 			errs = append(errs, err)
-			return nil
 		}
-		switch {
-		case res.Drop:
-			st.Dropped = append(st.Dropped, rel)
-			return os.Remove(p)
-		case res.Regions > 0 || res.Kept > 0:
-			st.Files++
-			st.Regions += res.Regions
-			st.Kept += res.Kept
-			return os.WriteFile(p, res.Src, d.Type().Perm()|0o600)
-		}
-		return nil
-	})
-	if err != nil {
-		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
 		return st, fmt.Errorf("handout: %w", errors.Join(errs...))
 	}
 	return st, nil
+}
+
+// stripInPlace applies the markers of the copied file p (rel to the tree).
+func stripInPlace(p, rel string, opt Options, st *Stats) error {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return err
+	}
+	if !bytes.Contains(data, []byte(markerPrefix)) {
+		return nil
+	}
+	res, err := StripFile(rel, data, opt)
+	if err != nil {
+		return err
+	}
+	switch {
+	case res.Drop:
+		st.Dropped = append(st.Dropped, rel)
+		return os.Remove(p)
+	case res.Regions > 0 || res.Kept > 0:
+		st.Files++
+		st.Regions += res.Regions
+		st.Kept += res.Kept
+		info, err := os.Stat(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(p, res.Src, info.Mode().Perm()|0o600)
+	}
+	return nil
+}
+
+// sourceFiles lists the regular files of src to copy, relative to src: the
+// files git tracks under src (tracked is true), or, when src is not inside
+// a git work tree or git tracks nothing there, every file except .git
+// directories, compiled test binaries and the output directory dst.
+func sourceFiles(src, dst string) (files []string, tracked bool, err error) {
+	cmd := exec.Command("git", "-C", src, "ls-files", "-z", "--cached")
+	if out, gitErr := cmd.Output(); gitErr == nil {
+		for _, rel := range strings.Split(string(out), "\x00") {
+			if rel == "" {
+				continue
+			}
+			rel = filepath.FromSlash(rel)
+			// A tracked file deleted in the work tree, a symbolic link or
+			// a submodule is not copied.
+			if info, err := os.Lstat(filepath.Join(src, rel)); err != nil || !info.Mode().IsRegular() {
+				continue
+			}
+			if within(filepath.Join(src, rel), dst) {
+				continue
+			}
+			files = append(files, rel)
+		}
+		if len(files) > 0 {
+			return files, true, nil
+		}
+	}
+	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || p == dst) {
+			return filepath.SkipDir
+		}
+		if !d.Type().IsRegular() || strings.HasSuffix(p, ".test") {
+			return nil
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		files = append(files, rel)
+		return nil
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("list %s: %w", src, err)
+	}
+	return files, false, nil
+}
+
+// within reports whether p is dir or lies inside it.
+func within(p, dir string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// markerParts returns the part tags carried by the markers of the Go files
+// among files (relative to src), upper-cased and in PartLess order. Fixtures
+// under testdata directories do not count: their parts are not the course's.
+func markerParts(src string, files []string) ([]string, error) {
+	seen := map[string]bool{}
+	for _, rel := range files {
+		if !strings.HasSuffix(rel, ".go") || slices.Contains(strings.Split(filepath.ToSlash(rel), "/"), "testdata") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(src, rel))
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.Contains(data, []byte(markerPrefix)) {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			// Marker errors are reported with positions by StripFile.
+			if d, ok, err := parseDirective(line); ok && err == nil && d.part != "" {
+				seen[strings.ToUpper(d.part)] = true
+			}
+		}
+	}
+	parts := make([]string, 0, len(seen))
+	for p := range seen {
+		parts = append(parts, p)
+	}
+	slices.SortFunc(parts, func(a, b string) int {
+		switch {
+		case PartLess(a, b):
+			return -1
+		case PartLess(b, a):
+			return 1
+		}
+		return 0
+	})
+	return parts, nil
 }
 
 // Verify runs `go build ./...` and `go vet ./...` in the handout dir.

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Runs the commands of README.md's set-up and quick starts (and the word
+# count of mapreduce/README.md) on a fresh clone of the current commit, in a
+# temporary directory, over loopback only, each under a time limit. It fails
+# at the first command that fails; keep it in step with the README.
+#
+#   test/readme/check.sh          # the quick starts: ~5 min on 2 cores
+#   FULL=1 test/readme/check.sh   # also make grade, make test, the benchmarks
+#                                 # and the stress runs at the README's N (~1 h)
+#   FROM=mapreduce test/readme/check.sh   # start at a section (raft, kvraft,
+#                                 # tritonhttp, distsort, mapreduce, handout, stress)
+#
+# Without FULL the heavy commands run smaller: stress with N=3, the fuzzer for
+# 10 s, and `make grade` per lab only where the README shows it per lab.
+# The quick starts use the README's fixed ports (7070, 8080, 9000, 9001):
+# the script stops if one of them is taken.
+set -euo pipefail
+
+src=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
+work=$(mktemp -d "${TMPDIR:-/tmp}/distlabs-readme.XXXXXX")
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	rm -rf "$work" /tmp/mr /tmp/mr-seq /tmp/mr-job
+}
+trap cleanup EXIT
+
+step() { printf '\n== %s\n' "$*"; }
+# run LIMIT CMD...: one README command under a time limit.
+run() {
+	local limit=$1
+	shift
+	printf '$ %s\n' "$*"
+	timeout --kill-after=10s "$limit" bash -e -c "$*"
+}
+full() { [ "${FULL:-}" = 1 ]; }
+# want SECTION: whether to run SECTION, given FROM.
+started=${FROM:-raft}
+want() {
+	if [ "$started" = "$1" ]; then started=all; fi
+	[ "$started" = all ]
+}
+
+for port in 7070 8080 9000 9001; do
+	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+		echo "readme-check: port $port is in use; the README's quick starts need it" >&2
+		exit 1
+	fi
+done
+
+step "fresh clone of $(git -C "$src" rev-parse --short HEAD)"
+git clone -q "$src" "$work/distlabs"
+cd "$work/distlabs"
+if [ -n "$(git status --porcelain --ignored)" ]; then
+	echo "readme-check: the fresh clone is not clean" >&2
+	exit 1
+fi
+
+if full; then
+	step "Set-up"
+	run 60m make grade
+	run 60m make test
+fi
+
+if want raft; then
+step "raft"
+run 5m "go test ./raft -run 2A"
+run 5m "go test ./raft -run '^TestFigure8Unreliable2C\$' -seed 4711 -v"
+run 5m "go test ./raft -run 2A -realtime"
+run 15m "make grade LAB=raft PART=2B"
+run 10m "make handout OUT=$work/handout-2b UPTO=2B"
+if full; then run 60m "make stress PKG=raft RUN=2C N=500"; else run 10m "make stress PKG=raft RUN=2C N=3"; fi
+fi
+
+if want kvraft; then
+step "kvraft"
+run 5m "go test ./raft/kvraft -run 3A"
+run 5m "go test ./raft/kvraft -run 3B"
+run 5m "go test ./raft/kvraft -run '^TestSpeed3A\$' -v"
+run 5m "go test ./raft/kvraft -run '^TestSpeed3A\$' -v -realtime"
+run 15m "make grade LAB=kvraft"
+if full; then run 60m "make stress PKG=raft/kvraft N=200"; else run 10m "make stress PKG=raft/kvraft N=3"; fi
+fi
+
+if want tritonhttp; then
+step "tritonhttp"
+go build -o "$work/tritonhttpd" ./tritonhttp/cmd/tritonhttpd
+printf '$ go run ./tritonhttp/cmd/tritonhttpd -port 8080 ... &   (built once, run in the background)\n'
+"$work/tritonhttpd" -port 8080 -vh_config tritonhttp/example/virtual_hosts.yaml \
+	-docroot tritonhttp/example/docroot_dirs -access_log - >"$work/httpd.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do
+	(exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null && break
+	sleep 0.2
+done
+run 30s "curl -fsS -H 'Host: website2' http://localhost:8080/ >/dev/null"
+run 30s "go run ./tritonhttp/cmd/tritonfetch -addr localhost:8080 -crlf tritonhttp/example/pipeline.txt"
+kill "${pids[-1]}"
+run 5m "go test ./tritonhttp/..."
+if full; then
+	run 5m "go test ./tritonhttp -run '^\$' -fuzz FuzzReadRequest -fuzztime 60s -fuzzminimizetime 0"
+else
+	run 5m "go test ./tritonhttp -run '^\$' -fuzz FuzzReadRequest -fuzztime 10s -fuzzminimizetime 0"
+fi
+run 15m "make grade LAB=tritonhttp"
+if full; then run 10m "make bench-http"; fi
+fi
+
+if want distsort; then
+step "distsort"
+run 5m "go build -o netsort ./distsort/cmd/netsort"
+run 5m "./netsort local -n 4 -records 250000"
+run 1m "./netsort gen -records 100000 -seed 1 in-0"
+run 1m "./netsort gen -records 100000 -seed 2 -first-row 100000 in-1"
+run 10s "printf 'servers:\n  - {serverId: 0, host: 127.0.0.1, port: 9000}\n  - {serverId: 1, host: 127.0.0.1, port: 9001}\n' > cluster.yaml"
+run 2m "./netsort 0 in-0 out-0 cluster.yaml & ./netsort 1 in-1 out-1 cluster.yaml; wait"
+run 1m "./netsort validate -inputs in-0,in-1 -outputs out-0,out-1"
+run 10m "go test ./distsort/..."
+run 15m "make grade LAB=distsort"
+if full; then run 30m "make bench-sort"; fi
+fi
+
+if want mapreduce; then
+step "mapreduce"
+run 5m '
+CORPUS=$PWD/mapreduce/testdata/corpus
+go build -o /tmp/mr ./mapreduce/cmd/mr
+rm -rf /tmp/mr-seq /tmp/mr-job && mkdir -p /tmp/mr-seq /tmp/mr-job
+(cd /tmp/mr-seq && /tmp/mr sequential -app wc $CORPUS/*.txt)
+(cd /tmp/mr-job && { /tmp/mr coordinator -addr 127.0.0.1:7070 -nreduce 10 $CORPUS/*.txt &
+    sleep 1; for i in 1 2 3; do /tmp/mr worker -app wc 127.0.0.1:7070 & done; wait; })
+test -e /tmp/mr-job/mr-done && sort /tmp/mr-job/mr-out-* | diff - <(sort /tmp/mr-seq/mr-out-0) && echo same
+sort -k2 -n -r /tmp/mr-job/mr-out-* | head
+sort /tmp/mr-job/mr-out-* | diff -q - <(sort /tmp/mr-seq/mr-out-0)   # the check itself
+'
+run 10m "go test ./mapreduce/..."
+run 15m "make grade LAB=mapreduce"
+if full; then run 30m "make bench-mr"; fi
+fi
+
+if want handout; then
+step "Handout"
+run 10m "make handout OUT=$work/handout"
+printf '$ cd %s && go test ./raft -run 2A   (must fail, fast)\n' "$work/handout"
+if (cd "$work/handout" && timeout 5m go test ./raft -run 2A >"$work/handout-2a.log" 2>&1); then
+	echo "readme-check: the raft 2A tests pass on the handout's stubs" >&2
+	exit 1
+fi
+fi
+
+if want stress; then
+step "Stress fixture"
+if full; then
+	run 30m "make stress PKG=test/stress/testdata/flaky RUN=Rare N=200"
+else
+	run 10m "make stress PKG=test/stress/testdata/flaky RUN=Rare N=10 || true"
+fi
+fi
+
+step "the quick starts left the clone clean (only ignored outputs)"
+git status --porcelain
+test -z "$(git status --porcelain)"
+echo "readme-check: ok"
