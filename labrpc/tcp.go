@@ -10,10 +10,13 @@ import (
 	"io"
 	"log"
 	"net"
+	"os"
 	"reflect"
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 
 	"distlabs/labrpc/labgob"
 )
@@ -37,7 +40,6 @@ import (
 // when their context ends.
 
 const (
-	maxFrame         = 64 << 20
 	smallFrame       = 64 << 10 // frames up to this size are read into one allocation
 	defaultTimeout   = 10 * time.Second
 	replyWriteLimit  = time.Minute // a client that stops reading loses its connection
@@ -45,6 +47,35 @@ const (
 	statusError      = 1
 	frameHeaderBytes = 4
 )
+
+// Limits of the stream transport. It serves the cooperating processes of
+// one course cluster, but on a shared lab machine anyone can reach its
+// port, so one client must not be able to make a server hold unbounded
+// memory, goroutines or descriptors. A server holds at most about
+// MaxConns × 2 × MaxFrame bytes of request data (a frame being read plus
+// the budget of the calls in flight on each connection).
+const (
+	// MaxFrame is the largest frame (a request or a reply) either side
+	// sends or accepts: far above any message a lab sends over TCP (a
+	// MapReduce task or report is well under a kilobyte), low enough that
+	// the limits below bound the total. A call whose arguments or reply
+	// encode larger fails.
+	MaxFrame = 4 << 20
+	// MaxInflight is how many calls of one connection run at once; beyond
+	// it, or beyond MaxFrame bytes of requests in flight, the server stops
+	// reading that connection until replies drain (the client's writes then
+	// block, as TCP flow control intends).
+	MaxInflight = 64
+	// MaxConns is how many connections a Serve loop keeps; one more is
+	// closed as soon as it is accepted.
+	MaxConns = 128
+	// IdleTimeout closes a server connection on which no call is in flight
+	// and no frame arrives for this long; it also bounds how long one frame
+	// may take to arrive. Clients redial transparently.
+	IdleTimeout = 2 * time.Minute
+)
+
+const maxFrame = MaxFrame
 
 var errFrameTooLarge = errors.New("labrpc: frame too large")
 
@@ -66,14 +97,28 @@ func writeFrame(w io.Writer, parts ...[]byte) error {
 }
 
 func readFrame(r io.Reader) ([]byte, error) {
+	n, err := readFrameHeader(r)
+	if err != nil {
+		return nil, err
+	}
+	return readFrameBody(r, n)
+}
+
+// readFrameHeader reads a frame's length and checks it against maxFrame.
+func readFrameHeader(r io.Reader) (uint32, error) {
 	var hdr [frameHeaderBytes]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return nil, err
+		return 0, err
 	}
 	n := binary.BigEndian.Uint32(hdr[:])
 	if n > maxFrame {
-		return nil, fmt.Errorf("%w: %d bytes", errFrameTooLarge, n)
+		return 0, fmt.Errorf("%w: %d bytes", errFrameTooLarge, n)
 	}
+	return n, nil
+}
+
+// readFrameBody reads the n bytes of a frame after its header.
+func readFrameBody(r io.Reader, n uint32) ([]byte, error) {
 	if n <= smallFrame {
 		buf := make([]byte, n)
 		if _, err := io.ReadFull(r, buf); err != nil {
@@ -82,15 +127,23 @@ func readFrame(r io.Reader) ([]byte, error) {
 		return buf, nil
 	}
 	// A large frame grows as its bytes arrive, so a header that promises
-	// 64 MiB and sends nothing costs nothing.
-	var b bytes.Buffer
-	if _, err := io.CopyN(&b, r, int64(n)); err != nil {
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
+	// MaxFrame and sends nothing costs little; it doubles up to exactly n,
+	// so a frame never holds more than its own length.
+	buf := make([]byte, 0, smallFrame)
+	for len(buf) < int(n) {
+		if len(buf) == cap(buf) {
+			buf = append(make([]byte, 0, min(2*cap(buf), int(n))), buf...)
 		}
-		return nil, err
+		m, err := io.ReadFull(r, buf[len(buf):min(cap(buf), int(n))])
+		buf = buf[:len(buf)+m]
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
 	}
-	return b.Bytes(), nil
+	return buf, nil
 }
 
 func encode(v interface{}) ([]byte, error) {
@@ -157,6 +210,12 @@ func (rs *Server) Serve(l net.Listener) error {
 		}
 		backoff = 0
 		mu.Lock()
+		if len(conns) >= MaxConns {
+			mu.Unlock()
+			log.Printf("labrpc: serve %v: refusing %v: %d connections open", l.Addr(), c.RemoteAddr(), MaxConns)
+			c.Close()
+			continue
+		}
 		conns[c] = struct{}{}
 		mu.Unlock()
 		wg.Add(1)
@@ -170,19 +229,43 @@ func (rs *Server) Serve(l net.Listener) error {
 	}
 }
 
-// serveConn reads requests from c until it fails or sends garbage.
+// serveConn reads requests from c until it fails, sends garbage or stays
+// idle for IdleTimeout. It reads a request only when the connection has a
+// free call slot and budget for the request's bytes (see MaxInflight): a
+// client that sends calls faster than it reads replies is slowed down
+// instead of growing the server.
 func (rs *Server) serveConn(c net.Conn) {
 	w := newTurn() // one reply frame at a time
-	closed := make(chan struct{})
+	// broken ends when the connection is closed by a handler (its reply
+	// could not be written) or by this reader; waits for a slot or budget
+	// give up then.
+	broken, breakConn := context.WithCancel(context.Background())
+	slots := make(chan struct{}, MaxInflight)
+	budget := semaphore.NewWeighted(MaxFrame)
 	var handlers sync.WaitGroup
 	defer func() {
 		c.Close() // first: a handler blocked writing to c gives up
-		close(closed)
+		breakConn()
 		handlers.Wait()
 	}()
 	r := bufio.NewReader(c)
 	for {
-		frame, err := readFrame(r)
+		select {
+		case slots <- struct{}{}:
+		case <-broken.Done():
+			return
+		}
+		if !rs.awaitFrame(c, r, slots) {
+			return
+		}
+		n, err := readFrameHeader(r)
+		if err == nil && n >= 10 {
+			err = budget.Acquire(broken, int64(n))
+		}
+		var frame []byte
+		if err == nil {
+			frame, err = readFrameBody(r, n)
+		}
 		if err != nil {
 			if !quietError(err) {
 				log.Printf("labrpc: closing connection from %v: %v", c.RemoteAddr(), err)
@@ -212,6 +295,10 @@ func (rs *Server) serveConn(c net.Conn) {
 		handlers.Add(1)
 		go func() {
 			defer handlers.Done()
+			defer func() {
+				budget.Release(int64(n))
+				<-slots
+			}()
 			status, payload := byte(statusOK), []byte(nil)
 			if lookupErr != nil {
 				status, payload = statusError, []byte(lookupErr.Error())
@@ -226,15 +313,34 @@ func (rs *Server) serveConn(c net.Conn) {
 			var hdr [9]byte
 			binary.BigEndian.PutUint64(hdr[:], id)
 			hdr[8] = status
-			if !w.take(closed) {
+			if !w.take(broken.Done()) {
 				return
 			}
 			defer w.give()
 			c.SetWriteDeadline(time.Now().Add(replyWriteLimit))
 			if err := writeFrame(c, hdr[:], payload); err != nil {
 				c.Close() // the reader notices and ends the connection
+				breakConn()
 			}
 		}()
+	}
+}
+
+// awaitFrame waits for the first byte of the next frame. It reports false
+// when the connection failed, or when it stayed silent for IdleTimeout with
+// no call in flight (the slot the reader holds is its own). Once a frame
+// starts, it must arrive whole within IdleTimeout.
+func (rs *Server) awaitFrame(c net.Conn, r *bufio.Reader, slots chan struct{}) bool {
+	for {
+		c.SetReadDeadline(time.Now().Add(IdleTimeout))
+		_, err := r.Peek(1)
+		if err == nil {
+			c.SetReadDeadline(time.Now().Add(IdleTimeout))
+			return true
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) || len(slots) <= 1 {
+			return false
+		}
 	}
 }
 
@@ -369,6 +475,21 @@ func (tc *tcpClient) conn(ctx context.Context) (*tcpConn, error) {
 	}
 }
 
+// drop abandons a connection at once: it is marked dead and forgotten
+// before it is closed, so the next call dials afresh instead of picking up
+// the closed connection in the moment before readLoop notices the close.
+func (tc *tcpClient) drop(cur *tcpConn) {
+	cur.mu.Lock()
+	cur.dead = true
+	cur.mu.Unlock()
+	tc.mu.Lock()
+	if tc.cur == cur {
+		tc.cur = nil
+	}
+	tc.mu.Unlock()
+	cur.c.Close()
+}
+
 // readLoop hands each reply to its caller; when the connection fails it
 // fails every pending call and forgets the connection.
 func (tc *tcpClient) readLoop(cur *tcpConn) {
@@ -455,7 +576,7 @@ func (tc *tcpClient) call(svcMeth string, args interface{}, replyV reflect.Value
 	err = writeFrame(cur.c, hdr[:], []byte(svcMeth), body)
 	cur.w.give()
 	if err != nil {
-		cur.c.Close() // a half-written frame ruins the stream; readLoop cleans up
+		tc.drop(cur) // a half-written frame ruins the stream
 		return false
 	}
 
@@ -471,7 +592,7 @@ func (tc *tcpClient) call(svcMeth string, args interface{}, replyV reflect.Value
 			// Nothing at all came back while we waited: the peer may be
 			// gone without a word. Drop the connection so the next call
 			// redials instead of waiting on it too.
-			cur.c.Close()
+			tc.drop(cur)
 		}
 		return false
 	}
