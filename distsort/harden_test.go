@@ -118,7 +118,6 @@ func TestHelloBeforeAllocation(t *testing.T) {
 		time.Sleep(time.Second)
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		var conns []net.Conn
 		for k := range 8 {
 			c, err := rn.Dial(fmt.Sprintf("junk%d", k), addr(0))
 			if err != nil {
@@ -131,7 +130,6 @@ func TestHelloBeforeAllocation(t *testing.T) {
 			if _, err := c.Write(append(hdr, 1)); err != nil {
 				t.Fatal(err)
 			}
-			conns = append(conns, c)
 		}
 		time.Sleep(time.Second)
 		runtime.ReadMemStats(&after)
