@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -36,6 +37,9 @@ func (g *Gate) Wait(args int, reply *int) {
 	g.running.Add(-1)
 	*reply = args
 }
+
+// Hold is Wait with a large argument.
+func (g *Gate) Hold(args StringArgs, reply *int) { g.Wait(len(args.S), reply) }
 
 // streamServer serves rs on a fresh simulated network at "srv:1"; stop
 // closes the listener, waits for Serve and cleans the network up.
@@ -131,6 +135,44 @@ func TestTCPBackPressure(t *testing.T) {
 				t.Fatal(err)
 			}
 			seen[binary.BigEndian.Uint64(hdr[4:])] = true
+		}
+	})
+}
+
+// Over all connections of a Serve loop, at most MaxServeBytes of requests
+// are held: with every handler blocked, calls beyond that budget are not
+// read (each costs the server nothing yet) until handlers finish.
+func TestTCPServeBudget(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		g := &Gate{open: make(chan struct{})}
+		rn, stop := streamServer(t, gateServer(g))
+		defer stop()
+		const size = labrpc.MaxFrame * 3 / 4
+		fit := labrpc.MaxServeBytes / (size + 64) // frames that fit the budget
+		big := strings.Repeat("x", size)
+		var conns []net.Conn
+		for k := range fit + 4 {
+			c, err := rn.Dial(fmt.Sprintf("cli%d", k), "srv:1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if _, err := c.Write(requestFrame(t, 1, "Gate.Hold", StringArgs{S: big})); err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, c)
+		}
+		time.Sleep(time.Second)
+		if p := g.peak.Load(); p > int64(fit) {
+			t.Errorf("%d calls of %d bytes held at once, want at most %d (MaxServeBytes %d)", p, size, fit, labrpc.MaxServeBytes)
+		}
+		close(g.open)
+		for i, c := range conns {
+			c.SetReadDeadline(time.Now().Add(time.Minute))
+			var hdr [4]byte
+			if _, err := io.ReadFull(c, hdr[:]); err != nil {
+				t.Fatalf("connection %d: no reply once handlers finished: %v", i, err)
+			}
 		}
 	})
 }

@@ -51,9 +51,10 @@ const (
 // Limits of the stream transport. It serves the cooperating processes of
 // one course cluster, but on a shared lab machine anyone can reach its
 // port, so one client must not be able to make a server hold unbounded
-// memory, goroutines or descriptors. A server holds at most about
-// MaxConns × 2 × MaxFrame bytes of request data (a frame being read plus
-// the budget of the calls in flight on each connection).
+// memory, goroutines or descriptors. A Serve loop holds at most
+// MaxServeBytes of request frames (being read, or of calls in flight) over
+// all its connections, at most MaxInflight calls per connection, and at
+// most MaxConns connections.
 const (
 	// MaxFrame is the largest frame (a request or a reply) either side
 	// sends or accepts: far above any message a lab sends over TCP (a
@@ -69,6 +70,10 @@ const (
 	// MaxConns is how many connections a Serve loop keeps; one more is
 	// closed as soon as it is accepted.
 	MaxConns = 128
+	// MaxServeBytes bounds the request bytes a Serve loop holds at once;
+	// a connection whose next frame does not fit waits (unread) until
+	// calls of any connection finish.
+	MaxServeBytes = 16 * MaxFrame
 	// IdleTimeout closes a server connection on which no call is in flight
 	// and no frame arrives for this long; it also bounds how long one frame
 	// may take to arrive. Clients redial transparently.
@@ -195,6 +200,7 @@ func (rs *Server) Serve(l net.Listener) error {
 		mu.Unlock()
 		wg.Wait()
 	}()
+	budget := semaphore.NewWeighted(MaxServeBytes)
 	var backoff time.Duration
 	for {
 		c, err := l.Accept()
@@ -221,7 +227,7 @@ func (rs *Server) Serve(l net.Listener) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rs.serveConn(c)
+			rs.serveConn(c, budget)
 			mu.Lock()
 			delete(conns, c)
 			mu.Unlock()
@@ -233,8 +239,9 @@ func (rs *Server) Serve(l net.Listener) error {
 // idle for IdleTimeout. It reads a request only when the connection has a
 // free call slot and budget for the request's bytes (see MaxInflight): a
 // client that sends calls faster than it reads replies is slowed down
-// instead of growing the server.
-func (rs *Server) serveConn(c net.Conn) {
+// instead of growing the server. served is the Serve loop's budget of
+// request bytes, shared by its connections.
+func (rs *Server) serveConn(c net.Conn, served *semaphore.Weighted) {
 	w := newTurn() // one reply frame at a time
 	// broken ends when the connection is closed by a handler (its reply
 	// could not be written) or by this reader; waits for a slot or budget
@@ -243,9 +250,11 @@ func (rs *Server) serveConn(c net.Conn) {
 	slots := make(chan struct{}, MaxInflight)
 	budget := semaphore.NewWeighted(MaxFrame)
 	var handlers sync.WaitGroup
+	var unowned int64 // bytes of served taken for a frame no handler owns yet
 	defer func() {
 		c.Close() // first: a handler blocked writing to c gives up
 		breakConn()
+		served.Release(unowned) // the loop's budget outlives this connection
 		handlers.Wait()
 	}()
 	r := bufio.NewReader(c)
@@ -260,7 +269,11 @@ func (rs *Server) serveConn(c net.Conn) {
 		}
 		n, err := readFrameHeader(r)
 		if err == nil && n >= 10 {
-			err = budget.Acquire(broken, int64(n))
+			if err = acquireBoth(broken, budget, served, int64(n)); err == nil {
+				unowned = int64(n)
+			}
+			// The wait for budget must not eat into the frame's time.
+			c.SetReadDeadline(time.Now().Add(IdleTimeout))
 		}
 		var frame []byte
 		if err == nil {
@@ -293,10 +306,12 @@ func (rs *Server) serveConn(c net.Conn) {
 			}
 		}
 		handlers.Add(1)
+		unowned = 0 // the handler releases it
 		go func() {
 			defer handlers.Done()
 			defer func() {
 				budget.Release(int64(n))
+				served.Release(int64(n))
 				<-slots
 			}()
 			status, payload := byte(statusOK), []byte(nil)
@@ -324,6 +339,20 @@ func (rs *Server) serveConn(c net.Conn) {
 			}
 		}()
 	}
+}
+
+// acquireBoth takes n from the connection's budget, then from the Serve
+// loop's. Only the connection's own reader takes from its budget, so
+// holding it while waiting for the shared one blocks nobody else.
+func acquireBoth(ctx context.Context, conn, served *semaphore.Weighted, n int64) error {
+	if err := conn.Acquire(ctx, n); err != nil {
+		return err
+	}
+	if err := served.Acquire(ctx, n); err != nil {
+		conn.Release(n)
+		return err
+	}
+	return nil
 }
 
 // awaitFrame waits for the first byte of the next frame. It reports false
