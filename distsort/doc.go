@@ -69,14 +69,18 @@
 // A frame is
 //
 //	type   1 byte   ('H' hello, 'S' sample, 'D' data, 'E' end, 'C' commit)
-//	length 4 bytes  big-endian payload length, at most 16 MiB
+//	length 4 bytes  big-endian payload length, at most 262100 (one data batch)
 //	payload
 //
-// The first frame is a hello: the 4-byte magic "DSRT", a version byte, the
-// sender's id and N (4 bytes each, big-endian) and the splitter mode byte; a
-// receiver rejects a hello that does not match its own configuration. With
+// The first frame is a hello: the 4-byte magic "DSRT", a version byte (2),
+// the sender's id and N (4 bytes each, big-endian), the splitter mode byte
+// and a 32-byte HMAC-SHA256 of those bytes keyed with [Config.Token]; a
+// receiver checks the hello's header before allocating anything, drops a
+// connection whose hello carries a wrong proof, and rejects a hello that
+// does not match its own configuration or names a peer already connected. With
 // sampling, one sample frame of 10-byte keys follows. Then come data frames,
-// each holding whole records (length a multiple of 100), and one end frame
+// each holding whole records of the receiver's key range (length a
+// multiple of 100; a record of another range fails the run), and one end frame
 // whose 8-byte payload is the number of records sent, which the receiver
 // checks. Last comes a commit frame (8 bytes: records the sender received in
 // total, used for the imbalance report), sent once the sender's output is

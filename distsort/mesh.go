@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -131,14 +132,14 @@ func (m *mesh) connect(ctx context.Context, cfg *Config) error {
 	}
 	sctx, cancel := context.WithTimeout(ctx, cfg.StartupTimeout)
 	defer cancel()
-	me := hello{from: m.id, n: len(m.addrs), mode: cfg.Split}
+	me := hello{from: m.id, n: len(m.addrs), mode: cfg.Split}.signed(cfg.Token)
 	p := newPhase(m.abort)
 	for j := range m.addrs {
 		if j != m.id {
 			p.run(func() error { return m.dialPeer(sctx, cfg, j, me) })
 		}
 	}
-	p.run(func() error { return m.acceptAll(sctx, me) })
+	p.run(func() error { return m.acceptAll(sctx, me, cfg.Token) })
 	return p.wait()
 }
 
@@ -180,14 +181,24 @@ func (m *mesh) dialPeer(ctx context.Context, cfg *Config, j int, me hello) error
 	}
 }
 
+// Bounds on connections still in their handshake: anyone who can reach the
+// port can open one, so each costs only a goroutine and a few bytes, lasts
+// at most helloTimeout, and there are at most maxPendingHellos at once.
+const (
+	helloTimeout     = 5 * time.Second
+	maxPendingHellos = 256
+)
+
 // acceptAll accepts connections until every peer has sent a valid hello.
-// Connections that do not start with a hello are dropped.
-func (m *mesh) acceptAll(ctx context.Context, me hello) error {
+// Connections that do not start with a hello, or whose hello does not carry
+// the run's token, are dropped; the run goes on waiting for the real peer.
+func (m *mesh) acceptAll(ctx context.Context, me hello, token []byte) error {
 	type arrival struct {
 		c net.Conn
 		h hello
 	}
 	arrivals := make(chan arrival)
+	var pending atomic.Int32
 	actx, acancel := context.WithCancel(ctx)
 	stopClose := context.AfterFunc(actx, func() { _ = m.ln.Close() })
 	var wg sync.WaitGroup
@@ -208,16 +219,19 @@ func (m *mesh) acceptAll(ctx context.Context, me hello) error {
 			if !m.track(c) {
 				return
 			}
+			if pending.Add(1) > maxPendingHellos {
+				pending.Add(-1)
+				m.untrack(c)
+				continue
+			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				defer pending.Add(-1)
+				_ = c.SetReadDeadline(time.Now().Add(helloTimeout)) // an error resurfaces on the read
 				stop := context.AfterFunc(actx, func() { _ = c.SetReadDeadline(time.Now()) })
-				typ, p, err := readFrame(c, nil)
+				h, err := readHello(c)
 				stop()
-				var h hello
-				if err == nil {
-					h, err = decodeHello(typ, p)
-				}
 				if err != nil {
 					m.untrack(c)
 					return
@@ -232,10 +246,18 @@ func (m *mesh) acceptAll(ctx context.Context, me hello) error {
 		}
 	}()
 	missing := len(m.addrs) - 1
+	forged := map[int]bool{} // peers for whom a hello with a wrong token came
 	for missing > 0 {
 		select {
 		case a := <-arrivals:
 			h := a.h
+			if !h.verify(token) {
+				// Not one of us (or a peer with another config file):
+				// drop it without ending the run, or anyone could stop it.
+				m.untrack(a.c)
+				forged[h.from] = true
+				continue
+			}
 			if h.from < 0 || h.from >= len(m.addrs) || h.from == m.id {
 				m.untrack(a.c)
 				return fmt.Errorf("hello from unknown server id %d", h.from)
@@ -255,7 +277,11 @@ func (m *mesh) acceptAll(ctx context.Context, me hello) error {
 			m.mu.Lock()
 			for j, c := range m.in {
 				if c == nil && j != m.id {
-					names = append(names, m.peerName(j))
+					name := m.peerName(j)
+					if forged[j] {
+						name += " (a hello claiming to be it had the wrong token: same config file?)"
+					}
+					names = append(names, name)
 				}
 			}
 			m.mu.Unlock()

@@ -27,7 +27,13 @@ type Config struct {
 	Output string // output file; written via a temporary file and rename
 
 	Split      SplitMode // how keys are assigned to servers
-	SampleSize int       // keys each server samples for SplitSample (default 1000)
+	SampleSize int       // keys each server samples for SplitSample (default 1000, at most 26210)
+
+	// Token is the run's shared secret (see ClusterToken): a server accepts
+	// a peer's connection only if its hello proves knowledge of the same
+	// token. Empty is allowed (every server must then leave it empty), as in
+	// the tests, where the network is the test's own.
+	Token []byte
 
 	// MemoryBudget bounds the received records held in memory (default
 	// 1 GiB); beyond it sorted runs are spilled to SpillDir (default: the

@@ -87,7 +87,11 @@ func TestRealProcessPeerDies(t *testing.T) {
 			}
 			conns = append(conns, c)
 		}
-		me := hello{from: 1, n: 3, mode: SplitEqual}
+		token, err := ClusterToken(cfgPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		me := hello{from: 1, n: 3, mode: SplitEqual}.signed(token) // a real peer knows the token
 		data := GenerateRecords(GenOptions{Records: 100, Seed: 9})
 		for _, j := range []int{0, 2} {
 			var d net.Dialer

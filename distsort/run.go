@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -28,6 +27,9 @@ func run(ctx context.Context, cfg *Config) (res *Result, err error) {
 
 	nrec, err := CheckInputFile(cfg.Input)
 	if err != nil {
+		return nil, err
+	}
+	if err := removeStaleTemps(cfg.Output); err != nil {
 		return nil, err
 	}
 	in, err := os.Open(cfg.Input)
@@ -99,7 +101,7 @@ func run(ctx context.Context, cfg *Config) (res *Result, err error) {
 // writeTemp writes the sorted output to a temporary file beside the output
 // and returns its name.
 func writeTemp(cfg *Config, sk *sink) (name string, err error) {
-	f, err := os.CreateTemp(filepath.Dir(cfg.Output), "."+filepath.Base(cfg.Output)+".tmp-*")
+	f, err := createTemp(cfg.Output)
 	if err != nil {
 		return "", fmt.Errorf("output: %w", err)
 	}
@@ -125,7 +127,7 @@ func writeTemp(cfg *Config, sk *sink) (name string, err error) {
 // exchangeSamples sends our key sample to every peer, receives theirs, and
 // derives the splitters every server agrees on.
 func (m *mesh) exchangeSamples(cfg *Config, in *os.File, nrec int64) (*Partitioner, error) {
-	k := min(int64(cfg.SampleSize), nrec)
+	k := min(int64(cfg.SampleSize), nrec, maxSampleKeys)
 	mine := make([]byte, 0, k*KeySize)
 	rec := make([]byte, RecordSize)
 	for i := range k {
@@ -194,7 +196,7 @@ func (m *mesh) exchange(cfg *Config, in *os.File, part *Partitioner, sk *sink) e
 			free[j] <- make([]byte, frameHeader, batchCapacity)
 		}
 		p.run(func() error { return m.send(cfg, j, queues[j], free[j]) })
-		p.run(func() error { return m.receive(cfg, j, sk) })
+		p.run(func() error { return m.receive(cfg, j, part, sk) })
 	}
 	p.run(func() error { return m.scatter(in, part, sk, queues, free) })
 	return p.wait()
@@ -310,8 +312,10 @@ func (m *mesh) send(cfg *Config, j int, queue <-chan []byte, free chan<- []byte)
 	return nil
 }
 
-// receive reads peer j's data frames into the sink until its end frame.
-func (m *mesh) receive(cfg *Config, j int, sk *sink) error {
+// receive reads peer j's data frames into the sink until its end frame. A
+// record outside our key range fails the run: no correct peer sends one,
+// so the sender is broken or not a peer at all.
+func (m *mesh) receive(cfg *Config, j int, part *Partitioner, sk *sink) error {
 	c := m.in[j]
 	buf := make([]byte, batchCapacity)
 	var got uint64
@@ -330,6 +334,11 @@ func (m *mesh) receive(cfg *Config, j int, sk *sink) error {
 		case frameData:
 			if len(p)%RecordSize != 0 {
 				return fmt.Errorf("receive from %s: data frame of %d bytes is not whole records", m.peerName(j), len(p))
+			}
+			for off := 0; off < len(p); off += RecordSize {
+				if d := part.Dest(p[off : off+RecordSize]); d != m.id {
+					return fmt.Errorf("receive from %s: a record of key range %d, not ours (%d)", m.peerName(j), d, m.id)
+				}
 			}
 			if err := sk.write(p); err != nil {
 				return err

@@ -85,6 +85,14 @@
 // body can make the decoder allocate a large map), and there is no
 // authentication.
 //
+// Still, one client cannot make a server hold unbounded resources: frames
+// are at most MaxFrame (4 MiB) each way; a connection runs at most
+// MaxInflight calls and MaxFrame bytes of requests at once, and is not read
+// further until replies drain; a Serve loop holds at most MaxServeBytes
+// (64 MiB) of requests over all connections and keeps at most MaxConns
+// connections; a connection idle for IdleTimeout (2 min, no call in flight)
+// is closed, and clients redial.
+//
 // # Performance
 //
 // BenchmarkCall measures sequential reliable round trips (string argument,

@@ -10,10 +10,13 @@ import (
 	"io"
 	"log"
 	"net"
+	"os"
 	"reflect"
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 
 	"distlabs/labrpc/labgob"
 )
@@ -37,7 +40,6 @@ import (
 // when their context ends.
 
 const (
-	maxFrame         = 64 << 20
 	smallFrame       = 64 << 10 // frames up to this size are read into one allocation
 	defaultTimeout   = 10 * time.Second
 	replyWriteLimit  = time.Minute // a client that stops reading loses its connection
@@ -45,6 +47,40 @@ const (
 	statusError      = 1
 	frameHeaderBytes = 4
 )
+
+// Limits of the stream transport. It serves the cooperating processes of
+// one course cluster, but on a shared lab machine anyone can reach its
+// port, so one client must not be able to make a server hold unbounded
+// memory, goroutines or descriptors. A Serve loop holds at most
+// MaxServeBytes of request frames (being read, or of calls in flight) over
+// all its connections, at most MaxInflight calls per connection, and at
+// most MaxConns connections.
+const (
+	// MaxFrame is the largest frame (a request or a reply) either side
+	// sends or accepts: far above any message a lab sends over TCP (a
+	// MapReduce task or report is well under a kilobyte), low enough that
+	// the limits below bound the total. A call whose arguments or reply
+	// encode larger fails.
+	MaxFrame = 4 << 20
+	// MaxInflight is how many calls of one connection run at once; beyond
+	// it, or beyond MaxFrame bytes of requests in flight, the server stops
+	// reading that connection until replies drain (the client's writes then
+	// block, as TCP flow control intends).
+	MaxInflight = 64
+	// MaxConns is how many connections a Serve loop keeps; one more is
+	// closed as soon as it is accepted.
+	MaxConns = 128
+	// MaxServeBytes bounds the request bytes a Serve loop holds at once;
+	// a connection whose next frame does not fit waits (unread) until
+	// calls of any connection finish.
+	MaxServeBytes = 16 * MaxFrame
+	// IdleTimeout closes a server connection on which no call is in flight
+	// and no frame arrives for this long; it also bounds how long one frame
+	// may take to arrive. Clients redial transparently.
+	IdleTimeout = 2 * time.Minute
+)
+
+const maxFrame = MaxFrame
 
 var errFrameTooLarge = errors.New("labrpc: frame too large")
 
@@ -66,14 +102,28 @@ func writeFrame(w io.Writer, parts ...[]byte) error {
 }
 
 func readFrame(r io.Reader) ([]byte, error) {
+	n, err := readFrameHeader(r)
+	if err != nil {
+		return nil, err
+	}
+	return readFrameBody(r, n)
+}
+
+// readFrameHeader reads a frame's length and checks it against maxFrame.
+func readFrameHeader(r io.Reader) (uint32, error) {
 	var hdr [frameHeaderBytes]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return nil, err
+		return 0, err
 	}
 	n := binary.BigEndian.Uint32(hdr[:])
 	if n > maxFrame {
-		return nil, fmt.Errorf("%w: %d bytes", errFrameTooLarge, n)
+		return 0, fmt.Errorf("%w: %d bytes", errFrameTooLarge, n)
 	}
+	return n, nil
+}
+
+// readFrameBody reads the n bytes of a frame after its header.
+func readFrameBody(r io.Reader, n uint32) ([]byte, error) {
 	if n <= smallFrame {
 		buf := make([]byte, n)
 		if _, err := io.ReadFull(r, buf); err != nil {
@@ -82,15 +132,23 @@ func readFrame(r io.Reader) ([]byte, error) {
 		return buf, nil
 	}
 	// A large frame grows as its bytes arrive, so a header that promises
-	// 64 MiB and sends nothing costs nothing.
-	var b bytes.Buffer
-	if _, err := io.CopyN(&b, r, int64(n)); err != nil {
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
+	// MaxFrame and sends nothing costs little; it doubles up to exactly n,
+	// so a frame never holds more than its own length.
+	buf := make([]byte, 0, smallFrame)
+	for len(buf) < int(n) {
+		if len(buf) == cap(buf) {
+			buf = append(make([]byte, 0, min(2*cap(buf), int(n))), buf...)
 		}
-		return nil, err
+		m, err := io.ReadFull(r, buf[len(buf):min(cap(buf), int(n))])
+		buf = buf[:len(buf)+m]
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
 	}
-	return b.Bytes(), nil
+	return buf, nil
 }
 
 func encode(v interface{}) ([]byte, error) {
@@ -142,6 +200,7 @@ func (rs *Server) Serve(l net.Listener) error {
 		mu.Unlock()
 		wg.Wait()
 	}()
+	budget := semaphore.NewWeighted(MaxServeBytes)
 	var backoff time.Duration
 	for {
 		c, err := l.Accept()
@@ -157,12 +216,18 @@ func (rs *Server) Serve(l net.Listener) error {
 		}
 		backoff = 0
 		mu.Lock()
+		if len(conns) >= MaxConns {
+			mu.Unlock()
+			log.Printf("labrpc: serve %v: refusing %v: %d connections open", l.Addr(), c.RemoteAddr(), MaxConns)
+			c.Close()
+			continue
+		}
 		conns[c] = struct{}{}
 		mu.Unlock()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rs.serveConn(c)
+			rs.serveConn(c, budget)
 			mu.Lock()
 			delete(conns, c)
 			mu.Unlock()
@@ -170,19 +235,50 @@ func (rs *Server) Serve(l net.Listener) error {
 	}
 }
 
-// serveConn reads requests from c until it fails or sends garbage.
-func (rs *Server) serveConn(c net.Conn) {
+// serveConn reads requests from c until it fails, sends garbage or stays
+// idle for IdleTimeout. It reads a request only when the connection has a
+// free call slot and budget for the request's bytes (see MaxInflight): a
+// client that sends calls faster than it reads replies is slowed down
+// instead of growing the server. served is the Serve loop's budget of
+// request bytes, shared by its connections.
+func (rs *Server) serveConn(c net.Conn, served *semaphore.Weighted) {
 	w := newTurn() // one reply frame at a time
-	closed := make(chan struct{})
+	// broken ends when the connection is closed by a handler (its reply
+	// could not be written) or by this reader; waits for a slot or budget
+	// give up then.
+	broken, breakConn := context.WithCancel(context.Background())
+	slots := make(chan struct{}, MaxInflight)
+	budget := semaphore.NewWeighted(MaxFrame)
 	var handlers sync.WaitGroup
+	var unowned int64 // bytes of served taken for a frame no handler owns yet
 	defer func() {
 		c.Close() // first: a handler blocked writing to c gives up
-		close(closed)
+		breakConn()
+		served.Release(unowned) // the loop's budget outlives this connection
 		handlers.Wait()
 	}()
 	r := bufio.NewReader(c)
 	for {
-		frame, err := readFrame(r)
+		select {
+		case slots <- struct{}{}:
+		case <-broken.Done():
+			return
+		}
+		if !rs.awaitFrame(c, r, slots) {
+			return
+		}
+		n, err := readFrameHeader(r)
+		if err == nil && n >= 10 {
+			if err = acquireBoth(broken, budget, served, int64(n)); err == nil {
+				unowned = int64(n)
+			}
+			// The wait for budget must not eat into the frame's time.
+			c.SetReadDeadline(time.Now().Add(IdleTimeout))
+		}
+		var frame []byte
+		if err == nil {
+			frame, err = readFrameBody(r, n)
+		}
 		if err != nil {
 			if !quietError(err) {
 				log.Printf("labrpc: closing connection from %v: %v", c.RemoteAddr(), err)
@@ -210,8 +306,14 @@ func (rs *Server) serveConn(c net.Conn) {
 			}
 		}
 		handlers.Add(1)
+		unowned = 0 // the handler releases it
 		go func() {
 			defer handlers.Done()
+			defer func() {
+				budget.Release(int64(n))
+				served.Release(int64(n))
+				<-slots
+			}()
 			status, payload := byte(statusOK), []byte(nil)
 			if lookupErr != nil {
 				status, payload = statusError, []byte(lookupErr.Error())
@@ -226,15 +328,48 @@ func (rs *Server) serveConn(c net.Conn) {
 			var hdr [9]byte
 			binary.BigEndian.PutUint64(hdr[:], id)
 			hdr[8] = status
-			if !w.take(closed) {
+			if !w.take(broken.Done()) {
 				return
 			}
 			defer w.give()
 			c.SetWriteDeadline(time.Now().Add(replyWriteLimit))
 			if err := writeFrame(c, hdr[:], payload); err != nil {
 				c.Close() // the reader notices and ends the connection
+				breakConn()
 			}
 		}()
+	}
+}
+
+// acquireBoth takes n from the connection's budget, then from the Serve
+// loop's. Only the connection's own reader takes from its budget, so
+// holding it while waiting for the shared one blocks nobody else.
+func acquireBoth(ctx context.Context, conn, served *semaphore.Weighted, n int64) error {
+	if err := conn.Acquire(ctx, n); err != nil {
+		return err
+	}
+	if err := served.Acquire(ctx, n); err != nil {
+		conn.Release(n)
+		return err
+	}
+	return nil
+}
+
+// awaitFrame waits for the first byte of the next frame. It reports false
+// when the connection failed, or when it stayed silent for IdleTimeout with
+// no call in flight (the slot the reader holds is its own). Once a frame
+// starts, it must arrive whole within IdleTimeout.
+func (rs *Server) awaitFrame(c net.Conn, r *bufio.Reader, slots chan struct{}) bool {
+	for {
+		c.SetReadDeadline(time.Now().Add(IdleTimeout))
+		_, err := r.Peek(1)
+		if err == nil {
+			c.SetReadDeadline(time.Now().Add(IdleTimeout))
+			return true
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) || len(slots) <= 1 {
+			return false
+		}
 	}
 }
 
@@ -369,6 +504,21 @@ func (tc *tcpClient) conn(ctx context.Context) (*tcpConn, error) {
 	}
 }
 
+// drop abandons a connection at once: it is marked dead and forgotten
+// before it is closed, so the next call dials afresh instead of picking up
+// the closed connection in the moment before readLoop notices the close.
+func (tc *tcpClient) drop(cur *tcpConn) {
+	cur.mu.Lock()
+	cur.dead = true
+	cur.mu.Unlock()
+	tc.mu.Lock()
+	if tc.cur == cur {
+		tc.cur = nil
+	}
+	tc.mu.Unlock()
+	cur.c.Close()
+}
+
 // readLoop hands each reply to its caller; when the connection fails it
 // fails every pending call and forgets the connection.
 func (tc *tcpClient) readLoop(cur *tcpConn) {
@@ -455,7 +605,7 @@ func (tc *tcpClient) call(svcMeth string, args interface{}, replyV reflect.Value
 	err = writeFrame(cur.c, hdr[:], []byte(svcMeth), body)
 	cur.w.give()
 	if err != nil {
-		cur.c.Close() // a half-written frame ruins the stream; readLoop cleans up
+		tc.drop(cur) // a half-written frame ruins the stream
 		return false
 	}
 
@@ -471,7 +621,7 @@ func (tc *tcpClient) call(svcMeth string, args interface{}, replyV reflect.Value
 			// Nothing at all came back while we waited: the peer may be
 			// gone without a word. Drop the connection so the next call
 			// redials instead of waiting on it too.
-			cur.c.Close()
+			tc.drop(cur)
 		}
 		return false
 	}

@@ -1,6 +1,8 @@
 package mapreduce
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"sync"
 	"time"
 )
@@ -27,6 +29,9 @@ type Coordinator struct {
 	// making a phase look finished early.
 	mapsLeft    int
 	reducesLeft int
+	// strict: a report must carry an attempt the coordinator handed out
+	// (RequireAttempts); otherwise an attempt of 0 is accepted too.
+	strict bool
 	//solution:stub
 	// // Your code here: the fields the coordinator needs to track its tasks.
 	//solution:end
@@ -44,10 +49,44 @@ const (
 	done
 )
 
+// maxAttempts bounds the attempts a task remembers: a task is reassigned
+// at most every TaskTimeout, and a report of an attempt older than the
+// last few is as lost as a report that never came.
+const maxAttempts = 8
+
 // task is the coordinator's record of one map or reduce task.
 type task struct {
-	state   taskState
-	started time.Time // of the latest assignment, while running
+	state    taskState
+	started  time.Time // of the latest assignment, while running
+	attempts []uint64  // tokens of the latest assignments, newest last
+}
+
+// newAttempt records a fresh, unguessable attempt token for t and returns
+// it. The top bit is always set, so a token is never 0 and always encodes
+// in the same number of bytes (traffic sizes stay seed-deterministic).
+func (t *task) newAttempt() uint64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	a := binary.BigEndian.Uint64(b[:]) | 1<<63
+	if len(t.attempts) == maxAttempts {
+		t.attempts = append(t.attempts[:0], t.attempts[1:]...)
+	}
+	t.attempts = append(t.attempts, a)
+	return a
+}
+
+// handedOut reports whether attempt a of t was handed out; 0 stands for
+// "any attempt" unless strict.
+func (t *task) handedOut(a uint64, strict bool) bool {
+	if a == 0 {
+		return !strict && len(t.attempts) > 0
+	}
+	for _, b := range t.attempts {
+		if a == b {
+			return true
+		}
+	}
+	return false
 }
 
 // assign picks a task for a worker: an idle one first, else one whose
@@ -107,11 +146,13 @@ func (c *Coordinator) GetTask(args *GetTaskArgs, reply *GetTaskReply) {
 	case c.mapsLeft > 0:
 		if i := assign(c.maps, now); i >= 0 {
 			reply.Kind, reply.ID, reply.File = TaskMap, i, c.files[i]
+			reply.Attempt = c.maps[i].newAttempt()
 			return
 		}
 	case c.reducesLeft > 0:
 		if i := assign(c.reduces, now); i >= 0 {
 			reply.Kind, reply.ID = TaskReduce, i
+			reply.Attempt = c.reduces[i].newAttempt()
 			return
 		}
 	default:
@@ -128,6 +169,9 @@ func (c *Coordinator) GetTask(args *GetTaskArgs, reply *GetTaskReply) {
 // ReportTask is the RPC handler a worker calls when its task's output files
 // are in place. Reports may come twice (a retried RPC) or late (from a
 // worker whose task was reassigned): a task is done once, whoever reports.
+// A report counts only for a task that was handed out, with the attempt
+// it was handed out with (an attempt of 0 matches any unless
+// RequireAttempts was called): forged reports are ignored.
 func (c *Coordinator) ReportTask(args *ReportTaskArgs, reply *ReportTaskReply) {
 	//solution:begin
 	c.mu.Lock()
@@ -145,12 +189,28 @@ func (c *Coordinator) ReportTask(args *ReportTaskArgs, reply *ReportTaskReply) {
 	if args.ID < 0 || args.ID >= len(tasks) || tasks[args.ID].state == done {
 		return // nonsense, or a duplicate: nothing to do
 	}
+	if !tasks[args.ID].handedOut(args.Attempt, c.strict) {
+		return // nobody was given this task (attempt): a forgery or a bug
+	}
 	// A late report is as good as a timely one: the worker renamed complete
 	// files into place before reporting.
 	tasks[args.ID].state = done
 	*left--
 	//solution:stub
 	// // Your code here: mark the task done (once, whoever reports it).
+	//solution:end
+}
+
+// RequireAttempts makes the coordinator accept a report only with an
+// attempt token it handed out (GetTaskReply.Attempt), not with 0. The CLI
+// calls it: its port is reachable by any process on the machine.
+func (c *Coordinator) RequireAttempts() {
+	//solution:begin
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.strict = true
+	//solution:stub
+	// // Optional: remember to check GetTaskReply.Attempt in ReportTask.
 	//solution:end
 }
 

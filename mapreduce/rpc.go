@@ -46,14 +46,21 @@ type GetTaskReply struct {
 	File    string // input file of a map task
 	NMap    int    // number of map tasks (reduce tasks read NMap files)
 	NReduce int    // number of reduce partitions (map tasks write NReduce files)
+	// Attempt identifies this handing-out of the task (unguessable, never
+	// 0); the worker echoes it in its report. A coordinator that hands out
+	// attempts accepts a report only with one of them (see
+	// Coordinator.RequireAttempts), so a process that can reach its port
+	// cannot report work nobody did.
+	Attempt uint64
 }
 
 // ReportTaskArgs tells the coordinator a task is finished and its output
 // files are in place (Coordinator.ReportTask).
 type ReportTaskArgs struct {
-	Worker string
-	Kind   TaskKind // TaskMap or TaskReduce
-	ID     int
+	Worker  string
+	Kind    TaskKind // TaskMap or TaskReduce
+	ID      int
+	Attempt uint64 // GetTaskReply.Attempt of the task being reported
 }
 
 // ReportTaskReply is empty: a report needs no answer, and a lost reply is

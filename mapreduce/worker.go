@@ -43,6 +43,12 @@ type WorkerConfig struct {
 	PollInterval time.Duration
 	// MaxFailures overrides DefaultMaxFailures when positive.
 	MaxFailures int
+	// Patience, when positive, also ends the worker (ErrCoordinatorGone)
+	// once its calls have been failing for this long, counted from the
+	// start of the first failed call: with a coordinator that hangs rather
+	// than dies, each call fails only at the link's own timeout, so a
+	// count of failures alone could take many timeouts.
+	Patience time.Duration
 	// NoCombine makes the worker ignore App.Combine (to measure what the
 	// combiner buys).
 	NoCombine bool
@@ -87,18 +93,29 @@ func RunWorker(cfg WorkerConfig) error {
 type worker struct {
 	cfg      WorkerConfig
 	env      *Env
-	failures int      // consecutive failed calls
-	combiner *grouper // reused by every map task that combines
+	failures int       // consecutive failed calls
+	failing  time.Time // start of the first of them
+	combiner *grouper  // reused by every map task that combines
 }
 
 // call makes an RPC and tracks consecutive failures.
 func (w *worker) call(svcMeth string, args, reply interface{}) bool {
+	start := time.Now()
 	if w.cfg.Coordinator.Call(svcMeth, args, reply) {
 		w.failures = 0
 		return true
 	}
+	if w.failures == 0 {
+		w.failing = start
+	}
 	w.failures++
 	return false
+}
+
+// gone reports whether the coordinator has failed long enough to give up.
+func (w *worker) gone() bool {
+	return w.failures >= w.cfg.MaxFailures ||
+		w.failures > 0 && w.cfg.Patience > 0 && time.Since(w.failing) >= w.cfg.Patience
 }
 
 // loop is the worker: ask, run, report, until told to exit or the
@@ -107,7 +124,7 @@ func (w *worker) loop() error {
 	for {
 		var t GetTaskReply
 		if !w.call("Coordinator.GetTask", &GetTaskArgs{Worker: w.cfg.ID}, &t) {
-			if w.failures >= w.cfg.MaxFailures {
+			if w.gone() {
 				return ErrCoordinatorGone
 			}
 			time.Sleep(w.cfg.PollInterval)
@@ -122,7 +139,7 @@ func (w *worker) loop() error {
 			}
 			// A lost report is harmless: the task gets reassigned and
 			// redone after TaskTimeout, producing the same files.
-			w.call("Coordinator.ReportTask", &ReportTaskArgs{Worker: w.cfg.ID, Kind: t.Kind, ID: t.ID}, &ReportTaskReply{})
+			w.call("Coordinator.ReportTask", &ReportTaskArgs{Worker: w.cfg.ID, Kind: t.Kind, ID: t.ID, Attempt: t.Attempt}, &ReportTaskReply{})
 		default: // TaskWait, or a kind this worker does not know
 			time.Sleep(w.cfg.PollInterval)
 		}

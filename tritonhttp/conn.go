@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"mime"
 	"net"
@@ -22,6 +23,7 @@ import (
 // benchmark client opening many short connections would otherwise allocate
 // two 4 KB buffers per connection.
 type connState struct {
+	pw   progressWriter
 	fr   flushReader
 	br   *bufio.Reader
 	bw   *bufio.Writer
@@ -39,9 +41,10 @@ var connPool = sync.Pool{New: func() any {
 	return st
 }}
 
-func getConnState(c net.Conn) *connState {
+func getConnState(c net.Conn, timeout time.Duration) *connState {
 	st := connPool.Get().(*connState)
-	st.bw.Reset(c)
+	st.pw = progressWriter{c: c, timeout: timeout}
+	st.bw.Reset(&st.pw)
 	st.fr = flushReader{c: c, bw: st.bw}
 	st.br.Reset(&st.fr)
 	return st
@@ -49,6 +52,7 @@ func getConnState(c net.Conn) *connState {
 
 func putConnState(st *connState) {
 	st.fr = flushReader{}
+	st.pw = progressWriter{}
 	st.br.Reset(&st.fr)
 	st.bw.Reset(nil)
 	st.lr = io.LimitedReader{}
@@ -94,14 +98,20 @@ func (s *Server) serveConn(c net.Conn) {
 	}()
 
 	//solution:begin
-	st := getConnState(c)
+	st := getConnState(c, s.timeout)
 	defer putConnState(st)
 	defer func() {
 		_ = st.bw.Flush() // best effort: the connection is closing either way
 	}()
+	pipelined := 0 // requests in a row that were waiting in our buffer
 	for {
 		if !s.startRequest(c) {
 			return
+		}
+		if st.br.Buffered() > 0 {
+			pipelined++
+		} else {
+			pipelined = 0
 		}
 		received, err := st.p.read(&st.req)
 		var start time.Time
@@ -119,6 +129,9 @@ func (s *Server) serveConn(c net.Conn) {
 				s.writeBadRequest(st, c, start)
 			}
 			return
+		}
+		if pipelined >= MaxPipelined {
+			st.req.Close = true
 		}
 		keep, err := s.respond(st, c, start)
 		if err != nil {
@@ -153,14 +166,15 @@ func (s *Server) writeBadRequest(st *connState, c net.Conn, start time.Time) {
 // close after it.
 func (s *Server) respond(st *connState, c net.Conn, start time.Time) (keep bool, err error) {
 	req := &st.req
-	resp := Response{StatusCode: StatusNotFound, Close: req.Close}
-	f, fi := s.open(req)
+	resp := Response{Close: req.Close}
+	f, fi, status := s.open(req)
 	if f == nil {
+		resp.StatusCode = status
 		st.head = resp.appendHead(st.head[:0], s.date.get())
 		if _, err := st.bw.Write(st.head); err != nil {
-			return false, fmt.Errorf("writing 404: %w", err)
+			return false, fmt.Errorf("writing %d: %w", status, err)
 		}
-		s.logAccess(c, req, StatusNotFound, 0, start)
+		s.logAccess(c, req, status, 0, start)
 		return !req.Close, nil
 	}
 	defer func() {
@@ -183,7 +197,7 @@ func (s *Server) respond(st *connState, c net.Conn, start time.Time) (keep bool,
 		// connection pull the file itself (sendfile(2) on TCP), without
 		// copying any of it through our buffer.
 		if err = st.bw.Flush(); err == nil {
-			n, err = rf.ReadFrom(&st.lr)
+			n, err = st.pw.sendFile(rf, &st.lr)
 		}
 	} else {
 		// Small file (or a stream without ReadFrom): copy it behind the head
@@ -202,16 +216,19 @@ func (s *Server) respond(st *connState, c net.Conn, start time.Time) (keep bool,
 }
 
 // open returns the regular file a request names inside its virtual host's
-// docroot, or nil when there is none (unknown host, missing file, directory,
-// or a path or symbolic link leading outside the docroot).
-func (s *Server) open(req *Request) (*os.File, os.FileInfo) {
+// docroot. Without a file it returns the status to answer: 404 when there is
+// none (unknown host, missing file, directory, or a path or symbolic link
+// leading outside the docroot), 500 when the file is there but cannot be
+// opened (permissions, a socket, no file descriptors left): telling such a
+// client "not found" would be a lie it might cache.
+func (s *Server) open(req *Request) (*os.File, os.FileInfo, int) {
 	root := s.root(req.Host)
 	if root == nil {
-		return nil, nil
+		return nil, nil, StatusNotFound
 	}
 	name, ok := resolveName(req.URL)
 	if !ok {
-		return nil, nil
+		return nil, nil, StatusNotFound
 	}
 	// os.Root refuses, at open time and without races, any name or symbolic
 	// link that resolves outside the docroot. O_NONBLOCK keeps a FIFO in the
@@ -220,14 +237,32 @@ func (s *Server) open(req *Request) (*os.File, os.FileInfo) {
 	// for the poller; reads of regular files ignore the flag.
 	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, nil
+		return nil, nil, openFailure(err)
 	}
 	fi, err := f.Stat()
 	if err != nil || !fi.Mode().IsRegular() {
 		_ = f.Close() // not served; nothing to report
-		return nil, nil
+		if err != nil {
+			return nil, nil, StatusInternalServerError
+		}
+		return nil, nil, StatusNotFound
 	}
-	return f, fi
+	return f, fi, StatusOK
+}
+
+// openFailure maps an error of opening a docroot file to its status: errors
+// that mean "no such file here" (or a name os.Root refused as leading out)
+// are 404; errors that mean the file exists but the server cannot open it
+// are 500.
+func openFailure(err error) int {
+	switch {
+	case errors.Is(err, fs.ErrPermission),
+		errors.Is(err, syscall.ENXIO), // a socket or a device without a driver
+		errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE),
+		errors.Is(err, syscall.ENOMEM), errors.Is(err, syscall.EIO):
+		return StatusInternalServerError
+	}
+	return StatusNotFound
 }
 
 // contentType maps a file name's extension to a MIME type with the standard

@@ -23,7 +23,9 @@
 //     a file outside the docroot; such requests are 404. Symbolic links inside
 //     the docroot that point to targets inside it are followed; absolute
 //     symbolic links are never followed.
-//   - Responses are 200, 400 or 404. Headers are written sorted by key. A 404
+//   - Responses are 200, 400 or 404, and 500 for a file that exists but
+//     cannot be opened (beyond the spec; see README.md for this and the
+//     other limits against hostile clients). Headers are written sorted by key. A 404
 //     carries "Content-Length: 0" (beyond the spec's header list) so that
 //     keep-alive clients can find the end of the empty body; 400 always closes
 //     the connection.

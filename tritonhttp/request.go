@@ -112,6 +112,12 @@ func (p *parser) read(req *Request) (bytesReceived bool, err error) {
 		if err != nil {
 			return true, err
 		}
+		// RFC 9112 §3.2: a request with more than one Host field line must
+		// be rejected, as the two could name different hosts to different
+		// parsers on the way.
+		if _, dup := req.Headers[key]; dup && key == "Host" {
+			return true, badRequest("more than one Host header")
+		}
 		req.Headers[key] = value
 	}
 	host, ok := req.Headers["Host"]

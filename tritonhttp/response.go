@@ -8,9 +8,10 @@ import (
 
 // Status codes the server sends.
 const (
-	StatusOK         = 200
-	StatusBadRequest = 400
-	StatusNotFound   = 404
+	StatusOK                  = 200
+	StatusBadRequest          = 400
+	StatusNotFound            = 404
+	StatusInternalServerError = 500
 )
 
 // TimeFormat is the RFC 1123 layout, in GMT, of the Date and Last-Modified
@@ -27,6 +28,8 @@ func StatusText(code int) string {
 		return "Bad Request"
 	case StatusNotFound:
 		return "Not Found"
+	case StatusInternalServerError:
+		return "Internal Server Error"
 	}
 	return "Unknown"
 }
@@ -35,7 +38,7 @@ func StatusText(code int) string {
 // than a map because the server only ever sends these five headers, and a
 // fixed order lets the head be written sorted without sorting anything.
 type Response struct {
-	// StatusCode is 200, 400 or 404.
+	// StatusCode is 200, 400, 404 or 500.
 	StatusCode int
 	// Date is sent as the Date header (in GMT).
 	Date time.Time

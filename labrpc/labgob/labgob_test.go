@@ -42,6 +42,7 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestLowerCaseFieldWarns(t *testing.T) {
+	freshState(t) // types are reported once per process; -count reruns this test
 	before := Warnings()
 	var buf bytes.Buffer
 	require.NoError(t, NewEncoder(&buf).Encode(withLower{Good: 1, bad: 2}))

@@ -97,6 +97,10 @@ func serverCmd(args []string) error {
 	if err != nil {
 		return err
 	}
+	token, err := distsort.ClusterToken(fs.Arg(3))
+	if err != nil {
+		return err
+	}
 	if id < 0 || id >= len(peers) {
 		return usageError{fmt.Sprintf("server id %d not in the config (0..%d)", id, len(peers)-1)}
 	}
@@ -132,7 +136,7 @@ func serverCmd(args []string) error {
 		Dial: func(ctx context.Context, addr string) (net.Conn, error) {
 			return d.DialContext(ctx, "tcp", addr)
 		},
-		Input: fs.Arg(1), Output: fs.Arg(2),
+		Input: fs.Arg(1), Output: fs.Arg(2), Token: token,
 		Split: mode, MemoryBudget: *mem, SpillDir: *spill,
 		StartupTimeout: *startup, IOTimeout: *ioTimeout, Sync: *fsync,
 	})

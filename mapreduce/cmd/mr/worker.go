@@ -56,15 +56,19 @@ func runWorker(args []string, stdout, stderr io.Writer) int {
 	if *seed != 0 {
 		rng = rand.New(rand.NewPCG(*seed, 0))
 	}
-	end := labrpc.MakeTCPEnd(fs.Arg(0))
-	defer end.Close()
-	if *poll <= 0 {
-		fmt.Fprintln(stderr, "mr worker: -poll must be positive")
+	if *poll <= 0 || *patience <= 0 {
+		fmt.Fprintln(stderr, "mr worker: -poll and -patience must be positive")
 		return exitUsage
 	}
+	end := labrpc.MakeTCPEnd(fs.Arg(0))
+	defer end.Close()
+	// One deadline per call, from dialing to the reply: a coordinator that
+	// accepts but never answers costs one -patience, not the end's 10 s
+	// default per attempt.
+	end.SetTimeout(*patience)
 	cfg := mapreduce.WorkerConfig{
 		ID: *id, Dir: *dir, App: app, Coordinator: end, Rand: rng, PollInterval: *poll, NoCombine: !*combine,
-		MaxFailures: max(mapreduce.DefaultMaxFailures, int(*patience / *poll)),
+		MaxFailures: max(mapreduce.DefaultMaxFailures, int(*patience / *poll)), Patience: *patience,
 	}
 	if *verbose {
 		cfg.Logf = func(format string, args ...interface{}) {
