@@ -34,6 +34,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"distlabs/raft"
 	"distlabs/test/labtest"
@@ -68,6 +69,50 @@ func (r *rig) waitApplied(n int, what string) {
 	if !waitFor(sec, func() bool { return len(r.appliedMsgs()) >= n }) {
 		r.t.Fatalf("%s: applied %d messages, want %d", what, len(r.appliedMsgs()), n)
 	}
+}
+
+// heartbeater plays a live leader in the background: every 50 ms it sends
+// the real peer a heartbeat of its term, so the peer's election timer never
+// fires while the test pauses. The test moves the heartbeat's PrevLogIndex
+// (always an entry it knows the peer holds) and LeaderCommit with set.
+type heartbeater struct {
+	mu   sync.Mutex
+	args raft.AppendEntriesArgs
+	stop chan struct{}
+	done chan struct{}
+}
+
+// heartbeats starts a heartbeater sending from fake from.
+func (r *rig) heartbeats(from int, args raft.AppendEntriesArgs) *heartbeater {
+	h := &heartbeater{args: args, stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(h.done)
+		for {
+			select {
+			case <-h.stop:
+				return
+			case <-time.After(50 * ms):
+			}
+			h.mu.Lock()
+			args := h.args
+			h.mu.Unlock()
+			var reply raft.AppendEntriesReply
+			r.to[from].Call("Raft.AppendEntries", &args, &reply) // a lost heartbeat is just lost
+		}
+	}()
+	return h
+}
+
+// set changes the heartbeat's consistency point and leaderCommit.
+func (h *heartbeater) set(prev, prevTerm, commit int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.args.PrevLogIndex, h.args.PrevLogTerm, h.args.LeaderCommit = prev, prevTerm, commit
+}
+
+func (h *heartbeater) end() {
+	close(h.stop)
+	<-h.done
 }
 
 // TestDelayedAppendKeepsLog2B checks that a late AppendEntries carrying
@@ -146,6 +191,9 @@ func TestCommitLastNewEntry2B(t *testing.T) {
 		}); !reply.Success {
 			t.Fatalf("follower rejected a heartbeat matching its entry 2: %+v", reply)
 		}
+		hb := r.heartbeats(2, raft.AppendEntriesArgs{Term: 2, LeaderId: 2, PrevLogIndex: 2, PrevLogTerm: 1, LeaderCommit: 2})
+		defer hb.end()
+
 		// Same with one entry: commit through 3, the leader's entry.
 		if reply := r.appendEntries(2, raft.AppendEntriesArgs{
 			Term: 2, LeaderId: 2, PrevLogIndex: 2, PrevLogTerm: 1, Entries: entries(203, 2), LeaderCommit: 5,
@@ -319,6 +367,8 @@ func TestInstallSnapshotStale2D(t *testing.T) {
 		// Entries 1..10 committed, then a snapshot through 7 that is
 		// older than commitIndex: nothing to install.
 		ok(raft.AppendEntriesArgs{Term: 1, LeaderId: 1, Entries: all[:10], LeaderCommit: 10}, "entries 1..10")
+		hb := r.heartbeats(1, raft.AppendEntriesArgs{Term: 1, LeaderId: 1, PrevLogIndex: 10, PrevLogTerm: 1, LeaderCommit: 10})
+		defer hb.end()
 		r.waitApplied(10, "leaderCommit 10")
 		install(7)
 		if msgs := settle("snapshot 7"); len(msgs) != 10 {
@@ -331,6 +381,7 @@ func TestInstallSnapshotStale2D(t *testing.T) {
 		ok(raft.AppendEntriesArgs{Term: 1, LeaderId: 1, PrevLogIndex: 10, PrevLogTerm: 1, Entries: all[10:], LeaderCommit: 12},
 			"entries 11..20")
 		r.waitApplied(12, "leaderCommit 12")
+		hb.set(20, 1, 12)
 		install(16)
 		r.waitApplied(13, "snapshot 16")
 		if m := r.appliedMsgs()[12]; !m.SnapshotValid || m.SnapshotIndex != 16 || string(m.Snapshot) != "snap16" {
@@ -352,6 +403,7 @@ func TestInstallSnapshotStale2D(t *testing.T) {
 
 		// The entries after the snapshot are still there and commit.
 		ok(raft.AppendEntriesArgs{Term: 1, LeaderId: 1, PrevLogIndex: 20, PrevLogTerm: 1, LeaderCommit: 20}, "heartbeat after index 20")
+		hb.set(20, 1, 20)
 		r.waitApplied(17, "leaderCommit 20")
 		msgs := settle("leaderCommit 20")
 		for i, m := range msgs[13:] {
