@@ -57,3 +57,43 @@ func TestHeaderValueWhitespace(t *testing.T) {
 		t.Passed(1, 4, 0, 0)
 	})
 }
+
+// TestConnectionCloseToken checks how the Connection header's "close"
+// option is recognised.
+//
+// RFC 9110 section 7.6.1: Connection carries a comma-separated list of
+// options, and option names are case-insensitive; "close" among them means
+// the client wants the connection closed after this response (RFC 9112
+// section 9.6). A server that compares the whole value with "close" keeps
+// connections open that "Close" or "keep-alive, close" asked to end; one
+// that searches for the substring closes those that sent "closed".
+func TestConnectionCloseToken(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin("Test: the Connection close option in any case and position")
+		for value, want := range map[string]bool{
+			"close": true, "Close": true, "CLOSE": true, "keep-alive, close": true,
+			"Close ,upgrade": true, "upgrade,\tclose": true,
+			"keep-alive": false, "closed": false, "x-close": false, "": false,
+		} {
+			req, _, err := ReadRequest(bufio.NewReader(strings.NewReader(
+				"GET / HTTP/1.1\r\nHost: h\r\nConnection: " + value + "\r\n\r\n")))
+			if err != nil {
+				t.Fatalf("Connection: %q: %v", value, err)
+			}
+			if req.Close != want {
+				t.Fatalf("Connection: %q: Close is %v, want %v", value, req.Close, want)
+			}
+		}
+
+		// End to end: "Close" ends the connection after the response.
+		s := startSite(t, basicHosts())
+		defer s.stop()
+		root := s.roots["site"]
+		c := s.dial()
+		defer c.close()
+		c.send("GET /a.txt HTTP/1.1\r\nHost: site\r\nConnection: Keep-Alive, Close\r\n\r\n")
+		c.expectFile(filepath.Join(root, "a.txt"), basicSite["a.txt"])
+		c.expectClosed()
+		t.Passed(1, 1, 0, 0)
+	})
+}
