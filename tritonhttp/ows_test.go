@@ -2,6 +2,7 @@ package tritonhttp
 
 import (
 	"bufio"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -94,6 +95,42 @@ func TestConnectionCloseToken(t *testing.T) {
 		c.send("GET /a.txt HTTP/1.1\r\nHost: site\r\nConnection: Keep-Alive, Close\r\n\r\n")
 		c.expectFile(filepath.Join(root, "a.txt"), basicSite["a.txt"])
 		c.expectClosed()
+		t.Passed(1, 1, 0, 0)
+	})
+}
+
+// TestRequestHeadStrict checks that only CRLF ends a line and that no
+// control byte hides in a request head.
+//
+// Spec "Protocol": lines end in CRLF, anything else is a 400. RFC 9112
+// section 2.2 lets a server accept a bare LF, but this server is strict,
+// and section 5.5 forbids CR, LF and NUL inside a field value: a server
+// that takes a stray CR as data can be led to disagree with a proxy in
+// front of it about where a header ends (request smuggling).
+func TestRequestHeadStrict(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin("Test: CRLF line ends and no control bytes in the head")
+		for name, raw := range map[string]string{
+			"bare LF after the request line": "GET / HTTP/1.1\nHost: h\r\n\r\n",
+			"bare LF after a header":         "GET / HTTP/1.1\r\nHost: h\n\r\n",
+			"bare LF blank line":             "GET / HTTP/1.1\r\nHost: h\r\n\n",
+			"CR inside a value":              "GET / HTTP/1.1\r\nHost: h\rX: y\r\n\r\n",
+			"NUL inside a value":             "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\x00b\r\n\r\n",
+			"control byte in the URL":        "GET /a\x01b HTTP/1.1\r\nHost: h\r\n\r\n",
+		} {
+			_, _, err := ReadRequest(bufio.NewReader(strings.NewReader(raw)))
+			if !errors.Is(err, ErrBadRequest) {
+				t.Fatalf("%s (%q): error %v, want one wrapping ErrBadRequest", name, raw, err)
+			}
+		}
+
+		// End to end: a bare-LF request gets a 400 and the connection ends.
+		s := startSite(t, basicHosts())
+		defer s.stop()
+		c := s.dial()
+		defer c.close()
+		c.send("GET /a.txt HTTP/1.1\nHost: site\n\n")
+		c.expectBadRequest()
 		t.Passed(1, 1, 0, 0)
 	})
 }
