@@ -1,0 +1,237 @@
+package pbkv
+
+// The harness of the part-B tests: a view service and key/value servers on
+// a simulated network, all named by strings. Every host (server or client)
+// reaches others through ends its makeEnd makes, so the harness can crash,
+// restart and cut any pair of hosts by name, the view service included.
+// Client operations go through recording wrappers (linearize_test.go) and
+// every test checks its history with porcupine at the end.
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"distlabs/labrpc"
+	"distlabs/test/labtest"
+	"distlabs/test/linearize"
+	"distlabs/viewservice"
+)
+
+// vshost is the view service's name on the network.
+const vshost = "viewservice"
+
+// deadTime bounds how long the view service takes to notice a server that
+// stopped pinging and to move on: DeadPings intervals, plus slack for the
+// ticker and the next ping.
+const deadTime = (viewservice.DeadPings + 3) * viewservice.PingInterval
+
+// end is one end a host made.
+type end struct{ name, host, to string }
+
+type config struct {
+	t   *labtest.T
+	net *labrpc.Network
+	rec *linearize.Recorder
+	ops atomic.Int32
+	// skipPorcupine, if set, says why a test checks its history its own
+	// way instead.
+	skipPorcupine string
+
+	mu      sync.Mutex
+	vs      *viewservice.ViewServer
+	servers map[string]*PBServer
+	ends    []end
+	cut     map[[2]string]bool // host pairs that cannot talk, both orders
+	names   int
+	clerks  []*Clerk
+	vck     *viewservice.Clerk // the harness's own view of the views
+}
+
+// makeConfig starts the view service and servers s1..sn on a fresh network.
+func makeConfig(t *labtest.T, n int, unreliable bool) *config {
+	cfg := &config{
+		t:       t,
+		net:     labrpc.MakeNetwork(),
+		rec:     linearize.NewRecorder(),
+		servers: map[string]*PBServer{},
+		cut:     map[[2]string]bool{},
+	}
+	cfg.net.Reliable(!unreliable)
+	cfg.vs = viewservice.StartServer(vshost)
+	srv := labrpc.MakeServer()
+	srv.AddService(labrpc.MakeService(cfg.vs))
+	cfg.net.AddServer(vshost, srv)
+	cfg.vck = viewservice.MakeClerk("", vshost, cfg.makeEnd("harness"))
+	for i := 1; i <= n; i++ {
+		cfg.start(server(i))
+	}
+	return cfg
+}
+
+// server is the name of the i-th server.
+func server(i int) string { return fmt.Sprintf("s%d", i) }
+
+// cleanup stops every clerk, server, the view service and the network.
+func (cfg *config) cleanup() {
+	cfg.mu.Lock()
+	for _, ck := range cfg.clerks {
+		ck.shutdown()
+	}
+	servers := make([]*PBServer, 0, len(cfg.servers))
+	for _, pb := range cfg.servers {
+		servers = append(servers, pb)
+	}
+	vs := cfg.vs
+	cfg.mu.Unlock()
+	for _, pb := range servers {
+		pb.Kill()
+	}
+	vs.Kill()
+	cfg.net.Cleanup()
+}
+
+// makeEnd returns host's makeEnd: each end gets a deterministic name and is
+// enabled unless host and its target are cut apart.
+func (cfg *config) makeEnd(host string) func(string) *labrpc.ClientEnd {
+	return func(to string) *labrpc.ClientEnd {
+		cfg.mu.Lock()
+		defer cfg.mu.Unlock()
+		cfg.names++
+		name := fmt.Sprintf("%s->%s#%d", host, to, cfg.names)
+		e := cfg.net.MakeEnd(name)
+		cfg.net.Connect(name, to)
+		cfg.net.Enable(name, !cfg.cut[[2]string{host, to}])
+		cfg.ends = append(cfg.ends, end{name, host, to})
+		return e
+	}
+}
+
+// setCut cuts (or joins) hosts a and b, both directions.
+func (cfg *config) setCut(a, b string, off bool) {
+	cfg.mu.Lock()
+	defer cfg.mu.Unlock()
+	cfg.cut[[2]string{a, b}] = off
+	cfg.cut[[2]string{b, a}] = off
+	for _, e := range cfg.ends {
+		if e.host == a && e.to == b || e.host == b && e.to == a {
+			cfg.net.Enable(e.name, !off)
+		}
+	}
+}
+
+// isolate cuts host from every other host in others.
+func (cfg *config) isolate(host string, others ...string) {
+	for _, o := range others {
+		cfg.setCut(host, o, true)
+	}
+}
+
+// heal joins every pair of hosts again.
+func (cfg *config) heal() {
+	cfg.mu.Lock()
+	var pairs [][2]string
+	for p, off := range cfg.cut {
+		if off {
+			pairs = append(pairs, p)
+		}
+	}
+	cfg.mu.Unlock()
+	for _, p := range pairs {
+		cfg.setCut(p[0], p[1], false)
+	}
+}
+
+// start starts (or restarts, with no state) the server named name.
+func (cfg *config) start(name string) {
+	pb := StartServer(vshost, name, cfg.makeEnd(name))
+	srv := labrpc.MakeServer()
+	srv.AddService(labrpc.MakeService(pb))
+	cfg.mu.Lock()
+	cfg.servers[name] = pb
+	cfg.mu.Unlock()
+	cfg.net.AddServer(name, srv)
+}
+
+// crash kills the server named name: it is removed from the network (calls
+// in flight to it fail), its ends stop working, and it is killed.
+func (cfg *config) crash(name string) {
+	cfg.net.DeleteServer(name)
+	cfg.mu.Lock()
+	pb := cfg.servers[name]
+	delete(cfg.servers, name)
+	kept := cfg.ends[:0]
+	for _, e := range cfg.ends {
+		if e.host == name {
+			cfg.net.Enable(e.name, false) // this incarnation's ends die with it
+			continue
+		}
+		kept = append(kept, e)
+	}
+	cfg.ends = kept
+	cfg.mu.Unlock()
+	if pb != nil {
+		pb.Kill()
+	}
+}
+
+// makeClerk returns a Clerk for the client host name.
+func (cfg *config) makeClerk(name string) *Clerk {
+	ck := MakeClerk(vshost, cfg.makeEnd(name))
+	cfg.mu.Lock()
+	defer cfg.mu.Unlock()
+	cfg.clerks = append(cfg.clerks, ck)
+	return ck
+}
+
+// view returns the view service's current view (retrying lost replies).
+func (cfg *config) view() viewservice.View {
+	cfg.t.Helper()
+	for range 50 {
+		if v, ok := cfg.vck.Get(); ok {
+			return v
+		}
+		time.Sleep(viewservice.PingInterval)
+	}
+	cfg.t.Fatalf("the view service does not answer")
+	return viewservice.View{}
+}
+
+// waitView waits up to limit for a view with this primary and backup, and
+// returns it.
+func (cfg *config) waitView(primary, backup string, limit time.Duration) viewservice.View {
+	cfg.t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		v := cfg.view()
+		if v.Primary == primary && v.Backup == backup {
+			return v
+		}
+		if time.Now().After(deadline) {
+			cfg.t.Fatalf("after %v the view is %+v; want primary %q, backup %q", limit, v, primary, backup)
+		}
+		time.Sleep(viewservice.PingInterval / 2)
+	}
+}
+
+// settle waits for the servers to act on the current view (acknowledge it,
+// transfer state to its backup): a few ping intervals.
+func (cfg *config) settle() {
+	time.Sleep(5 * viewservice.PingInterval)
+}
+
+// begin prints the test's progress line.
+func (cfg *config) begin(desc string) {
+	cfg.t.Begin(desc)
+}
+
+// end checks the history for linearizability and prints the "Passed" line.
+func (cfg *config) end() {
+	cfg.t.Helper()
+	cfg.checkHistory()
+	cfg.mu.Lock()
+	n := len(cfg.servers)
+	cfg.mu.Unlock()
+	cfg.t.Passed(n, cfg.net.GetTotalCount(), cfg.net.GetTotalBytes(), int(cfg.ops.Load()))
+}
