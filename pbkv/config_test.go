@@ -9,6 +9,7 @@ package pbkv
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -234,4 +235,10 @@ func (cfg *config) end() {
 	n := len(cfg.servers)
 	cfg.mu.Unlock()
 	cfg.t.Passed(n, cfg.net.GetTotalCount(), cfg.net.GetTotalBytes(), int(cfg.ops.Load()))
+}
+
+// clientRand returns client cli's random source, derived from the seed, so
+// that a client's choices do not depend on how goroutines interleave.
+func (cfg *config) clientRand(cli int) *rand.Rand {
+	return rand.New(rand.NewPCG(uint64(cfg.t.Seed), uint64(cli)+1))
 }
