@@ -24,9 +24,9 @@ import (
 const vshost = "viewservice"
 
 // deadTime bounds how long the view service takes to notice a server that
-// stopped pinging and to move on: DeadPings intervals, plus slack for the
-// ticker and the next ping.
-const deadTime = (viewservice.DeadPings + 3) * viewservice.PingInterval
+// stopped pinging and to move on: twice DeadPings intervals, as the 2015
+// suite allowed, which leaves room for the real clock's jitter too.
+const deadTime = 2 * viewservice.DeadPings * viewservice.PingInterval
 
 // end is one end a host made.
 type end struct{ name, host, to string }
@@ -36,6 +36,7 @@ type config struct {
 	net *labrpc.Network
 	rec *linearize.Recorder
 	ops atomic.Int32
+	lossy atomic.Bool // the network is unreliable
 	// skipPorcupine, if set, says why a test checks its history its own
 	// way instead.
 	skipPorcupine string
@@ -59,7 +60,7 @@ func makeConfig(t *labtest.T, n int, unreliable bool) *config {
 		servers: map[string]*PBServer{},
 		cut:     map[[2]string]bool{},
 	}
-	cfg.net.Reliable(!unreliable)
+	cfg.setReliable(!unreliable)
 	cfg.vs = viewservice.StartServer(vshost)
 	srv := labrpc.MakeServer()
 	srv.AddService(labrpc.MakeService(cfg.vs))
@@ -216,10 +217,25 @@ func (cfg *config) waitView(primary, backup string, limit time.Duration) viewser
 	}
 }
 
-// settle waits for the servers to act on the current view (acknowledge it,
-// transfer state to its backup): a few ping intervals.
+// setReliable sets whether the network is reliable.
+func (cfg *config) setReliable(yes bool) {
+	cfg.lossy.Store(!yes)
+	cfg.net.Reliable(yes)
+}
+
+// settleTime is how long the servers get to act on a new view (learn it,
+// transfer the state, acknowledge it): five ping intervals, or twenty on a
+// lossy network, where each of those RPCs may need several tries.
+func (cfg *config) settleTime() time.Duration {
+	if cfg.lossy.Load() {
+		return 20 * viewservice.PingInterval
+	}
+	return 5 * viewservice.PingInterval
+}
+
+// settle waits settleTime.
 func (cfg *config) settle() {
-	time.Sleep(5 * viewservice.PingInterval)
+	time.Sleep(cfg.settleTime())
 }
 
 // begin prints the test's progress line.

@@ -24,13 +24,13 @@ func TestBackupAppliesForwardOnceB(t *testing.T) {
 		pair(cfg)
 		ck := cfg.makeClerk("c1")
 		cfg.Put(ck, 0, "k", "")
-		cfg.net.Reliable(false)
+		cfg.setReliable(false)
 		want := ""
 		for i := range 60 {
 			cfg.Append(ck, 0, "k", appendValue(0, i))
 			want += appendValue(0, i)
 		}
-		cfg.net.Reliable(true)
+		cfg.setReliable(true)
 		cfg.crash(cfg.view().Primary)
 		cfg.check(ck, 0, "k", want)
 		cfg.end()
@@ -74,6 +74,9 @@ func TestTransferDuringWritesB(t *testing.T) {
 		cfg := makeConfig(t, 0, false)
 		defer cfg.cleanup()
 		cfg.begin("Test (B): state transfer races with concurrent writes")
+		// Request delays on a lossy network keep a transfer in flight
+		// while writes arrive.
+		cfg.setReliable(false)
 		cfg.start("s1")
 		cfg.waitView("s1", "", deadTime)
 		const nclients = 4
@@ -91,6 +94,9 @@ func TestTransferDuringWritesB(t *testing.T) {
 					default:
 					}
 					cfg.Append(ck, c, fmt.Sprintf("k%d", c), appendValue(c, i))
+					if ck.stopped.Load() {
+						return // the test is failing and shutting down
+					}
 					time.Sleep(time.Duration(1+c) * time.Millisecond)
 				}
 			}()
@@ -111,24 +117,116 @@ func TestTransferDuringWritesB(t *testing.T) {
 	})
 }
 
-// Spec: a backup "rejects forwards from a server that is not its primary",
-// and a server "restarted" is dead for its old view. A primary that crashes
-// and comes back at once must not serve its empty store as primary of the
-// view it held.
+// Spec: "A server that restarts (pings 0) is treated as dead by the view it
+// was in." A primary alone in view 3 crashes and comes back at once: the
+// view service is stuck (no backup to promote) and still names it, but the
+// restarted server has an empty store and must not serve it as primary.
 func TestRestartedPrimaryDoesNotServeB(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		cfg := makeConfig(t, 0, false)
 		defer cfg.cleanup()
 		cfg.begin("Test (B): a restarted primary does not serve an empty store")
 		pair(cfg)
+		cfg.crash("s2")
+		cfg.waitView("s1", "", deadTime)
+		cfg.settle()
 		ck := cfg.makeClerk("c1")
 		cfg.Put(ck, 0, "k", "v")
 		cfg.crash("s1")
 		cfg.start("s1")
-		cfg.check(ck, 0, "k", "v")
+		got := ""
+		finished := async(func() { got = cfg.Get(ck, 0, "k") })
+		select {
+		case <-finished:
+			t.Fatalf("the restarted primary served a Get (%q) although it lost the data", got)
+		case <-time.After(2 * deadTime):
+		}
+		ck.shutdown()
+		<-finished
+		cfg.end()
+	})
+}
+
+// Spec: "A new backup gets the complete state ... before the primary
+// acknowledges the view that names it." The primary cannot reach the new
+// backup, so it must not acknowledge the view; when it then dies, the view
+// service must not promote the empty backup, and no Get may return.
+func TestNoAckBeforeTransferB(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		cfg := makeConfig(t, 0, false)
+		defer cfg.cleanup()
+		cfg.begin("Test (B): no acknowledgement before the state transfer")
+		cfg.start("s1")
+		cfg.waitView("s1", "", deadTime)
+		cfg.settle()
+		ck := cfg.makeClerk("c1")
+		cfg.Put(ck, 0, "k", "v")
+		cfg.setCut("s1", "s2", true)
+		cfg.start("s2")
+		cfg.waitView("s1", "s2", deadTime)
+		cfg.settle()
+		cfg.crash("s1")
+		got := ""
+		finished := async(func() { got = cfg.Get(ck, 0, "k") })
+		select {
+		case <-finished:
+			t.Fatalf("a Get returned %q after the only server with the data died (view %+v)", got, cfg.view())
+		case <-time.After(2 * deadTime):
+		}
+		if v := cfg.view(); v.Primary == "s2" {
+			t.Fatalf("the backup that never got the state was promoted: %+v", v)
+		}
+		ck.shutdown()
+		<-finished
+		cfg.end()
+	})
+}
+
+// Spec: "It forwards every operation to the backup and answers only after
+// the backup has applied it" and "A new backup gets the complete state".
+// The view service loses sight of a live primary and promotes its backup,
+// which must stop taking the old primary's forwards before it copies its
+// state to its own new backup: a forward applied after the copy would be
+// missing once the promoted server dies in turn.
+func TestPromotedBackupStopsTakingForwardsB(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		cfg := makeConfig(t, 0, false)
+		defer cfg.cleanup()
+		cfg.begin("Test (B): a promoted backup takes no more forwards of its old view")
+		pair(cfg)
+		cfg.start("s3")
+		cfg.setReliable(false) // delays widen the window between copy and switch
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for c := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ck := cfg.makeClerk(fmt.Sprintf("c%d", c))
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					cfg.Append(ck, c, fmt.Sprintf("k%d", c), appendValue(c, i))
+					if ck.stopped.Load() {
+						return // the test is failing and shutting down
+					}
+					time.Sleep(time.Millisecond)
+				}
+			}()
+		}
+		time.Sleep(500 * time.Millisecond)
+		cfg.setCut("s1", vshost, true) // s1 still reaches s2 and the clients
+		cfg.waitView("s2", "s3", 3*deadTime)
 		cfg.settle()
 		cfg.crash("s2")
-		cfg.check(ck, 0, "k", "v")
+		cfg.crash("s1")
+		cfg.waitView("s3", "", 3*deadTime)
+		time.Sleep(500 * time.Millisecond)
+		close(stop)
+		wg.Wait()
 		cfg.end()
 	})
 }
