@@ -23,12 +23,7 @@ func TestClerkBadConfigB(t *testing.T) {
 			MakeClerk("nowhere", cfg.makeEnd("c2")),
 			MakeClerk(vshost, func(string) *labrpc.ClientEnd { return nil }),
 		} {
-			finished := async(func() { ck.Put("k", "v") })
-			select {
-			case <-finished:
-				t.Fatalf("a Put without a reachable view service returned")
-			case <-time.After(2 * time.Second):
-			}
+			finished := cfg.blocks(2*time.Second, func() { ck.Put("k", "v") }, "a Put without a reachable view service returned")
 			ck.shutdown()
 			<-finished
 		}

@@ -32,10 +32,10 @@ const deadTime = 2 * viewservice.DeadPings * viewservice.PingInterval
 type end struct{ name, host, to string }
 
 type config struct {
-	t   *labtest.T
-	net *labrpc.Network
-	rec *linearize.Recorder
-	ops atomic.Int32
+	t     *labtest.T
+	net   *labrpc.Network
+	rec   *linearize.Recorder
+	ops   atomic.Int32
 	lossy atomic.Bool // the network is unreliable
 	// skipPorcupine, if set, says why a test checks its history its own
 	// way instead.

@@ -3,6 +3,7 @@ package pbkv
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/anishathalye/porcupine"
@@ -86,6 +87,63 @@ func async(f func()) <-chan struct{} {
 		f()
 	}()
 	return finished
+}
+
+// blocks runs f on its own goroutine and fails the test (saying what went
+// wrong, with the fmt arguments) if f returns within d. It returns the
+// channel closed when f returns, for the test to wait on once it has made f
+// able to finish (or shut its clerk down).
+func (cfg *config) blocks(d time.Duration, f func(), format string, args ...interface{}) <-chan struct{} {
+	cfg.t.Helper()
+	finished := async(f)
+	select {
+	case <-finished:
+		cfg.t.Fatalf(format, args...)
+	case <-time.After(d):
+	}
+	return finished
+}
+
+// appendMany appends n values to key through ck (client cli) one after
+// another and returns what they add up to.
+func (cfg *config) appendMany(ck *Clerk, cli int, key string, n int) string {
+	var all strings.Builder
+	for i := range n {
+		cfg.Append(ck, cli, key, appendValue(cli, i))
+		all.WriteString(appendValue(cli, i))
+	}
+	return all.String()
+}
+
+// writers starts n clients (rows 0..n-1 of the history, hosts c0..) that
+// each call step with their clerk and a counter until the returned stop
+// function is called; stop waits for them. A clerk shut down by a failing
+// test ends its client too.
+func (cfg *config) writers(n int, step func(ck *Clerk, cli, i int)) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for c := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ck := cfg.makeClerk(fmt.Sprintf("c%d", c))
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				step(ck, c, i)
+				if ck.stopped.Load() {
+					return
+				}
+			}
+		}()
+	}
+	return func() {
+		close(done)
+		wg.Wait()
+	}
 }
 
 // appendValue is client cli's n-th appended value; braces keep any value

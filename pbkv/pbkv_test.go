@@ -71,9 +71,7 @@ func TestViewServiceRPCCountB(t *testing.T) {
 		cfg.Put(ck, 0, "k", "")
 		before, start := cfg.net.GetCount(vshost), time.Now()
 		const n = 100
-		for i := range n {
-			cfg.Append(ck, 0, "k", appendValue(0, i))
-		}
+		cfg.appendMany(ck, 0, "k", n)
 		pings := 2 * int(time.Since(start)/viewservice.PingInterval+2)
 		if got := cfg.net.GetCount(vshost) - before; got > pings+10 {
 			t.Fatalf("%d requests cost %d RPCs to the view service; the two servers' pings account for about %d", n, got, pings)
@@ -102,12 +100,7 @@ func TestLastServerDiesB(t *testing.T) {
 			t.Fatalf("a server without data became primary: %+v", v)
 		}
 		ck2 := cfg.makeClerk("c2")
-		finished := async(func() { cfg.Get(ck2, 1, "k") })
-		select {
-		case <-finished:
-			t.Fatalf("a Get completed although no server holds the data")
-		case <-time.After(2 * deadTime):
-		}
+		finished := cfg.blocks(2*deadTime, func() { cfg.Get(ck2, 1, "k") }, "a Get completed although no server holds the data")
 		ck2.shutdown()
 		<-finished
 		cfg.end()
@@ -124,12 +117,7 @@ func TestAtMostOnceUnreliableB(t *testing.T) {
 		ck := cfg.makeClerk("c1")
 		cfg.Put(ck, 0, "k", "")
 		cfg.setReliable(false)
-		want := ""
-		for i := range 100 {
-			cfg.Append(ck, 0, "k", appendValue(0, i))
-			want += appendValue(0, i)
-		}
-		cfg.check(ck, 0, "k", want)
+		cfg.check(ck, 0, "k", cfg.appendMany(ck, 0, "k", 100))
 		cfg.end()
 	})
 }
@@ -290,33 +278,14 @@ func repeatedCrash(t *labtest.T, desc string, unreliable bool) {
 	cfg.begin(desc)
 	pair(cfg)
 	cfg.start("s3")
-	const nclients = 3
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for c := range nclients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ck := cfg.makeClerk(fmt.Sprintf("c%d", c))
-			own := fmt.Sprintf("own%d", c)
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				cfg.Append(ck, c, own, appendValue(c, i))
-				cfg.Put(ck, c, "shared", appendValue(c, i))
-				cfg.Get(ck, c, "shared")
-				if ck.stopped.Load() {
-					return // the test is failing and shutting down
-				}
-				// Without a pause, on a reliable network that takes no
-				// virtual time, the clients would keep the clock still.
-				time.Sleep(clientPause)
-			}
-		}()
-	}
+	stop := cfg.writers(3, func(ck *Clerk, c, i int) {
+		cfg.Append(ck, c, fmt.Sprintf("own%d", c), appendValue(c, i))
+		cfg.Put(ck, c, "shared", appendValue(c, i))
+		cfg.Get(ck, c, "shared")
+		// Without a pause, on a reliable network that takes no virtual
+		// time, the clients would keep the clock still.
+		time.Sleep(clientPause)
+	})
 	for range 5 {
 		cfg.waitStable(10 * time.Second)
 		victim := cfg.victim(unreliable)
@@ -325,8 +294,7 @@ func repeatedCrash(t *labtest.T, desc string, unreliable bool) {
 		cfg.start(victim)
 	}
 	cfg.waitStable(10 * time.Second)
-	close(stop)
-	wg.Wait()
+	stop()
 	cfg.end()
 }
 
@@ -367,12 +335,7 @@ func partitionedPrimary(t *labtest.T, desc string, reachBackup bool) {
 	cfg.Put(ck, 1, "k", "new")
 
 	var got string
-	finished := async(func() { got = cfg.Get(old, 0, "k") })
-	select {
-	case <-finished:
-		t.Fatalf("the partitioned old primary answered a Get with %q", got)
-	case <-time.After(2 * deadTime):
-	}
+	finished := cfg.blocks(2*deadTime, func() { got = cfg.Get(old, 0, "k") }, "the partitioned old primary answered a Get")
 	cfg.heal()
 	<-finished
 	if got != "new" {

@@ -6,7 +6,6 @@ package pbkv
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,11 +24,7 @@ func TestBackupAppliesForwardOnceB(t *testing.T) {
 		ck := cfg.makeClerk("c1")
 		cfg.Put(ck, 0, "k", "")
 		cfg.setReliable(false)
-		want := ""
-		for i := range 60 {
-			cfg.Append(ck, 0, "k", appendValue(0, i))
-			want += appendValue(0, i)
-		}
+		want := cfg.appendMany(ck, 0, "k", 60)
 		cfg.setReliable(true)
 		cfg.crash(cfg.view().Primary)
 		cfg.check(ck, 0, "k", want)
@@ -50,12 +45,7 @@ func TestAnswerAfterBackupAppliedB(t *testing.T) {
 		ck := cfg.makeClerk("c1")
 		cfg.Put(ck, 0, "k", "1")
 		cfg.setCut("s1", "s2", true)
-		finished := async(func() { cfg.Put(ck, 0, "k", "2") })
-		select {
-		case <-finished:
-			t.Fatalf("a Put completed while the primary could not reach its backup")
-		case <-time.After(2 * deadTime):
-		}
+		finished := cfg.blocks(2*deadTime, func() { cfg.Put(ck, 0, "k", "2") }, "a Put completed while the primary could not reach its backup")
 		cfg.crash("s1")
 		<-finished
 		ck2 := cfg.makeClerk("c2")
@@ -79,28 +69,10 @@ func TestTransferDuringWritesB(t *testing.T) {
 		cfg.setReliable(false)
 		cfg.start("s1")
 		cfg.waitView("s1", "", deadTime)
-		const nclients = 4
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		for c := range nclients {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				ck := cfg.makeClerk(fmt.Sprintf("c%d", c))
-				for i := 0; ; i++ {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					cfg.Append(ck, c, fmt.Sprintf("k%d", c), appendValue(c, i))
-					if ck.stopped.Load() {
-						return // the test is failing and shutting down
-					}
-					time.Sleep(time.Duration(1+c) * time.Millisecond)
-				}
-			}()
-		}
+		stop := cfg.writers(4, func(ck *Clerk, c, i int) {
+			cfg.Append(ck, c, fmt.Sprintf("k%d", c), appendValue(c, i))
+			time.Sleep(time.Duration(1+c) * time.Millisecond)
+		})
 		primary := "s1"
 		for round := 2; round <= 6; round++ {
 			backup := server(round)
@@ -111,8 +83,7 @@ func TestTransferDuringWritesB(t *testing.T) {
 			cfg.waitView(backup, "", 2*deadTime)
 			primary = backup
 		}
-		close(stop)
-		wg.Wait()
+		stop()
 		cfg.end()
 	})
 }
@@ -134,13 +105,7 @@ func TestRestartedPrimaryDoesNotServeB(t *testing.T) {
 		cfg.Put(ck, 0, "k", "v")
 		cfg.crash("s1")
 		cfg.start("s1")
-		got := ""
-		finished := async(func() { got = cfg.Get(ck, 0, "k") })
-		select {
-		case <-finished:
-			t.Fatalf("the restarted primary served a Get (%q) although it lost the data", got)
-		case <-time.After(2 * deadTime):
-		}
+		finished := cfg.blocks(2*deadTime, func() { cfg.Get(ck, 0, "k") }, "the restarted primary served a Get although it lost the data")
 		ck.shutdown()
 		<-finished
 		cfg.end()
@@ -166,13 +131,7 @@ func TestNoAckBeforeTransferB(t *testing.T) {
 		cfg.waitView("s1", "s2", deadTime)
 		cfg.settle()
 		cfg.crash("s1")
-		got := ""
-		finished := async(func() { got = cfg.Get(ck, 0, "k") })
-		select {
-		case <-finished:
-			t.Fatalf("a Get returned %q after the only server with the data died (view %+v)", got, cfg.view())
-		case <-time.After(2 * deadTime):
-		}
+		finished := cfg.blocks(2*deadTime, func() { cfg.Get(ck, 0, "k") }, "a Get returned after the only server with the data died")
 		if v := cfg.view(); v.Primary == "s2" {
 			t.Fatalf("the backup that never got the state was promoted: %+v", v)
 		}
@@ -196,27 +155,10 @@ func TestPromotedBackupStopsTakingForwardsB(t *testing.T) {
 		pair(cfg)
 		cfg.start("s3")
 		cfg.setReliable(false) // delays widen the window between copy and switch
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		for c := range 4 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				ck := cfg.makeClerk(fmt.Sprintf("c%d", c))
-				for i := 0; ; i++ {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					cfg.Append(ck, c, fmt.Sprintf("k%d", c), appendValue(c, i))
-					if ck.stopped.Load() {
-						return // the test is failing and shutting down
-					}
-					time.Sleep(time.Millisecond)
-				}
-			}()
-		}
+		stop := cfg.writers(4, func(ck *Clerk, c, i int) {
+			cfg.Append(ck, c, fmt.Sprintf("k%d", c), appendValue(c, i))
+			time.Sleep(time.Millisecond)
+		})
 		time.Sleep(500 * time.Millisecond)
 		cfg.setCut("s1", vshost, true) // s1 still reaches s2 and the clients
 		cfg.waitView("s2", "s3", 3*deadTime)
@@ -225,8 +167,7 @@ func TestPromotedBackupStopsTakingForwardsB(t *testing.T) {
 		cfg.crash("s1")
 		cfg.waitView("s3", "", 3*deadTime)
 		time.Sleep(500 * time.Millisecond)
-		close(stop)
-		wg.Wait()
+		stop()
 		cfg.end()
 	})
 }

@@ -17,10 +17,6 @@ import (
 // vshost is the view service's name on the network.
 const vshost = "viewservice"
 
-// deadTime is how long a server that stops pinging takes to be declared
-// dead: DeadPings intervals, plus one interval for the service's ticker.
-const deadTime = (DeadPings + 1) * PingInterval
-
 type config struct {
 	t   *labtest.T
 	net *labrpc.Network
@@ -28,12 +24,11 @@ type config struct {
 
 	mu    sync.Mutex
 	names int // end counter: deterministic, unique end names
-	ends  map[string][]string
 }
 
 // makeConfig starts the view service on a fresh network.
 func makeConfig(t *labtest.T) *config {
-	cfg := &config{t: t, net: labrpc.MakeNetwork(), ends: map[string][]string{}}
+	cfg := &config{t: t, net: labrpc.MakeNetwork()}
 	cfg.vs = StartServer(vshost)
 	srv := labrpc.MakeServer()
 	srv.AddService(labrpc.MakeService(cfg.vs))
@@ -75,17 +70,7 @@ func (cfg *config) makeEnd(host string) func(string) *labrpc.ClientEnd {
 		e := cfg.net.MakeEnd(endname)
 		cfg.net.Connect(endname, name)
 		cfg.net.Enable(endname, true)
-		cfg.ends[host] = append(cfg.ends[host], endname)
 		return e
-	}
-}
-
-// cut disconnects (or reconnects) every end host has made.
-func (cfg *config) cut(host string, off bool) {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
-	for _, e := range cfg.ends[host] {
-		cfg.net.Enable(e, !off)
 	}
 }
 
