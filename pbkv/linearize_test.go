@@ -146,6 +146,16 @@ func (cfg *config) writers(n int, step func(ck *Clerk, cli, i int)) (stop func()
 	}
 }
 
+// readAll reads the keys prefix0..prefix(n-1) through a fresh clerk (row
+// n of the history), so that the history's check covers what the writers
+// left behind.
+func (cfg *config) readAll(n int, prefix string) {
+	ck := cfg.makeClerk("reader")
+	for c := range n {
+		cfg.Get(ck, n, fmt.Sprintf("%s%d", prefix, c))
+	}
+}
+
 // appendValue is client cli's n-th appended value; braces keep any value
 // from being a substring of another or of two neighbours.
 func appendValue(cli, n int) string { return fmt.Sprintf("{%d.%d}", cli, n) }

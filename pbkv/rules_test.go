@@ -84,6 +84,7 @@ func TestTransferDuringWritesB(t *testing.T) {
 			primary = backup
 		}
 		stop()
+		cfg.readAll(4, "k")
 		cfg.end()
 	})
 }
@@ -159,15 +160,27 @@ func TestPromotedBackupStopsTakingForwardsB(t *testing.T) {
 			cfg.Append(ck, c, fmt.Sprintf("k%d", c), appendValue(c, i))
 			time.Sleep(time.Millisecond)
 		})
-		time.Sleep(500 * time.Millisecond)
-		cfg.setCut("s1", vshost, true) // s1 still reaches s2 and the clients
-		cfg.waitView("s2", "s3", 3*deadTime)
-		cfg.settle()
-		cfg.crash("s2")
-		cfg.crash("s1")
-		cfg.waitView("s3", "", 3*deadTime)
-		time.Sleep(500 * time.Millisecond)
+		// Each round: the view service loses the primary, promotes the
+		// backup, the idle server becomes backup; then both old servers
+		// die and two fresh ones join.
+		p, b, idle, next := "s1", "s2", "s3", 4
+		for range 3 {
+			time.Sleep(500 * time.Millisecond)
+			cfg.setCut(p, vshost, true) // p still reaches b and the clients
+			cfg.waitView(b, idle, 3*deadTime)
+			cfg.settle()
+			cfg.crash(b)
+			cfg.crash(p)
+			cfg.waitView(idle, "", 3*deadTime)
+			p, b, idle = idle, server(next), server(next+1)
+			next += 2
+			cfg.start(b)
+			cfg.waitView(p, b, 3*deadTime)
+			cfg.start(idle)
+			cfg.settle()
+		}
 		stop()
+		cfg.readAll(4, "k")
 		cfg.end()
 	})
 }
