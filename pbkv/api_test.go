@@ -39,6 +39,7 @@ func TestClerkBadConfigB(t *testing.T) {
 func TestKillStopsGoroutinesB(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		cfg := makeConfig(t, 0, false)
+		defer cfg.cleanup() // again, harmless, if the test fails early
 		cfg.begin("Test (B): Kill stops every server goroutine")
 		pair(cfg)
 		cfg.start("s3")

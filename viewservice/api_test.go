@@ -48,6 +48,7 @@ func TestClerkBadConfigA(t *testing.T) {
 func TestKillStopsGoroutinesA(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		cfg := makeConfig(t)
+		defer cfg.cleanup() // again, harmless, if the test fails early
 		cfg.begin("Test (A): Kill stops the view service's goroutines")
 		s1 := &pinger{ck: cfg.clerk("s1")}
 		cfg.until(settle, "s1 should be primary", is("s1", ""), s1)
