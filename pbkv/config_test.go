@@ -238,6 +238,22 @@ func (cfg *config) settle() {
 	time.Sleep(cfg.settleTime())
 }
 
+// waitSettled waits up to limit for the view to be (primary, backup) and to
+// stay so for settleTime, and returns it. A server the view service took for
+// dead (lost pings, or a starved real clock) and that came back makes the
+// view leave and return; a test must not crash the other one meanwhile.
+func (cfg *config) waitSettled(primary, backup string, limit time.Duration) viewservice.View {
+	cfg.t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		v := cfg.waitView(primary, backup, time.Until(deadline))
+		time.Sleep(cfg.settleTime())
+		if cfg.view() == v {
+			return v
+		}
+	}
+}
+
 // begin prints the test's progress line.
 func (cfg *config) begin(desc string) {
 	cfg.t.Begin(desc)

@@ -20,9 +20,7 @@ func pair(cfg *config) viewservice.View {
 	cfg.start("s1")
 	cfg.waitView("s1", "", deadTime)
 	cfg.start("s2")
-	v := cfg.waitView("s1", "s2", deadTime)
-	cfg.settle()
-	return v
+	return cfg.waitSettled("s1", "s2", 2*deadTime)
 }
 
 // A single primary serves; a backup joins and takes over when the primary
@@ -43,8 +41,7 @@ func TestBasicFailB(t *testing.T) {
 		cfg.check(ck, 0, "a", "aa+1")
 
 		cfg.start("s2")
-		cfg.waitView("s1", "s2", deadTime)
-		cfg.settle()
+		cfg.waitSettled("s1", "s2", 2*deadTime)
 		cfg.Put(ck, 0, "b", "bb")
 		cfg.Append(ck, 0, "a", "+2")
 		cfg.check(ck, 0, "b", "bb")
@@ -91,8 +88,7 @@ func TestLastServerDiesB(t *testing.T) {
 		ck := cfg.makeClerk("c1")
 		cfg.Put(ck, 0, "k", "v")
 		cfg.crash("s1")
-		cfg.waitView("s2", "", deadTime)
-		cfg.settle()
+		cfg.waitSettled("s2", "", 2*deadTime)
 		cfg.crash("s2")
 		cfg.start("s3")
 		time.Sleep(2 * deadTime)
@@ -136,8 +132,7 @@ func TestPutAfterBackupFailureB(t *testing.T) {
 		cfg.Put(ck, 0, "k", "2")
 		cfg.check(ck, 0, "k", "2")
 		cfg.start("s3")
-		cfg.waitView("s1", "s3", deadTime)
-		cfg.settle()
+		cfg.waitSettled("s1", "s3", 2*deadTime)
 		cfg.crash("s1")
 		cfg.check(ck, 0, "k", "2")
 		cfg.end()
