@@ -95,7 +95,9 @@ func (pb *PBServer) adopt(v viewservice.View) {
 			return
 		}
 		pb.mu.Lock()
-		pb.view, pb.promoted = v, false
+		if v.Viewnum > pb.view.Viewnum { // no transfer made us backup of a newer view meanwhile
+			pb.view, pb.promoted = v, false
+		}
 		pb.mu.Unlock()
 		return
 	}
