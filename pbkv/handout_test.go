@@ -1,0 +1,134 @@
+//go:build !distlabs_ported
+
+package pbkv
+
+// Tests that rely on the RPC types the handout gives unchanged: the view
+// service's Ping and Get (package viewservice) and PutAppendArgs/GetArgs.
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"distlabs/labrpc"
+	"distlabs/test/labtest"
+	"distlabs/viewservice"
+)
+
+// ViewServer is a scripted stand-in for the view service: it answers the
+// first ping of each server with its view and holds every later ping (no
+// reply) until released, so a server learns a view but never learns that
+// its acknowledgement arrived.
+type ViewServer struct {
+	mu      sync.Mutex
+	view    viewservice.View
+	pinged  map[string]bool
+	release chan struct{}
+	once    sync.Once
+}
+
+// Ping answers a server's first ping and holds the rest until release.
+func (f *ViewServer) Ping(args *viewservice.PingArgs, reply *viewservice.PingReply) {
+	f.mu.Lock()
+	first := !f.pinged[args.Me]
+	f.pinged[args.Me] = true
+	f.mu.Unlock()
+	if !first {
+		<-f.release
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	reply.View = f.view
+}
+
+// Get answers with the scripted view.
+func (f *ViewServer) Get(args *viewservice.GetArgs, reply *viewservice.GetReply) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	reply.View = f.view
+}
+
+func (f *ViewServer) unblock() { f.once.Do(func() { close(f.release) }) }
+
+// Spec (classic bugs): "a server acting on a view it has not acknowledged".
+// s1 is told it is primary of view 1 but none of its later pings gets an
+// answer: as far as it can know, the view service has not seen it take the
+// view, and a crash now would let a restarted s1 take view 1 empty. It must
+// not serve until an acknowledgement gets through.
+func TestServeOnlyAcknowledgedViewB(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		net := labrpc.MakeNetwork()
+		defer net.Cleanup()
+		fake := &ViewServer{view: viewservice.View{Viewnum: 1, Primary: "s1"}, pinged: map[string]bool{}, release: make(chan struct{})}
+		defer fake.unblock()
+		vsrv := labrpc.MakeServer()
+		vsrv.AddService(labrpc.MakeService(fake))
+		net.AddServer(vshost, vsrv)
+		n := 0
+		makeEnd := func(host string) func(string) *labrpc.ClientEnd {
+			return func(to string) *labrpc.ClientEnd {
+				n++
+				name := fmt.Sprintf("%s->%s#%d", host, to, n)
+				e := net.MakeEnd(name)
+				net.Connect(name, to)
+				net.Enable(name, true)
+				return e
+			}
+		}
+		t.Begin("Test (B): serve only in an acknowledged view")
+		pb := StartServer(vshost, "s1", makeEnd("s1"))
+		srv := labrpc.MakeServer()
+		srv.AddService(labrpc.MakeService(pb))
+		net.AddServer("s1", srv)
+		defer pb.Kill()
+		ck := MakeClerk(vshost, makeEnd("c1"))
+		defer ck.shutdown()
+		finished := async(func() { ck.Put("k", "v") })
+		select {
+		case <-finished:
+			t.Fatalf("s1 served a Put in view 1 before any acknowledgement of view 1 reached the view service")
+		case <-time.After(2 * time.Second):
+		}
+		fake.unblock()
+		select {
+		case <-finished:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("the Put did not complete once s1's pings were answered")
+		}
+		if v := ck.Get("k"); v != "v" {
+			t.Fatalf("Get = %q, want %q", v, "v")
+		}
+		t.Passed(1, net.GetTotalCount(), net.GetTotalBytes(), 2)
+	})
+}
+
+// A server never crashes on client input: malformed requests get an error
+// reply, and the server keeps serving.
+func TestBadRequestsB(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		cfg := makeConfig(t, 0, false)
+		defer cfg.cleanup()
+		cfg.begin("Test (B): malformed requests do not crash a server")
+		pair(cfg)
+		e := cfg.makeEnd("raw")("s1")
+		for _, op := range []string{"", "Delete", "put", "Get"} {
+			var reply PutAppendReply
+			if !e.Call("PBServer.PutAppend", &PutAppendArgs{Key: "k", Value: "x", Op: op}, &reply) {
+				t.Fatalf("PutAppend with Op %q: no reply", op)
+			}
+			if reply.Err == OK {
+				t.Fatalf("PutAppend with Op %q was accepted", op)
+			}
+		}
+		var g GetReply
+		if !e.Call("PBServer.Get", &GetArgs{}, &g) || g.Err == OK && g.Value != "" {
+			t.Fatalf("Get of the empty key: %+v", g)
+		}
+		ck := cfg.makeClerk("c1")
+		cfg.Put(ck, 0, "", "empty key is a key")
+		cfg.check(ck, 0, "", "empty key is a key")
+		cfg.check(ck, 0, "k", "")
+		cfg.end()
+	})
+}

@@ -1,0 +1,76 @@
+package viewservice
+
+import (
+	"errors"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"distlabs/labrpc"
+	"distlabs/test/labtest"
+)
+
+// A Clerk with no view service to call says so instead of panicking: an
+// empty name or a makeEnd that gives no end is ErrNoServer; a name no server
+// answers to is an error naming it.
+func TestClerkBadConfigA(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		cfg := makeConfig(t)
+		defer cfg.cleanup()
+		cfg.begin("Test (A): a Clerk without a view service reports an error")
+		for _, ck := range []*Clerk{
+			MakeClerk("s1", "", cfg.makeEnd("s1")),
+			MakeClerk("s1", vshost, nil),
+			MakeClerk("s1", vshost, func(string) *labrpc.ClientEnd { return nil }),
+		} {
+			if _, err := ck.Ping(0); !errors.Is(err, ErrNoServer) {
+				t.Fatalf("Ping without a view service: err = %v, want ErrNoServer", err)
+			}
+			if _, ok := ck.Get(); ok {
+				t.Fatalf("Get without a view service succeeded")
+			}
+			if p := ck.Primary(); p != "" {
+				t.Fatalf("Primary without a view service = %q", p)
+			}
+		}
+		ck := MakeClerk("s1", "nowhere", cfg.makeEnd("s1"))
+		if _, err := ck.Ping(0); err == nil || !strings.Contains(err.Error(), "nowhere") {
+			t.Fatalf("Ping of an unknown view service: err = %v, want one naming it", err)
+		}
+		cfg.check(cfg.clerk(""), View{}) // none of it reached the real service
+		cfg.end()
+	})
+}
+
+// Kill stops every goroutine of the view service, whatever the harness's
+// leak policy; a call after Kill gets no answer or a harmless one.
+func TestKillStopsGoroutinesA(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		cfg := makeConfig(t)
+		defer cfg.cleanup() // again, harmless, if the test fails early
+		cfg.begin("Test (A): Kill stops the view service's goroutines")
+		s1 := &pinger{ck: cfg.clerk("s1")}
+		cfg.until(settle, "s1 should be primary", is("s1", ""), s1)
+		cfg.cleanup()
+		time.Sleep(time.Second)
+		if stacks := liveStacks("distlabs/viewservice."); stacks != "" {
+			t.Fatalf("goroutines of the view service still run after Kill:\n%s", stacks)
+		}
+		cfg.end()
+	})
+}
+
+// liveStacks returns the stacks of goroutines other than the caller's that
+// run code of the package with this prefix (e.g. "distlabs/pbkv.").
+func liveStacks(prefix string) string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var found []string
+	for i, g := range strings.Split(string(buf), "\n\n") {
+		if i > 0 && strings.Contains(g, prefix) && !strings.Contains(g, "_test.go") { // the first is the caller's
+			found = append(found, g)
+		}
+	}
+	return strings.Join(found, "\n\n")
+}
