@@ -11,11 +11,12 @@ package paxos
 //   - validity: a decided value is one that was passed to Start for that
 //     instance.
 //
-// It polls Status on every live peer every 20 ms (virtual), and once more
+// It polls Status on every live peer every 50 ms (virtual), and once more
 // when the test ends.
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"runtime"
 	"strings"
@@ -60,9 +61,11 @@ type cluster struct {
 	seen     map[int]interface{} // first decided value observed per instance
 	seenBy   map[int]int         // which peer reported it
 	reported []map[int]interface{}
+	settled  map[int]bool // decided or forgotten on every live peer
 	err      string // first safety violation
 
 	stop, done chan struct{}
+	stopOnce   sync.Once
 	rpcs0      int
 }
 
@@ -77,6 +80,7 @@ func makeCluster(t *labtest.T, n int, unreliable bool) *cluster {
 		proposed: map[int][]interface{}{},
 		seen:     map[int]interface{}{},
 		seenBy:   map[int]int{},
+		settled:  map[int]bool{},
 		reported: make([]map[int]interface{}, n),
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
@@ -106,9 +110,8 @@ func endName(from, to int) string { return fmt.Sprintf("px-%d-%d", from, to) }
 // cleanup kills every peer and the network and reports a safety violation
 // seen at any time. Tests defer it.
 func (c *cluster) cleanup() {
-	close(c.stop)
-	<-c.done
-	c.sweep()
+	c.stopWatch()
+	c.sweep(true)
 	for i := 0; i < c.n; i++ {
 		c.kill(i)
 	}
@@ -127,7 +130,7 @@ func (c *cluster) begin(desc string) {
 // end checks safety and prints the pass line.
 func (c *cluster) end(instances int) {
 	c.t.Helper()
-	c.sweep()
+	c.sweep(true)
 	if err := c.safetyErr(); err != "" {
 		c.t.Fatal(err)
 	}
@@ -245,32 +248,56 @@ func (c *cluster) status(i, seq int) (Fate, interface{}) {
 	return fate, v
 }
 
-// sweep checks every proposed instance on every live peer.
-func (c *cluster) sweep() {
+// sweep checks every proposed instance on every live peer; with all false
+// it skips instances a previous sweep found settled (decided or forgotten on
+// every live peer), which keeps the watcher cheap in long tests.
+func (c *cluster) sweep(all bool) {
 	c.mu.Lock()
 	seqs := make([]int, 0, len(c.proposed))
 	for seq := range c.proposed {
-		seqs = append(seqs, seq)
+		if all || !c.settled[seq] {
+			seqs = append(seqs, seq)
+		}
 	}
 	c.mu.Unlock()
-	for i := 0; i < c.n; i++ {
-		for _, seq := range seqs {
-			c.status(i, seq)
+	for _, seq := range seqs {
+		settled := true
+		for i := 0; i < c.n; i++ {
+			if c.peer(i) == nil {
+				continue
+			}
+			if fate, _ := c.status(i, seq); fate == Pending {
+				settled = false
+			}
+		}
+		if settled {
+			c.mu.Lock()
+			c.settled[seq] = true
+			c.mu.Unlock()
 		}
 	}
 }
 
-// watch sweeps every 20 ms until cleanup.
+// stopWatch stops the watcher (a final sweep is still done by end and
+// cleanup).
+func (c *cluster) stopWatch() {
+	c.stopOnce.Do(func() {
+		close(c.stop)
+		<-c.done
+	})
+}
+
+// watch sweeps every 50 ms until cleanup.
 func (c *cluster) watch() {
 	defer close(c.done)
-	tick := time.NewTicker(20 * ms)
+	tick := time.NewTicker(50 * ms)
 	defer tick.Stop()
 	for {
 		select {
 		case <-c.stop:
 			return
 		case <-tick.C:
-			c.sweep()
+			c.sweep(false)
 		}
 	}
 }
@@ -375,3 +402,13 @@ func implFrame(stack string) bool {
 	return false
 }
 
+
+// randSeq is a random source of one goroutine of a test, derived from the
+// test's seed and the goroutine's number.
+type randSeq struct{ r *rand.Rand }
+
+func newRandSeq(seed int64, stream int) *randSeq {
+	return &randSeq{r: rand.New(rand.NewPCG(uint64(seed), uint64(stream)+0x7061786f73))}
+}
+
+func (r *randSeq) intn(n int) int { return r.r.IntN(n) }
