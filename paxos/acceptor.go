@@ -73,6 +73,24 @@ func (px *Paxos) noteDone(peer, done int) {
 	}
 }
 
+// noteDones merges a sender's view of every peer's Done value; each entry
+// originates from its own peer, so taking the maximum is safe. The caller
+// holds mu.
+func (px *Paxos) noteDones(dones []int) {
+	if len(dones) != len(px.dones) {
+		return
+	}
+	for peer, d := range dones {
+		px.noteDone(peer, d)
+	}
+}
+
+// doneView returns a copy of this peer's view of the Done values, to send;
+// the caller holds mu.
+func (px *Paxos) doneView() []int {
+	return append([]int(nil), px.dones...)
+}
+
 // prepare is the acceptor's phase 1 ("Paxos Made Simple", §2.2, phase 1(b)):
 // promise N if it is at least every earlier promise, and report the highest
 // proposal accepted so far.
@@ -80,6 +98,7 @@ func (px *Paxos) prepare(args *PrepareArgs, reply *PrepareReply) {
 	px.mu.Lock()
 	defer px.mu.Unlock()
 	px.noteDone(args.From, args.Done)
+	px.noteDones(args.Dones)
 	reply.Done = px.dones[px.me]
 	if px.killed() || args.Seq < px.min {
 		return
@@ -103,6 +122,7 @@ func (px *Paxos) accept(args *AcceptArgs, reply *AcceptReply) {
 	px.mu.Lock()
 	defer px.mu.Unlock()
 	px.noteDone(args.From, args.Done)
+	px.noteDones(args.Dones)
 	reply.Done = px.dones[px.me]
 	if px.killed() || args.Seq < px.min {
 		return
@@ -123,6 +143,7 @@ func (px *Paxos) decided(args *DecidedArgs, reply *DecidedReply) {
 	px.mu.Lock()
 	defer px.mu.Unlock()
 	px.noteDone(args.From, args.Done)
+	px.noteDones(args.Dones)
 	reply.Done = px.dones[px.me]
 	if px.killed() || args.Seq < px.min {
 		return

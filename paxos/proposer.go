@@ -65,7 +65,7 @@ func (px *Paxos) nextRound(seq int) (PrepareArgs, bool) {
 	}
 	n := (px.highestN/len(px.peers)+1)*len(px.peers) + px.me
 	px.highestN = n
-	return PrepareArgs{Seq: seq, N: n, From: px.me, Done: px.dones[px.me]}, true
+	return PrepareArgs{Seq: seq, N: n, From: px.me, Done: px.dones[px.me], Dones: px.doneView()}, true
 }
 
 // phase1 sends prepare requests and, if a majority promises, returns the
@@ -90,7 +90,7 @@ func (px *Paxos) phase1(args PrepareArgs, v interface{}) (interface{}, bool) {
 // phase2 sends accept requests for (N, value) and reports whether a
 // majority accepted, which makes value chosen (§2.2, phase 2(b)).
 func (px *Paxos) phase2(p PrepareArgs, value interface{}) bool {
-	args := AcceptArgs{Seq: p.Seq, N: p.N, V: value, From: px.me, Done: p.Done}
+	args := AcceptArgs{Seq: p.Seq, N: p.N, V: value, From: px.me, Done: p.Done, Dones: p.Dones}
 	_, ok := quorum(px, "Paxos.Accept", &args,
 		func(r *AcceptReply) { px.accept(&args, r) },
 		func(r *AcceptReply) (bool, int, int) { return r.OK, r.Np, r.Done })
@@ -103,7 +103,7 @@ func (px *Paxos) phase2(p PrepareArgs, value interface{}) bool {
 func (px *Paxos) announce(seq int, value interface{}) {
 	px.mu.Lock()
 	px.learn(seq, value)
-	args := DecidedArgs{Seq: seq, V: value, From: px.me, Done: px.dones[px.me]}
+	args := DecidedArgs{Seq: seq, V: value, From: px.me, Done: px.dones[px.me], Dones: px.doneView()}
 	px.mu.Unlock()
 	for i, end := range px.peers {
 		if i == px.me {

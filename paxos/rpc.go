@@ -20,6 +20,12 @@ type PrepareArgs struct {
 	N    int // proposal number, unique across peers (> 0)
 	From int // sender's index
 	Done int // sender's highest Done argument, or -1
+	//solution:begin A
+	// Dones is the sender's view of every peer's Done value (optional):
+	// relaying them lets Min advance on peers that never talk to each
+	// other directly, e.g. idle servers of a service with one busy server.
+	Dones []int
+	//solution:end
 }
 
 // PrepareReply answers a PrepareArgs.
@@ -38,6 +44,9 @@ type AcceptArgs struct {
 	V    interface{}
 	From int
 	Done int
+	//solution:begin A
+	Dones []int // as in PrepareArgs
+	//solution:end
 }
 
 // AcceptReply answers an AcceptArgs.
@@ -53,6 +62,9 @@ type DecidedArgs struct {
 	V    interface{}
 	From int
 	Done int
+	//solution:begin A
+	Dones []int // as in PrepareArgs
+	//solution:end
 }
 
 // DecidedReply answers a DecidedArgs.
