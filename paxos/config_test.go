@@ -116,7 +116,7 @@ func (c *cluster) cleanup() {
 		c.kill(i)
 	}
 	c.net.Cleanup()
-	if err := c.safetyErr(); err != "" {
+	if err := c.safetyErr(); err != "" && !c.t.Failed() {
 		c.t.Error(err)
 	}
 }

@@ -111,7 +111,7 @@ func (cfg *config) cleanup() {
 		cfg.kill(i)
 	}
 	cfg.net.Cleanup()
-	if err := cfg.safetyErr(); err != "" {
+	if err := cfg.safetyErr(); err != "" && !cfg.t.Failed() {
 		cfg.t.Error(err)
 	}
 	if !cfg.t.Failed() {

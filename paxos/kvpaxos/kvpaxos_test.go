@@ -324,6 +324,9 @@ func TestManyPartitionB(t *testing.T) {
 					} else {
 						cfg.Get(ck, c, key)
 					}
+					// A pause that always blocks: clients that never block
+					// would stop virtual time (and hang on a stub Clerk).
+					time.Sleep(time.Duration(1+rng.intn(20)) * ms)
 				}
 			})
 		}

@@ -57,7 +57,7 @@ func TestNemesisB(t *testing.T) {
 					default:
 						cfg.Get(ck, c, key)
 					}
-					time.Sleep(time.Duration(rng.intn(50)) * ms)
+					time.Sleep(time.Duration(1+rng.intn(50)) * ms) // always blocks, see TestManyPartitionB
 				}
 			})
 		}
@@ -117,6 +117,7 @@ func TestKillStopsGoroutinesB(t *testing.T) {
 		cfg.begin("Test (B): Kill stops every goroutine")
 		ck := cfg.makeClerk()
 		cfg.Put(ck, 0, "a", "1")
+		cfg.check(ck, 0, "a", "1")
 		cfg.partition() // everyone alone: nothing can be decided
 		var wg sync.WaitGroup
 		for c := 0; c < 3; c++ {
