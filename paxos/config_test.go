@@ -62,7 +62,7 @@ type cluster struct {
 	seenBy   map[int]int         // which peer reported it
 	reported []map[int]interface{}
 	settled  map[int]bool // decided or forgotten on every live peer
-	err      string // first safety violation
+	err      string       // first safety violation
 
 	stop, done chan struct{}
 	stopOnce   sync.Once
@@ -401,7 +401,6 @@ func implFrame(stack string) bool {
 	}
 	return false
 }
-
 
 // randSeq is a random source of one goroutine of a test, derived from the
 // test's seed and the goroutine's number.

@@ -21,7 +21,7 @@ import (
 )
 
 // nemesisDuration is the virtual time the nemesis runs for.
-const nemesisDuration = 60 * time.Second
+const nemesisDuration = 40 * time.Second
 
 func TestNemesisA(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
@@ -59,7 +59,7 @@ func TestNemesisA(t *testing.T) {
 					select {
 					case <-stop:
 						return
-					case <-time.After(time.Duration(20+rng.intn(80)) * ms):
+					case <-time.After(time.Duration(50+rng.intn(100)) * ms):
 					}
 				}
 			})

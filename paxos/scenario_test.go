@@ -501,7 +501,7 @@ func TestLotsA(t *testing.T) {
 				}
 			})
 		}
-		time.Sleep(10 * sec)
+		time.Sleep(6 * sec)
 		close(stop)
 		wg.Wait()
 		close(seqs)

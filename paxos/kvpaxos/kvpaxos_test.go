@@ -117,7 +117,7 @@ func TestDoneB(t *testing.T) {
 		for k := 0; k < 100; k++ {
 			cfg.Put(cks[k%n], k%n, "key"+strconv.Itoa(k%5), big+strconv.Itoa(k))
 		}
-		time.Sleep(2 * sec) // every server applies everything and reports Done
+		time.Sleep(2 * sec)      // every server applies everything and reports Done
 		for i, ck := range cks { // traffic that carries the Done values
 			cfg.Get(ck, i, "key0")
 		}

@@ -134,6 +134,9 @@ func StartServer(servers []*labrpc.ClientEnd, me int) *KVPaxos {
 // it, and returns op's result. A write already applied (a retry whose
 // first attempt succeeded) returns at once.
 func (kv *KVPaxos) execute(op Op) (string, Err) {
+	if kv.killed() {
+		return "", ErrUnavailable
+	}
 	deadline := time.NewTimer(serveTimeout)
 	defer deadline.Stop()
 	select {
