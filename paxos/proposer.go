@@ -12,6 +12,8 @@ const (
 	backoffMin  = 10 * time.Millisecond
 	backoffStep = 20 * time.Millisecond
 	backoffCap  = 4 // the window stops doubling after this many rounds
+
+	announceAttempts = 3 // sends of a decision to each peer, until one arrives
 )
 
 // propose runs proposer rounds for seq until this peer knows a decision,
@@ -110,11 +112,16 @@ func (px *Paxos) announce(seq int, value interface{}) {
 			continue
 		}
 		go func() {
-			var reply DecidedReply
-			if end.Call("Paxos.Decided", &args, &reply) {
-				px.mu.Lock()
-				px.noteDone(i, reply.Done)
-				px.mu.Unlock()
+			// A few attempts: a peer with no proposer of its own for seq
+			// learns the value only from this message.
+			for attempt := 0; attempt < announceAttempts && !px.killed(); attempt++ {
+				var reply DecidedReply
+				if end.Call("Paxos.Decided", &args, &reply) {
+					px.mu.Lock()
+					px.noteDone(i, reply.Done)
+					px.mu.Unlock()
+					return
+				}
 			}
 		}()
 	}

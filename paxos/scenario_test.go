@@ -415,9 +415,12 @@ func partitionScenario(t *labtest.T, unreliable bool) {
 	c.checkAtMost(seq, 0)
 
 	// {0, 1, 2} is a majority; it decides.
+	// Each of the three proposes: on an unreliable network a peer that
+	// does not may never hear the decision.
 	c.partition([]int{0, 1, 2}, []int{3, 4})
-	c.start(0, seq, 1000)
-	c.start(1, seq, 1001)
+	for i := 0; i < 3; i++ {
+		c.start(i, seq, 1000+i)
+	}
 	c.waitMajority(seq)
 	c.checkAtMost(seq, 3)
 
