@@ -11,6 +11,7 @@ package paxos_test
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -335,12 +336,23 @@ func TestUniqueProposalNumbersA(t *testing.T) {
 		}
 		deadline := time.Now().Add(20 * time.Second)
 		for seq := 0; seq < ninst; seq++ {
+			var first interface{}
 			for i := 0; i < n; i++ {
-				for fate, _ := pxs[i].Status(seq); fate != paxos.Decided; fate, _ = pxs[i].Status(seq) {
+				fate, v := pxs[i].Status(seq)
+				for ; fate != paxos.Decided; fate, v = pxs[i].Status(seq) {
 					if time.Now().After(deadline) {
 						t.Fatalf("instance %d undecided on peer %d after 20 s", seq, i)
 					}
 					time.Sleep(10 * ms)
+				}
+				// Safety, as in every test: agreement and validity.
+				if i == 0 {
+					first = v
+				} else if v != first {
+					t.Fatalf("instance %d decided as %v on peer 0 but as %v on peer %d", seq, first, v, i)
+				}
+				if s, ok := v.(string); !ok || !strings.HasPrefix(s, fmt.Sprintf("v%d-", seq)) {
+					t.Fatalf("instance %d decided as %v, which was never proposed for it", seq, v)
 				}
 			}
 		}
