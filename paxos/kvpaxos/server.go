@@ -57,7 +57,7 @@ type KVPaxos struct {
 	// a channel, not a mutex, so a goroutine waiting for its turn is
 	// durably blocked and virtual time can advance.
 	turn    chan struct{}
-	stalled int // instance the learner found pending on its last look; -1: none
+	stalled int // instance the learner found pending on its last look, -1: none (used under the turn)
 	killCh  chan struct{}
 	wg      sync.WaitGroup
 	//solution:stub
