@@ -232,7 +232,29 @@ func TestManyForgetA(t *testing.T) {
 		<-done
 		<-done
 		c.net.Reliable(true)
-		time.Sleep(2 * sec)
+		// Every instance ends up decided or forgotten everywhere, and
+		// forgetting did happen.
+		for seq := 0; seq < ninst; seq++ {
+			for i := 0; i < n; i++ {
+				c.start(i, seq, seq*7)
+			}
+		}
+		deadline := time.Now().Add(decideTimeout)
+		for seq := 0; seq < ninst; seq++ {
+			for i := 0; i < n; i++ {
+				for fate, _ := c.status(i, seq); fate == Pending; fate, _ = c.status(i, seq) {
+					if time.Now().After(deadline) {
+						t.Fatalf("peer %d: instance %d still pending %v after the network became reliable", i, seq, decideTimeout)
+					}
+					time.Sleep(50 * ms)
+				}
+			}
+		}
+		for i := 0; i < n; i++ {
+			if m := c.peer(i).Min(); m == 0 {
+				t.Fatalf("peer %d: Min() = 0 although every peer kept calling Done on what it had decided", i)
+			}
+		}
 		for i := 0; i < n; i++ {
 			px := c.peer(i)
 			for seq := 0; seq < ninst; seq++ {
