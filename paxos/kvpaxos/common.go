@@ -1,0 +1,76 @@
+// Package kvpaxos is a linearizable key/value service whose servers order
+// client operations through the paxos package (the classic assignment's
+// part B: MIT 6.824, 2015, lab 3B).
+//
+// Clients use a Clerk, which sends Get, Put and Append RPCs to any server
+// and retries elsewhere until one answers. A server serves an operation by
+// proposing it for the next instance it has not applied; if another
+// operation wins that instance, the server applies that one and tries the
+// next instance, so every server applies the same operations in the same
+// order. Reads go through Paxos too, which is what makes the service
+// linearizable. Put and Append carry a client id and a sequence number, so a
+// retried write is applied exactly once. After applying an instance a
+// server calls Done, so Paxos forgets the instances every server has
+// applied; a background learner applies instances decided elsewhere and
+// fills holes with no-ops, so idle servers keep up and memory stays bounded.
+//
+// Files by concern: common.go (RPC types), client.go (the Clerk), server.go
+// (the server: ordering through Paxos, apply, duplicate detection, the
+// learner).
+package kvpaxos
+
+// Err values returned in RPC replies.
+const (
+	// OK means the operation was applied.
+	OK = "OK"
+	// ErrNoKey means a Get found no value for the key (the Clerk returns "").
+	ErrNoKey = "ErrNoKey"
+	// ErrUnavailable means the server could not get the operation decided
+	// in time (it may be in a minority partition) or was killed; the
+	// Clerk tries another server. The operation may still take effect
+	// later, exactly once.
+	ErrUnavailable = "ErrUnavailable"
+)
+
+// Err is the outcome of an RPC as seen by the service.
+type Err string
+
+// Operation kinds carried in PutAppendArgs.Op.
+const (
+	opPut    = "Put"
+	opAppend = "Append"
+)
+
+// PutAppendArgs is the request of KVPaxos.PutAppend.
+type PutAppendArgs struct {
+	Key   string
+	Value string
+	Op    string // "Put" or "Append"
+	//solution:begin B
+	// ClientID and Seq identify the request so that a retry is applied once.
+	ClientID int64
+	Seq      int64
+	//solution:end
+}
+
+// PutAppendReply is the reply of KVPaxos.PutAppend.
+type PutAppendReply struct {
+	Err Err
+}
+
+// GetArgs is the request of KVPaxos.Get.
+type GetArgs struct {
+	Key string
+	//solution:begin B
+	// ClientID and Seq identify the request, so the server recognises its
+	// own operation when Paxos decides it.
+	ClientID int64
+	Seq      int64
+	//solution:end
+}
+
+// GetReply is the reply of KVPaxos.Get.
+type GetReply struct {
+	Err   Err
+	Value string
+}
