@@ -17,7 +17,7 @@ STATICCHECK_VERSION ?= v0.8.2
 
 # Packages whose tests run under the race detector in `make test`; everything
 # else runs without it. Patterns that match nothing yet are skipped.
-RACE_PKGS ?= ./labrpc/... ./test/labtest ./raft/... ./mapreduce/... ./tritonhttp/... ./distsort/...
+RACE_PKGS ?= ./labrpc/... ./test/labtest ./raft/... ./mapreduce/... ./tritonhttp/... ./distsort/... ./shardkv/...
 
 export LAB PART SEEDS SUBMISSION HIDDEN JOBS RESULTS TIMEOUT OUT UPTO PKG RUN N START RACE RACE_PKGS
 
