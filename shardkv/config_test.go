@@ -435,7 +435,12 @@ func (c *client) Append(key, value string) {
 func (c *client) check(key, want string) {
 	c.cfg.t.Helper()
 	if v := c.Get(key); v != want {
-		c.cfg.t.Fatalf("Get(%q) returned %q; it should be %q", key, abbrev(v), abbrev(want))
+		at := 0
+		for at < len(v) && at < len(want) && v[at] == want[at] {
+			at++
+		}
+		c.cfg.t.Fatalf("Get(%q) returned %q; it should be %q (they differ from byte %d: %q vs %q)",
+			key, abbrev(v), abbrev(want), at, abbrev(v[at:]), abbrev(want[at:]))
 	}
 }
 

@@ -5,7 +5,6 @@ package shardkv
 import (
 	"sort"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"distlabs/labrpc"
@@ -113,15 +112,20 @@ func (kv *ShardKV) reconfigure() {
 		}
 		// Work that made progress (a config applied, shards installed or
 		// released) is usually followed by more: do it now rather than a
-		// poll later. Each round commits an entry, so this ends.
-		for kv.rsm.IsLeader() && kv.step(&ctrler) && !kv.killed() {
+		// poll later. Only a change of the group's state counts, and there
+		// are finitely many, so this ends.
+		for kv.rsm.IsLeader() && !kv.killed() {
+			before := kv.progressMark()
+			kv.step(&ctrler)
+			if kv.progressMark() == before {
+				break
+			}
 		}
 	}
 }
 
-// step does one round of reconfiguration work and reports whether it
-// changed the group's state.
-func (kv *ShardKV) step(ctrler *ctrlerLink) bool {
+// step does one round of reconfiguration work.
+func (kv *ShardKV) step(ctrler *ctrlerLink) {
 	kv.mu.Lock()
 	num, prev := kv.cur.Num, kv.prev
 	pulls := map[int][]int{} // previous owner's gid -> shards to fetch from it
@@ -139,61 +143,65 @@ func (kv *ShardKV) step(ctrler *ctrlerLink) bool {
 
 	if stable {
 		if next, ok := ctrler.queryOnce(num + 1); ok && next.Num == num+1 {
-			_, applied := kv.rsm.Submit(configCmd{Config: next})
-			return applied
+			kv.rsm.Submit(configCmd{Config: next})
 		}
-		return false
+		return
 	}
-	var progress atomic.Bool
 	var wg sync.WaitGroup
 	for _, gid := range sortedKeys(pulls) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if kv.pull(prev.Groups[gid], num, pulls[gid]) {
-				progress.Store(true)
-			}
+			kv.pull(prev.Groups[gid], num, pulls[gid])
 		}()
 	}
 	for _, gid := range sortedKeys(cleans) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if kv.clean(prev.Groups[gid], num, cleans[gid]) {
-				progress.Store(true)
-			}
+			kv.clean(prev.Groups[gid], num, cleans[gid])
 		}()
 	}
 	wg.Wait()
-	return progress.Load()
 }
 
 // pull fetches shards from the first server of their previous owner that
-// has them and installs them through the log; it reports success.
-func (kv *ShardKV) pull(servers []string, num int, shards []int) bool {
+// has them and installs them through the log.
+func (kv *ShardKV) pull(servers []string, num int, shards []int) {
 	args := PullArgs{ConfigNum: num, Shards: shards}
 	for _, name := range servers {
 		var reply PullReply
 		if kv.end(name).Call("ShardKV.Pull", &args, &reply) && reply.Err == OK {
-			_, ok := kv.rsm.Submit(insertCmd{ConfigNum: num, Shards: reply.Shards})
-			return ok
+			kv.rsm.Submit(insertCmd{ConfigNum: num, Shards: reply.Shards})
+			return
 		}
 	}
-	return false
 }
 
 // clean asks the previous owner to delete shards we have installed, and
-// records through the log that it did; it reports success.
-func (kv *ShardKV) clean(servers []string, num int, shards []int) bool {
+// records through the log that it did.
+func (kv *ShardKV) clean(servers []string, num int, shards []int) {
 	args := DeleteArgs{ConfigNum: num, Shards: shards}
 	for _, name := range servers {
 		var reply DeleteReply
 		if kv.end(name).Call("ShardKV.Delete", &args, &reply) && reply.Err == OK {
-			_, ok := kv.rsm.Submit(cleanedCmd{ConfigNum: num, Shards: shards})
-			return ok
+			kv.rsm.Submit(cleanedCmd{ConfigNum: num, Shards: shards})
+			return
 		}
 	}
-	return false
+}
+
+// progressMark summarises the group's reconfiguration state: the config
+// number and every shard's state.
+func (kv *ShardKV) progressMark() [shardctrler.NShards + 1]int {
+	kv.mu.Lock()
+	defer kv.mu.Unlock()
+	var m [shardctrler.NShards + 1]int
+	m[0] = kv.cur.Num
+	for s, sh := range kv.shards {
+		m[s+1] = int(sh.State)
+	}
+	return m
 }
 
 // end returns this server's end to the named server, made once.

