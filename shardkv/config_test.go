@@ -478,3 +478,43 @@ func gisExcept(skip ...int) []int {
 func (cfg *config) clientRand(cli int) *rand.Rand {
 	return rand.New(rand.NewPCG(uint64(cfg.t.Seed), uint64(cli)+1))
 }
+
+// isolate cuts server i of group gi off from the rest of its group (both
+// directions); the controller and other groups still reach it.
+func (cfg *config) isolate(gi, i int) {
+	cfg.mu.Lock()
+	defer cfg.mu.Unlock()
+	gg := cfg.groups[gi]
+	for j := range nper {
+		if j == i {
+			continue
+		}
+		if gg.endnames[i] != nil {
+			cfg.net.Enable(gg.endnames[i][j], false)
+		}
+		if gg.endnames[j] != nil {
+			cfg.net.Enable(gg.endnames[j][i], false)
+		}
+	}
+}
+
+// healGroup reconnects the live servers of group gi with each other.
+func (cfg *config) healGroup(gi int) {
+	cfg.mu.Lock()
+	defer cfg.mu.Unlock()
+	gg := cfg.groups[gi]
+	for i := range nper {
+		for j := range nper {
+			if gg.servers[i] != nil && gg.servers[j] != nil {
+				cfg.net.Enable(gg.endnames[i][j], true)
+			}
+		}
+	}
+}
+
+// alive reports whether server i of group gi is running.
+func (cfg *config) alive(gi, i int) bool {
+	cfg.mu.Lock()
+	defer cfg.mu.Unlock()
+	return cfg.groups[gi].servers[i] != nil
+}
