@@ -202,17 +202,6 @@ func (cfg *config) makeClient() *Clerk {
 	return ck
 }
 
-// deleteClient stops a clerk the test no longer needs.
-func (cfg *config) deleteClient(ck *Clerk) {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
-	for _, name := range cfg.clerks[ck] {
-		cfg.net.Enable(name, false)
-	}
-	ck.shutdown()
-	delete(cfg.clerks, ck)
-}
-
 // ShutdownServer crashes server i of group gi: its ends are disabled, it
 // leaves the network and is killed; its persister is copied first, so that
 // anything the dying instance still writes cannot reach the restart.

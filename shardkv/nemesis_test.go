@@ -11,8 +11,9 @@ import (
 	"distlabs/test/labtest"
 )
 
-// TestNemesis4B reconfigures continuously (random Joins and Leaves) while
-// a nemesis crashes, restarts and isolates servers of every group; at most
+// TestNemesis4B reconfigures continuously (random Joins and Leaves) over a
+// lossy network while a nemesis crashes, restarts and isolates servers of
+// every group; at most
 // one server per group is down or cut off at a time, so every group keeps a
 // majority. Safety is checked all along: each client owns a key and reads
 // it back after every few appends, which must show exactly its own appends
@@ -22,7 +23,7 @@ import (
 // a bound.
 func TestNemesis4B(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, false, 500)
+		cfg := makeConfig(t, true, 500)
 		cfg.begin("Test (4B): nemesis: reconfiguration with crashes, restarts and partitions")
 		cfg.join(0, 1)
 		joined := []int{0, 1}
