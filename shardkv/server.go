@@ -19,6 +19,8 @@ type Op struct {
 	Value    string
 	ClientID int64
 	Seq      int64
+	//solution:stub
+	// // Your definitions here (4B): what a client request puts in the log.
 	//solution:end
 }
 
@@ -43,6 +45,9 @@ type ShardKV struct {
 	cur    shardctrler.Config // the configuration the group is in
 	prev   shardctrler.Config // the one before: who held the shards we pull
 	shards [shardctrler.NShards]shard
+	//solution:stub
+	// // Your data here (4B): the key/value data and duplicate table of each
+	// // shard, the current configuration, and what you need to move shards.
 	//solution:end
 }
 
@@ -150,6 +155,10 @@ func StartServer(servers []*labrpc.ClientEnd, me int, persister *raft.Persister,
 	kv.ends = make(map[string]*labrpc.ClientEnd)
 	kv.rsm = rsm.New(me, kv.rf, kv.applyCh, machine{kv}, maxraftstate, persister.RaftStateSize, persister.ReadSnapshot())
 	go kv.reconfigure()
+	//solution:stub
+	// // Your initialization here (4B): restore from the persisted snapshot,
+	// // start the goroutine that reads applyCh and the one that polls the
+	// // controller. Kill must stop them.
 	//solution:end
 	return kv
 }

@@ -33,6 +33,8 @@ type Op struct {
 	Num      int              // Query
 	ClientID int64
 	Seq      int64
+	//solution:stub
+	// // Your definitions here (4A).
 	//solution:end
 }
 
@@ -52,6 +54,8 @@ type ShardCtrler struct {
 	// its outcome: a client sends request n+1 only after n returned, so
 	// anything at or below it is a retry.
 	done map[int64]lastRequest
+	//solution:stub
+	// // Your data here (4A).
 	//solution:end
 }
 
@@ -259,6 +263,9 @@ func StartServer(servers []*labrpc.ClientEnd, me int, persister *raft.Persister)
 	sc.done = make(map[int64]lastRequest)
 	// The controller's state is small: no snapshots (maxraftstate -1).
 	sc.rsm = rsm.New(me, sc.rf, sc.applyCh, machine{sc}, -1, persister.RaftStateSize, persister.ReadSnapshot())
+	//solution:stub
+	// // Your code here (4A): start the goroutine that applies committed
+	// // operations from applyCh. Kill must stop it.
 	//solution:end
 	return sc
 }
