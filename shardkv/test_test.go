@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"distlabs/shardkv/shardctrler"
 	"distlabs/test/labtest"
 )
 
@@ -14,6 +15,10 @@ import (
 // our own words and with our own schedules. Every test records the
 // clients' operations and checks the whole history with porcupine when it
 // ends (cfg.end).
+
+// nshards is short for the number of shards: the simple tests write one
+// key per shard, or a few.
+const nshards = shardctrler.NShards
 
 // settle is how long the tests let groups finish a reconfiguration
 // (poll, pull, install, delete) when nothing forces it.
@@ -28,7 +33,7 @@ func TestStaticShards4B(t *testing.T) {
 		cfg.begin("Test (4B): static shards")
 		cfg.join(0)
 		cfg.join(1)
-		keys := keysAllShards(shardctrlerShards())
+		keys := keysAllShards(nshards)
 		vals := c.putAll(keys, "v")
 		c.checkAll(keys, vals)
 
@@ -72,10 +77,6 @@ func TestStaticShards4B(t *testing.T) {
 	})
 }
 
-// shardctrlerShards is the number of keys the simple tests write: one per
-// shard.
-func shardctrlerShards() int { return 10 }
-
 // TestJoinLeave4B: data follows its shards when groups join and leave, and
 // survives the old owner's crash once moved.
 func TestJoinLeave4B(t *testing.T) {
@@ -84,7 +85,7 @@ func TestJoinLeave4B(t *testing.T) {
 		c := cfg.newClient()
 		cfg.begin("Test (4B): join then leave")
 		cfg.join(0)
-		keys := keysAllShards(2 * shardctrlerShards())
+		keys := keysAllShards(2 * nshards)
 		vals := c.putAll(keys, "a")
 		c.checkAll(keys, vals)
 
@@ -112,7 +113,7 @@ func TestSnapshot4B(t *testing.T) {
 		c := cfg.newClient()
 		cfg.begin("Test (4B): snapshots, join, and leave")
 		cfg.join(0)
-		keys := keysAllShards(3 * shardctrlerShards())
+		keys := keysAllShards(3 * nshards)
 		vals := c.putAll(keys, "s")
 		c.checkAll(keys, vals)
 
@@ -151,7 +152,7 @@ func TestMissChange4B(t *testing.T) {
 		c := cfg.newClient()
 		cfg.begin("Test (4B): servers miss configuration changes")
 		cfg.join(0)
-		keys := keysAllShards(2 * shardctrlerShards())
+		keys := keysAllShards(2 * nshards)
 		vals := c.putAll(keys, "m")
 		cfg.join(1)
 
@@ -275,7 +276,7 @@ func TestUnreliable1_4B(t *testing.T) {
 		c := cfg.newClient()
 		cfg.begin("Test (4B): unreliable 1")
 		cfg.join(0)
-		keys := keysAllShards(shardctrlerShards())
+		keys := keysAllShards(nshards)
 		vals := c.putAll(keys, "u")
 		cfg.join(1)
 		cfg.join(2)
@@ -318,7 +319,7 @@ func TestUnreliable3_4B(t *testing.T) {
 		cfg := makeConfig(t, true, 100)
 		cfg.begin("Test (4B): unreliable 3")
 		cfg.join(0)
-		keys := keysAllShards(shardctrlerShards())
+		keys := keysAllShards(nshards)
 		var stop sync.WaitGroup
 		var quit = make(chan struct{})
 		for cli := range 5 {
@@ -414,7 +415,7 @@ func TestChallenge2Unaffected4B(t *testing.T) {
 		c := cfg.newClient()
 		cfg.begin("Test (4B): challenge 2: unaffected shards")
 		cfg.join(0)
-		keys := keysAllShards(shardctrlerShards())
+		keys := keysAllShards(nshards)
 		vals := c.putAll(keys, "a")
 		cfg.join(1)
 		c.appendAll(keys, vals, "b")
@@ -449,7 +450,7 @@ func TestChallenge2Partial4B(t *testing.T) {
 		c := cfg.newClient()
 		cfg.begin("Test (4B): challenge 2: partial migration")
 		cfg.join(0, 1, 2)
-		keys := keysAllShards(shardctrlerShards())
+		keys := keysAllShards(nshards)
 		vals := c.putAll(keys, "a")
 		time.Sleep(settle)
 		before := cfg.mck.Query(-1)
