@@ -65,7 +65,6 @@ func serverName(gid, i int) string { return fmt.Sprintf("server-%d-%d", gid, i) 
 // makeConfig starts the controller and ngroups groups (gids 100, 101, ...),
 // none of them joined yet.
 func makeConfig(t *labtest.T, unreliable bool, maxraftstate int) *config {
-	raft.SetSeed(t.Seed)
 	cfg := &config{
 		t:            t,
 		net:          labrpc.MakeNetwork(),

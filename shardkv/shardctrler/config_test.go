@@ -27,7 +27,6 @@ type config struct {
 
 // makeConfig starts n connected controller servers on a fresh network.
 func makeConfig(t *labtest.T, n int, unreliable bool) *config {
-	raft.SetSeed(t.Seed)
 	cfg := &config{
 		t:        t,
 		net:      labrpc.MakeNetwork(),
