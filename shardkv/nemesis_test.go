@@ -13,14 +13,13 @@ import (
 
 // TestNemesis4B reconfigures continuously (random Joins and Leaves) over a
 // lossy network while a nemesis crashes, restarts and isolates servers of
-// every group; at most
-// one server per group is down or cut off at a time, so every group keeps a
-// majority. Safety is checked all along: each client owns a key and reads
+// every group; at most one server per group is down or cut off at a time,
+// so every group keeps a majority. Safety is checked all along: each client owns a key and reads
 // it back after every few appends, which must show exactly its own appends
 // (a lost, doubled or stale write shows at once), and porcupine checks the
 // whole history at the end. Liveness is checked after the heal: with every
 // server back and every group joined, each key must take an append within
-// a bound.
+// 30 s.
 func TestNemesis4B(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		cfg := makeConfig(t, true, 500)
@@ -112,7 +111,7 @@ func TestNemesis4B(t *testing.T) {
 			return
 		}
 
-		// Liveness: every key takes an append within the bound.
+		// Liveness: every key takes an append within 30 s.
 		done := make(chan int, nclients)
 		for i := range nclients {
 			go func() {
@@ -123,12 +122,14 @@ func TestNemesis4B(t *testing.T) {
 				}
 			}()
 		}
-		timeout := time.After(10 * time.Second)
+		// Generous: the groups may first have to work through a backlog of
+		// configurations over the lossy network.
+		timeout := time.After(30 * time.Second)
 		for range nclients {
 			select {
 			case <-done:
 			case <-timeout:
-				t.Fatalf("after healing, not every key could be appended to and read back within 10 s")
+				t.Fatalf("after healing, not every key could be appended to and read back within 30 s")
 			}
 		}
 		cfg.checkLogs()
