@@ -21,6 +21,13 @@ import (
 // bubble the CPU-bound check runs to completion).
 const linearizabilityTimeout = 30 * time.Second
 
+// virtualLimit bounds a test in virtual time (the 6.824 tests allow two
+// minutes of real time; ours need under 15 s of virtual time). A stuck service keeps clients retrying and the
+// virtual clock running, so without a bound it would spin until the
+// harness's real-time watchdog; past the bound the test fails and every
+// clerk is stopped, so it ends within seconds.
+const virtualLimit = 60 * time.Second
+
 // Cluster shape of the tests, as in 6.824.
 const (
 	nctrlers = 3 // controller servers
@@ -51,6 +58,7 @@ type config struct {
 	ctrlSave []*raft.Persister
 	groups   []*group
 	clerks   map[*Clerk][]string // a clerk's end names
+	expired  bool                // virtualLimit has passed: clerks are born stopped
 	names    map[string]int      // per-prefix counters: deterministic end names
 	mck      *shardctrler.Clerk  // the test's administrator clerk
 
@@ -77,6 +85,8 @@ func makeConfig(t *labtest.T, unreliable bool, maxraftstate int) *config {
 	}
 	cfg.net.Reliable(!unreliable)
 	t.Cleanup(cfg.cleanup)
+	limit := time.AfterFunc(virtualLimit, cfg.expire)
+	t.Cleanup(func() { limit.Stop() })
 	for i := range nctrlers {
 		cfg.startCtrler(i)
 	}
@@ -122,6 +132,17 @@ func (cfg *config) cleanup() {
 		k.Kill()
 	}
 	cfg.net.Cleanup()
+}
+
+// expire fails the test and stops every clerk, present and future.
+func (cfg *config) expire() {
+	cfg.t.Errorf("the test is still running after %v of virtual time: the service is stuck (operations never complete)", virtualLimit)
+	cfg.mu.Lock()
+	defer cfg.mu.Unlock()
+	cfg.expired = true
+	for ck := range cfg.clerks {
+		ck.shutdown()
+	}
 }
 
 // newNameLocked returns a fresh end name with the given prefix. Names are
@@ -198,6 +219,9 @@ func (cfg *config) makeClient() *Clerk {
 		return end
 	})
 	cfg.clerks[ck] = names
+	if cfg.expired {
+		ck.shutdown()
+	}
 	return ck
 }
 

@@ -508,3 +508,61 @@ func serveWithin(cfg *config, keys, vals []string, idx []int, d time.Duration) [
 	}
 	return out
 }
+
+// TestNoServeBeforeData4B (a classic bug): a group that has taken over
+// shards in its configuration must not serve them before their data has
+// arrived from the previous owner. The previous owner is down, so the data
+// cannot arrive; reads of those keys must wait (spec: "serves a key only
+// while it owns the shard ... and has the shard's data") and return the
+// right values once the owner is back.
+func TestNoServeBeforeData4B(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		cfg := makeConfig(t, false, -1)
+		c := cfg.newClient()
+		cfg.begin("Test (4B): no shard is served before its data arrives")
+		cfg.join(0)
+		keys := keysAllShards(nshards)
+		vals := c.putAll(keys, "d")
+		cfg.ShutdownGroup(0)
+		cfg.join(1)
+		time.Sleep(settle) // group 1 takes over its shards, but cannot fetch them
+		conf := cfg.mck.Query(-1)
+
+		var mu sync.Mutex
+		var early []string // answers given while group 0 was down
+		ownerBack := false
+		var wg sync.WaitGroup
+		for i, k := range keys {
+			if cfg.ownerOf(conf, k) != 1 {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				g := cfg.newClient()
+				v := g.Get(k)
+				if g.ck.stopped.Load() {
+					return
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if !ownerBack {
+					early = append(early, fmt.Sprintf("%s=%q", k, v))
+				} else if v != vals[i] {
+					t.Errorf("Get(%q) = %q after the owner came back, want %q", k, v, vals[i])
+				}
+			}()
+		}
+		time.Sleep(2 * time.Second)
+		mu.Lock()
+		if len(early) > 0 {
+			mu.Unlock()
+			t.Fatalf("group 1 answered Gets (%v) for shards whose data is still at the crashed group 0", early)
+		}
+		ownerBack = true
+		mu.Unlock()
+		cfg.StartGroup(0)
+		wg.Wait()
+		cfg.end()
+	})
+}
