@@ -104,11 +104,24 @@ func (kv *ShardKV) reconfigure() {
 	ctrler := ctrlerLink{ends: kv.ctrlers}
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
+	noopTerm := 0 // the last term in which this server committed a no-op
 	for {
 		select {
 		case <-kv.done:
 			return
 		case <-tick.C:
+		}
+		// A new leader learns which entries of earlier terms are committed
+		// only once an entry of its own term commits (Raft §5.4.2, §8).
+		// Until then its applied state can lag behind what the other
+		// groups have seen: after a whole group restarts it may still show
+		// a shard as pulling from a group that has moved on and will never
+		// answer, and with no client request to commit, it would wait
+		// forever. So a new leader commits a no-op first.
+		if term, leader := kv.rsm.Term(); leader && term != noopTerm {
+			if _, ok := kv.rsm.Submit(noopCmd{}); ok {
+				noopTerm = term
+			}
 		}
 		// Work that made progress (a config applied, shards installed or
 		// released) is usually followed by more: do it now rather than a

@@ -59,6 +59,8 @@ type (
 		ConfigNum int
 		Shards    []int
 	}
+	// noopCmd is a new leader's first entry (see reconfigure).
+	noopCmd struct{}
 )
 
 var registerOnce sync.Once
@@ -71,6 +73,7 @@ func registerCommands() {
 		labgob.Register(insertCmd{})
 		labgob.Register(deleteCmd{})
 		labgob.Register(cleanedCmd{})
+		labgob.Register(noopCmd{})
 	})
 }
 

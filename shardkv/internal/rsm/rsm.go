@@ -157,6 +157,11 @@ func (r *RSM) IsLeader() bool {
 	return isLeader
 }
 
+// Term returns the log's current term and whether this replica leads.
+func (r *RSM) Term() (int, bool) {
+	return r.log.GetState()
+}
+
 // Submit proposes command and waits until it is applied. It returns the
 // machine's result and true, or false if this replica does not lead, lost
 // leadership, saw another command take the index, gave up after
