@@ -1,0 +1,65 @@
+// Package shardkv is a sharded, replicated key/value store (lab 4B).
+//
+// Keys are split into shardctrler.NShards shards (key2shard: the first byte
+// modulo NShards). Each replica group is a Raft-replicated state machine
+// that serves the shards the current configuration of the controller
+// (shardctrler) assigns it. A group's leader polls the controller, and the
+// group moves through configurations one at a time, in order, each one
+// applied through its log. When a configuration gives a group a shard, the
+// group pulls the shard's data, with its duplicate table, from the previous
+// owner (so a retried Append is still applied once after the move), then
+// tells the previous owner to delete its copy. Shards not affected by a
+// reconfiguration are served throughout, and an arriving shard is served as
+// soon as its data is in. A group answers ErrWrongGroup for a key whose
+// shard it does not own, or owns but has not received yet. With
+// maxraftstate >= 0 the servers snapshot when the Raft state nears it.
+package shardkv
+
+// Err values returned in RPC replies.
+const (
+	// OK means the operation was applied.
+	OK = "OK"
+	// ErrNoKey means a Get found no value (the Clerk returns "").
+	ErrNoKey = "ErrNoKey"
+	// ErrWrongGroup means this group does not serve the key's shard now;
+	// the Clerk fetches the latest configuration and retries.
+	ErrWrongGroup = "ErrWrongGroup"
+	// ErrWrongLeader means this server could not apply the operation (not
+	// the leader, lost leadership, or gave up waiting); the Clerk tries the
+	// group's next server.
+	ErrWrongLeader = "ErrWrongLeader"
+)
+
+// Err is the outcome of an RPC as seen by the service.
+type Err string
+
+// PutAppendArgs is the request of ShardKV.PutAppend.
+type PutAppendArgs struct {
+	Key   string
+	Value string
+	Op    string // "Put" or "Append"
+	//solution:begin 4B
+	ClientID int64 // with Seq, identifies the request so a retry applies once
+	Seq      int64
+	//solution:end
+}
+
+// PutAppendReply is the reply of ShardKV.PutAppend.
+type PutAppendReply struct {
+	Err Err
+}
+
+// GetArgs is the request of ShardKV.Get.
+type GetArgs struct {
+	Key string
+	//solution:begin 4B
+	ClientID int64
+	Seq      int64
+	//solution:end
+}
+
+// GetReply is the reply of ShardKV.Get.
+type GetReply struct {
+	Err   Err
+	Value string
+}

@@ -1,0 +1,100 @@
+// Package shardctrler is the configuration service of the sharded
+// key/value store (lab 4A): a Raft-replicated sequence of configurations,
+// each of which assigns the NShards shards to replica groups.
+//
+// Administrators change the configuration with Join (add groups), Leave
+// (remove groups) and Move (pin one shard to a group); every change creates
+// a new configuration with the next number. Query returns a configuration by
+// number, or the latest. Join and Leave rebalance: the shard counts of the
+// groups differ by at most one, as few shards as possible change group, and
+// the result depends only on the previous configuration and the request,
+// never on Go's map iteration order, so every replica computes the same
+// configuration. Join, Leave and Move carry a client id and a sequence
+// number, so a retried request is applied once.
+package shardctrler
+
+// NShards is the number of shards.
+const NShards = 10
+
+// A Config assigns shards to replica groups. Config number 0 is the
+// initial one: no groups, every shard assigned to the invalid gid 0.
+type Config struct {
+	Num    int              // config number
+	Shards [NShards]int     // shard -> gid
+	Groups map[int][]string // gid -> servers[]
+}
+
+// Err values returned in RPC replies.
+const (
+	// OK means the request was applied.
+	OK = "OK"
+	// ErrWrongLeader means this server could not apply the request (not
+	// the leader, lost leadership, or gave up waiting); the Clerk retries
+	// at another server.
+	ErrWrongLeader = "ErrWrongLeader"
+	// ErrBadRequest means the request makes no sense (a Move of a shard
+	// out of range or to a gid not in the configuration, a Join of gid 0);
+	// it is not applied and not retried.
+	ErrBadRequest = "ErrBadRequest"
+)
+
+// Err is the outcome of an RPC as seen by the service.
+type Err string
+
+// JoinArgs is the request of ShardCtrler.Join: new GID -> servers mappings.
+type JoinArgs struct {
+	Servers map[int][]string
+	//solution:begin 4A
+	ClientID int64 // with Seq, identifies the request so a retry applies once
+	Seq      int64
+	//solution:end
+}
+
+// JoinReply is the reply of ShardCtrler.Join.
+type JoinReply struct {
+	WrongLeader bool
+	Err         Err
+}
+
+// LeaveArgs is the request of ShardCtrler.Leave.
+type LeaveArgs struct {
+	GIDs []int
+	//solution:begin 4A
+	ClientID int64
+	Seq      int64
+	//solution:end
+}
+
+// LeaveReply is the reply of ShardCtrler.Leave.
+type LeaveReply struct {
+	WrongLeader bool
+	Err         Err
+}
+
+// MoveArgs is the request of ShardCtrler.Move.
+type MoveArgs struct {
+	Shard int
+	GID   int
+	//solution:begin 4A
+	ClientID int64
+	Seq      int64
+	//solution:end
+}
+
+// MoveReply is the reply of ShardCtrler.Move.
+type MoveReply struct {
+	WrongLeader bool
+	Err         Err
+}
+
+// QueryArgs is the request of ShardCtrler.Query.
+type QueryArgs struct {
+	Num int // desired config number; -1 or beyond the latest: the latest
+}
+
+// QueryReply is the reply of ShardCtrler.Query.
+type QueryReply struct {
+	WrongLeader bool
+	Err         Err
+	Config      Config
+}
