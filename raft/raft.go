@@ -269,7 +269,7 @@ func Make(peers []*labrpc.ClientEnd, me int,
 		}
 	}
 	//solution:stub
-	// rf.rng = newPeerRand(me)
+	// rf.rng = newPeerRand(me, peers)
 	//
 	// // Your initialization code here (2A, 2B, 2C): restore the persisted
 	// // state, then start the goroutines that run elections, heartbeats,
