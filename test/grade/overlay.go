@@ -150,10 +150,12 @@ func firstDifference(ours, theirs []byte) string {
 	return "same lines"
 }
 
-// layPartial copies a partial upload over the reference tree in dst. Every
-// directory of the upload holding .go files replaces the Go source of the
-// matching package (so a student's raft.go does not meet our election.go);
-// top-level .go files go to the package of LAB. It returns the file count.
+// layPartial copies a partial upload over the reference tree in dst. In
+// every directory of the upload holding .go files, our files that hold
+// solution code (markers) go first, so a student's raft.go does not meet
+// our election.go, while the files a student receives unchanged stay
+// unless the upload has its own; top-level .go files go to the package of
+// LAB. It returns the file count.
 func layPartial(cfg Config, rubric *Rubric, dst string) (int, error) {
 	labPkg := ""
 	for _, l := range rubric.Labs {
@@ -190,7 +192,7 @@ func layPartial(cfg Config, rubric *Rubric, dst string) (int, error) {
 		}
 		if strings.HasSuffix(rel, ".go") && !cleared[dir] {
 			cleared[dir] = true
-			if err := removeGoSource(filepath.Join(dst, dir)); err != nil {
+			if err := removeSolutionSource(filepath.Join(dst, dir)); err != nil {
 				return err
 			}
 		}
@@ -200,8 +202,22 @@ func layPartial(cfg Config, rubric *Rubric, dst string) (int, error) {
 	return n, err
 }
 
+// removeSolutionSource deletes the non-test .go files of one directory
+// that hold solution markers: what a handout stubs or drops.
+func removeSolutionSource(dir string) error {
+	return removeGo(dir, func(path string) (bool, error) {
+		data, err := os.ReadFile(path)
+		return bytes.Contains(data, []byte(solutionMarker)), err
+	})
+}
+
 // removeGoSource deletes the non-test .go files of one directory.
 func removeGoSource(dir string) error {
+	return removeGo(dir, func(string) (bool, error) { return true, nil })
+}
+
+// removeGo deletes the non-test .go files of dir that match.
+func removeGo(dir string, match func(path string) (bool, error)) error {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -209,10 +225,17 @@ func removeGoSource(dir string) error {
 		return fmt.Errorf("read %s: %w", dir, err)
 	}
 	for _, d := range entries {
-		if !d.IsDir() && strings.HasSuffix(d.Name(), ".go") && !strings.HasSuffix(d.Name(), "_test.go") {
-			if err := os.Remove(filepath.Join(dir, d.Name())); err != nil {
-				return fmt.Errorf("remove %s: %w", d.Name(), err)
-			}
+		if d.IsDir() || !strings.HasSuffix(d.Name(), ".go") || strings.HasSuffix(d.Name(), "_test.go") {
+			continue
+		}
+		path := filepath.Join(dir, d.Name())
+		if ok, err := match(path); err != nil {
+			return fmt.Errorf("read %s: %w", path, err)
+		} else if !ok {
+			continue
+		}
+		if err := os.Remove(path); err != nil {
+			return fmt.Errorf("remove %s: %w", d.Name(), err)
 		}
 	}
 	return nil
@@ -350,8 +373,12 @@ func overlayTests(src, dst string) error {
 	return replaceDir(filepath.Join(src, "testdata"), filepath.Join(dst, "testdata"))
 }
 
+// solutionMarker starts every marker of the handout generator;
 // solutionFileMarker is the first line of a reference-only file.
-const solutionFileMarker = "//solution:file"
+const (
+	solutionMarker     = "//solution:"
+	solutionFileMarker = solutionMarker + "file"
+)
 
 // referenceOnly reports whether the Go file at path is marked reference-only.
 func referenceOnly(path string) (bool, error) {

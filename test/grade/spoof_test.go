@@ -211,16 +211,16 @@ func TestFlagsSuspiciousCode(t *testing.T) {
 	}
 }
 
-// TestPartialUpload: a tree without go.mod holding only good/*.go is laid
-// over our tree; its wrong Answer fails our test, and our other files of
-// the package do not clash with it.
+// TestPartialUpload: a tree without go.mod holding only good/good.go is
+// laid over our tree, its good.go replacing ours: its wrong Answer fails
+// our test, the right one passes.
 func TestPartialUpload(t *testing.T) {
 	t.Parallel()
 	up := filepath.Join(t.TempDir(), "upload")
 	if err := os.MkdirAll(filepath.Join(up, "good"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(up, "good", "answer.go"), []byte("package good\n\nfunc Answer() int { return 41 }\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(up, "good", "good.go"), []byte("package good\n\nfunc Answer() int { return 41 }\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cfg := fixtureConfig(t, "good")
@@ -232,7 +232,7 @@ func TestPartialUpload(t *testing.T) {
 		t.Fatalf("partial upload: passed=%v reason=%q", o.Passed, o.Reason)
 	}
 	// The same upload, right this time, passes.
-	if err := os.WriteFile(filepath.Join(up, "good", "answer.go"), []byte("package good\n\nfunc Answer() int { return 42 }\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(up, "good", "good.go"), []byte("package good\n\nfunc Answer() int { return 42 }\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cfg.OutDir = t.TempDir()
@@ -278,7 +278,7 @@ func TestBatch(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(partial, "good"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(partial, "good", "a.go"), []byte("package good\n\nfunc Answer() int { return 42 }\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(partial, "good", "good.go"), []byte("package good\n\nfunc Answer() int { return 42 }\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for name, dir := range map[string]string{"alice": right, "bob": wrong, "carol": partial} {
