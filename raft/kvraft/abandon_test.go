@@ -24,8 +24,9 @@ func (cfg *config) cutClient(ck *Clerk) {
 	}
 }
 
-// within runs op and fails the test if it does not return within d: the
-// service must keep serving once a majority is up.
+// within runs op in a goroutine and fails the test if it does not return
+// within d: the service must keep serving once a majority is up. op must
+// not call t.Fatal (it does not run on the test's goroutine).
 func within(t *labtest.T, d time.Duration, what string, op func()) {
 	t.Helper()
 	done := make(chan struct{})
@@ -109,11 +110,11 @@ func TestAbandonedRequest3A(t *testing.T) {
 			within(t, 10*time.Second, "a Put after an abandoned request", func() { ck.Put("p", "v") })
 			cfg.ConnectClient(lost, cfg.All())
 			within(t, 10*time.Second, "the abandoned Clerk's retry", func() { <-done })
-			within(t, 10*time.Second, "a Get", func() {
-				if got, want := ck.Get("k"), strings.Repeat("x", round+1); got != want {
-					t.Fatalf("after %d abandoned appends of x (wait %v) k = %q, want %q", round+1, w*time.Millisecond, got, want)
-				}
-			})
+			var got string
+			within(t, 10*time.Second, "a Get", func() { got = ck.Get("k") })
+			if want := strings.Repeat("x", round+1); got != want {
+				t.Fatalf("after %d abandoned appends of x (wait %v) k = %q, want %q", round+1, w*time.Millisecond, got, want)
+			}
 			cfg.deleteClient(lost)
 		}
 		cfg.end()
