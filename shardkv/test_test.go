@@ -516,6 +516,16 @@ func TestNoServeBeforeData4B(t *testing.T) {
 		time.Sleep(settle) // group 1 takes over its shards, but cannot fetch them
 		conf := cfg.mck.Query(-1)
 
+		taken := 0
+		for _, k := range keys {
+			if cfg.ownerOf(conf, k) == 1 {
+				taken++
+			}
+		}
+		if taken == 0 {
+			t.Fatalf("after group 1 joined, the controller's latest config %+v gives it no shards", conf)
+		}
+
 		var mu sync.Mutex
 		var early []string // answers given while group 0 was down
 		ownerBack := false
@@ -551,6 +561,7 @@ func TestNoServeBeforeData4B(t *testing.T) {
 		mu.Unlock()
 		cfg.StartGroup(0)
 		wg.Wait()
+		c.checkAll(keys, vals)
 		cfg.end()
 	})
 }
