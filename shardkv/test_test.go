@@ -84,9 +84,7 @@ func TestJoinLeave4B(t *testing.T) {
 		cfg := makeConfig(t, false, -1)
 		c := cfg.newClient()
 		cfg.begin("Test (4B): join then leave")
-		cfg.join(0)
-		keys := keysAllShards(2 * nshards)
-		vals := c.putAll(keys, "a")
+		keys, vals := c.startWithData(2*nshards, "a")
 		c.checkAll(keys, vals)
 
 		cfg.join(1)
@@ -112,9 +110,7 @@ func TestSnapshot4B(t *testing.T) {
 		cfg := makeConfig(t, false, 1000)
 		c := cfg.newClient()
 		cfg.begin("Test (4B): snapshots, join, and leave")
-		cfg.join(0)
-		keys := keysAllShards(3 * nshards)
-		vals := c.putAll(keys, "s")
+		keys, vals := c.startWithData(3*nshards, "s")
 		c.checkAll(keys, vals)
 
 		for step, change := range []func(){
@@ -151,9 +147,7 @@ func TestMissChange4B(t *testing.T) {
 		cfg := makeConfig(t, false, 1000)
 		c := cfg.newClient()
 		cfg.begin("Test (4B): servers miss configuration changes")
-		cfg.join(0)
-		keys := keysAllShards(2 * nshards)
-		vals := c.putAll(keys, "m")
+		keys, vals := c.startWithData(2*nshards, "m")
 		cfg.join(1)
 
 		for round, down := range []int{0, 1, 2} {
@@ -275,9 +269,7 @@ func TestUnreliable1_4B(t *testing.T) {
 		cfg := makeConfig(t, true, 100)
 		c := cfg.newClient()
 		cfg.begin("Test (4B): unreliable 1")
-		cfg.join(0)
-		keys := keysAllShards(nshards)
-		vals := c.putAll(keys, "u")
+		keys, vals := c.startWithData(nshards, "u")
 		cfg.join(1)
 		cfg.join(2)
 		cfg.leave(0)
@@ -414,9 +406,7 @@ func TestChallenge2Unaffected4B(t *testing.T) {
 		cfg := makeConfig(t, false, 100)
 		c := cfg.newClient()
 		cfg.begin("Test (4B): challenge 2: unaffected shards")
-		cfg.join(0)
-		keys := keysAllShards(nshards)
-		vals := c.putAll(keys, "a")
+		keys, vals := c.startWithData(nshards, "a")
 		cfg.join(1)
 		c.appendAll(keys, vals, "b")
 		time.Sleep(settle)
@@ -520,13 +510,21 @@ func TestNoServeBeforeData4B(t *testing.T) {
 		cfg := makeConfig(t, false, -1)
 		c := cfg.newClient()
 		cfg.begin("Test (4B): no shard is served before its data arrives")
-		cfg.join(0)
-		keys := keysAllShards(nshards)
-		vals := c.putAll(keys, "d")
+		keys, vals := c.startWithData(nshards, "d")
 		cfg.ShutdownGroup(0)
 		cfg.join(1)
 		time.Sleep(settle) // group 1 takes over its shards, but cannot fetch them
 		conf := cfg.mck.Query(-1)
+
+		taken := 0
+		for _, k := range keys {
+			if cfg.ownerOf(conf, k) == 1 {
+				taken++
+			}
+		}
+		if taken == 0 {
+			t.Fatalf("after group 1 joined, the controller's latest config %+v gives it no shards", conf)
+		}
 
 		var mu sync.Mutex
 		var early []string // answers given while group 0 was down
@@ -563,6 +561,7 @@ func TestNoServeBeforeData4B(t *testing.T) {
 		mu.Unlock()
 		cfg.StartGroup(0)
 		wg.Wait()
+		c.checkAll(keys, vals)
 		cfg.end()
 	})
 }

@@ -63,6 +63,14 @@ func (a *appenders) finish() {
 	}
 }
 
+// startWithData joins group 0 alone and writes a distinct value to each of
+// nkeys keys (spread over all shards); it returns the keys and values.
+func (c *client) startWithData(nkeys int, tag string) ([]string, []string) {
+	c.cfg.join(0)
+	keys := keysAllShards(nkeys)
+	return keys, c.putAll(keys, tag)
+}
+
 // putAll writes a distinct value to each key and returns the values.
 func (c *client) putAll(keys []string, tag string) []string {
 	vals := make([]string, len(keys))
