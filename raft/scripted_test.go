@@ -126,10 +126,24 @@ func (h *heartbeater) end() {
 // follower has acknowledged, which the leader may already count as
 // replicated (Section 5.3; the Students' Guide calls this out).
 func TestDelayedAppendKeepsLog2B(t *testing.T) {
+	delayedAppendKeepsLog(t, "Test (2B): a delayed AppendEntries does not truncate the log", false)
+}
+
+// TestDelayedAppendPersisted2C is TestDelayedAppendKeepsLog2B with a
+// restart before the check: the entries the late requests must not cut
+// are persistent state (Figure 2), so they also survive a crash.
+func TestDelayedAppendPersisted2C(t *testing.T) {
+	delayedAppendKeepsLog(t, "Test (2C): a delayed AppendEntries does not truncate the persisted log", true)
+}
+
+// delayedAppendKeepsLog is the scenario of TestDelayedAppendKeepsLog2B;
+// with restart the peer is crashed and restarted before the final check
+// (persistence is part 2C, so the 2B test keeps the peer running).
+func delayedAppendKeepsLog(t *testing.T, title string, restart bool) {
 	labtest.Run(t, func(t *labtest.T) {
 		r := newRig(t, 3)
 		defer r.cleanup()
-		t.Begin("Test (2B): a delayed AppendEntries does not truncate the log")
+		t.Begin(title)
 
 		full := entries(101, 1, 1, 2, 2, 2)
 		ok := func(args raft.AppendEntriesArgs, what string) {
@@ -147,8 +161,10 @@ func TestDelayedAppendKeepsLog2B(t *testing.T) {
 
 		// The acknowledged entries 4 and 5 must survive, also in what the
 		// peer persisted.
-		r.crash()
-		r.start()
+		if restart {
+			r.crash()
+			r.start()
+		}
 		ok(raft.AppendEntriesArgs{Term: 2, LeaderId: 1, PrevLogIndex: 5, PrevLogTerm: 2, LeaderCommit: 5},
 			"heartbeat after index 5 (the late requests must not have cut the log)")
 		r.waitApplied(5, "leaderCommit 5")
@@ -434,14 +450,26 @@ func TestInstallSnapshotStale2D(t *testing.T) {
 //
 // Section 5.2: a candidate votes for itself, and each server votes for at
 // most one candidate per term. Figure 2, RequestVote receiver, step 2:
-// grant only if votedFor is null or candidateId. The peer's own vote must
-// also be persisted (Figure 2, persistent state), so it holds after a
-// restart.
+// grant only if votedFor is null or candidateId.
 func TestCandidateRefusesRival2A(t *testing.T) {
+	candidateRefusesRival(t, "Test (2A): a candidate refuses a rival of its own term", false)
+}
+
+// TestCandidateVotePersists2C is TestCandidateRefusesRival2A followed by a
+// restart: the peer's vote for itself is persistent state (Figure 2), so
+// after a crash it still refuses a rival of that term.
+func TestCandidateVotePersists2C(t *testing.T) {
+	candidateRefusesRival(t, "Test (2C): a candidate's own vote survives a restart", true)
+}
+
+// candidateRefusesRival is the scenario of TestCandidateRefusesRival2A;
+// with restart it also checks the vote after a crash (persistence is
+// part 2C).
+func candidateRefusesRival(t *testing.T, title string, restart bool) {
 	labtest.Run(t, func(t *labtest.T) {
 		r := newRig(t, 3)
 		defer r.cleanup()
-		t.Begin("Test (2A): a candidate refuses a rival of its own term")
+		t.Begin(title)
 
 		// The fakes refuse every vote, so the real peer stays a
 		// candidate. Its first RequestVote gives its term.
@@ -457,11 +485,13 @@ func TestCandidateRefusesRival2A(t *testing.T) {
 			t.Fatalf("after a rival's RequestVote of term %d the peer is in term %d (reply term %d)", term, got, reply.Term)
 		}
 
-		// The vote for itself survives a restart.
-		r.crash()
-		r.start()
-		if reply := r.requestVote(2, raft.RequestVoteArgs{Term: term, CandidateId: 2}); reply.VoteGranted {
-			t.Fatalf("after a restart the peer granted a vote in term %d, where it had voted for itself", term)
+		if restart {
+			// The vote for itself survives a restart.
+			r.crash()
+			r.start()
+			if reply := r.requestVote(2, raft.RequestVoteArgs{Term: term, CandidateId: 2}); reply.VoteGranted {
+				t.Fatalf("after a restart the peer granted a vote in term %d, where it had voted for itself", term)
+			}
 		}
 		r.passed(0)
 	})
