@@ -138,11 +138,19 @@ type answer[R any] struct {
 // waits until a majority said yes, or enough said no or failed that no
 // majority can, or Kill. It returns the yes replies and whether they are a
 // majority. read extracts (yes, the replier's promise, its Done value) from
-// a reply. Stragglers' goroutines end when their calls return; the channel
-// is buffered so they never block.
+// a reply. Every reply is noted (promise and Done) by the goroutine that
+// got it, stragglers' included, so Done values spread even when the
+// proposer has moved on; the channel is buffered so stragglers never block.
 func quorum[R any](px *Paxos, method string, args interface{}, local func(*R), read func(*R) (bool, int, int)) ([]*R, bool) {
 	n := len(px.peers)
 	ch := make(chan answer[R], n)
+	note := func(peer int, r *R) {
+		_, np, done := read(r)
+		px.mu.Lock()
+		px.noteDone(peer, done)
+		px.noteN(np)
+		px.mu.Unlock()
+	}
 	for i, end := range px.peers {
 		if i == px.me {
 			r := new(R)
@@ -152,7 +160,9 @@ func quorum[R any](px *Paxos, method string, args interface{}, local func(*R), r
 		}
 		go func() {
 			r := new(R)
-			if !end.Call(method, args, r) {
+			if end.Call(method, args, r) {
+				note(i, r)
+			} else {
 				r = nil
 			}
 			ch <- answer[R]{i, r}
@@ -172,12 +182,7 @@ func quorum[R any](px *Paxos, method string, args interface{}, local func(*R), r
 			no++
 			continue
 		}
-		ok, np, done := read(a.reply)
-		px.mu.Lock()
-		px.noteDone(a.peer, done)
-		px.noteN(np)
-		px.mu.Unlock()
-		if ok {
+		if ok, _, _ := read(a.reply); ok {
 			yes = append(yes, a.reply)
 		} else {
 			no++
