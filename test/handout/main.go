@@ -31,7 +31,7 @@ func main() {
 	}
 	src := flag.String("src", root, "reference tree")
 	out := flag.String("out", os.Getenv("OUT"), "output directory, must not exist or be empty (OUT)")
-	upto := flag.String("upto", os.Getenv("UPTO"), "keep the reference code of the parts up to and including this one (UPTO)")
+	upto := flag.String("upto", os.Getenv("UPTO"), "keep the reference code of the parts up to and including this one (UPTO; a lettered part names its lab, e.g. pbkv:B)")
 	verify := flag.Bool("verify", true, "check that the handout builds and vets")
 	flag.Parse()
 	if *out == "" {

@@ -2,6 +2,8 @@ package solution
 
 import (
 	"fmt"
+	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -57,13 +59,52 @@ type Options struct {
 	// regions and files tagged with this part or an earlier one keep their
 	// reference code (markers removed), so UpTo=2B hands out a working 2A
 	// and 2B and stubs 2C onwards. Untagged regions are always stubbed.
-	// Generate rejects a part that no marker of the tree carries.
+	//
+	// Numbered parts (2A..4B) form one sequence across the labs of the
+	// 6.824 course. Lettered parts (A, B) are per lab family: viewservice
+	// and pbkv use A and B, and so do paxos and kvpaxos. So a lettered UpTo
+	// names the lab it is for, "DIR:PART" (e.g. "pbkv:B" or
+	// "paxos/kvpaxos:B"), and keeps that part and earlier ones only in DIR
+	// and the packages of the module DIR imports (pbkv:B keeps
+	// viewservice's A too); Generate works out those directories. A
+	// numbered UpTo never keeps lettered regions, and a lettered one never
+	// keeps numbered regions. Generate rejects a part that no marker of
+	// the tree carries.
 	UpTo string
+
+	// dirs, set by Generate for a scoped UpTo, are the slash-separated
+	// directories (relative to the tree) whose regions UpTo applies to.
+	dirs map[string]bool
 }
 
-// keep reports whether a region tagged part keeps its reference code.
-func (o Options) keep(part string) bool {
-	return part != "" && o.UpTo != "" && !PartLess(o.UpTo, part)
+// splitUpTo returns the scope ("" if none) and the part of UpTo.
+func (o Options) splitUpTo() (scope, part string) {
+	if i := strings.LastIndex(o.UpTo, ":"); i >= 0 {
+		return strings.Trim(o.UpTo[:i], "/"), o.UpTo[i+1:]
+	}
+	return "", o.UpTo
+}
+
+// keep reports whether a region tagged part, in the file name (relative to
+// the tree), keeps its reference code.
+func (o Options) keep(part, name string) bool {
+	if part == "" || o.UpTo == "" {
+		return false
+	}
+	_, upto := o.splitUpTo()
+	if lettered(part) != lettered(upto) {
+		return false // separate sequences: see Options.UpTo
+	}
+	if o.dirs != nil && !o.dirs[path.Dir(filepath.ToSlash(name))] {
+		return false
+	}
+	return !PartLess(upto, part)
+}
+
+// lettered reports whether a part tag has no leading number ("A", "B").
+func lettered(part string) bool {
+	n, _ := splitPart(part)
+	return n < 0
 }
 
 // PartLess orders part tags: by leading number, then by the rest

@@ -49,7 +49,7 @@ func StripFile(name string, src []byte, opt Options) (FileResult, error) {
 				if !wasFirst {
 					return res, fmt.Errorf("%s:%d: //solution:file must be the file's first line", name, lineno)
 				}
-				if !opt.keep(d.part) {
+				if !opt.keep(d.part, name) {
 					return FileResult{Drop: true}, nil
 				}
 				res.Kept++
@@ -57,7 +57,7 @@ func StripFile(name string, src []byte, opt Options) (FileResult, error) {
 				if state != outside {
 					return res, fmt.Errorf("%s:%d: //solution:begin inside the region opened at line %d (regions do not nest)", name, lineno, beginLine)
 				}
-				state, beginLine, keep = inRef, lineno, opt.keep(d.part)
+				state, beginLine, keep = inRef, lineno, opt.keep(d.part, name)
 			case dirStub:
 				if state != inRef {
 					return res, fmt.Errorf("%s:%d: //solution:stub outside a region or repeated", name, lineno)

@@ -6,11 +6,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"distlabs/test/internal/tree"
@@ -54,13 +58,8 @@ func Generate(src, dst string, opt Options) (Stats, error) {
 	}
 	st.Untracked = !tracked
 	if opt.UpTo != "" {
-		parts, err := markerParts(src, files)
-		if err != nil {
+		if opt, err = scopeUpTo(src, files, opt); err != nil {
 			return st, fmt.Errorf("handout: %w", err)
-		}
-		if !slices.Contains(parts, strings.ToUpper(opt.UpTo)) {
-			return st, fmt.Errorf("handout: unknown part %q (UPTO); the markers of %s tag these parts: %s",
-				opt.UpTo, src, strings.Join(parts, " "))
 		}
 	}
 	for _, rel := range files {
@@ -82,6 +81,90 @@ func Generate(src, dst string, opt Options) (Stats, error) {
 		return st, fmt.Errorf("handout: %w", errors.Join(errs...))
 	}
 	return st, nil
+}
+
+// scopeUpTo validates opt.UpTo against the markers of files and, for a
+// scoped UpTo ("pbkv:B"), sets the directories it applies to: the named
+// one and those of the module's packages it imports, transitively.
+func scopeUpTo(src string, files []string, opt Options) (Options, error) {
+	scope, part := opt.splitUpTo()
+	parts, err := markerParts(src, files)
+	if err != nil {
+		return opt, err
+	}
+	if !slices.Contains(parts, strings.ToUpper(part)) {
+		return opt, fmt.Errorf("unknown part %q (UPTO); the markers of %s tag these parts: %s",
+			part, src, strings.Join(parts, " "))
+	}
+	if scope == "" {
+		if lettered(part) {
+			return opt, fmt.Errorf("part %q (UPTO) is lettered, and lettered parts are per lab: name the lab, "+
+				"e.g. UPTO=viewservice:A, UPTO=pbkv:B, UPTO=paxos:A or UPTO=paxos/kvpaxos:B", part)
+		}
+		return opt, nil
+	}
+	dirs, err := importClosure(src, files, scope)
+	if err != nil {
+		return opt, fmt.Errorf("UPTO=%s: %w", opt.UpTo, err)
+	}
+	opt.dirs = dirs
+	return opt, nil
+}
+
+// importClosure returns dir and the directories of the module packages its
+// non-test Go files import, transitively (slash-separated, relative to src).
+func importClosure(src string, files []string, dir string) (map[string]bool, error) {
+	modData, err := os.ReadFile(filepath.Join(src, "go.mod"))
+	if err != nil {
+		return nil, err
+	}
+	module := modfileModule(modData)
+	if module == "" {
+		return nil, fmt.Errorf("no module line in %s", filepath.Join(src, "go.mod"))
+	}
+	byDir := map[string][]string{} // package dir -> its non-test Go files
+	for _, rel := range files {
+		rel = filepath.ToSlash(rel)
+		if strings.HasSuffix(rel, ".go") && !strings.HasSuffix(rel, "_test.go") {
+			byDir[path.Dir(rel)] = append(byDir[path.Dir(rel)], rel)
+		}
+	}
+	if len(byDir[dir]) == 0 {
+		return nil, fmt.Errorf("no Go package in directory %q", dir)
+	}
+	seen := map[string]bool{}
+	queue := []string{dir}
+	for len(queue) > 0 {
+		d := queue[0]
+		queue = queue[1:]
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		for _, rel := range byDir[d] {
+			f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(src, rel), nil, parser.ImportsOnly)
+			if err != nil {
+				return nil, err
+			}
+			for _, imp := range f.Imports {
+				p, err := strconv.Unquote(imp.Path.Value)
+				if err == nil && strings.HasPrefix(p, module+"/") {
+					queue = append(queue, strings.TrimPrefix(p, module+"/"))
+				}
+			}
+		}
+	}
+	return seen, nil
+}
+
+// modfileModule returns the module path of a go.mod file's contents.
+func modfileModule(data []byte) string {
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "module" {
+			return strings.Trim(f[1], `"`)
+		}
+	}
+	return ""
 }
 
 // stripInPlace applies the markers of the copied file p (rel to the tree).

@@ -1,0 +1,88 @@
+package solution
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// partsTree writes a small module to a temp dir: lab "vs" (part A), lab
+// "kv" (part B) that imports vs, an unrelated lab "px" that also uses part
+// A, and a numbered lab "rf" (2A). Marker lines are built with begin() so
+// this file itself carries none.
+func partsTree(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	region := func(part, ret string) string {
+		return "\t" + markerPrefix + "begin " + part + "\n\treturn " + ret + "\n\t" + markerPrefix + "stub\n\t// return \"\"\n\t" + markerPrefix + "end\n"
+	}
+	files := map[string]string{
+		"go.mod":   "module m\n\ngo 1.22\n",
+		"vs/vs.go": "package vs\n\nfunc F() string {\n" + region("A", `"vs-ref"`) + "}\n",
+		"kv/kv.go": "package kv\n\nimport \"m/vs\"\n\nvar _ = vs.F\n\nfunc F() string {\n" + region("B", `"kv-ref"`) + "}\n",
+		"px/px.go": "package px\n\nfunc F() string {\n" + region("A", `"px-ref"`) + "}\n",
+		"rf/rf.go": "package rf\n\nfunc F() string {\n" + region("2A", `"rf-ref"`) + "}\n",
+	}
+	for name, text := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+// TestUpToLetteredPartsAreScoped checks that lettered parts, which several
+// lab families share (viewservice/pbkv and paxos/kvpaxos both use A and B),
+// keep reference code only in the named lab and what it imports, and that
+// numbered and lettered parts never keep each other's regions. A handout
+// for one lab must not give away another lab's solution.
+func TestUpToLetteredPartsAreScoped(t *testing.T) {
+	src := partsTree(t)
+	for _, c := range []struct {
+		upto       string
+		kept, gone []string
+		err        string
+	}{
+		{upto: "kv:B", kept: []string{"vs-ref", "kv-ref"}, gone: []string{"px-ref", "rf-ref"}},
+		{upto: "vs:A", kept: []string{"vs-ref"}, gone: []string{"kv-ref", "px-ref", "rf-ref"}},
+		{upto: "px:A", kept: []string{"px-ref"}, gone: []string{"vs-ref", "kv-ref", "rf-ref"}},
+		{upto: "2A", kept: []string{"rf-ref"}, gone: []string{"vs-ref", "kv-ref", "px-ref"}},
+		{upto: "B", err: "lettered parts are per lab"},
+		{upto: "nope:B", err: "no Go package"},
+	} {
+		out := filepath.Join(t.TempDir(), "h")
+		_, err := Generate(src, out, Options{UpTo: c.upto})
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("UpTo=%q: err %v, want one containing %q", c.upto, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("UpTo=%q: %v", c.upto, err)
+		}
+		var all strings.Builder
+		for _, f := range []string{"vs/vs.go", "kv/kv.go", "px/px.go", "rf/rf.go"} {
+			data, err := os.ReadFile(filepath.Join(out, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			all.Write(data)
+		}
+		for _, k := range c.kept {
+			if !strings.Contains(all.String(), k) {
+				t.Errorf("UpTo=%q: reference %q not kept", c.upto, k)
+			}
+		}
+		for _, g := range c.gone {
+			if strings.Contains(all.String(), g) {
+				t.Errorf("UpTo=%q: reference %q handed out", c.upto, g)
+			}
+		}
+	}
+}
