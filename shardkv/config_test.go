@@ -57,6 +57,10 @@ var (
 // lab) persist nothing: a crash there is a kill without restart.
 var needsRestart = func(*testing.T) {}
 
+// restartable reports whether crashed servers can be restarted; the Paxos
+// harness says no, and a test that restarts only at its end stops there.
+var restartable = func() bool { return true }
+
 // group is one replica group of the test cluster.
 type group struct {
 	gid      int

@@ -27,7 +27,6 @@ const settle = 2 * time.Second
 // TestStaticShards4B: with one of two groups down, exactly the keys of the
 // live group's shards are served, and the rest are once the group is back.
 func TestStaticShards4B(t *testing.T) {
-	needsRestart(t)
 	labtest.Run(t, func(t *labtest.T) {
 		cfg := makeConfig(t, false, -1)
 		c := cfg.newClient()
@@ -72,6 +71,12 @@ func TestStaticShards4B(t *testing.T) {
 		}
 		mu.Unlock()
 
+		if !restartable() {
+			// Group 1 cannot come back: the Gets still waiting for it
+			// are stopped when the test ends, and not recorded.
+			cfg.end()
+			return
+		}
 		cfg.StartGroup(1)
 		wg.Wait()
 		cfg.end()

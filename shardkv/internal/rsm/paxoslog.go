@@ -49,7 +49,8 @@ const paxosTerm = 1
 
 // Delivery polling: after progress the deliverer checks again soon, and
 // backs off while nothing happens. A hole (a pending instance below Max)
-// that stays pending for holeWait gets a no-op proposal.
+// that stays pending for holeWait gets a no-op proposal, and so does every
+// hole after it until the replica has caught up.
 const (
 	minPoll  = 1 * time.Millisecond
 	maxPoll  = 50 * time.Millisecond
@@ -135,6 +136,10 @@ func (l *PaxosLog) deliver() {
 	defer l.wg.Done()
 	poll := minPoll
 	var holeSince time.Time // when the current instance was first seen as a hole
+	// catchingUp: a hole needed a no-op, so this replica missed decisions
+	// (it was cut off, say) and the holes after it are likely decided
+	// elsewhere already: fill them at once instead of waiting holeWait each.
+	catchingUp := false
 	timer := time.NewTimer(poll)
 	defer timer.Stop()
 	for {
@@ -151,14 +156,20 @@ func (l *PaxosLog) deliver() {
 			l.mu.Unlock()
 			fate, v := l.px.Status(seq)
 			if fate != paxos.Decided {
-				if fate == paxos.Pending && seq <= l.px.Max() {
-					now := time.Now()
-					if holeSince.IsZero() {
-						holeSince = now
-					} else if now.Sub(holeSince) >= holeWait {
-						l.px.Start(seq, Noop{})
-						holeSince = now
-					}
+				if fate != paxos.Pending || seq > l.px.Max() {
+					// Nothing later is known: the log is caught up.
+					catchingUp = false
+					break
+				}
+				now := time.Now()
+				switch {
+				case catchingUp || (!holeSince.IsZero() && now.Sub(holeSince) >= holeWait):
+					// Start is a no-op while this peer already proposes
+					// there, so repeating it each poll costs nothing.
+					l.px.Start(seq, Noop{})
+					catchingUp = true
+				case holeSince.IsZero():
+					holeSince = now
 				}
 				break
 			}
