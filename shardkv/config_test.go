@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	"github.com/anishathalye/porcupine"
@@ -34,6 +35,31 @@ const (
 	ngroups  = 3 // replica groups
 	nper     = 3 // servers per group
 )
+
+// startCtrlerServer and startGroupServer start a controller replica and a
+// group's server, and return it with the consensus peer (Raft) its labrpc
+// server carries beside it. A reference-only test file replaces them to
+// run everything on Paxos (-consensus=paxos).
+var (
+	startCtrlerServer = func(ends []*labrpc.ClientEnd, i int, p *raft.Persister) (*shardctrler.ShardCtrler, interface{}) {
+		sc := shardctrler.StartServer(ends, i, p)
+		return sc, sc.Raft()
+	}
+	startGroupServer = func(ends []*labrpc.ClientEnd, me int, p *raft.Persister, maxraftstate, gid int, ctrlers []*labrpc.ClientEnd, makeEnd func(string) *labrpc.ClientEnd) (*ShardKV, interface{}) {
+		kv := StartServer(ends, me, p, maxraftstate, gid, ctrlers, makeEnd)
+		return kv, kv.rf
+	}
+)
+
+// needsRestart marks a test that restarts servers from their persisted
+// state or measures snapshots. It does nothing here; the reference-only
+// Paxos harness makes it skip the test, since Paxos groups (as in the 2015
+// lab) persist nothing: a crash there is a kill without restart.
+var needsRestart = func(*testing.T) {}
+
+// restartable reports whether crashed servers can be restarted; the Paxos
+// harness says no, and a test that restarts only at its end stops there.
+var restartable = func() bool { return true }
 
 // group is one replica group of the test cluster.
 type group struct {
@@ -174,13 +200,13 @@ func (cfg *config) startCtrler(i int) {
 	}
 	p := cfg.ctrlSave[i]
 	cfg.mu.Unlock()
-	sc := shardctrler.StartServer(ends, i, p)
+	sc, peer := startCtrlerServer(ends, i, p)
 	cfg.mu.Lock()
 	cfg.ctrlers[i] = sc
 	cfg.mu.Unlock()
 	srv := labrpc.MakeServer()
 	srv.AddService(labrpc.MakeService(sc))
-	srv.AddService(labrpc.MakeService(sc.Raft()))
+	srv.AddService(labrpc.MakeService(peer))
 	cfg.net.AddServer(ctrlerName(i), srv)
 }
 
@@ -289,14 +315,14 @@ func (cfg *config) StartServer(gi, i int) {
 		gg.madeEnds[i] = append(gg.madeEnds[i], name)
 		return end
 	}
-	kv := StartServer(ends, i, p, cfg.maxraftstate, gg.gid, cends, makeEnd)
+	kv, peer := startGroupServer(ends, i, p, cfg.maxraftstate, gg.gid, cends, makeEnd)
 
 	cfg.mu.Lock()
 	gg.servers[i] = kv
 	cfg.mu.Unlock()
 	srv := labrpc.MakeServer()
 	srv.AddService(labrpc.MakeService(kv))
-	srv.AddService(labrpc.MakeService(kv.rf))
+	srv.AddService(labrpc.MakeService(peer))
 	cfg.net.AddServer(me, srv)
 }
 

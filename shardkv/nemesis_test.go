@@ -21,6 +21,7 @@ import (
 // server back and every group joined, each key must take an append within
 // 30 s.
 func TestNemesis4B(t *testing.T) {
+	needsRestart(t)
 	labtest.Run(t, func(t *labtest.T) {
 		cfg := makeConfig(t, true, 500)
 		cfg.begin("Test (4B): nemesis: reconfiguration with crashes, restarts and partitions")

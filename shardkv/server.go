@@ -37,9 +37,10 @@ type ShardKV struct {
 	dead         atomic.Bool // set by Kill
 
 	//solution:begin 4B
-	rsm  *rsm.RSM
-	done chan struct{} // closed by Kill: ends the reconfiguration loop
-	ends map[string]*labrpc.ClientEnd
+	rsm     *rsm.RSM
+	stopLog func()        // kills the log: the Raft peer or the Paxos log
+	done    chan struct{} // closed by Kill: ends the reconfiguration loop
+	ends    map[string]*labrpc.ClientEnd
 
 	// The replicated state, changed only by applying log entries.
 	cur    shardctrler.Config // the configuration the group is in
@@ -117,7 +118,7 @@ func (kv *ShardKV) Kill() {
 	if !kv.dead.CompareAndSwap(false, true) {
 		return
 	}
-	kv.rf.Kill()
+	kv.stopLog()
 	kv.rsm.Kill()
 	close(kv.done)
 	//solution:stub
@@ -150,11 +151,8 @@ func StartServer(servers []*labrpc.ClientEnd, me int, persister *raft.Persister,
 	kv.applyCh = make(chan raft.ApplyMsg)
 	kv.rf = raft.Make(servers, me, persister, kv.applyCh)
 	//solution:begin 4B
-	registerCommands()
-	kv.done = make(chan struct{})
-	kv.ends = make(map[string]*labrpc.ClientEnd)
-	kv.rsm = rsm.New(me, kv.rf, kv.applyCh, machine{kv}, maxraftstate, persister.RaftStateSize, persister.ReadSnapshot())
-	go kv.reconfigure()
+	kv.stopLog = kv.rf.Kill
+	kv.startRSM(kv.rf, kv.applyCh, persister.RaftStateSize, persister.ReadSnapshot())
 	//solution:stub
 	// // Your initialization here (4B): restore from the persisted snapshot,
 	// // start the goroutine that reads applyCh and the one that polls the
@@ -162,3 +160,17 @@ func StartServer(servers []*labrpc.ClientEnd, me int, persister *raft.Persister,
 	//solution:end
 	return kv
 }
+
+//solution:begin 4B
+
+// startRSM starts the state machine over log, which delivers on applyCh,
+// and the reconfiguration loop.
+func (kv *ShardKV) startRSM(log rsm.Log, applyCh <-chan raft.ApplyMsg, logSize func() int, snapshot []byte) {
+	registerCommands()
+	kv.done = make(chan struct{})
+	kv.ends = make(map[string]*labrpc.ClientEnd)
+	kv.rsm = rsm.New(kv.me, log, applyCh, machine{kv}, kv.maxraftstate, logSize, snapshot)
+	go kv.reconfigure()
+}
+
+//solution:end

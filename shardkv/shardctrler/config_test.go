@@ -3,6 +3,7 @@ package shardctrler
 import (
 	"fmt"
 	"sync"
+	"testing"
 
 	"distlabs/labrpc"
 	"distlabs/raft"
@@ -24,6 +25,20 @@ type config struct {
 	clerks   map[*Clerk][]string // a clerk's end names, indexed by server
 	names    int                 // keeps end names unique and deterministic
 }
+
+// startServer starts replica i and returns it with the consensus peer
+// (Raft) that its labrpc server carries beside it. A reference-only test
+// file replaces it to run the replicas on Paxos (-consensus=paxos).
+var startServer = func(ends []*labrpc.ClientEnd, i int, p *raft.Persister) (*ShardCtrler, interface{}) {
+	sc := StartServer(ends, i, p)
+	return sc, sc.Raft()
+}
+
+// needsRestart marks a test that restarts servers from their persisted
+// state or asks Raft who leads. It does nothing here; the reference-only
+// Paxos harness makes it skip the test, since Paxos replicas (as in the
+// 2015 lab) persist nothing and have no leader.
+var needsRestart = func(*testing.T) {}
 
 // makeConfig starts n connected controller servers on a fresh network.
 func makeConfig(t *labtest.T, n int, unreliable bool) *config {
@@ -142,14 +157,14 @@ func (cfg *config) StartServer(i int) {
 	persister := cfg.saved[i]
 	cfg.mu.Unlock()
 
-	sc := StartServer(ends, i, persister)
+	sc, peer := startServer(ends, i, persister)
 
 	cfg.mu.Lock()
 	cfg.servers[i] = sc
 	cfg.mu.Unlock()
 	srv := labrpc.MakeServer()
 	srv.AddService(labrpc.MakeService(sc))
-	srv.AddService(labrpc.MakeService(sc.Raft()))
+	srv.AddService(labrpc.MakeService(peer))
 	cfg.net.AddServer(i, srv)
 }
 

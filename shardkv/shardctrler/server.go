@@ -49,7 +49,8 @@ type ShardCtrler struct {
 	configs []Config // indexed by config num
 
 	//solution:begin 4A
-	rsm *rsm.RSM
+	rsm     *rsm.RSM
+	stopLog func() // kills the log: the Raft peer or the Paxos log
 	// done remembers, per client, the latest Join/Leave/Move applied and
 	// its outcome: a client sends request n+1 only after n returned, so
 	// anything at or below it is a retry.
@@ -194,6 +195,13 @@ func (sc *ShardCtrler) change(op Op) Err {
 	return OK
 }
 
+// startRSM starts the state machine over log, which delivers on applyCh.
+func (sc *ShardCtrler) startRSM(log rsm.Log, applyCh <-chan raft.ApplyMsg, logSize func() int, snapshot []byte) {
+	sc.done = make(map[int64]lastRequest)
+	// The controller's state is small: no snapshots (maxraftstate -1).
+	sc.rsm = rsm.New(sc.me, log, applyCh, machine{sc}, -1, logSize, snapshot)
+}
+
 // ctrlerState is what a snapshot of the controller holds.
 type ctrlerState struct {
 	Configs []Config
@@ -228,7 +236,7 @@ func (sc *ShardCtrler) Kill() {
 	if !sc.dead.CompareAndSwap(false, true) {
 		return
 	}
-	sc.rf.Kill()
+	sc.stopLog()
 	sc.rsm.Kill()
 	//solution:stub
 	// sc.dead.Store(true)
@@ -260,9 +268,8 @@ func StartServer(servers []*labrpc.ClientEnd, me int, persister *raft.Persister)
 	sc.applyCh = make(chan raft.ApplyMsg)
 	sc.rf = raft.Make(servers, me, persister, sc.applyCh)
 	//solution:begin 4A
-	sc.done = make(map[int64]lastRequest)
-	// The controller's state is small: no snapshots (maxraftstate -1).
-	sc.rsm = rsm.New(me, sc.rf, sc.applyCh, machine{sc}, -1, persister.RaftStateSize, persister.ReadSnapshot())
+	sc.stopLog = sc.rf.Kill
+	sc.startRSM(sc.rf, sc.applyCh, persister.RaftStateSize, persister.ReadSnapshot())
 	//solution:stub
 	// // Your code here (4A): start the goroutine that applies committed
 	// // operations from applyCh. Kill must stop it.

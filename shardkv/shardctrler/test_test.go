@@ -18,6 +18,7 @@ const nctrlers = 3
 // concurrent Joins and Leaves, and checks that rebalancing after Joins and
 // after Leaves moves only the shards it must.
 func TestBasic4A(t *testing.T) {
+	needsRestart(t)
 	labtest.Run(t, func(t *labtest.T) {
 		cfg := makeConfig(t, nctrlers, false)
 		ck := cfg.makeClient()
@@ -292,6 +293,7 @@ func TestMinimalMoves4A(t *testing.T) {
 // repeatedly, so other replicas answer from the configs they computed
 // themselves, and every config must equal what the first leader returned.
 func TestDeterministicRebalance4A(t *testing.T) {
+	needsRestart(t)
 	labtest.Run(t, func(t *labtest.T) {
 		cfg := makeConfig(t, nctrlers, false)
 		ck := cfg.makeClient()

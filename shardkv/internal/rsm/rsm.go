@@ -4,9 +4,9 @@
 // for the controller (shardctrler) and the sharded store (shardkv) of lab 4.
 //
 // The group's log sits behind Log, a small interface that *raft.Raft
-// satisfies as it is; a Paxos group would plug in an adapter that turns
-// Paxos instances into an ordered log (holes filled by no-ops) and delivers
-// raft.ApplyMsg values the same way. Above the log, an RSM wraps every
+// satisfies as it is; PaxosLog (paxoslog.go) is the adapter for groups on
+// Paxos, which turns instances into an ordered log (holes filled by no-ops)
+// and delivers raft.ApplyMsg values the same way. Above the log, an RSM wraps every
 // command with the proposing server's identity, runs the applier goroutine
 // that feeds committed commands to the StateMachine in log order, wakes the
 // request that proposed each one, and snapshots when the log state nears
