@@ -71,6 +71,22 @@ func TestSpoofsScoreWhatWasEarned(t *testing.T) {
 	}
 }
 
+// TestInitForgeScoresZero: code in the graded package's init reads the
+// initial environment and fd 4 for the nonce, writes a pass verdict to fd
+// 3, prints the framed pass lines and exits 0 before the testing package
+// parsed its flags. The harness initialised first and took the nonce, so
+// the stub scores exactly what it earned: 0.
+func TestInitForgeScoresZero(t *testing.T) {
+	t.Parallel()
+	rep := grade(t, fixtureConfig(t, "initforge"))
+	if got, max := rep.Score(); got != 0 || max != 7 {
+		t.Errorf("initforge lab scored %v/%v, want 0/7", got, max)
+	}
+	if o := outcome(t, rep, "TestStub"); o.Passed || !strings.Contains(o.Reason, "no verdict") {
+		t.Errorf("TestStub: passed=%v reason %q, want a failure for want of a verdict", o.Passed, o.Reason)
+	}
+}
+
 // TestMemoryLimitKills: a test that allocates past MEMLIMIT in one process
 // (touched or not), or in several that are each under it, is killed and
 // reported as such, not as a plain failure.
