@@ -205,25 +205,35 @@ func TestReferenceOnlyTestsNotOverlaid(t *testing.T) {
 }
 
 // TestFlagsSuspiciousCode: imports and literals forging needs are listed
-// for the TA (the score is not changed by them).
+// for the TA (the score is not changed by them), in the lab's package and in
+// a helper package outside every lab directory; a construct our own copy of
+// the file already has is not flagged.
 func TestFlagsSuspiciousCode(t *testing.T) {
 	t.Parallel()
 	sub := fixtureSubmission(t, map[string]string{
 		"good/good.go": "// Package good cheats.\npackage good\n\nimport (\n\t\"os\"\n\t\"syscall\"\n\t_ \"unsafe\"\n)\n\n" +
 			"//go:linkname x testing.x\nvar x int\n\nvar _ = os.NewFile\n\nfunc Answer() int { _ = syscall.Getpid; _, _ = os.ReadFile(\"/proc/self/environ\"); return 42 }\n",
+		// A student's version of our stub: different, but the syscall
+		// import is ours.
+		"good/pid.go": "package good\n\nimport \"syscall\"\n\n// pid is the student's.\nfunc pid() int { return syscall.Getppid() }\n",
+		// A helper package no lab lists, with an aliased os.
+		"xutil/xutil.go": "// Package xutil hides a forge.\npackage xutil\n\nimport o \"os\"\n\nfunc init() {\n\to.Args = append(o.Args, \"-test.run=none\")\n\to.Args[0] = \"x\"\n\tif len(o.Args) > 9 {\n\t\to.Exit(0)\n\t}\n}\n",
 	})
 	cfg := fixtureConfig(t, "good")
 	cfg.Part = "A"
 	cfg.Submission = sub
 	rep := grade(t, cfg)
 	flags := strings.Join(rep.Flags, "\n")
-	for _, want := range []string{"imports syscall", "imports unsafe", "go:linkname", "os.NewFile", "/proc/self"} {
+	for _, want := range []string{"good/good.go:6: imports syscall", "imports unsafe", "go:linkname", "os.NewFile", "/proc/self",
+		"xutil/xutil.go:6: func init in a file that calls os.Exit", "xutil/xutil.go:7: assigns to os.Args", "xutil/xutil.go:8: assigns to os.Args"} {
 		if !strings.Contains(flags, want) {
 			t.Errorf("flags lack %q:\n%s", want, flags)
 		}
 	}
-	if strings.Contains(flags, "validate.go") || strings.Contains(flags, "harness/harness.go") {
-		t.Errorf("files identical to ours must not be flagged:\n%s", flags)
+	for _, not := range []string{"validate.go", "harness/harness.go", "pid.go"} {
+		if strings.Contains(flags, not) {
+			t.Errorf("%s must not be flagged (identical to ours, or only what ours has):\n%s", not, flags)
+		}
 	}
 }
 
