@@ -17,9 +17,10 @@ import (
 // Code in the test process can in principle forge anything the harness
 // does. The grader cannot prove a submission honest, so it points a TA at
 // the few constructs that forging needs: leaving the process without the
-// testing package (syscall, unsafe, os/exec, cgo), reaching the testing
-// package's internals (go:linkname, importing testing outside tests),
-// reading the verdict nonce from /proc, or writing to the verdict fd.
+// testing package (syscall, unsafe, os/exec, cgo, os.Exit from an init
+// function), reaching the testing package's internals (go:linkname,
+// importing testing outside tests, rewriting os.Args), reading the verdict
+// nonce from /proc, or writing to the verdict fd.
 
 // suspectImports are imports a lab solution has no use for.
 var suspectImports = map[string]string{
@@ -43,10 +44,7 @@ var suspectStrings = []string{"/proc/self", "/dev/fd", "DISTLABS_", "distlabs-ve
 // same path lacks it, so a handout-based tree is not flagged for what our
 // own stubs and files already do.
 func scanSubmission(root, dst string, rubric *Rubric) ([]string, error) {
-	infra := rubric.Infrastructure
-	if len(infra) == 0 {
-		infra = defaultInfrastructure
-	}
+	infra := rubric.infrastructure()
 	var notes []string
 	fset := token.NewFileSet()
 	err := filepath.WalkDir(dst, func(path string, d fs.DirEntry, err error) error {
@@ -58,11 +56,7 @@ func scanSubmission(root, dst string, rubric *Rubric) ([]string, error) {
 			return fmt.Errorf("scan %s: %w", path, err)
 		}
 		if d.IsDir() {
-			// The go tool ignores testdata, vendor and names starting
-			// with . or _; the infrastructure is ours.
-			name := d.Name()
-			if rel != "." && (name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") ||
-				slices.ContainsFunc(infra, func(i string) bool { return filepath.Clean(i) == rel })) {
+			if !studentDir(rel, infra) {
 				return filepath.SkipDir
 			}
 			return nil
@@ -95,6 +89,20 @@ func scanSubmission(root, dst string, rubric *Rubric) ([]string, error) {
 		return nil, err
 	}
 	return notes, nil
+}
+
+// studentDir reports whether the directory rel of a graded tree may hold
+// student code: not the infrastructure (ours), nor a directory the go tool
+// ignores (testdata, vendor, names starting with . or _).
+func studentDir(rel string, infra []string) bool {
+	if rel == "." {
+		return true
+	}
+	name := filepath.Base(rel)
+	if name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
+		return false
+	}
+	return !slices.ContainsFunc(infra, func(i string) bool { return filepath.Clean(i) == rel })
 }
 
 // finding is one suspicious construct of a file.

@@ -74,16 +74,27 @@ func TestSpoofsScoreWhatWasEarned(t *testing.T) {
 // TestInitForgeScoresZero: code in the graded package's init reads the
 // initial environment and fd 4 for the nonce, writes a pass verdict to fd
 // 3, prints the framed pass lines and exits 0 before the testing package
-// parsed its flags. The harness initialised first and took the nonce, so
-// the stub scores exactly what it earned: 0.
+// parsed its flags; helperforge does the same from a helper package the
+// lab imports (which the grader makes import the harness). The harness
+// initialised first and took the nonce, so the stub scores exactly what it
+// earned: 0.
 func TestInitForgeScoresZero(t *testing.T) {
 	t.Parallel()
-	rep := grade(t, fixtureConfig(t, "initforge"))
-	if got, max := rep.Score(); got != 0 || max != 7 {
-		t.Errorf("initforge lab scored %v/%v, want 0/7", got, max)
-	}
-	if o := outcome(t, rep, "TestStub"); o.Passed || !strings.Contains(o.Reason, "no verdict") {
-		t.Errorf("TestStub: passed=%v reason %q, want a failure for want of a verdict", o.Passed, o.Reason)
+	for _, lab := range []string{"initforge", "helperforge"} {
+		cfg := fixtureConfig(t, lab)
+		// The grader adds the harness import to the packages of a
+		// submission's tree (our own tree is graded in place).
+		cfg.Submission = fixtureSubmission(t, nil)
+		rep := grade(t, cfg)
+		if got, max := rep.Score(); got != 0 || max != 7 {
+			t.Errorf("%s lab scored %v/%v, want 0/7", lab, got, max)
+		}
+		// initforge exits with a made-up nonce; helperforge finds no nonce,
+		// leaves the test to run and fail on its own.
+		want := map[string]string{"initforge": "no verdict", "helperforge": "want 42"}[lab]
+		if o := outcome(t, rep, "TestStub"); o.Passed || !strings.Contains(o.Reason, want) {
+			t.Errorf("%s: TestStub: passed=%v reason %q, want a failure with %q", lab, o.Passed, o.Reason, want)
+		}
 	}
 }
 
