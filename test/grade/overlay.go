@@ -79,6 +79,9 @@ func prepareTree(cfg Config, rubric *Rubric, log io.Writer) (*prepared, error) {
 			return nil, err
 		}
 	}
+	if err := importHarnessEverywhere(dst, rubric); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -263,11 +266,7 @@ func overlayCourseFiles(root, dst string, rubric *Rubric, p *prepared) error {
 			return fmt.Errorf("overlay tests of %s: %w", lab.Lab, err)
 		}
 	}
-	infra := rubric.Infrastructure
-	if len(infra) == 0 {
-		infra = defaultInfrastructure
-	}
-	for _, d := range infra {
+	for _, d := range rubric.infrastructure() {
 		if err := replaceDir(filepath.Join(root, d), filepath.Join(dst, d)); err != nil {
 			return fmt.Errorf("overlay %s: %w", d, err)
 		}

@@ -15,7 +15,11 @@ type Rubric struct {
 	// course code every lab depends on, such as the RPC simulator and the
 	// test harness: a submission's copies are replaced wholesale by ours.
 	Infrastructure []string `yaml:"infrastructure"`
-	Labs           []Lab    `yaml:"labs"`
+	// Harness is the infrastructure directory of the test harness, which
+	// every package of a graded tree is made to import so that it is
+	// initialised first (default test/labtest).
+	Harness string `yaml:"harness"`
+	Labs    []Lab  `yaml:"labs"`
 }
 
 // Lab is one assignment's block of the rubric.
@@ -130,6 +134,15 @@ func (r *Rubric) Merge(hidden *Rubric) {
 			}
 		}
 	}
+}
+
+// infrastructure returns the rubric's infrastructure directories, or the
+// default ones when it names none.
+func (r *Rubric) infrastructure() []string {
+	if len(r.Infrastructure) == 0 {
+		return defaultInfrastructure
+	}
+	return r.Infrastructure
 }
 
 // protectedPaths lists every path the grader replaces by ours in a

@@ -71,6 +71,33 @@ func TestSpoofsScoreWhatWasEarned(t *testing.T) {
 	}
 }
 
+// TestInitForgeScoresZero: code in the graded package's init reads the
+// initial environment and fd 4 for the nonce, writes a pass verdict to fd
+// 3, prints the framed pass lines and exits 0 before the testing package
+// parsed its flags; helperforge does the same from a helper package the
+// lab imports (which the grader makes import the harness). The harness
+// initialised first and took the nonce, so the stub scores exactly what it
+// earned: 0.
+func TestInitForgeScoresZero(t *testing.T) {
+	t.Parallel()
+	for _, lab := range []string{"initforge", "helperforge"} {
+		cfg := fixtureConfig(t, lab)
+		// The grader adds the harness import to the packages of a
+		// submission's tree (our own tree is graded in place).
+		cfg.Submission = fixtureSubmission(t, nil)
+		rep := grade(t, cfg)
+		if got, max := rep.Score(); got != 0 || max != 7 {
+			t.Errorf("%s lab scored %v/%v, want 0/7", lab, got, max)
+		}
+		// initforge exits with a made-up nonce; helperforge finds no nonce,
+		// leaves the test to run and fail on its own.
+		want := map[string]string{"initforge": "no verdict", "helperforge": "want 42"}[lab]
+		if o := outcome(t, rep, "TestStub"); o.Passed || !strings.Contains(o.Reason, want) {
+			t.Errorf("%s: TestStub: passed=%v reason %q, want a failure with %q", lab, o.Passed, o.Reason, want)
+		}
+	}
+}
+
 // TestMemoryLimitKills: a test that allocates past MEMLIMIT in one process
 // (touched or not), or in several that are each under it, is killed and
 // reported as such, not as a plain failure.
@@ -189,25 +216,35 @@ func TestReferenceOnlyTestsNotOverlaid(t *testing.T) {
 }
 
 // TestFlagsSuspiciousCode: imports and literals forging needs are listed
-// for the TA (the score is not changed by them).
+// for the TA (the score is not changed by them), in the lab's package and in
+// a helper package outside every lab directory; a construct our own copy of
+// the file already has is not flagged.
 func TestFlagsSuspiciousCode(t *testing.T) {
 	t.Parallel()
 	sub := fixtureSubmission(t, map[string]string{
 		"good/good.go": "// Package good cheats.\npackage good\n\nimport (\n\t\"os\"\n\t\"syscall\"\n\t_ \"unsafe\"\n)\n\n" +
 			"//go:linkname x testing.x\nvar x int\n\nvar _ = os.NewFile\n\nfunc Answer() int { _ = syscall.Getpid; _, _ = os.ReadFile(\"/proc/self/environ\"); return 42 }\n",
+		// A student's version of our stub: different, but the syscall
+		// import is ours.
+		"good/pid.go": "package good\n\nimport \"syscall\"\n\n// pid is the student's.\nfunc pid() int { return syscall.Getppid() }\n",
+		// A helper package no lab lists, with an aliased os.
+		"xutil/xutil.go": "// Package xutil hides a forge.\npackage xutil\n\nimport o \"os\"\n\nfunc init() {\n\to.Args = append(o.Args, \"-test.run=none\")\n\to.Args[0] = \"x\"\n\tif len(o.Args) > 9 {\n\t\to.Exit(0)\n\t}\n}\n",
 	})
 	cfg := fixtureConfig(t, "good")
 	cfg.Part = "A"
 	cfg.Submission = sub
 	rep := grade(t, cfg)
 	flags := strings.Join(rep.Flags, "\n")
-	for _, want := range []string{"imports syscall", "imports unsafe", "go:linkname", "os.NewFile", "/proc/self"} {
+	for _, want := range []string{"good/good.go:6: imports syscall", "imports unsafe", "go:linkname", "os.NewFile", "/proc/self",
+		"xutil/xutil.go:6: func init in a file that calls os.Exit", "xutil/xutil.go:7: assigns to os.Args", "xutil/xutil.go:8: assigns to os.Args"} {
 		if !strings.Contains(flags, want) {
 			t.Errorf("flags lack %q:\n%s", want, flags)
 		}
 	}
-	if strings.Contains(flags, "validate.go") || strings.Contains(flags, "harness/harness.go") {
-		t.Errorf("files identical to ours must not be flagged:\n%s", flags)
+	for _, not := range []string{"validate.go", "harness/harness.go", "pid.go"} {
+		if strings.Contains(flags, not) {
+			t.Errorf("%s must not be flagged (identical to ours, or only what ours has):\n%s", not, flags)
+		}
 	}
 }
 

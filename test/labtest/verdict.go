@@ -2,6 +2,7 @@ package labtest
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -13,11 +14,23 @@ import (
 // The verdict channel (contract 2 between the grader and the harness).
 //
 // The grader starts each test process with VerdictFDEnv naming an
-// inherited pipe and NonceEnv holding a random 32-hex-digit nonce. The
-// harness reads both at init and removes them from the environment, so code
-// under test that looks later finds neither. When a Run or RunRealtime test
-// ends (after its body, its cleanups and the leak policy, when t.Failed() is
-// final), the harness writes exactly one line to the pipe:
+// inherited pipe for verdict lines and NonceFDEnv naming a second inherited
+// pipe that holds a random 32-hex-digit nonce and nothing else. The harness
+// reads the nonce at package init, closes that pipe and unsets both
+// variables. The nonce is never in the environment: the process's initial
+// environment stays readable in /proc/self/environ whatever os.Unsetenv
+// does, while the pipe is empty and closed once read.
+//
+// Go initialises a package only after every package it imports, so the
+// read happens before any package-level variable or init function of a
+// package that imports the harness, directly or not: the graded package
+// does, through its test files. A package the harness does not reach and
+// that does not import it (a student's helper package imported by the lab)
+// may be initialised earlier; the grader flags such code for a TA (README,
+// "What a determined student could still forge"). When a Run or
+// RunRealtime test ends (after its body, its cleanups and the leak policy,
+// when t.Failed() is final), the harness writes exactly one line to the
+// verdict pipe:
 //
 //	distlabs-verdict <nonce> <pass|fail> <TestName> <one-line reason>
 //
@@ -28,15 +41,15 @@ import (
 const (
 	// VerdictFDEnv names the file descriptor verdict lines go to.
 	VerdictFDEnv = "DISTLABS_VERDICT_FD"
-	// NonceEnv holds the nonce every verdict line carries.
-	NonceEnv = "DISTLABS_NONCE"
+	// NonceFDEnv names the file descriptor the nonce is read from.
+	NonceFDEnv = "DISTLABS_NONCE_FD"
 )
 
 // verdictPrefix starts every verdict line.
 const verdictPrefix = "distlabs-verdict"
 
 // verdicts is the channel read at init; nil when there is none.
-var verdicts = openVerdicts(os.Getenv(VerdictFDEnv), os.Getenv(NonceEnv))
+var verdicts = openVerdicts(os.Getenv(VerdictFDEnv), os.Getenv(NonceFDEnv))
 
 // verdictSink writes verdict lines to an inherited pipe.
 type verdictSink struct {
@@ -46,27 +59,50 @@ type verdictSink struct {
 }
 
 // openVerdicts opens the channel named by the environment and unsets both
-// variables whatever their values. A malformed value is a grader bug: say so
-// on stderr and write nothing, which the grader scores as a failure.
-func openVerdicts(fdText, nonce string) *verdictSink {
-	if fdText == "" && nonce == "" {
+// variables whatever their values. A malformed value is a grader bug (or
+// code that read the nonce first): say so on stderr and write nothing,
+// which the grader scores as a failure.
+func openVerdicts(fdText, nonceFDText string) *verdictSink {
+	if fdText == "" && nonceFDText == "" {
 		return nil
 	}
-	for _, k := range []string{VerdictFDEnv, NonceEnv} {
+	for _, k := range []string{VerdictFDEnv, NonceFDEnv} {
 		if err := os.Unsetenv(k); err != nil {
 			fmt.Fprintf(os.Stderr, "labtest: unsetting %s: %v\n", k, err)
 		}
 	}
+	nonce := readNonce(nonceFDText)
 	fd, err := strconv.Atoi(fdText)
 	if err != nil || fd < 3 || !validNonce(nonce) {
-		fmt.Fprintf(os.Stderr, "labtest: ignoring malformed verdict channel %s=%q %s=(%d chars)\n",
-			VerdictFDEnv, fdText, NonceEnv, len(nonce))
+		fmt.Fprintf(os.Stderr, "labtest: ignoring malformed verdict channel %s=%q %s=%q (nonce of %d chars)\n",
+			VerdictFDEnv, fdText, NonceFDEnv, nonceFDText, len(nonce))
 		return nil
 	}
 	// Child processes (the per-test re-exec, student code's exec calls)
 	// must not inherit the pipe.
 	syscall.CloseOnExec(fd)
 	return &verdictSink{out: os.NewFile(uintptr(fd), "distlabs-verdict"), nonce: nonce}
+}
+
+// readNonce reads the nonce from the pipe named by fdText and closes it;
+// "" when there is none.
+func readNonce(fdText string) string {
+	fd, err := strconv.Atoi(fdText)
+	if err != nil || fd < 3 {
+		return ""
+	}
+	f := os.NewFile(uintptr(fd), "distlabs-nonce")
+	if f == nil {
+		return ""
+	}
+	defer f.Close()
+	// The grader wrote 33 bytes and closed its end, so this reads to EOF;
+	// the limit keeps a wrong descriptor from flooding memory.
+	b, err := io.ReadAll(io.LimitReader(f, 64))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "labtest: reading the nonce: %v\n", err)
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // validNonce reports whether s is 32 lowercase or uppercase hex digits.

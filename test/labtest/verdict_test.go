@@ -16,7 +16,7 @@ import (
 const testNonce = "0123456789abcdef0123456789ABCDEF"
 
 // runWithVerdicts runs one fixture test as the grader does: the write end
-// of a pipe as fd 3, named by the environment with a nonce. It returns the
+// of a pipe as fd 3 and the nonce in a second pipe as fd 4. It returns the
 // test's output and everything written to the pipe.
 func runWithVerdicts(t *testing.T, name, nonce string, env ...string) (out, verdicts string) {
 	t.Helper()
@@ -24,8 +24,14 @@ func runWithVerdicts(t *testing.T, name, nonce string, env ...string) (out, verd
 	require.NoError(t, err)
 	defer r.Close()
 	cmd := exec.Command(os.Args[0], "-test.run", "^"+name+"$", "-test.v")
-	cmd.Env = append(append(os.Environ(), fixtureEnv+"=1", labtest.VerdictFDEnv+"=3", labtest.NonceEnv+"="+nonce), env...)
-	cmd.ExtraFiles = []*os.File{w}
+	nr, nw, err := os.Pipe()
+	require.NoError(t, err)
+	_, err = nw.WriteString(nonce + "\n")
+	require.NoError(t, err)
+	require.NoError(t, nw.Close())
+	defer nr.Close()
+	cmd.Env = append(append(os.Environ(), fixtureEnv+"=1", labtest.VerdictFDEnv+"=3", labtest.NonceFDEnv+"=4"), env...)
+	cmd.ExtraFiles = []*os.File{w, nr}
 	var buf strings.Builder
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	require.NoError(t, cmd.Start())
@@ -41,10 +47,18 @@ func runWithVerdicts(t *testing.T, name, nonce string, env ...string) (out, verd
 func TestFixtureEnvGone(t *testing.T) {
 	fixture(t)
 	labtest.Run(t, func(t *labtest.T) {
-		for _, k := range []string{labtest.VerdictFDEnv, labtest.NonceEnv} {
+		for _, k := range []string{labtest.VerdictFDEnv, labtest.NonceFDEnv} {
 			if v, ok := os.LookupEnv(k); ok {
 				t.Fatalf("%s=%q is still visible to the test body", k, v)
 			}
+		}
+		// The nonce is in no environment, and its pipe is closed and empty.
+		env, err := os.ReadFile("/proc/self/environ")
+		if err == nil && strings.Contains(string(env), testNonce) {
+			t.Fatalf("the nonce is in /proc/self/environ")
+		}
+		if b, err := os.ReadFile("/proc/self/fd/4"); err == nil && len(b) > 0 {
+			t.Fatalf("fd 4 still yields %q", b)
 		}
 	})
 }

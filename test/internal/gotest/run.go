@@ -161,11 +161,22 @@ func Run(ctx context.Context, spec Spec) Result {
 		return Result{Status: Error, Reason: fmt.Sprintf("verdict pipe: %v", err), ExitCode: -1}
 	}
 	defer pr.Close()
-	cmd.ExtraFiles = []*os.File{pw}
-	cmd.Env = append(cmd.Env, VerdictFDEnv+"=3", NonceEnv+"="+nonce)
+	// The nonce goes through a second pipe, never the environment: the
+	// process's initial environment stays readable in /proc/self/environ
+	// whatever os.Unsetenv does, but a pipe's content is gone once the
+	// harness (which initialises before any code it is linked with that
+	// imports it) has read it.
+	npr, err := noncePipe(nonce)
+	if err != nil {
+		pw.Close()
+		return Result{Status: Error, Reason: fmt.Sprintf("nonce pipe: %v", err), ExitCode: -1}
+	}
+	cmd.ExtraFiles = []*os.File{pw, npr}
+	cmd.Env = append(cmd.Env, VerdictFDEnv+"=3", NonceFDEnv+"=4")
 	start := time.Now()
 	err = startRegistered(cmd)
-	pw.Close() // the child has its copy
+	pw.Close() // the child has its copies
+	npr.Close()
 	if err != nil {
 		return Result{Status: Error, Reason: fmt.Sprintf("start %s: %v", spec.Bin, err), ExitCode: -1}
 	}

@@ -4,13 +4,17 @@ import (
 	"bufio"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"io"
+	"os"
 	"strings"
 )
 
 // The verdict channel (contract 2 of the course tooling): the runner hands
-// the test process the write end of a pipe as fd 3 and a fresh nonce in its
-// environment; test/labtest reads and unsets both at init, and when a
+// the test process the write end of a pipe as fd 3 and, as fd 4, the read
+// end of a second pipe holding a fresh nonce (never the environment, which
+// stays readable in /proc/self/environ); test/labtest reads the nonce and
+// closes fd 4 at init, and when a
 // labtest.Run test ends its own deferred cleanup writes one line
 //
 //	distlabs-verdict <nonce> <pass|fail> <TestName> <reason>
@@ -21,8 +25,9 @@ import (
 const (
 	// VerdictFDEnv names the fd the harness writes its verdict lines to.
 	VerdictFDEnv = "DISTLABS_VERDICT_FD"
-	// NonceEnv carries the run's nonce.
-	NonceEnv = "DISTLABS_NONCE"
+	// NonceFDEnv names the fd the harness reads the run's nonce from (a
+	// pipe holding the nonce and nothing else; the write end is closed).
+	NonceFDEnv = "DISTLABS_NONCE_FD"
 	// verdictPrefix starts every verdict line.
 	verdictPrefix = "distlabs-verdict"
 	// verdictLimit bounds what the runner reads from the pipe.
@@ -47,6 +52,25 @@ func newNonce() string {
 	// crypto/rand.Read never returns an error (Go 1.24+).
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// noncePipe returns the read end of a pipe that holds nonce and whose
+// write end is closed. 33 bytes fit in any pipe buffer, so the write does
+// not block.
+func noncePipe(nonce string) (*os.File, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	_, err = w.WriteString(nonce + "\n")
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("write the nonce: %w", err)
+	}
+	return r, nil
 }
 
 // readVerdicts reads verdict lines from r until EOF or the limit.
