@@ -168,8 +168,9 @@ func (sc *ShardCtrler) change(op Op) Err {
 	next := Config{Num: cur.Num + 1, Shards: cur.Shards, Groups: copyGroups(cur.Groups)}
 	switch op.Kind {
 	case opJoin:
-		for gid := range op.Servers {
-			if gid <= 0 {
+		for gid, servers := range op.Servers {
+			// A group with no servers would get shards no one can serve.
+			if gid <= 0 || len(servers) == 0 {
 				return ErrBadRequest
 			}
 		}

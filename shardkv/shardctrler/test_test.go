@@ -381,3 +381,24 @@ func TestKillStopsGoroutines4A(t *testing.T) {
 		cfg.end(3)
 	})
 }
+
+// TestJoinEmptyGroup4A: a Join that maps a gid to no servers is refused
+// (ErrBadRequest, nothing changes), even beside a valid gid: a group with no
+// servers would get shards that no one can serve, and every client of those
+// shards would stall.
+func TestJoinEmptyGroup4A(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		cfg := makeConfig(t, nctrlers, false)
+		ck := cfg.makeClient()
+		cfg.begin("Test (4A): a Join of a group with no servers is refused")
+		ck.Join(joinArg(1))
+		ck.Join(map[int][]string{2: nil})
+		ck.Join(map[int][]string{3: {}, 4: servers(4)})
+		c := ck.Query(-1)
+		if c.Num != 1 {
+			t.Fatalf("after one valid Join and two Joins of empty groups the latest config is %d, want 1", c.Num)
+		}
+		checkConfig(t, c, []int{1})
+		cfg.end(4)
+	})
+}
