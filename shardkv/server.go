@@ -67,6 +67,7 @@ func (kv *ShardKV) Get(args *GetArgs, reply *GetReply) {
 	res := kv.submitClient(Op{Kind: opGet, Key: args.Key, ClientID: args.ClientID, Seq: args.Seq})
 	reply.Err, reply.Value = res.Err, res.Value
 	//solution:stub
+	// // Your code here (4B).
 	// reply.Err = ErrWrongLeader
 	//solution:end
 }
@@ -82,6 +83,7 @@ func (kv *ShardKV) PutAppend(args *PutAppendArgs, reply *PutAppendReply) {
 	res := kv.submitClient(Op{Kind: args.Op, Key: args.Key, Value: args.Value, ClientID: args.ClientID, Seq: args.Seq})
 	reply.Err = res.Err
 	//solution:stub
+	// // Your code here (4B).
 	// reply.Err = ErrWrongLeader
 	//solution:end
 }

@@ -81,6 +81,7 @@ func (sc *ShardCtrler) Join(args *JoinArgs, reply *JoinReply) {
 	res := sc.submit(Op{Kind: opJoin, Servers: args.Servers, ClientID: args.ClientID, Seq: args.Seq})
 	reply.Err, reply.WrongLeader = res.Err, res.Err == ErrWrongLeader
 	//solution:stub
+	// // Your code here (4A).
 	// reply.WrongLeader, reply.Err = true, ErrWrongLeader
 	//solution:end
 }
@@ -91,6 +92,7 @@ func (sc *ShardCtrler) Leave(args *LeaveArgs, reply *LeaveReply) {
 	res := sc.submit(Op{Kind: opLeave, GIDs: args.GIDs, ClientID: args.ClientID, Seq: args.Seq})
 	reply.Err, reply.WrongLeader = res.Err, res.Err == ErrWrongLeader
 	//solution:stub
+	// // Your code here (4A).
 	// reply.WrongLeader, reply.Err = true, ErrWrongLeader
 	//solution:end
 }
@@ -101,6 +103,7 @@ func (sc *ShardCtrler) Move(args *MoveArgs, reply *MoveReply) {
 	res := sc.submit(Op{Kind: opMove, Shard: args.Shard, GID: args.GID, ClientID: args.ClientID, Seq: args.Seq})
 	reply.Err, reply.WrongLeader = res.Err, res.Err == ErrWrongLeader
 	//solution:stub
+	// // Your code here (4A).
 	// reply.WrongLeader, reply.Err = true, ErrWrongLeader
 	//solution:end
 }
@@ -113,6 +116,7 @@ func (sc *ShardCtrler) Query(args *QueryArgs, reply *QueryReply) {
 	res := sc.submit(Op{Kind: opQuery, Num: args.Num})
 	reply.Err, reply.WrongLeader, reply.Config = res.Err, res.Err == ErrWrongLeader, res.Config
 	//solution:stub
+	// // Your code here (4A).
 	// reply.WrongLeader, reply.Err = true, ErrWrongLeader
 	//solution:end
 }
