@@ -572,7 +572,8 @@ func TestNoServeBeforeData4B(t *testing.T) {
 // groups serve and migrate shards; then every server is killed, and each
 // goroutine StartServer started (config poller, migration senders, the
 // apply loop, the Raft under it) must have returned within 5 s of virtual
-// time.
+// time. The groups must also have persisted Raft state, so a service that
+// starts no goroutines cannot pass by leaking none.
 func TestKillStopsGoroutines4B(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		t.StrictLeaks()
@@ -584,6 +585,11 @@ func TestKillStopsGoroutines4B(t *testing.T) {
 		vals := c.putAll(keys, "v")
 		cfg.join(1)
 		c.checkAll(keys, vals)
+		// A service that starts no goroutines leaks none: require that the
+		// groups really ran Raft, which persists its state.
+		if cfg.persistedBytes() == 0 {
+			t.Fatalf("no server persisted any Raft state: the operations never went through Raft")
+		}
 		cfg.end()
 	})
 }

@@ -366,7 +366,9 @@ func TestDuplicateRequests4A(t *testing.T) {
 // few requests every controller is killed; each goroutine StartServer
 // started (and the Raft under it) must have returned within 5 s of virtual
 // time. Typical cause of a failure: the loop reading applyCh, or a request
-// waiting for its index, that nothing wakes after Kill.
+// waiting for its index, that nothing wakes after Kill. The joins must also
+// have gone through Raft (persisted Raft state), so a controller that starts
+// no goroutines cannot pass by leaking none.
 func TestKillStopsGoroutines4A(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		t.StrictLeaks()
@@ -377,6 +379,11 @@ func TestKillStopsGoroutines4A(t *testing.T) {
 		ck.Join(joinArg(2))
 		if c := ck.Query(-1); c.Num != 2 {
 			t.Fatalf("after two joins the latest config is %d, want 2", c.Num)
+		}
+		// A controller that starts no goroutines leaks none: require that
+		// the joins really went through Raft, which persists its state.
+		if cfg.raftStateSize() == 0 {
+			t.Fatalf("no controller persisted any Raft state: the joins never went through Raft")
 		}
 		cfg.end(3)
 	})
