@@ -80,6 +80,8 @@ type DecidedReply struct {
 func (px *Paxos) Prepare(args *PrepareArgs, reply *PrepareReply) {
 	//solution:begin A
 	px.prepare(args, reply)
+	//solution:stub
+	// // Your code here (A).
 	//solution:end
 }
 
@@ -87,6 +89,8 @@ func (px *Paxos) Prepare(args *PrepareArgs, reply *PrepareReply) {
 func (px *Paxos) Accept(args *AcceptArgs, reply *AcceptReply) {
 	//solution:begin A
 	px.accept(args, reply)
+	//solution:stub
+	// // Your code here (A).
 	//solution:end
 }
 
@@ -94,5 +98,7 @@ func (px *Paxos) Accept(args *AcceptArgs, reply *AcceptReply) {
 func (px *Paxos) Decided(args *DecidedArgs, reply *DecidedReply) {
 	//solution:begin A
 	px.decided(args, reply)
+	//solution:stub
+	// // Your code here (A).
 	//solution:end
 }

@@ -117,7 +117,9 @@ func TestManyElections2A(t *testing.T) {
 // elect a leader, let heartbeats run, Kill every peer, and every goroutine
 // Make started must have returned within 5 s of virtual time. Typical cause
 // of a failure: a helper waiting on a sync.Cond or a channel that Kill does
-// not wake (Broadcast the Cond or close a channel in Kill).
+// not wake (Broadcast the Cond or close a channel in Kill). The peers must
+// also have really run (RPCs sent, a term above 0 agreed), so a peer that
+// starts no goroutines at all cannot pass by leaking none.
 func TestKillStopsGoroutines2A(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		t.StrictLeaks()
@@ -127,6 +129,15 @@ func TestKillStopsGoroutines2A(t *testing.T) {
 		cfg.begin("Test (2A): Kill stops every goroutine")
 		cfg.checkOneLeader()
 		sleep(2 * electionTimeout)
+		// No goroutines means no leak: a peer that only fakes a leader in
+		// GetState would pass. Require that the peers really ran: they
+		// exchanged RPCs and all agree on a term an election produced.
+		if n := cfg.rpcTotal(); n == 0 {
+			t.Fatalf("no RPCs were sent: the peers never ran an election or heartbeats")
+		}
+		if term := cfg.checkTerms(); term < 1 {
+			t.Fatalf("peers agree on term %d; an election must have raised it to at least 1", term)
+		}
 		cfg.end()
 	})
 }

@@ -100,7 +100,9 @@ func (ck *Clerk) Get(key string) string {
 }
 
 // PutAppend sends a Put or Append (op is "Put" or "Append") and returns
-// once the owning group has applied it exactly once.
+// once the owning group has applied it exactly once. Any other op is
+// refused by the servers with ErrBadOp; PutAppend then returns without
+// retrying and nothing changes.
 func (ck *Clerk) PutAppend(key string, value string, op string) {
 	//solution:begin 4B
 	ck.seq++
@@ -118,7 +120,7 @@ func (ck *Clerk) PutAppend(key string, value string, op string) {
 //solution:begin 4B
 
 // send tries the servers of the group that owns key's shard, starting with
-// the last one that answered, until try returns OK or ErrNoKey; after
+// the last one that answered, until try returns OK, ErrNoKey or ErrBadOp; after
 // ErrWrongGroup, or when no server answered, it fetches the latest
 // configuration and starts over. It gives up only when the Clerk is shut
 // down.
@@ -131,7 +133,7 @@ func (ck *Clerk) send(key string, try func(*labrpc.ClientEnd) Err) {
 		for i := range servers {
 			si := (ck.leader[gid] + i) % len(servers)
 			switch try(ck.end(servers[si])) {
-			case OK, ErrNoKey:
+			case OK, ErrNoKey, ErrBadOp:
 				ck.leader[gid] = si
 				return
 			case ErrWrongGroup:
@@ -169,10 +171,10 @@ func (ck *Clerk) shutdown() {
 
 // Put sets key to value.
 func (ck *Clerk) Put(key string, value string) {
-	ck.PutAppend(key, value, "Put")
+	ck.PutAppend(key, value, opPut)
 }
 
 // Append appends value to key's value (a missing key counts as "").
 func (ck *Clerk) Append(key string, value string) {
-	ck.PutAppend(key, value, "Append")
+	ck.PutAppend(key, value, opAppend)
 }

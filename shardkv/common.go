@@ -28,10 +28,26 @@ const (
 	// the leader, lost leadership, or gave up waiting); the Clerk tries the
 	// group's next server.
 	ErrWrongLeader = "ErrWrongLeader"
+	// ErrBadOp means PutAppendArgs.Op was neither "Put" nor "Append": bad
+	// client input, which no retry can fix, so the Clerk gives up.
+	ErrBadOp = "ErrBadOp"
 )
 
 // Err is the outcome of an RPC as seen by the service.
 type Err string
+
+// Operation kinds carried in PutAppendArgs.Op.
+const (
+	opPut    = "Put"
+	opAppend = "Append"
+)
+
+//solution:begin 4B
+
+// opGet is the kind of a Get in the log (Op.Kind).
+const opGet = "Get"
+
+//solution:end
 
 // PutAppendArgs is the request of ShardKV.PutAppend.
 type PutAppendArgs struct {

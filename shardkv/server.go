@@ -14,7 +14,7 @@ import (
 // Op is a client's command in the Raft log.
 type Op struct {
 	//solution:begin 4B
-	Kind     string // "Get", "Put" or "Append"
+	Kind     string // opGet, opPut or opAppend
 	Key      string
 	Value    string
 	ClientID int64
@@ -65,9 +65,10 @@ type opResult struct {
 // Get is the RPC handler for Clerk.Get.
 func (kv *ShardKV) Get(args *GetArgs, reply *GetReply) {
 	//solution:begin 4B
-	res := kv.submitClient(Op{Kind: "Get", Key: args.Key, ClientID: args.ClientID, Seq: args.Seq})
+	res := kv.submitClient(Op{Kind: opGet, Key: args.Key, ClientID: args.ClientID, Seq: args.Seq})
 	reply.Err, reply.Value = res.Err, res.Value
 	//solution:stub
+	// // Your code here (4B).
 	// reply.Err = ErrWrongLeader
 	//solution:end
 }
@@ -75,14 +76,15 @@ func (kv *ShardKV) Get(args *GetArgs, reply *GetReply) {
 // PutAppend is the RPC handler for Clerk.Put and Clerk.Append.
 func (kv *ShardKV) PutAppend(args *PutAppendArgs, reply *PutAppendReply) {
 	//solution:begin 4B
-	if args.Op != "Put" && args.Op != "Append" {
+	if args.Op != opPut && args.Op != opAppend {
 		// A caller's mistake; answering keeps it from crashing a replica.
-		reply.Err = Err("bad op " + args.Op)
+		reply.Err = ErrBadOp
 		return
 	}
 	res := kv.submitClient(Op{Kind: args.Op, Key: args.Key, Value: args.Value, ClientID: args.ClientID, Seq: args.Seq})
 	reply.Err = res.Err
 	//solution:stub
+	// // Your code here (4B).
 	// reply.Err = ErrWrongLeader
 	//solution:end
 }

@@ -152,7 +152,7 @@ func (kv *ShardKV) applyOp(op Op) opResult {
 		return opResult{Err: ErrWrongGroup}
 	}
 	sh := &kv.shards[s]
-	if op.Kind == "Get" {
+	if op.Kind == opGet {
 		v, ok := sh.Data[op.Key]
 		if !ok {
 			return opResult{Err: ErrNoKey}
@@ -171,7 +171,7 @@ func (kv *ShardKV) applyOp(op Op) opResult {
 		sh.LastSeq = make(map[int64]int64)
 	}
 	sh.LastSeq[op.ClientID] = op.Seq
-	if op.Kind == "Put" {
+	if op.Kind == opPut {
 		sh.Data[op.Key] = op.Value
 	} else {
 		sh.Data[op.Key] += op.Value

@@ -587,7 +587,8 @@ func TestNoServeBeforeData4B(t *testing.T) {
 // groups serve and migrate shards; then every server is killed, and each
 // goroutine StartServer started (config poller, migration senders, the
 // apply loop, the Raft under it) must have returned within 5 s of virtual
-// time.
+// time. The groups must also have persisted Raft state, so a service that
+// starts no goroutines cannot pass by leaking none.
 func TestKillStopsGoroutines4B(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		t.StrictLeaks()
@@ -599,6 +600,53 @@ func TestKillStopsGoroutines4B(t *testing.T) {
 		vals := c.putAll(keys, "v")
 		cfg.join(1)
 		c.checkAll(keys, vals)
+		// A service that starts no goroutines leaks none: require that the
+		// groups really ran Raft, which persists its state.
+		if cfg.persistedBytes() == 0 {
+			t.Fatalf("no server persisted any Raft state: the operations never went through Raft")
+		}
+		cfg.end()
+	})
+}
+
+// TestBadOp4B: a PutAppend whose Op is neither "Put" nor "Append" is bad
+// client input. A server must answer it with ErrBadOp (an error the Clerk
+// does not retry) and change nothing; a Clerk given such an op must return
+// instead of retrying forever.
+func TestBadOp4B(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		cfg := makeConfig(t, false, -1)
+		c := cfg.newClient()
+		cfg.begin("Test (4B): a bad op gets ErrBadOp")
+		cfg.join(0)
+		c.Put("k", "v")
+
+		cfg.mu.Lock()
+		_, end := cfg.endLocked("raw", serverName(cfg.groups[0].gid, 0))
+		cfg.mu.Unlock()
+		args := PutAppendArgs{Key: "k", Value: "x", Op: "Frob"}
+		var reply PutAppendReply
+		if !end.Call("ShardKV.PutAppend", &args, &reply) {
+			t.Fatalf("PutAppend with op %q: the RPC failed on a reliable network", args.Op)
+		}
+		if reply.Err != ErrBadOp {
+			t.Fatalf("PutAppend with op %q answered %q, want %q", args.Op, reply.Err, ErrBadOp)
+		}
+
+		bad := cfg.makeClient()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			bad.PutAppend("k", "y", "Frob")
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			bad.shutdown()
+			<-done
+			t.Fatalf("Clerk.PutAppend with op %q still retrying after 10 s; a bad op must not be retried", "Frob")
+		}
+		c.check("k", "v")
 		cfg.end()
 	})
 }

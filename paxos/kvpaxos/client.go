@@ -79,14 +79,16 @@ func (ck *Clerk) Get(key string) string {
 }
 
 // PutAppend sends a Put or Append (op is "Put" or "Append") and returns
-// once the service has applied it, exactly once.
+// once the service has applied it, exactly once. Any other op is refused by
+// the servers with ErrBadOp; PutAppend then returns without retrying and
+// nothing changes.
 func (ck *Clerk) PutAppend(key string, value string, op string) {
 	//solution:begin B
 	ck.seq++
 	args := PutAppendArgs{Key: key, Value: value, Op: op, ClientID: ck.clientID, Seq: ck.seq}
 	for failures := 0; !ck.stopped.Load(); failures++ {
 		var reply PutAppendReply
-		if ck.servers[ck.next].Call("KVPaxos.PutAppend", &args, &reply) && reply.Err == OK {
+		if ck.servers[ck.next].Call("KVPaxos.PutAppend", &args, &reply) && (reply.Err == OK || reply.Err == ErrBadOp) {
 			return
 		}
 		ck.nextServer(failures)

@@ -30,6 +30,9 @@ const (
 	// Clerk tries another server. The operation may still take effect
 	// later, exactly once.
 	ErrUnavailable = "ErrUnavailable"
+	// ErrBadOp means PutAppendArgs.Op was neither "Put" nor "Append": bad
+	// client input, which no retry can fix, so the Clerk gives up.
+	ErrBadOp = "ErrBadOp"
 )
 
 // Err is the outcome of an RPC as seen by the service.

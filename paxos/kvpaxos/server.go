@@ -79,7 +79,7 @@ func (kv *KVPaxos) Get(args *GetArgs, reply *GetReply) {
 func (kv *KVPaxos) PutAppend(args *PutAppendArgs, reply *PutAppendReply) {
 	//solution:begin B
 	if args.Op != opPut && args.Op != opAppend {
-		reply.Err = ErrUnavailable // never crash on client input
+		reply.Err = ErrBadOp // never crash on client input; no retry can fix it
 		return
 	}
 	_, reply.Err = kv.execute(Op{Kind: args.Op, Key: args.Key, Value: args.Value, ClientID: args.ClientID, Seq: args.Seq})

@@ -29,7 +29,9 @@ func TestSpeed3A(t *testing.T) {
 // every server is killed; each goroutine StartKVServer started (and the
 // Raft under it) must have returned within 5 s of virtual time. Typical
 // cause of a failure: the loop reading applyCh, or a request waiting for
-// its index to apply, that nothing wakes after Kill.
+// its index to apply, that nothing wakes after Kill. The operations must
+// also have gone through Raft (persisted Raft state), so a service that
+// starts no goroutines cannot pass by leaking none.
 func TestKillStopsGoroutines3A(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		t.StrictLeaks()
@@ -41,6 +43,11 @@ func TestKillStopsGoroutines3A(t *testing.T) {
 			cfg.Append(ck, 0, "k", strconv.Itoa(i))
 		}
 		cfg.check(ck, 0, "k", "01234")
+		// A service that starts no goroutines leaks none: require that the
+		// operations really went through Raft, which persists its log.
+		if cfg.LogSize() == 0 {
+			t.Fatalf("no server persisted any Raft state: the operations never went through Raft")
+		}
 		cfg.end()
 	})
 }

@@ -33,8 +33,8 @@ const (
 	// at another server.
 	ErrWrongLeader = "ErrWrongLeader"
 	// ErrBadRequest means the request makes no sense (a Move of a shard
-	// out of range or to a gid not in the configuration, a Join of gid 0);
-	// it is not applied and not retried.
+	// out of range or to a gid not in the configuration, a Join of gid 0
+	// or of a gid with no servers); it is not applied and not retried.
 	ErrBadRequest = "ErrBadRequest"
 )
 

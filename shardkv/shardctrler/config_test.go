@@ -186,6 +186,20 @@ func (cfg *config) Leader() (bool, int) {
 // begin starts a test phase and its progress line.
 func (cfg *config) begin(desc string) { cfg.t.Begin(desc) }
 
+// raftStateSize returns the largest Raft state among the controllers'
+// persisters.
+func (cfg *config) raftStateSize() int {
+	cfg.mu.Lock()
+	defer cfg.mu.Unlock()
+	most := 0
+	for _, p := range cfg.saved {
+		if p != nil {
+			most = max(most, p.RaftStateSize())
+		}
+	}
+	return most
+}
+
 // end prints the phase's "Passed" line.
 func (cfg *config) end(ops int) {
 	cfg.t.Passed(cfg.n, cfg.net.GetTotalCount(), cfg.net.GetTotalBytes(), ops)

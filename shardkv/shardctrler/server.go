@@ -82,6 +82,7 @@ func (sc *ShardCtrler) Join(args *JoinArgs, reply *JoinReply) {
 	res := sc.submit(Op{Kind: opJoin, Servers: args.Servers, ClientID: args.ClientID, Seq: args.Seq})
 	reply.Err, reply.WrongLeader = res.Err, res.Err == ErrWrongLeader
 	//solution:stub
+	// // Your code here (4A).
 	// reply.WrongLeader, reply.Err = true, ErrWrongLeader
 	//solution:end
 }
@@ -92,6 +93,7 @@ func (sc *ShardCtrler) Leave(args *LeaveArgs, reply *LeaveReply) {
 	res := sc.submit(Op{Kind: opLeave, GIDs: args.GIDs, ClientID: args.ClientID, Seq: args.Seq})
 	reply.Err, reply.WrongLeader = res.Err, res.Err == ErrWrongLeader
 	//solution:stub
+	// // Your code here (4A).
 	// reply.WrongLeader, reply.Err = true, ErrWrongLeader
 	//solution:end
 }
@@ -102,6 +104,7 @@ func (sc *ShardCtrler) Move(args *MoveArgs, reply *MoveReply) {
 	res := sc.submit(Op{Kind: opMove, Shard: args.Shard, GID: args.GID, ClientID: args.ClientID, Seq: args.Seq})
 	reply.Err, reply.WrongLeader = res.Err, res.Err == ErrWrongLeader
 	//solution:stub
+	// // Your code here (4A).
 	// reply.WrongLeader, reply.Err = true, ErrWrongLeader
 	//solution:end
 }
@@ -114,6 +117,7 @@ func (sc *ShardCtrler) Query(args *QueryArgs, reply *QueryReply) {
 	res := sc.submit(Op{Kind: opQuery, Num: args.Num})
 	reply.Err, reply.WrongLeader, reply.Config = res.Err, res.Err == ErrWrongLeader, res.Config
 	//solution:stub
+	// // Your code here (4A).
 	// reply.WrongLeader, reply.Err = true, ErrWrongLeader
 	//solution:end
 }
@@ -169,8 +173,9 @@ func (sc *ShardCtrler) change(op Op) Err {
 	next := Config{Num: cur.Num + 1, Shards: cur.Shards, Groups: copyGroups(cur.Groups)}
 	switch op.Kind {
 	case opJoin:
-		for gid := range op.Servers {
-			if gid <= 0 {
+		for gid, servers := range op.Servers {
+			// A group with no servers would get shards no one can serve.
+			if gid <= 0 || len(servers) == 0 {
 				return ErrBadRequest
 			}
 		}

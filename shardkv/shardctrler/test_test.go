@@ -368,7 +368,9 @@ func TestDuplicateRequests4A(t *testing.T) {
 // few requests every controller is killed; each goroutine StartServer
 // started (and the Raft under it) must have returned within 5 s of virtual
 // time. Typical cause of a failure: the loop reading applyCh, or a request
-// waiting for its index, that nothing wakes after Kill.
+// waiting for its index, that nothing wakes after Kill. The joins must also
+// have gone through Raft (persisted Raft state), so a controller that starts
+// no goroutines cannot pass by leaking none.
 func TestKillStopsGoroutines4A(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		t.StrictLeaks()
@@ -380,6 +382,32 @@ func TestKillStopsGoroutines4A(t *testing.T) {
 		if c := ck.Query(-1); c.Num != 2 {
 			t.Fatalf("after two joins the latest config is %d, want 2", c.Num)
 		}
+		// A controller that starts no goroutines leaks none: require that
+		// the joins really went through Raft, which persists its state.
+		if cfg.raftStateSize() == 0 {
+			t.Fatalf("no controller persisted any Raft state: the joins never went through Raft")
+		}
 		cfg.end(3)
+	})
+}
+
+// TestJoinEmptyGroup4A: a Join that maps a gid to no servers is refused
+// (ErrBadRequest, nothing changes), even beside a valid gid: a group with no
+// servers would get shards that no one can serve, and every client of those
+// shards would stall.
+func TestJoinEmptyGroup4A(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		cfg := makeConfig(t, nctrlers, false)
+		ck := cfg.makeClient()
+		cfg.begin("Test (4A): a Join of a group with no servers is refused")
+		ck.Join(joinArg(1))
+		ck.Join(map[int][]string{2: nil})
+		ck.Join(map[int][]string{3: {}, 4: servers(4)})
+		c := ck.Query(-1)
+		if c.Num != 1 {
+			t.Fatalf("after one valid Join and two Joins of empty groups the latest config is %d, want 1", c.Num)
+		}
+		checkConfig(t, c, []int{1})
+		cfg.end(4)
 	})
 }
