@@ -4,6 +4,7 @@ package distsort
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -113,6 +114,9 @@ func TestRealProcessPeerDies(t *testing.T) {
 			_ = c.Close()
 		}
 		wg.Wait()
+		names := func(i, j int) bool {
+			return strings.Contains(string(results[i].out), fmt.Sprintf("peer %d (%s)", j, addrs[j]))
+		}
 		for _, i := range []int{0, 2} {
 			r := results[i]
 			t.Logf("server %d: %v: %s", i, r.err, strings.TrimSpace(string(r.out)))
@@ -122,9 +126,16 @@ func TestRealProcessPeerDies(t *testing.T) {
 			if ctx.Err() != nil {
 				t.Fatalf("server %d hung: %s", i, r.out)
 			}
-			if !strings.Contains(string(r.out), "peer 1 ("+addrs[1]+")") {
-				t.Fatalf("server %d: error does not name peer 1: %s", i, r.out)
+			// Package doc, "Faults": each server reports the first failure
+			// it saw, so one may name the other survivor, which aborted
+			// because of peer 1 (and itself named peer 1).
+			other := 2 - i
+			if !names(i, 1) && !(names(i, other) && names(other, 1)) {
+				t.Fatalf("server %d: error names neither peer 1 nor a survivor that did: %s", i, r.out)
 			}
+		}
+		if !names(0, 1) && !names(2, 1) {
+			t.Fatalf("no server names peer 1")
 		}
 		ents, _ := os.ReadDir(dir)
 		for _, e := range ents {
