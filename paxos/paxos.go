@@ -56,14 +56,17 @@ func (f Fate) String() string {
 
 // Paxos is one peer of a Paxos group.
 type Paxos struct {
+	//solution:begin
+	//solution:stub
+	// //lint:ignore U1000 guards the state you add (A)
+	//solution:end
 	mu    sync.Mutex          // guards every field below
 	peers []*labrpc.ClientEnd // RPC ends of all peers, peers[me] included
 	me    int                 // this peer's index into peers[]
 	dead  int32               // set by Kill
+	rng   *randSource         // seeded back-off between rounds (rand.go)
 
 	//solution:begin A
-	rng *randSource // back-off between rounds
-
 	instances map[int]*instance // acceptor and learner state, seq >= min
 	dones     []int             // highest Done argument heard from each peer; -1: none
 	min       int               // every seq < min is forgotten
@@ -93,6 +96,8 @@ func Make(peers []*labrpc.ClientEnd, me int) *Paxos {
 	px.max = -1
 	px.killCh = make(chan struct{})
 	//solution:stub
+	// px.rng = newPeerRand(me)
+	//
 	// // Your initialization code here (A).
 	//solution:end
 	return px
@@ -191,6 +196,11 @@ func (px *Paxos) Kill() {
 	px.wg.Wait()
 	//solution:end
 }
+
+//solution:begin
+//solution:stub
+// //lint:ignore U1000 for your handlers and proposers (A)
+//solution:end
 
 func (px *Paxos) killed() bool {
 	return atomic.LoadInt32(&px.dead) == 1

@@ -49,6 +49,11 @@ func newPeerRand(me int) *randSource {
 	return &randSource{rng: rand.New(rand.NewPCG(seedState.seed, seedState.made<<20|uint64(me)))}
 }
 
+//solution:begin
+//solution:stub
+// //lint:ignore U1000 draw your back-off between rounds from it (A)
+//solution:end
+
 // duration returns a uniform duration in [lo, hi).
 func (r *randSource) duration(lo, hi time.Duration) time.Duration {
 	r.mu.Lock()

@@ -34,6 +34,10 @@ const retryPause = 100 * time.Millisecond
 // Clerk handles one request at a time: make one Clerk per concurrent client.
 type Clerk struct {
 	ctrlers []*labrpc.ClientEnd
+	//solution:begin
+	//solution:stub
+	// //lint:ignore U1000 the latest configuration this Clerk knows (4B)
+	//solution:end
 	config  shardctrler.Config
 	makeEnd func(string) *labrpc.ClientEnd
 	// stopped is set by shutdown; a Clerk retries forever otherwise, which

@@ -26,6 +26,10 @@ type Op struct {
 
 // A ShardKV is one server of one replica group.
 type ShardKV struct {
+	//solution:begin
+	//solution:stub
+	// //lint:ignore U1000 guards the state you add (4B)
+	//solution:end
 	mu           sync.Mutex
 	me           int
 	rf           *raft.Raft
@@ -128,6 +132,11 @@ func (kv *ShardKV) Kill() {
 	// kv.rf.Kill()
 	//solution:end
 }
+
+//solution:begin
+//solution:stub
+// //lint:ignore U1000 for the loops of your goroutines (4B)
+//solution:end
 
 // killed reports whether Kill has been called.
 func (kv *ShardKV) killed() bool {

@@ -16,6 +16,8 @@ import (
 // client resends the unanswered requests on a new connection).
 const MaxPipelined = 100
 
+//solution:begin
+
 // progressWriter writes to a connection under a progress deadline: every
 // write may block for at most timeout without moving a byte. A client that
 // stops reading therefore cannot hold the connection (its goroutine, its
@@ -53,3 +55,5 @@ func (w *progressWriter) sendFile(rf io.ReaderFrom, lr *io.LimitedReader) (int64
 		}
 	}
 }
+
+//solution:end

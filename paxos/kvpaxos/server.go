@@ -42,6 +42,10 @@ const (
 
 // KVPaxos is one server of the service.
 type KVPaxos struct {
+	//solution:begin
+	//solution:stub
+	// //lint:ignore U1000 guards the state you add (B)
+	//solution:end
 	mu   sync.Mutex
 	me   int
 	dead int32 // set by Kill
@@ -99,6 +103,11 @@ func (kv *KVPaxos) Kill() {
 	//solution:end
 	kv.px.Kill()
 }
+
+//solution:begin
+//solution:stub
+// //lint:ignore U1000 for the loops of your goroutines (B)
+//solution:end
 
 func (kv *KVPaxos) killed() bool {
 	return atomic.LoadInt32(&kv.dead) == 1

@@ -40,6 +40,10 @@ type Op struct {
 
 // A ShardCtrler is one replica of the configuration service.
 type ShardCtrler struct {
+	//solution:begin
+	//solution:stub
+	// //lint:ignore U1000 guards the state you add (4A)
+	//solution:end
 	mu      sync.Mutex
 	me      int
 	rf      *raft.Raft
@@ -248,6 +252,11 @@ func (sc *ShardCtrler) Kill() {
 	// sc.rf.Kill()
 	//solution:end
 }
+
+//solution:begin
+//solution:stub
+// //lint:ignore U1000 for the loops of your goroutines (4A)
+//solution:end
 
 // killed reports whether Kill has been called.
 func (sc *ShardCtrler) killed() bool {
