@@ -215,7 +215,10 @@ func runBubble(t *testing.T, inner func(*testing.T), st *runState) {
 			left := st.leaked + st.helpers
 			st.mu.Unlock()
 			if left == 0 {
-				t.Errorf("labtest: goroutines were started after the leak check ran (by a t.Cleanup function?)")
+				// The leak check waits for the bubble to settle, so this
+				// should not happen; if it does, the stacks say who.
+				t.Errorf("labtest: goroutines were started after the leak check ran (by a t.Cleanup function?). Their stacks:\n\n%s",
+					groupStacks(goroutinesOf(st.bubble)))
 			}
 			return
 		}

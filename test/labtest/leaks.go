@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -75,18 +76,30 @@ func background(f func()) { f() }
 // with the stacks of those left. Left goroutines that are durably blocked
 // (on a channel, a sync.Cond, a sleep) stay parked for good once the bubble
 // ends, which runBubble tolerates, so the next test runs normally.
+//
+// Once the bubble's main goroutine exits its clock stops, so a goroutine
+// still alive then is parked for good and synctest panics with no stacks.
+// So every dump waits for the bubble to settle (settledGoroutines: a dump
+// of a running bubble misses goroutines), and the check never returns
+// early on a count of zero: it waits out the grace period (free in virtual
+// time when nothing runs) and looks again, so a goroutine a timer starts
+// within the grace is caught and reported with its stack.
 func (s *runState) checkLeaks(t *testing.T, mode leakPolicy) {
 	// A dump of every goroutine costs real time when thousands are parked
 	// (leftovers of earlier tests included), so between dumps the count of
 	// goroutines is watched, and the bubble is dumped again only when it
 	// dropped (something exited) and at the end of the grace period.
 	deadline := time.Now().Add(leakGrace)
-	leaked, helpers := bubbleGoroutines()
+	leaked, helpers := settledGoroutines()
 	last := runtime.NumGoroutine()
-	for len(leaked) > 0 && time.Now().Before(deadline) {
-		time.Sleep(min(10*time.Millisecond, time.Until(deadline)))
+	for time.Now().Before(deadline) {
+		step := time.Until(deadline)
+		if len(leaked) > 0 {
+			step = min(10*time.Millisecond, step)
+		}
+		time.Sleep(step)
 		if n := runtime.NumGoroutine(); n < last || !time.Now().Before(deadline) {
-			leaked, helpers = bubbleGoroutines()
+			leaked, helpers = settledGoroutines()
 			last = runtime.NumGoroutine()
 		}
 	}
@@ -109,6 +122,20 @@ func (s *runState) checkLeaks(t *testing.T, mode leakPolicy) {
 	fmt.Printf("labtest: WARNING: %s: %d goroutine(s) still running %v (virtual) after the test ended; "+
 		"the test keeps its verdict (%s=warn), but Kill should stop them. Their stacks:\n\n%s\n%s\n",
 		t.Name(), len(leaked), leakGrace, LeaksEnv, stacks, fixHint)
+}
+
+// settledGoroutines is bubbleGoroutines once every other goroutine of the
+// bubble is durably blocked and the timers due now have run. A dump taken
+// while the bubble runs misses goroutines: the runtime detaches a goroutine
+// from its bubble while it starts or assists a garbage collection (its
+// header then lacks "synctest bubble N"), and a timer due now may be about
+// to start one. A durably blocked goroutine is attached, and stays so while
+// only the caller runs.
+// A goroutine that spins or waits on a mutex for good keeps Wait (like the
+// virtual clock) from returning; the watchdog reports it.
+func settledGoroutines() (leaked []string, helpers int) {
+	synctest.Wait()
+	return bubbleGoroutines()
 }
 
 // bubbleGoroutines returns the stacks of the goroutines in the caller's
