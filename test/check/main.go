@@ -2,7 +2,7 @@
 // each step reported with its time, all steps run even after a failure.
 //
 //  1. gofmt: every .go file is formatted (the unformatted ones are listed);
-//  2. go vet ./...;
+//  2. go build -v ./... (names each package as it compiles), then go vet ./...;
 //  3. go test -race on the concurrent packages (RACE_PKGS);
 //  4. go test on every other package;
 //  5. the handout check: go test ./test/handout generates the handout of
@@ -54,6 +54,9 @@ func main() {
 	os.Setenv("DISTLABS_LEAKS", "strict")
 
 	c.step("gofmt", c.gofmt)
+	// A cold build takes a minute; -v names each package as it compiles, so
+	// the wait shows progress, and vet then finds the dependencies built.
+	c.step("go build -v ./...", func() error { return c.goCmd("build", "-v", "./...") })
 	c.step("go vet ./...", func() error { return c.goCmd("vet", "./...") })
 
 	all, err := c.list("./...")
