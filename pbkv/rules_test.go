@@ -1,8 +1,8 @@
 package pbkv
 
-// Targeted tests for the classic primary/backup bugs; each cites the clause
-// of the spec (../shared/specs/primary-backup.md, "Key/value service") it
-// checks. They use only the public API.
+// Targeted tests for the classic primary/backup bugs; each cites the rule
+// it checks (the key/value service rules, listed by file in README.md).
+// They use only the public API.
 
 import (
 	"fmt"

@@ -1,7 +1,7 @@
 package viewservice
 
-// Targeted tests for the classic view-service bugs; each cites the clause of
-// the spec (../shared/specs/primary-backup.md, "View service") it checks.
+// Targeted tests for the classic view-service bugs; each cites the rule it
+// checks (the view service rules, listed by file in README.md).
 
 import (
 	"testing"
