@@ -71,7 +71,6 @@ type cluster struct {
 
 // makeCluster starts n connected peers.
 func makeCluster(t *labtest.T, n int, unreliable bool) *cluster {
-	SetSeed(t.Seed)
 	c := &cluster{
 		t:        t,
 		net:      labrpc.MakeNetwork(),

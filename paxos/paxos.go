@@ -87,7 +87,7 @@ type Paxos struct {
 func Make(peers []*labrpc.ClientEnd, me int) *Paxos {
 	px := &Paxos{peers: peers, me: me}
 	//solution:begin A
-	px.rng = newPeerRand(me)
+	px.rng = newPeerRand(me, peers)
 	px.instances = map[int]*instance{}
 	px.dones = make([]int, len(peers))
 	for i := range px.dones {
@@ -96,7 +96,7 @@ func Make(peers []*labrpc.ClientEnd, me int) *Paxos {
 	px.max = -1
 	px.killCh = make(chan struct{})
 	//solution:stub
-	// px.rng = newPeerRand(me)
+	// px.rng = newPeerRand(me, peers)
 	//
 	// // Your initialization code here (A).
 	//solution:end

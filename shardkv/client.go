@@ -3,7 +3,6 @@ package shardkv
 import (
 	"crypto/rand"
 	"encoding/binary"
-	"sync/atomic"
 	"time"
 
 	"distlabs/labrpc"
@@ -40,9 +39,6 @@ type Clerk struct {
 	//solution:end
 	config  shardctrler.Config
 	makeEnd func(string) *labrpc.ClientEnd
-	// stopped is set by shutdown; a Clerk retries forever otherwise, which
-	// would keep a failed test's goroutines alive.
-	stopped atomic.Bool
 	//solution:begin 4B
 	ctrler   ctrlerLink
 	ends     map[string]*labrpc.ClientEnd // makeEnd's ends, made once per server
@@ -126,11 +122,10 @@ func (ck *Clerk) PutAppend(key string, value string, op string) {
 // send tries the servers of the group that owns key's shard, starting with
 // the last one that answered, until try returns OK, ErrNoKey or ErrBadOp; after
 // ErrWrongGroup, or when no server answered, it fetches the latest
-// configuration and starts over. It gives up only when the Clerk is shut
-// down.
+// configuration and starts over. Like a 6.824 Clerk it never gives up.
 func (ck *Clerk) send(key string, try func(*labrpc.ClientEnd) Err) {
 	shard := key2shard(key)
-	for attempt := 0; !ck.stopped.Load(); attempt++ {
+	for attempt := 0; ; attempt++ {
 		gid := ck.config.Shards[shard]
 		servers := ck.config.Groups[gid]
 	group:
@@ -148,7 +143,7 @@ func (ck *Clerk) send(key string, try func(*labrpc.ClientEnd) Err) {
 			// A fresh Clerk fetches its first configuration at once.
 			time.Sleep(retryPause)
 		}
-		if cfg, ok := ck.ctrler.query(-1, ck.stopped.Load); ok {
+		if cfg, ok := ck.ctrler.queryOnce(-1); ok {
 			ck.config = cfg
 		}
 	}
@@ -165,13 +160,6 @@ func (ck *Clerk) end(name string) *labrpc.ClientEnd {
 }
 
 //solution:end
-
-// shutdown makes a request in progress, and every later one, return
-// without a result. The tests use it to end clients when a test stops; it
-// is not part of the 6.824 Clerk API.
-func (ck *Clerk) shutdown() {
-	ck.stopped.Store(true)
-}
 
 // Put sets key to value.
 func (ck *Clerk) Put(key string, value string) {

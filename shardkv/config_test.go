@@ -23,10 +23,11 @@ import (
 const linearizabilityTimeout = 30 * time.Second
 
 // virtualLimit bounds a test in virtual time (the 6.824 tests allow two
-// minutes of real time; ours need under 15 s of virtual time). A stuck service keeps clients retrying and the
-// virtual clock running, so without a bound it would spin until the
-// harness's real-time watchdog; past the bound the test fails and every
-// clerk is stopped, so it ends within seconds.
+// minutes of real time; ours need under 15 s of virtual time). A stuck
+// service keeps clients retrying and the virtual clock running, so without
+// a bound it would spin until the harness's real-time watchdog; past the
+// bound the test fails and the test's clients stop waiting for their
+// requests (client.do), so it ends within seconds.
 const virtualLimit = 60 * time.Second
 
 // Cluster shape of the tests, as in 6.824.
@@ -83,10 +84,14 @@ type config struct {
 	ctrlers  []*shardctrler.ShardCtrler
 	ctrlSave []*raft.Persister
 	groups   []*group
-	clerks   map[*Clerk][]string // a clerk's end names
-	expired  bool                // virtualLimit has passed: clerks are born stopped
-	names    map[string]int      // per-prefix counters: deterministic end names
-	mck      *shardctrler.Clerk  // the test's administrator clerk
+	names    map[string]int     // per-prefix counters: deterministic end names
+	mck      *shardctrler.Clerk // the test's administrator clerk
+	joined   map[int]bool       // gi -> the group is in the configuration
+
+	// stop is closed when the test's clients must give up: at virtualLimit
+	// or when the test ends (stopClients).
+	stop     chan struct{}
+	stopOnce sync.Once
 
 	hist    *linearize.Recorder
 	clients atomic.Int32 // history ids handed out
@@ -105,8 +110,9 @@ func makeConfig(t *labtest.T, unreliable bool, maxraftstate int) *config {
 		maxraftstate: maxraftstate,
 		ctrlers:      make([]*shardctrler.ShardCtrler, nctrlers),
 		ctrlSave:     make([]*raft.Persister, nctrlers),
-		clerks:       make(map[*Clerk][]string),
 		names:        make(map[string]int),
+		joined:       make(map[int]bool),
+		stop:         make(chan struct{}),
 		hist:         linearize.NewRecorder(),
 	}
 	cfg.net.Reliable(!unreliable)
@@ -134,12 +140,10 @@ func makeConfig(t *labtest.T, unreliable bool, maxraftstate int) *config {
 	return cfg
 }
 
-// cleanup stops every clerk, server and the network.
+// cleanup stops the test's clients, every server and the network.
 func (cfg *config) cleanup() {
+	cfg.stopClients()
 	cfg.mu.Lock()
-	for ck := range cfg.clerks {
-		ck.shutdown()
-	}
 	var kill []interface{ Kill() }
 	for _, gg := range cfg.groups {
 		for _, kv := range gg.servers {
@@ -160,14 +164,26 @@ func (cfg *config) cleanup() {
 	cfg.net.Cleanup()
 }
 
-// expire fails the test and stops every clerk, present and future.
+// expire fails the test and stops its clients, present and future.
 func (cfg *config) expire() {
 	cfg.t.Errorf("the test is still running after %v of virtual time: the service is stuck (operations never complete)", virtualLimit)
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
-	cfg.expired = true
-	for ck := range cfg.clerks {
-		ck.shutdown()
+	cfg.stopClients()
+}
+
+// stopClients makes every request of the test's clients in progress, and
+// every later one, return at once without a result (client.do).
+func (cfg *config) stopClients() {
+	cfg.stopOnce.Do(func() { close(cfg.stop) })
+}
+
+// stopped reports whether the clients have been stopped: a request that
+// returned then may have been cut short, and its result means nothing.
+func (cfg *config) stopped() bool {
+	select {
+	case <-cfg.stop:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -235,20 +251,13 @@ func (cfg *config) makeClient() *Clerk {
 	cfg.mu.Lock()
 	defer cfg.mu.Unlock()
 	prefix := cfg.newNameLocked("clerk")
-	names, ends := cfg.ctrlerEndsLocked(prefix)
-	var ck *Clerk
-	ck = MakeClerk(ends, func(server string) *labrpc.ClientEnd {
+	_, ends := cfg.ctrlerEndsLocked(prefix)
+	return MakeClerk(ends, func(server string) *labrpc.ClientEnd {
 		cfg.mu.Lock()
 		defer cfg.mu.Unlock()
-		name, end := cfg.endLocked(prefix, server)
-		cfg.clerks[ck] = append(cfg.clerks[ck], name)
+		_, end := cfg.endLocked(prefix, server)
 		return end
 	})
-	cfg.clerks[ck] = names
-	if cfg.expired {
-		ck.shutdown()
-	}
-	return ck
 }
 
 // ShutdownServer crashes server i of group gi: its ends are disabled, it
@@ -340,25 +349,47 @@ func (cfg *config) StartGroup(gi int) {
 	}
 }
 
-// join adds the groups gis to the configuration.
+// join adds the groups gis to the configuration. Like the 6.824 tester it
+// joins only groups that are out and, in leave, removes only groups that
+// are in: what a controller does with anything else is not specified, so
+// the schedules never ask for it (a gi named twice counts once).
 func (cfg *config) join(gis ...int) {
 	m := make(map[int][]string, len(gis))
-	for _, gi := range gis {
+	for _, gi := range cfg.flip(gis, true) {
 		gid := cfg.groups[gi].gid
 		for i := range nper {
 			m[gid] = append(m[gid], serverName(gid, i))
 		}
 	}
-	cfg.mck.Join(m)
+	if len(m) > 0 {
+		cfg.mck.Join(m)
+	}
 }
 
 // leave removes the groups gis from the configuration.
 func (cfg *config) leave(gis ...int) {
 	var gids []int
-	for _, gi := range gis {
+	for _, gi := range cfg.flip(gis, false) {
 		gids = append(gids, cfg.groups[gi].gid)
 	}
-	cfg.mck.Leave(gids)
+	if len(gids) > 0 {
+		cfg.mck.Leave(gids)
+	}
+}
+
+// flip sets the membership of each group of gis to in and returns those
+// whose membership changed.
+func (cfg *config) flip(gis []int, in bool) []int {
+	cfg.mu.Lock()
+	defer cfg.mu.Unlock()
+	var out []int
+	for _, gi := range gis {
+		if cfg.joined[gi] != in {
+			cfg.joined[gi] = in
+			out = append(out, gi)
+		}
+	}
+	return out
 }
 
 // checkLogs fails the test if any server's Raft state exceeds 8 ×
@@ -437,23 +468,45 @@ func (cfg *config) newClient() *client {
 	return &client{cfg: cfg, ck: cfg.makeClient(), id: int(cfg.clients.Add(1)) - 1}
 }
 
-// Get performs and records a Get (an operation cut short by shutdown is
-// not recorded).
+// do runs req, a request of c's Clerk, and reports whether it completed
+// before the test stopped its clients. The 6.824 Clerk API has no way to
+// stop a request (a Clerk retries until a group answers), so a request
+// still running then is abandoned: it goes on in a harness goroutine,
+// which the leak check does not count, until the bubble ends.
+func (c *client) do(req func()) bool {
+	if c.cfg.stopped() {
+		return false
+	}
+	done := make(chan struct{})
+	c.cfg.t.Background(func() {
+		defer close(done)
+		req()
+	})
+	select {
+	case <-done:
+		return true
+	case <-c.cfg.stop:
+		return false
+	}
+}
+
+// Get performs and records a Get (an operation cut short when the clients
+// stop is not recorded, and returns "").
 func (c *client) Get(key string) string {
 	op := c.cfg.hist.Start(c.id, linearize.Input{Op: linearize.Get, Key: key})
-	v := c.ck.Get(key)
-	if !c.ck.stopped.Load() {
+	var v string
+	if c.do(func() { v = c.ck.Get(key) }) {
 		op.End(v)
 		c.cfg.ops.Add(1)
+		return v
 	}
-	return v
+	return ""
 }
 
 // Put performs and records a Put.
 func (c *client) Put(key, value string) {
 	op := c.cfg.hist.Start(c.id, linearize.Input{Op: linearize.Put, Key: key, Value: value})
-	c.ck.Put(key, value)
-	if !c.ck.stopped.Load() {
+	if c.do(func() { c.ck.Put(key, value) }) {
 		op.End("")
 		c.cfg.ops.Add(1)
 	}
@@ -462,17 +515,22 @@ func (c *client) Put(key, value string) {
 // Append performs and records an Append.
 func (c *client) Append(key, value string) {
 	op := c.cfg.hist.Start(c.id, linearize.Input{Op: linearize.Append, Key: key, Value: value})
-	c.ck.Append(key, value)
-	if !c.ck.stopped.Load() {
+	if c.do(func() { c.ck.Append(key, value) }) {
 		op.End("")
 		c.cfg.ops.Add(1)
 	}
 }
 
-// check fails the test unless key reads as want.
+// check fails the test unless key reads as want. Once the clients are
+// stopped the test has failed already (expire says why) or is over, so
+// check ends it without a second, misleading message.
 func (c *client) check(key, want string) {
 	c.cfg.t.Helper()
-	if v := c.Get(key); v != want {
+	v := c.Get(key)
+	if c.cfg.stopped() {
+		c.cfg.t.FailNow()
+	}
+	if v != want {
 		at := 0
 		for at < len(v) && at < len(want) && v[at] == want[at] {
 			at++

@@ -46,12 +46,12 @@ func TestNemesis4B(t *testing.T) {
 				for j := 0; !stop.Load(); j++ {
 					v := fmt.Sprintf("[%d.%d]", i, j)
 					c.Append(keys[i], v)
-					if c.ck.stopped.Load() {
+					if cfg.stopped() {
 						return
 					}
 					want[i] += v
 					if j%4 == 3 {
-						if got := c.Get(keys[i]); got != want[i] && !c.ck.stopped.Load() {
+						if got := c.Get(keys[i]); got != want[i] && !cfg.stopped() {
 							t.Errorf("client %d: key %q reads %q, but holds exactly the client's own appends %q", i, keys[i], abbrev(got), abbrev(want[i]))
 							return
 						}

@@ -40,7 +40,7 @@ func (cfg *config) startAppenders(keys []string) *appenders {
 			for j := 0; !a.stop.Load(); j++ {
 				v := fmt.Sprintf("[%d.%d]", i, j)
 				c.Append(k, v)
-				if c.ck.stopped.Load() {
+				if cfg.stopped() {
 					return
 				}
 				a.want[i] += v

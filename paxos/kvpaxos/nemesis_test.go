@@ -133,11 +133,7 @@ func TestKillStopsGoroutinesB(t *testing.T) {
 		for i := 0; i < n; i++ {
 			cfg.kill(i)
 		}
-		cfg.mu.Lock()
-		for cl := range cfg.clerks {
-			cl.shutdown()
-		}
-		cfg.mu.Unlock()
+		cfg.stopClients()
 		wg.Wait()
 		time.Sleep(3 * sec)
 		if left := kvGoroutines(); len(left) > 0 {

@@ -11,8 +11,7 @@ import (
 )
 
 // config is one test's controller cluster: n servers on a simulated
-// network, the clerks the test made, and the persisters that survive a
-// crash.
+// network and the persisters that survive a crash.
 type config struct {
 	t   *labtest.T
 	net *labrpc.Network
@@ -21,9 +20,8 @@ type config struct {
 	mu       sync.Mutex
 	servers  []*ShardCtrler
 	saved    []*raft.Persister
-	endnames [][]string          // endnames[i][j]: server i's end to server j, this incarnation
-	clerks   map[*Clerk][]string // a clerk's end names, indexed by server
-	names    int                 // keeps end names unique and deterministic
+	endnames [][]string // endnames[i][j]: server i's end to server j, this incarnation
+	names    int        // keeps end names unique and deterministic
 }
 
 // startServer starts replica i and returns it with the consensus peer
@@ -49,7 +47,6 @@ func makeConfig(t *labtest.T, n int, unreliable bool) *config {
 		servers:  make([]*ShardCtrler, n),
 		saved:    make([]*raft.Persister, n),
 		endnames: make([][]string, n),
-		clerks:   make(map[*Clerk][]string),
 	}
 	cfg.net.Reliable(!unreliable)
 	for i := range n {
@@ -60,14 +57,13 @@ func makeConfig(t *labtest.T, n int, unreliable bool) *config {
 	return cfg
 }
 
-// cleanup stops every clerk, server and the network, so that nothing
-// outlives the test.
+// cleanup stops every server and the network, so that nothing outlives the
+// test. Clerks have nothing to stop: once the test's clients have returned,
+// a 6.824 Clerk runs no goroutine (a request still retrying, only when the
+// test has failed already, is parked with the bubble).
 func (cfg *config) cleanup() {
 	cfg.mu.Lock()
 	servers := append([]*ShardCtrler(nil), cfg.servers...)
-	for ck := range cfg.clerks {
-		ck.shutdown()
-	}
 	cfg.mu.Unlock()
 	for _, sc := range servers {
 		if sc != nil {
@@ -108,9 +104,7 @@ func (cfg *config) makeClient() *Clerk {
 		cfg.net.Enable(names[j], true)
 	}
 	cfg.t.Rand.Shuffle(len(ends), func(a, b int) { ends[a], ends[b] = ends[b], ends[a] })
-	ck := MakeClerk(ends)
-	cfg.clerks[ck] = names
-	return ck
+	return MakeClerk(ends)
 }
 
 // ShutdownServer crashes server i: cut off, removed from the network,

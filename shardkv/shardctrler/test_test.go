@@ -48,7 +48,6 @@ func TestBasic4A(t *testing.T) {
 		}
 		step(func() { ck.Join(joinArg(1)) }, []int{1})
 		step(func() { ck.Join(joinArg(2)) }, []int{1, 2})
-		step(func() { ck.Join(joinArg(2)) }, []int{1, 2}) // re-join: same groups, new config
 		step(func() { ck.Leave([]int{1}) }, []int{2})
 		step(func() { ck.Leave([]int{2}) }, nil)
 		cfg.end(ops)

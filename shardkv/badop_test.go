@@ -1,0 +1,58 @@
+//go:build !distlabs_ported
+
+package shardkv
+
+// A handout test (see the top-level README, "Porting existing student
+// code"): it sends a raw ShardKV.PutAppend with the handout's
+// PutAppendArgs fields, expects the handout's ErrBadOp, and calls the
+// skeleton's Clerk.PutAppend, none of which a ported 6.824 solution need
+// have; -tags distlabs_ported leaves it out.
+
+import (
+	"testing"
+	"time"
+
+	"distlabs/test/labtest"
+)
+
+// TestBadOp4B: a PutAppend whose Op is neither "Put" nor "Append" is bad
+// client input. A server must answer it with ErrBadOp (an error the Clerk
+// does not retry) and change nothing; a Clerk given such an op must return
+// instead of retrying forever.
+func TestBadOp4B(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		cfg := makeConfig(t, false, -1)
+		c := cfg.newClient()
+		cfg.begin("Test (4B): a bad op gets ErrBadOp")
+		cfg.join(0)
+		c.Put("k", "v")
+
+		cfg.mu.Lock()
+		_, end := cfg.endLocked("raw", serverName(cfg.groups[0].gid, 0))
+		cfg.mu.Unlock()
+		args := PutAppendArgs{Key: "k", Value: "x", Op: "Frob"}
+		var reply PutAppendReply
+		if !end.Call("ShardKV.PutAppend", &args, &reply) {
+			t.Fatalf("PutAppend with op %q: the RPC failed on a reliable network", args.Op)
+		}
+		if reply.Err != ErrBadOp {
+			t.Fatalf("PutAppend with op %q answered %q, want %q", args.Op, reply.Err, ErrBadOp)
+		}
+
+		// A Clerk that retries for good cannot be stopped; the harness
+		// goroutine it runs in is abandoned with the bubble.
+		bad := cfg.makeClient()
+		done := make(chan struct{})
+		t.Background(func() {
+			defer close(done)
+			bad.PutAppend("k", "y", "Frob")
+		})
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("Clerk.PutAppend with op %q still retrying after 10 s; a bad op must not be retried", "Frob")
+		}
+		c.check("k", "v")
+		cfg.end()
+	})
+}
