@@ -115,14 +115,23 @@ func (rn *Network) call(e *ClientEnd, svcMeth string, args interface{}, replyV r
 	}
 
 	rs.count.Add(1)
-	done := make(chan reflect.Value, 1)
-	go func() { done <- m.invoke(argsV.Elem()) }()
+	type invoked struct {
+		reply reflect.Value
+		err   error
+	}
+	done := make(chan invoked, 1)
+	go func() {
+		reply, err := m.invoke(argsV.Elem())
+		done <- invoked{reply, err}
+	}()
 
 	var result reflect.Value
+	var handlerErr error
 	timer := time.NewTimer(deadCheckPeriod)
 	for !result.IsValid() {
 		select {
-		case result = <-done:
+		case r := <-done:
+			result, handlerErr = r.reply, r.err
 		case <-timer.C:
 			if !rn.stillRoutes(e.endname, rs) {
 				timer.Stop()
@@ -139,7 +148,8 @@ func (rn *Network) call(e *ClientEnd, svcMeth string, args interface{}, replyV r
 	case !rn.stillRoutes(e.endname, rs):
 		rn.emit(e.endname, servername, svcMeth, seq, size, ServerDead)
 		return false
-	case !reliable && dropReply:
+	case !reliable && dropReply, handlerErr != nil:
+		// A net/rpc-style handler's error reaches its caller as no reply.
 		rn.emit(e.endname, servername, svcMeth, seq, size, ReplyDropped)
 		return false
 	}

@@ -77,9 +77,15 @@ type method struct {
 	replyType reflect.Type // the element type of the handler's reply pointer
 }
 
+// errorType is the type of a net/rpc-style handler's result.
+var errorType = reflect.TypeFor[error]()
+
 // MakeService returns a Service named after rcvr's type (so a *Raft receiver
 // gives the service "Raft"). Its handlers are rcvr's exported methods of the
-// form func(args T, reply *R) with no results; other methods are ignored.
+// form func(args T, reply *R), with no results or, as net/rpc handlers
+// (the 2015 labs) have, one error result; other methods are ignored. A
+// handler that returns a non-nil error ran, but its caller gets no reply:
+// Call returns false, as the 2015 call() did.
 func MakeService(rcvr interface{}) *Service {
 	svc := &Service{
 		rcvr:    reflect.ValueOf(rcvr),
@@ -90,8 +96,8 @@ func MakeService(rcvr interface{}) *Service {
 	for i := 0; i < t.NumMethod(); i++ {
 		m := t.Method(i)
 		mt := m.Type
-		if m.PkgPath != "" || mt.NumIn() != 3 || mt.NumOut() != 0 ||
-			mt.In(2).Kind() != reflect.Pointer {
+		if m.PkgPath != "" || mt.NumIn() != 3 || mt.In(2).Kind() != reflect.Pointer ||
+			mt.NumOut() > 1 || mt.NumOut() == 1 && mt.Out(0) != errorType {
 			continue // not a handler
 		}
 		svc.methods[m.Name] = &method{
@@ -111,9 +117,13 @@ func (svc *Service) methodNames() []string {
 }
 
 // invoke runs the handler with args decoded from the caller's value and
-// returns the reply value (a pointer).
-func (m *method) invoke(args reflect.Value) reflect.Value {
+// returns the reply value (a pointer), and the error a net/rpc-style
+// handler returned.
+func (m *method) invoke(args reflect.Value) (reflect.Value, error) {
 	reply := reflect.New(m.replyType)
-	m.fn.Func.Call([]reflect.Value{m.rcvr, args, reply})
-	return reply
+	out := m.fn.Func.Call([]reflect.Value{m.rcvr, args, reply})
+	if len(out) == 1 && !out[0].IsNil() {
+		return reply, out[0].Interface().(error)
+	}
+	return reply, nil
 }

@@ -319,9 +319,11 @@ func (rs *Server) serveConn(c net.Conn, served *semaphore.Weighted) {
 				status, payload = statusError, []byte(lookupErr.Error())
 			} else {
 				rs.count.Add(1)
-				reply := m.invoke(argsV.Elem())
-				var err error
-				if payload, err = encode(reply.Interface()); err != nil {
+				reply, err := m.invoke(argsV.Elem())
+				if err == nil {
+					payload, err = encode(reply.Interface())
+				}
+				if err != nil {
 					status, payload = statusError, []byte(err.Error())
 				}
 			}

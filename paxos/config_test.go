@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -360,7 +361,8 @@ func (c *cluster) decidedValue(seq int) interface{} {
 func (c *cluster) rpcs() int { return c.net.GetTotalCount() - c.rpcs0 }
 
 // paxosGoroutines lists the stacks of goroutines running code of this
-// package outside its tests (the implementation's goroutines).
+// package outside its tests (the implementation's goroutines) in the
+// caller's bubble.
 func paxosGoroutines() []string {
 	buf := make([]byte, 1<<20)
 	for {
@@ -373,12 +375,28 @@ func paxosGoroutines() []string {
 	}
 	var out []string
 	for _, g := range strings.Split(string(buf), "\n\n") {
-		if implFrame(g) {
+		if inCallerBubble(string(buf), g) && implFrame(g) {
 			out = append(out, g)
 		}
 	}
 	return out
 }
+
+// inCallerBubble reports whether goroutine stack g (from runtime.Stack with
+// all=true, whose first goroutine is the caller) runs in the caller's
+// synctest bubble; outside a bubble every goroutine counts. Goroutines an
+// earlier test left, parked for good in its own bubble, are not this
+// test's.
+func inCallerBubble(all, g string) bool {
+	self := bubbleRE.FindString(all[:strings.IndexByte(all, '\n')+1])
+	if self == "" {
+		return true
+	}
+	header, _, _ := strings.Cut(g, "\n")
+	return strings.Contains(header, " "+self+"]")
+}
+
+var bubbleRE = regexp.MustCompile(`synctest bubble \d+`)
 
 // implFrame reports whether a goroutine stack has a frame in a non-test
 // file of the directory of this package.

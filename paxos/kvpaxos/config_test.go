@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -148,7 +149,19 @@ func (cfg *config) kill(i int) {
 	cfg.mu.Unlock()
 	cfg.net.DeleteServer(i)
 	if kv != nil {
+		killServer(kv)
+	}
+}
+
+// killServer kills kv by the name its code gives Kill: the 2015 skeleton
+// called it kill (unexported, the tests being in the package), ours calls
+// it Kill (a server with neither is never killed, and fails the Kill test).
+func killServer(kv any) {
+	switch kv := kv.(type) {
+	case interface{ Kill() }:
 		kv.Kill()
+	case interface{ kill() }:
+		kv.kill()
 	}
 }
 
@@ -378,7 +391,8 @@ func (r *randSeq) intn(n int) int { return r.r.IntN(n) }
 
 // kvGoroutines lists the stacks of goroutines running code of this package
 // or of paxos outside their tests, other than client requests the harness
-// abandoned (do): those are the Clerk's, not a server's.
+// abandoned (do), which are the Clerk's, not a server's, and goroutines
+// of other bubbles.
 func kvGoroutines() []string {
 	buf := make([]byte, 1<<20)
 	for {
@@ -394,7 +408,7 @@ func kvGoroutines() []string {
 	parent := dir[:strings.LastIndex(dir[:len(dir)-1], "/")+1]
 	var out []string
 	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "labtest.background(") {
+		if strings.Contains(g, "labtest.background(") || !inCallerBubble(string(buf), g) {
 			continue
 		}
 		for _, line := range strings.Split(g, "\n") {
@@ -407,6 +421,22 @@ func kvGoroutines() []string {
 	}
 	return out
 }
+
+// inCallerBubble reports whether goroutine stack g (from runtime.Stack with
+// all=true, whose first goroutine is the caller) runs in the caller's
+// synctest bubble; outside a bubble every goroutine counts. Goroutines an
+// earlier test left, parked for good in its own bubble, are not this
+// test's.
+func inCallerBubble(all, g string) bool {
+	self := bubbleRE.FindString(all[:strings.IndexByte(all, '\n')+1])
+	if self == "" {
+		return true
+	}
+	header, _, _ := strings.Cut(g, "\n")
+	return strings.Contains(header, " "+self+"]")
+}
+
+var bubbleRE = regexp.MustCompile(`synctest bubble \d+`)
 
 // implFile reports whether a stack line is in a non-test file directly in
 // dir.

@@ -1,0 +1,70 @@
+package labrpc_test
+
+import (
+	"errors"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"distlabs/labrpc"
+	"distlabs/test/labtest"
+)
+
+// Legacy has handlers in the net/rpc shape of the 2015 labs (value args, an
+// error result), so code ported from them keeps its handlers unchanged.
+type Legacy struct{ ran atomic.Int64 }
+
+func (l *Legacy) Double(args ProbeArgs, reply *ProbeArgs) error {
+	l.ran.Add(1)
+	reply.X = 2 * args.X
+	return nil
+}
+
+func (l *Legacy) Refuse(args ProbeArgs, reply *ProbeArgs) error {
+	l.ran.Add(1)
+	reply.X = args.X
+	return errors.New("refused")
+}
+
+// A net/rpc-style handler is served; one that returns an error ran, but its
+// caller gets no reply (Call is false, as the 2015 call() returned), on the
+// simulated network and over TCP.
+func TestErrorResultHandlers(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		rn := labrpc.MakeNetwork()
+		t.Cleanup(rn.Cleanup)
+		l := &Legacy{}
+		rs := labrpc.MakeServer()
+		rs.AddService(labrpc.MakeService(l))
+		rn.AddServer("legacy", rs)
+		e := rn.MakeEnd("to-legacy")
+		rn.Connect("to-legacy", "legacy")
+		rn.Enable("to-legacy", true)
+
+		var r ProbeArgs
+		require.True(t, e.Call("Legacy.Double", &ProbeArgs{X: 21}, &r))
+		assert.Equal(t, 42, r.X)
+		r = ProbeArgs{}
+		assert.False(t, e.Call("Legacy.Refuse", ProbeArgs{X: 5}, &r))
+		assert.Zero(t, r.X, "no reply is copied after an error")
+		assert.EqualValues(t, 2, l.ran.Load())
+	})
+}
+
+func TestTCPErrorResultHandlers(t *testing.T) {
+	labtest.RunRealtime(t, func(t *labtest.T) {
+		rs := labrpc.MakeServer()
+		rs.AddService(labrpc.MakeService(&Legacy{}))
+		addr, stop := serveTCP(t, rs, "127.0.0.1:0")
+		defer stop()
+		e := labrpc.MakeTCPEnd(addr)
+		defer e.Close()
+		var r ProbeArgs
+		require.True(t, e.Call("Legacy.Double", ProbeArgs{X: 4}, &r))
+		assert.Equal(t, 8, r.X)
+		assert.False(t, e.Call("Legacy.Refuse", ProbeArgs{X: 5}, &r))
+		require.True(t, e.Call("Legacy.Double", ProbeArgs{X: 1}, &r), "the connection survives")
+	})
+}
