@@ -3,15 +3,9 @@
 package shardkv
 
 import (
-	"time"
-
 	"distlabs/labrpc"
 	"distlabs/shardkv/shardctrler"
 )
-
-// ctrlerPause separates rounds of Query attempts when no controller server
-// could answer.
-const ctrlerPause = 50 * time.Millisecond
 
 // ctrlerLink asks the controller for configurations with the controller's
 // own RPC (not its Clerk, which retries forever and cannot be stopped from
@@ -31,17 +25,6 @@ func (l *ctrlerLink) queryOnce(num int) (shardctrler.Config, bool) {
 			return reply.Config, true
 		}
 		l.leader = (l.leader + 1) % len(l.ends)
-	}
-	return shardctrler.Config{}, false
-}
-
-// query repeats queryOnce until it succeeds or stop returns true.
-func (l *ctrlerLink) query(num int, stop func() bool) (shardctrler.Config, bool) {
-	for !stop() {
-		if cfg, ok := l.queryOnce(num); ok {
-			return cfg, true
-		}
-		time.Sleep(ctrlerPause)
 	}
 	return shardctrler.Config{}, false
 }
