@@ -91,8 +91,9 @@ func diagnose(bubble bool, lastCall time.Time, still, limit time.Duration, stack
 		why = append(why, fmt.Sprintf("%d goroutine(s) busy-looping without sleeping (state running/runnable below)", busy))
 	}
 	if locked > 0 {
-		why = append(why, fmt.Sprintf("%d goroutine(s) blocked on a mutex that is never unlocked (state sync.Mutex.Lock below; "+
-			"e.g. a lock held while sending on a channel nobody reads)", locked))
+		why = append(why, fmt.Sprintf("%d goroutine(s) blocked on a mutex (state sync.Mutex.Lock below): a goroutine waiting "+
+			"for a mutex keeps virtual time from advancing, so no lock may be held while its holder sleeps or waits "+
+			"(time.Sleep, a channel nobody serves, an RPC); such code runs on the real clock (-realtime)", locked))
 	}
 	if len(why) == 0 {
 		why = append(why, "goroutines blocked on something outside the test (a real socket, a channel made outside the bubble)")
