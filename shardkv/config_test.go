@@ -58,8 +58,9 @@ var (
 // lab) persist nothing: a crash there is a kill without restart.
 var needsRestart = func(*testing.T) {}
 
-// restartable reports whether crashed servers can be restarted; the Paxos
-// harness says no, and a test that restarts only at its end stops there.
+// restartable reports whether the servers persist Raft state, so crashed
+// ones can be restarted; the Paxos harness says no, and a test that
+// restarts only at its end stops there.
 var restartable = func() bool { return true }
 
 // group is one replica group of the test cluster.

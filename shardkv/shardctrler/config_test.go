@@ -38,6 +38,10 @@ var startServer = func(ends []*labrpc.ClientEnd, i int, p *raft.Persister) (*Sha
 // 2015 lab) persist nothing and have no leader.
 var needsRestart = func(*testing.T) {}
 
+// persists reports whether the replicas persist Raft state; the Paxos
+// harness says no.
+var persists = func() bool { return true }
+
 // makeConfig starts n connected controller servers on a fresh network.
 func makeConfig(t *labtest.T, n int, unreliable bool) *config {
 	cfg := &config{

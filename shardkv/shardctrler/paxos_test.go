@@ -26,6 +26,7 @@ func init() {
 		}
 		return onRaft(ends, i, p)
 	}
+	persists = func() bool { return !onPaxos() }
 	needsRestart = func(t *testing.T) {
 		if onPaxos() {
 			t.Skip("-consensus=paxos: this test restarts replicas from persisted state or asks Raft who leads; Paxos replicas, as in the 2015 lab, persist nothing (a crash is a kill without restart) and have no leader")
