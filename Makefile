@@ -57,3 +57,19 @@ bench-sort:
 
 bench-mr:
 	$(GO) run ./mapreduce/cmd/benchmr
+
+# surfstore's generated gRPC code: `make proto` regenerates it with pinned
+# generators the go command builds from the Go proxy (surfstore/proto.sh);
+# `make proto-check` regenerates into a temp dir and fails on any difference
+# from the committed files (CI runs it after make test).
+.PHONY: proto proto-check
+
+proto:
+	GO=$(GO) surfstore/proto.sh
+
+proto-check:
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
+	GO=$(GO) surfstore/proto.sh "$$dir" && \
+	for f in surfstore.pb.go surfstore_grpc.pb.go; do \
+		diff -u "surfstore/$$f" "$$dir/$$f" || { echo "proto-check: surfstore/$$f is stale; run make proto" >&2; exit 1; }; \
+	done && echo "proto-check: generated code matches surfstore/surfstore.proto"
