@@ -53,13 +53,20 @@ func (c *countingStore) PutBlock(ctx context.Context, b *surfstore.Block) (*surf
 
 func newCluster(t *labtest.T, nBlocks int) *cluster {
 	t.Helper()
+	return newClusterWith(t, nBlocks, func(m *surfstore.MetaStore) surfstore.MetaStoreServer { return m })
+}
+
+// newClusterWith is newCluster with the MetaStore served through wrap,
+// for tests that make the server misbehave.
+func newClusterWith(t *labtest.T, nBlocks int, wrap func(*surfstore.MetaStore) surfstore.MetaStoreServer) *cluster {
+	t.Helper()
 	c := &cluster{t: t, rn: labrpc.MakeNetwork(), blocks: map[string]*countingStore{}}
 	t.Cleanup(c.rn.Cleanup)
 	for i := 0; i < nBlocks; i++ {
 		c.addBlockStore(fmt.Sprintf("block%d:1", i))
 	}
 	c.meta = surfstore.NewMetaStore(c.blockAddrs)
-	surftest.Serve(t, c.rn, metaAddr, func(s *grpc.Server) { surfstore.RegisterMetaStoreServer(s, c.meta) }, surfstore.ServerOptions()...)
+	surftest.Serve(t, c.rn, metaAddr, func(s *grpc.Server) { surfstore.RegisterMetaStoreServer(s, wrap(c.meta)) }, surfstore.ServerOptions()...)
 	return c
 }
 
