@@ -73,3 +73,6 @@ proto-check:
 	for f in surfstore.pb.go surfstore_grpc.pb.go; do \
 		diff -u "surfstore/$$f" "$$dir/$$f" || { echo "proto-check: surfstore/$$f is stale; run make proto" >&2; exit 1; }; \
 	done && echo "proto-check: generated code matches surfstore/surfstore.proto"
+
+# surfstore's tests are cheap under the race detector (~2 s).
+RACE_PKGS += ./surfstore/...

@@ -442,4 +442,3 @@ func sameSet(a, b []string) bool {
 	}
 	return len(a) == len(b)
 }
-
