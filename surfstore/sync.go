@@ -126,11 +126,15 @@ func (s *syncer) syncFile(name string) error {
 	if idx != nil {
 		known = idx.GetVersion()
 	}
+	unchanged := want == nil || (idx != nil && slices.Equal(idx.GetBlockHashList(), want))
 	if rem != nil && rem.GetVersion() > known {
+		if !unchanged {
+			s.c.logf("%q changed here, but the server has version %d (this directory last synced %d): taking the server's", name, rem.GetVersion(), known)
+		}
 		return s.adopt(name, rem)
 	}
-	if want == nil || (idx != nil && slices.Equal(idx.GetBlockHashList(), want)) {
-		return nil // no local change
+	if unchanged {
+		return nil
 	}
 	meta := &FileMetaData{Filename: name, Version: known + 1, BlockHashList: want}
 	if err := s.upload(name, want); err != nil {
