@@ -76,3 +76,9 @@ proto-check:
 
 # surfstore's tests are cheap under the race detector (~2 s).
 RACE_PKGS += ./surfstore/...
+
+# surfstore: sync a 200 MB directory of mixed files to 4 BlockStores over
+# loopback, then again after changing 1% of the blocks (bytes sent vs changed).
+.PHONY: bench-surf
+bench-surf:
+	$(GO) run ./surfstore/cmd/benchsurf -mb 200 -stores 4

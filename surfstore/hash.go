@@ -109,8 +109,3 @@ func isBlockHash(h string) bool {
 	}
 	return true
 }
-
-// isTombstone reports whether m describes a deleted file.
-func isTombstone(m *FileMetaData) bool {
-	return len(m.BlockHashList) == 1 && m.BlockHashList[0] == TombstoneHash
-}

@@ -137,7 +137,7 @@ func (s *syncer) syncFile(name string) error {
 		return nil
 	}
 	meta := &FileMetaData{Filename: name, Version: known + 1, BlockHashList: want}
-	if err := s.upload(name, want); err != nil {
+	if err := s.upload(name, want, idx.GetBlockHashList()); err != nil {
 		return err
 	}
 	var v int32
@@ -191,13 +191,29 @@ func (s *syncer) adopt(name string, rem *FileMetaData) error {
 }
 
 // upload stores the blocks of the local file name that its BlockStores
-// lack. It reads the file again, so that only missing blocks are held in
-// memory, one at a time.
-func (s *syncer) upload(name string, hashes []string) error {
+// lack. Blocks of the version synced last (synced: uploaded before that
+// version was accepted) are known to be there, so only the others are
+// looked up: the hash lists sent stay proportional to what changed. It
+// reads the file again, so that only missing blocks are held in memory,
+// one at a time.
+func (s *syncer) upload(name string, hashes, synced []string) error {
 	if len(hashes) == 1 && (hashes[0] == TombstoneHash || hashes[0] == EmptyFileHash) {
 		return nil
 	}
-	where, err := s.locate(hashes)
+	have := make(map[string]bool, len(synced))
+	for _, h := range synced {
+		have[h] = true
+	}
+	var fresh []string
+	for _, h := range hashes {
+		if !have[h] {
+			fresh = append(fresh, h)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	where, err := s.locate(fresh)
 	if err != nil {
 		return err
 	}
@@ -395,6 +411,11 @@ func eachBlock(path string, blockSize int, f func(data []byte) error) error {
 			return err
 		}
 	}
+}
+
+// isTombstone reports whether m describes a deleted file.
+func isTombstone(m *FileMetaData) bool {
+	return len(m.BlockHashList) == 1 && m.BlockHashList[0] == TombstoneHash
 }
 
 //solution:end
