@@ -156,6 +156,24 @@ func checkDir(t *labtest.T, dir string, want map[string][]byte) {
 	}
 }
 
+// checkSynced runs checkDir and checkIndex on each of dirs.
+func checkSynced(t *labtest.T, blockSize int, files map[string][]byte, want map[string]entry, dirs ...string) {
+	t.Helper()
+	for _, dir := range dirs {
+		checkDir(t, dir, files)
+		checkIndex(t, dir, blockSize, want)
+	}
+}
+
+// dirsOf returns the clients' base directories.
+func dirsOf(cls []surfstore.RPCClient) []string {
+	var out []string
+	for _, c := range cls {
+		out = append(out, c.BaseDir)
+	}
+	return out
+}
+
 func brief(b []byte) string {
 	if len(b) <= 40 {
 		return fmt.Sprintf("%q", b)

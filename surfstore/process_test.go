@@ -112,10 +112,7 @@ func TestRealProcesses(t *testing.T) {
 		for name, d := range files {
 			want[name] = entry{1, d}
 		}
-		for _, dir := range []string{a, b} {
-			checkDir(t, dir, files)
-			checkIndex(t, dir, 1024, want)
-		}
+		checkSynced(t, 1024, files, want, a, b)
 		code, out, stderr := run(t, ctx, bin, "print_block_mapping", "-f", config, b, "1024")
 		if code != 0 {
 			t.Fatalf("print_block_mapping: exit %d: %s", code, stderr)

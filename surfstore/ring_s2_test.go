@@ -159,10 +159,7 @@ func TestSyncBlocksOnTheirServerS2(t *testing.T) {
 				t.Fatalf("store %s holds %d blocks, want the %d the ring assigns it", addr, len(got.GetHashes()), len(exp))
 			}
 		}
-		for _, dir := range []string{a.BaseDir, b.BaseDir} {
-			checkDir(t, dir, files)
-			checkIndex(t, dir, 64, want)
-		}
+		checkSynced(t, 64, files, want, a.BaseDir, b.BaseDir)
 		t.Passed(6, 0, 0, 0)
 	})
 }
@@ -196,10 +193,7 @@ func TestSyncManyStoresS2(t *testing.T) {
 		}
 		files := map[string][]byte{"f1": f1b, "f3": f3}
 		want := map[string]entry{"f1": {2, f1b}, "f2": {2, nil}, "f3": {1, f3}}
-		for _, cl := range cls {
-			checkDir(t, cl.BaseDir, files)
-			checkIndex(t, cl.BaseDir, 32, want)
-		}
+		checkSynced(t, 32, files, want, dirsOf(cls)...)
 		t.Passed(7, 0, 0, 0)
 	})
 }

@@ -134,8 +134,9 @@ func (c *RPCClient) conn(addr string) (*grpc.ClientConn, func(), error) {
 	return cc, func() {}, nil
 }
 
-// blockCall runs f against the BlockStore at addr with a timeout.
-func (c *RPCClient) blockCall(addr string, f func(ctx context.Context, bs BlockStoreClient) error) error {
+// callOn runs f on a connection to the server at addr (what: its kind,
+// for the error) under an RPCTimeout deadline.
+func (c *RPCClient) callOn(what, addr string, f func(ctx context.Context, cc *grpc.ClientConn) error) error {
 	cc, done, err := c.conn(addr)
 	if err != nil {
 		return err
@@ -143,10 +144,17 @@ func (c *RPCClient) blockCall(addr string, f func(ctx context.Context, bs BlockS
 	defer done()
 	ctx, cancel := context.WithTimeout(context.Background(), RPCTimeout)
 	defer cancel()
-	if err := f(ctx, NewBlockStoreClient(cc)); err != nil {
-		return fmt.Errorf("surfstore: block store %s: %w", addr, err)
+	if err := f(ctx, cc); err != nil {
+		return fmt.Errorf("surfstore: %s %s: %w", what, addr, err)
 	}
 	return nil
+}
+
+// blockCall runs f against the BlockStore at addr.
+func (c *RPCClient) blockCall(addr string, f func(ctx context.Context, bs BlockStoreClient) error) error {
+	return c.callOn("block store", addr, func(ctx context.Context, cc *grpc.ClientConn) error {
+		return f(ctx, NewBlockStoreClient(cc))
+	})
 }
 
 // metaCall runs f against the MetaStores in order and returns at the first
@@ -160,7 +168,9 @@ func (c *RPCClient) metaCall(f func(ctx context.Context, ms MetaStoreClient) err
 	}
 	var errs []error
 	for _, addr := range c.MetaStoreAddrs {
-		err := c.oneMetaCall(addr, f)
+		err := c.callOn("metastore", addr, func(ctx context.Context, cc *grpc.ClientConn) error {
+			return f(ctx, NewMetaStoreClient(cc))
+		})
 		if err == nil {
 			return nil
 		}
@@ -173,20 +183,6 @@ func (c *RPCClient) metaCall(f func(ctx context.Context, ms MetaStoreClient) err
 		}
 	}
 	return fmt.Errorf("surfstore: no MetaStore answered: %w", errors.Join(errs...))
-}
-
-func (c *RPCClient) oneMetaCall(addr string, f func(ctx context.Context, ms MetaStoreClient) error) error {
-	cc, done, err := c.conn(addr)
-	if err != nil {
-		return err
-	}
-	defer done()
-	ctx, cancel := context.WithTimeout(context.Background(), RPCTimeout)
-	defer cancel()
-	if err := f(ctx, NewMetaStoreClient(cc)); err != nil {
-		return fmt.Errorf("surfstore: metastore %s: %w", addr, err)
-	}
-	return nil
 }
 
 // GetBlock fetches the block blockHash from the BlockStore at

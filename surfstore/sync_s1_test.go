@@ -130,10 +130,7 @@ func TestSyncCreateS1(t *testing.T) {
 		sync(t, a)
 		sync(t, b)
 		want := map[string]entry{"x.txt": {1, files["x.txt"]}, "y": {1, files["y"]}}
-		for _, cl := range []string{a.BaseDir, b.BaseDir} {
-			checkDir(t, cl, files)
-			checkIndex(t, cl, 4, want)
-		}
+		checkSynced(t, 4, files, want, a.BaseDir, b.BaseDir)
 		t.Passed(3, 0, 0, 0)
 	})
 }
@@ -152,10 +149,7 @@ func TestSyncModifyS1(t *testing.T) {
 		sync(t, b)
 		sync(t, a)
 		want := map[string][]byte{"f": []byte("second, longer version of f")}
-		for _, dir := range []string{a.BaseDir, b.BaseDir} {
-			checkDir(t, dir, want)
-			checkIndex(t, dir, 8, map[string]entry{"f": {2, want["f"]}})
-		}
+		checkSynced(t, 8, want, map[string]entry{"f": {2, want["f"]}}, a.BaseDir, b.BaseDir)
 		t.Passed(3, 0, 0, 0)
 	})
 }
@@ -176,10 +170,7 @@ func TestSyncDeleteS1(t *testing.T) {
 		sync(t, b)
 		files := map[string][]byte{"kept": []byte("stays")}
 		want := map[string]entry{"gone": {2, nil}, "kept": {1, files["kept"]}}
-		for _, dir := range []string{a.BaseDir, b.BaseDir} {
-			checkDir(t, dir, files)
-			checkIndex(t, dir, 4, want)
-		}
+		checkSynced(t, 4, files, want, a.BaseDir, b.BaseDir)
 		t.Passed(3, 0, 0, 0)
 	})
 }
@@ -203,10 +194,7 @@ func TestSyncRecreateAfterDeleteS1(t *testing.T) {
 		sync(t, a)
 		sync(t, b)
 		files := map[string][]byte{"f": []byte("born again")}
-		for _, dir := range []string{a.BaseDir, b.BaseDir} {
-			checkDir(t, dir, files)
-			checkIndex(t, dir, 4, map[string]entry{"f": {3, files["f"]}})
-		}
+		checkSynced(t, 4, files, map[string]entry{"f": {3, files["f"]}}, a.BaseDir, b.BaseDir)
 		t.Passed(3, 0, 0, 0)
 	})
 }
@@ -227,10 +215,7 @@ func TestSyncEmptyFileS1(t *testing.T) {
 		sync(t, a)
 		files := map[string][]byte{"empty": {}, "later-empty": {}}
 		want := map[string]entry{"empty": {1, []byte{}}, "later-empty": {2, []byte{}}}
-		for _, dir := range []string{a.BaseDir, b.BaseDir} {
-			checkDir(t, dir, files)
-			checkIndex(t, dir, 4, want)
-		}
+		checkSynced(t, 4, files, want, a.BaseDir, b.BaseDir)
 		t.Passed(3, 0, 0, 0)
 	})
 }
@@ -254,10 +239,7 @@ func TestSyncConflictS1(t *testing.T) {
 		sync(t, a)
 		files := map[string][]byte{"f": []byte("a's edit"), "b-only": []byte("new in b")}
 		want := map[string]entry{"f": {2, files["f"]}, "b-only": {1, files["b-only"]}}
-		for _, dir := range []string{a.BaseDir, b.BaseDir} {
-			checkDir(t, dir, files)
-			checkIndex(t, dir, 4, want)
-		}
+		checkSynced(t, 4, files, want, a.BaseDir, b.BaseDir)
 		t.Passed(3, 0, 0, 0)
 	})
 }
@@ -288,10 +270,7 @@ func TestSyncConcurrentS1(t *testing.T) {
 		if string(winner) != "from a" && string(winner) != "from b!" {
 			t.Fatalf("f holds %q", winner)
 		}
-		for _, dir := range []string{a.BaseDir, b.BaseDir} {
-			checkDir(t, dir, map[string][]byte{"f": winner})
-			checkIndex(t, dir, 3, map[string]entry{"f": {1, winner}})
-		}
+		checkSynced(t, 3, map[string][]byte{"f": winner}, map[string]entry{"f": {1, winner}}, a.BaseDir, b.BaseDir)
 		t.Passed(3, 0, 0, 0)
 	})
 }
@@ -307,10 +286,7 @@ func TestSyncLargeFileS1(t *testing.T) {
 		write(t, a.BaseDir, "big.bin", big)
 		sync(t, a)
 		sync(t, b)
-		for _, dir := range []string{a.BaseDir, b.BaseDir} {
-			checkDir(t, dir, map[string][]byte{"big.bin": big})
-			checkIndex(t, dir, 1024, map[string]entry{"big.bin": {1, big}})
-		}
+		checkSynced(t, 1024, map[string][]byte{"big.bin": big}, map[string]entry{"big.bin": {1, big}}, a.BaseDir, b.BaseDir)
 		t.Passed(3, 0, 0, 0)
 	})
 }
@@ -329,10 +305,7 @@ func TestSyncIdenticalBlocksS1(t *testing.T) {
 			t.Fatalf("%d blocks stored, want 3 distinct", n)
 		}
 		sync(t, b)
-		for _, dir := range []string{a.BaseDir, b.BaseDir} {
-			checkDir(t, dir, map[string][]byte{"rep": data})
-			checkIndex(t, dir, 4, map[string]entry{"rep": {1, data}})
-		}
+		checkSynced(t, 4, map[string][]byte{"rep": data}, map[string]entry{"rep": {1, data}}, a.BaseDir, b.BaseDir)
 		t.Passed(3, 0, 0, 0)
 	})
 }
@@ -347,10 +320,7 @@ func TestSyncBinaryS1(t *testing.T) {
 		write(t, a.BaseDir, "bin", data)
 		sync(t, a)
 		sync(t, b)
-		for _, dir := range []string{a.BaseDir, b.BaseDir} {
-			checkDir(t, dir, map[string][]byte{"bin": data})
-			checkIndex(t, dir, 16, map[string]entry{"bin": {1, data}})
-		}
+		checkSynced(t, 16, map[string][]byte{"bin": data}, map[string]entry{"bin": {1, data}}, a.BaseDir, b.BaseDir)
 		t.Passed(3, 0, 0, 0)
 	})
 }
@@ -380,10 +350,7 @@ func TestSyncNoChangesS1(t *testing.T) {
 			t.Fatalf("a one-block edit stored %d blocks, want 1", n)
 		}
 		sync(t, b)
-		for _, dir := range []string{a.BaseDir, b.BaseDir} {
-			checkDir(t, dir, map[string][]byte{"f": edited})
-			checkIndex(t, dir, 4, map[string]entry{"f": {2, edited}})
-		}
+		checkSynced(t, 4, map[string][]byte{"f": edited}, map[string]entry{"f": {2, edited}}, a.BaseDir, b.BaseDir)
 		t.Passed(3, 0, 0, 0)
 	})
 }
