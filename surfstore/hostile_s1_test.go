@@ -117,3 +117,28 @@ func TestSyncBadBlockS1(t *testing.T) {
 		t.Passed(2, 0, 0, 0)
 	})
 }
+
+// TestSyncSkipsOwnFiles (not graded: the temp names are the reference's):
+// the temp files of an interrupted sync are removed, not synced; a
+// subdirectory and a symbolic link are left alone and not synced.
+func TestSyncSkipsOwnFiles(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		c := newCluster(t, 1)
+		a, b := c.client(4), c.client(4)
+		write(t, a.BaseDir, ".surfstore-tmp-file-123", []byte("half a download"))
+		write(t, a.BaseDir, "real", []byte("real file"))
+		if err := os.Mkdir(filepath.Join(a.BaseDir, "sub"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink("real", filepath.Join(a.BaseDir, "link")); err != nil {
+			t.Fatal(err)
+		}
+		sync(t, a)
+		sync(t, b)
+		if _, err := os.Stat(filepath.Join(a.BaseDir, ".surfstore-tmp-file-123")); err == nil {
+			t.Fatal("the stale temp file is still there")
+		}
+		checkSynced(t, 4, map[string][]byte{"real": []byte("real file")}, map[string]entry{"real": {1, []byte("real file")}}, b.BaseDir)
+		checkIndex(t, a.BaseDir, 4, map[string]entry{"real": {1, []byte("real file")}})
+	})
+}

@@ -61,6 +61,9 @@ func (s *syncer) run() error {
 	if s.index, err = LoadMetaFromMetaFile(base); err != nil {
 		return err
 	}
+	if err := removeStale(base, s.c.logf); err != nil {
+		return err
+	}
 	if s.local, err = scanDir(base, s.c.BlockSize, s.c.logf); err != nil {
 		return err
 	}
@@ -349,6 +352,22 @@ func fillFile(w io.Writer, hashes []string, where map[string]string, c *RPCClien
 		if _, err := w.Write(data); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// removeStale deletes the temp files a sync that crashed left in dir
+// (one sync runs in a directory at a time, so none is in use).
+func removeStale(dir string, logf func(string, ...any)) error {
+	stale, err := filepath.Glob(filepath.Join(dir, tempPrefix+"*"))
+	if err != nil {
+		return fmt.Errorf("surfstore: %w", err)
+	}
+	for _, p := range stale {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("surfstore: remove a stale temp file: %w", err)
+		}
+		logf("removed %s, left by an interrupted sync", filepath.Base(p))
 	}
 	return nil
 }
