@@ -194,9 +194,11 @@ func (s *RaftSurfstore) replicateRound(ctx context.Context, term, upTo int64) in
 }
 
 // replicateTo brings peer p's log in line with the leader's of term: it
-// sends the entries from p.nextIndex on and, while p's log does not match
-// at the previous index, backs nextIndex up and tries again (at most once
-// per log entry). It reports whether p acknowledged the leader's log.
+// sends the entries from p.nextIndex on (in batches if they do not fit in
+// one message) and, while p's log does not match at the previous index,
+// backs nextIndex up and tries again; each exchange moves nextIndex, so the
+// loop ends within two exchanges per log entry. It reports whether p
+// acknowledged the leader's whole log.
 func (s *RaftSurfstore) replicateTo(ctx context.Context, p *peer, term int64) bool {
 	select {
 	case p.send <- struct{}{}:
@@ -218,7 +220,7 @@ func (s *RaftSurfstore) replicateTo(ctx context.Context, p *peer, term int64) bo
 			Term:         term,
 			PrevLogIndex: prev,
 			PrevLogTerm:  s.termAt(prev),
-			Entries:      append([]*UpdateOperation(nil), s.log[p.nextIndex:]...),
+			Entries:      batch(s.log[p.nextIndex:]),
 			LeaderCommit: s.commitIndex,
 		}
 		s.mu.Unlock()
@@ -248,8 +250,12 @@ func (s *RaftSurfstore) replicateTo(ctx context.Context, p *peer, term int64) bo
 				p.nextIndex = match + 1
 			}
 			s.advanceCommit()
+			more := match < s.lastIndex()
 			s.mu.Unlock()
-			return true
+			if !more {
+				return true
+			}
+			continue // the log did not fit in one message
 		}
 		// The follower's log does not hold prev with prevLogTerm. Its
 		// MatchedIndex hints where its log could still match (its last
@@ -267,6 +273,23 @@ func (s *RaftSurfstore) replicateTo(ctx context.Context, p *peer, term int64) bo
 			return false // a follower refusing index -1 answered out of protocol
 		}
 	}
+}
+
+// maxAppendBytes caps the entries of one AppendEntries well below the
+// gRPC message limit; a longer log goes in several exchanges.
+const maxAppendBytes = MaxMessageSize / 2
+
+// batch returns the longest prefix of entries (at least one) whose encoded
+// size stays within maxAppendBytes, as a slice of its own.
+func batch(entries []*UpdateOperation) []*UpdateOperation {
+	size := 0
+	for i, e := range entries {
+		size += proto.Size(e)
+		if i > 0 && size > maxAppendBytes {
+			return append([]*UpdateOperation(nil), entries[:i]...)
+		}
+	}
+	return append([]*UpdateOperation(nil), entries...)
 }
 
 // advanceCommit moves the leader's commitIndex to the highest index of its

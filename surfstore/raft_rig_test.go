@@ -25,7 +25,8 @@ const callTimeout = 10 * time.Second
 
 // raftCluster is n raft servers on a simulated network, each served on
 // "raftI:5000" and dialing from host "raftI", with a test client per
-// server (RaftSurfstore and MetaStore services) dialing from "tester".
+// server (RaftSurfstore and MetaStore services) dialing from "tester",
+// and the BlockStores at "blockJ:1" the MetaStore knows.
 type raftCluster struct {
 	t       *labtest.T
 	rn      *labrpc.Network
@@ -33,13 +34,24 @@ type raftCluster struct {
 	servers []*surfstore.RaftSurfstore
 	raft    []surfstore.RaftSurfstoreClient
 	meta    []surfstore.MetaStoreClient
+	clients int // sync clients made so far
 }
 
-// makeRaftCluster starts n servers; the test's cleanup stops them.
-func makeRaftCluster(t *labtest.T, n int) *raftCluster {
+// makeRaftCluster starts n raft servers and no BlockStore; the test's
+// cleanup stops them.
+func makeRaftCluster(t *labtest.T, n int) *raftCluster { return makeSyncCluster(t, n, 0) }
+
+// makeSyncCluster starts n raft servers and nBlocks BlockStores.
+func makeSyncCluster(t *labtest.T, n, nBlocks int) *raftCluster {
 	t.Helper()
 	c := &raftCluster{t: t, rn: labrpc.MakeNetwork()}
 	t.Cleanup(c.rn.Cleanup)
+	for j := range nBlocks {
+		addr := fmt.Sprintf("block%d:1", j)
+		bs := surfstore.NewBlockStore()
+		surftest.Serve(t, c.rn, addr, func(s *grpc.Server) { surfstore.RegisterBlockStoreServer(s, bs) }, surfstore.ServerOptions()...)
+		c.config.BlockAddrs = append(c.config.BlockAddrs, addr)
+	}
 	for i := range n {
 		c.config.RaftAddrs = append(c.config.RaftAddrs, fmt.Sprintf("raft%d:5000", i))
 	}
@@ -64,6 +76,15 @@ func makeRaftCluster(t *labtest.T, n int) *raftCluster {
 		c.meta = append(c.meta, surfstore.NewMetaStoreClient(conn))
 	}
 	return c
+}
+
+// syncClient returns a sync client for a fresh directory, on a host of its
+// own, that finds the leader among the raft servers.
+func (c *raftCluster) syncClient(blockSize int, opts ...grpc.DialOption) surfstore.RPCClient {
+	c.clients++
+	host := fmt.Sprintf("client%d", c.clients)
+	opts = append(surftest.DialOptions(c.rn, host), opts...)
+	return surfstore.NewSurfstoreRPCClient(c.config.RaftAddrs, c.t.TempDir(), blockSize, surfstore.WithDialOptions(opts...))
 }
 
 // ctx is a context for one call that should answer promptly.

@@ -45,7 +45,7 @@ func NewRaftServer(id int64, config RaftConfig, dialOpts ...grpc.DialOption) (*R
 	s := &RaftSurfstore{
 		id:        id,
 		metaStore: NewMetaStore(config.BlockAddrs),
-		server:    grpc.NewServer(),
+		server:    grpc.NewServer(ServerOptions()...),
 		done:      make(chan struct{}),
 	}
 	//solution:begin S3
@@ -54,7 +54,10 @@ func NewRaftServer(id int64, config RaftConfig, dialOpts ...grpc.DialOption) (*R
 	s.lastApplied = -1
 	s.unreachableFrom = map[int64]bool{}
 	s.waiters = map[int64]*waiter{}
-	opts := append([]grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}, dialOpts...)
+	opts := append([]grpc.DialOption{
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageSize), grpc.MaxCallSendMsgSize(MaxMessageSize)),
+	}, dialOpts...)
 	for i, addr := range config.RaftAddrs {
 		if int64(i) == id {
 			continue
