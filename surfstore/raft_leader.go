@@ -80,9 +80,9 @@ func (s *RaftSurfstore) SendHeartbeat(ctx context.Context, _ *emptypb.Empty) (*S
 // UpdateFile appends the update to the leader's log and returns the version
 // the MetaStore gives it once a majority has the entry and it is applied
 // (-1 for a version conflict). An update the MetaStore would refuse (a bad
-// file name or hash list) fails with InvalidArgument and is not logged. While no majority can be reached it keeps
-// trying, until the caller's deadline or until the server crashes or stops
-// being the leader.
+// file name or hash list) fails with InvalidArgument and is not logged.
+// While no majority can be reached it keeps trying, until the caller's
+// deadline or until the server crashes or stops being the leader.
 func (s *RaftSurfstore) UpdateFile(ctx context.Context, meta *FileMetaData) (*Version, error) {
 	//solution:begin S3
 	if err := CheckFileMetaData(meta); err != nil {
@@ -118,7 +118,7 @@ func (s *RaftSurfstore) UpdateFile(ctx context.Context, meta *FileMetaData) (*Ve
 		case <-ctx.Done():
 			t.Stop()
 			s.dropWaiter(index, w)
-			return nil, ctx.Err()
+			return nil, status.FromContextError(ctx.Err()).Err()
 		case <-s.done:
 			t.Stop()
 			return nil, errStopped
