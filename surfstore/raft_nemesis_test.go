@@ -136,10 +136,7 @@ func TestSyncNemesisS3(t *testing.T) {
 				wantDir[name] = data
 			}
 		}
-		for _, cl := range clients {
-			checkDir(t, cl.BaseDir, wantDir)
-			checkIndex(t, cl.BaseDir, nemesisBlock, wantIndex)
-		}
+		checkSynced(t, nemesisBlock, wantDir, wantIndex, dirsOf(clients)...)
 		t.Logf("log of %d entries, %d updates answered, %d of %d syncs failed during the faults; %d crashes, %d cuts, %d leader changes; %d files",
 			len(st.Log), rec.len(), failed.Load(), nemesisClients*nemesisRounds, n.crashes, n.cuts, n.elections, len(want))
 		t.Passed(nemesisRaft, 0, 0, rec.len())

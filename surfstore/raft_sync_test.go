@@ -45,12 +45,8 @@ func TestSyncLeaderFailureS3(t *testing.T) {
 		sync(t, b)
 		c.restore(0) // a follower with a stale file map: it must not answer
 		sync(t, a)
-		want := map[string][]byte{"f1": f1b, "f2": f2}
-		wantIndex := map[string]entry{"f1": {2, f1b}, "f2": {1, f2}}
-		for _, cl := range []string{a.BaseDir, b.BaseDir} {
-			checkDir(t, cl, want)
-			checkIndex(t, cl, bs, wantIndex)
-		}
+		checkSynced(t, bs, map[string][]byte{"f1": f1b, "f2": f2},
+			map[string]entry{"f1": {2, f1b}, "f2": {1, f2}}, a.BaseDir, b.BaseDir)
 		c.heartbeat(1)
 		c.requireSame(1, 0, 2)
 		t.Passed(3, 0, 0, 3)
@@ -96,12 +92,8 @@ func TestSyncDeleteAcrossLeaderChangeS3(t *testing.T) {
 		c.setLeader(3)
 		sync(t, a)
 		sync(t, b)
-		want := map[string][]byte{"doc": doc2, "keep": keep}
-		wantIndex := map[string]entry{"doc": {3, doc2}, "keep": {1, keep}}
-		for _, cl := range []string{a.BaseDir, b.BaseDir} {
-			checkDir(t, cl, want)
-			checkIndex(t, cl, bs, wantIndex)
-		}
+		checkSynced(t, bs, map[string][]byte{"doc": doc2, "keep": keep},
+			map[string]entry{"doc": {3, doc2}, "keep": {1, keep}}, a.BaseDir, b.BaseDir)
 		c.heartbeat(3)
 		c.requireSame(3, 0, 1, 4)
 		t.Passed(5, 0, 0, 4)

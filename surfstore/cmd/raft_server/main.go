@@ -28,8 +28,8 @@ func main() {
 }
 
 // run is the command with its arguments; it returns the exit status:
-// 0 after -h or a clean stop, 2 for bad flags, 1 for a bad config or a
-// server that could not serve. Every failure is one line on stderr. The
+// 0 after -h or a clean stop, 2 for bad flags or a bad config (as every
+// surfstore command), 1 for a server that could not serve. Every failure is one line on stderr. The
 // server stops when sig delivers (SIGINT or SIGTERM from main).
 func run(args []string, stderr io.Writer, sig chan os.Signal) int {
 	fs := flag.NewFlagSet("raft_server", flag.ContinueOnError)
@@ -61,14 +61,14 @@ func run(args []string, stderr io.Writer, sig chan os.Signal) int {
 	}
 	config, err := surfstore.LoadRaftConfigFile(*configPath)
 	if err != nil {
-		return fail(1, "%v", err)
+		return fail(2, "%v", err)
 	}
 	if *id >= int64(len(config.RaftAddrs)) {
-		return fail(1, "-i %d: %s lists %d raft servers", *id, *configPath, len(config.RaftAddrs))
+		return fail(2, "-i %d: %s lists %d raft servers", *id, *configPath, len(config.RaftAddrs))
 	}
 	server, err := surfstore.NewRaftServer(*id, config)
 	if err != nil {
-		return fail(1, "%v", err)
+		return fail(2, "%v", err)
 	}
 	if *debug {
 		server.SetDebugLog(log.New(stderr, "", log.Ltime|log.Lmicroseconds))

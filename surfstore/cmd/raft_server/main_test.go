@@ -23,7 +23,7 @@ import (
 )
 
 // TestFlagsAndConfigErrors: -h explains every flag and exits 0; bad flags
-// exit 2 and a bad or missing config exits 1, each with a one-line reason.
+// and a bad or missing config exit 2, each with a one-line reason.
 func TestFlagsAndConfigErrors(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		dir := t.TempDir()
@@ -50,9 +50,9 @@ func TestFlagsAndConfigErrors(t *testing.T) {
 			{[]string{"-i", "0"}, 2, "-f"},
 			{[]string{"-f", good}, 2, "-i"},
 			{[]string{"-f", good, "-i", "0", "extra"}, 2, "unexpected argument"},
-			{[]string{"-f", filepath.Join(dir, "missing.json"), "-i", "0"}, 1, "missing.json"},
-			{[]string{"-f", bad, "-i", "0"}, 1, "bad.json"},
-			{[]string{"-f", good, "-i", "2"}, 1, "2 raft servers"},
+			{[]string{"-f", filepath.Join(dir, "missing.json"), "-i", "0"}, 2, "missing.json"},
+			{[]string{"-f", bad, "-i", "0"}, 2, "bad.json"},
+			{[]string{"-f", good, "-i", "2"}, 2, "2 raft servers"},
 		} {
 			out.Reset()
 			code := run(tc.args, &out, make(chan os.Signal, 1))
