@@ -1,0 +1,89 @@
+package surfstore_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/types/known/emptypb"
+
+	"distlabs/surfstore"
+	"distlabs/test/labtest"
+)
+
+// TestRaftPartitionS3: MakeServerUnreachableFrom cuts servers off in both
+// directions. An isolated leader keeps its office but commits nothing; a
+// new leader commits with the rest; a cut on the receiving side (a
+// follower refusing the leader) and on the sending side (the leader not
+// reaching a follower) both count against the majority, and UpdateFile
+// completes once the cut heals. After every cut heals, one heartbeat makes
+// all logs and file maps equal, the isolated leader's entry is replaced
+// and its UpdateFile fails with "server is not the leader".
+func TestRaftPartitionS3(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin("Test (S3): logs consistent after partitions")
+		c := makeRaftCluster(t, 5)
+		c.setLeader(0)
+		c.mustUpdate(0, "a", 1)
+		c.heartbeat(0)
+
+		c.unreachable(0, 1, 2, 3, 4)
+		isolated := c.pendingUpdate(0, "b", 1, 2*time.Minute)
+		requirePending(t, isolated, 5*time.Second, "an isolated leader")
+		require.False(t, c.heartbeat(0).Flag, "an isolated leader reaches no one")
+		c.requireLog(1, []*surfstore.UpdateOperation{op(1, "a", 1)})
+
+		_, err := c.raft[1].SetLeader(c.ctx(), &emptypb.Empty{})
+		require.NoError(t, err)
+		require.True(t, c.heartbeat(1).Flag, "four of five servers are reachable")
+		c.mustUpdate(1, "c", 1)
+		c.requireLog(0, []*surfstore.UpdateOperation{op(1, "a", 1), op(1, "b", 1)})
+
+		c.unreachable(4, 1) // 4 refuses the leader
+		c.unreachable(1, 3) // the leader does not send to 3
+		cut := c.pendingUpdate(1, "c", 2, 2*time.Minute)
+		requirePending(t, cut, 5*time.Second, "only 2 of 5 servers reachable")
+		c.requireLog(3, []*surfstore.UpdateOperation{op(1, "a", 1), op(2, "c", 1)})
+		c.requireLog(4, []*surfstore.UpdateOperation{op(1, "a", 1), op(2, "c", 1)})
+		c.unreachable(1) // the leader reaches 3 again: a majority
+		r := awaitOutcome(t, cut, "a majority is reachable again")
+		require.NoError(t, r.err)
+		require.EqualValues(t, 2, r.version)
+		c.requireLog(4, []*surfstore.UpdateOperation{op(1, "a", 1), op(2, "c", 1)})
+
+		c.unreachable(4)
+		c.unreachable(0)
+		c.heartbeat(1)
+		r = awaitOutcome(t, isolated, "the isolated leader hears of term 2")
+		requireUnavailable(t, r.err, "server is not the leader", "the isolated leader's UpdateFile once it hears of term 2")
+		want := []*surfstore.UpdateOperation{op(1, "a", 1), op(2, "c", 1), op(2, "c", 2)}
+		c.requireLog(1, want)
+		c.requireSame(1, 0, 2, 3, 4)
+		requireMap(t, replay(want, 2), c.state(0).MetaMap, "the old leader")
+		t.Passed(5, 0, 0, 4)
+	})
+}
+
+// TestRaftStopEndsGoroutinesS3: stopping the servers ends every goroutine
+// they started, even with an UpdateFile waiting for a majority, whatever
+// DISTLABS_LEAKS says (the lab's Stop rule, like the other labs' Kill
+// tests).
+func TestRaftStopEndsGoroutinesS3(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin("Test (S3): Stop ends every goroutine")
+		t.StrictLeaks()
+		c := makeRaftCluster(t, 3)
+		c.setLeader(0)
+		c.mustUpdate(0, "a", 1)
+		c.crash(1)
+		c.crash(2)
+		pending := c.pendingUpdate(0, "b", 1, time.Hour)
+		time.Sleep(time.Second)
+		for _, s := range c.servers {
+			s.Stop()
+		}
+		r := awaitOutcome(t, pending, "its server stopped")
+		require.Error(t, r.err, "a waiting UpdateFile fails when its server stops")
+		t.Passed(3, 0, 0, 2)
+	})
+}

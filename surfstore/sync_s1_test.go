@@ -1,0 +1,411 @@
+package surfstore_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"google.golang.org/protobuf/types/known/emptypb"
+
+	"distlabs/surfstore"
+	"distlabs/test/labtest"
+)
+
+// Stage 1 tests: one BlockStore, one MetaStore, and sync clients over gRPC
+// in virtual time. Rules: see the package doc and surfstore/README.md.
+// Every sync scenario checks the final directory bytes and the index.db
+// rows of every client involved.
+
+// TestBlockStoreS1: PutBlock stores under the SHA-256 of the bytes,
+// GetBlock returns them, MissingBlocks lists what is absent (each once,
+// in order), GetBlockHashes lists what is there; a block whose blockSize
+// disagrees with its data or that is larger than MaxBlockSize is refused.
+func TestBlockStoreS1(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin("Test (S1): block store put, get, missing")
+		ctx := context.Background()
+		bs := surfstore.NewBlockStore()
+		a, b := []byte("block a"), []byte("block b")
+		for _, d := range [][]byte{a, b, a} {
+			s, err := bs.PutBlock(ctx, &surfstore.Block{BlockData: d, BlockSize: int32(len(d))})
+			if err != nil || !s.GetFlag() {
+				t.Fatalf("PutBlock(%q) = %v, %v", d, s, err)
+			}
+		}
+		got, err := bs.GetBlock(ctx, &surfstore.BlockHash{Hash: hashOf(a)})
+		if err != nil || !bytes.Equal(got.GetBlockData(), a) || got.GetBlockSize() != int32(len(a)) {
+			t.Fatalf("GetBlock(hash of a) = %v, %v", got, err)
+		}
+		if _, err := bs.GetBlock(ctx, &surfstore.BlockHash{Hash: hashOf([]byte("absent"))}); err == nil {
+			t.Fatal("GetBlock of an absent block succeeded")
+		}
+		c := hashOf([]byte("c"))
+		miss, err := bs.MissingBlocks(ctx, &surfstore.BlockHashes{Hashes: []string{c, hashOf(a), c, "x", hashOf(b)}})
+		if err != nil || !equal(miss.GetHashes(), []string{c, "x"}) {
+			t.Fatalf("MissingBlocks = %v, %v; want [%s x]", miss.GetHashes(), err, c)
+		}
+		all, err := bs.GetBlockHashes(ctx, &emptypb.Empty{})
+		if err != nil || !sameSet(all.GetHashes(), []string{hashOf(a), hashOf(b)}) {
+			t.Fatalf("GetBlockHashes = %v, %v", all.GetHashes(), err)
+		}
+		if _, err := bs.PutBlock(ctx, &surfstore.Block{BlockData: []byte("abc"), BlockSize: 2}); err == nil {
+			t.Fatal("PutBlock with blockSize 2 and 3 bytes succeeded")
+		}
+		big := make([]byte, surfstore.MaxBlockSize+1)
+		if _, err := bs.PutBlock(ctx, &surfstore.Block{BlockData: big, BlockSize: int32(len(big))}); err == nil {
+			t.Fatal("PutBlock of a block over MaxBlockSize succeeded")
+		}
+		all, _ = bs.GetBlockHashes(ctx, &emptypb.Empty{})
+		if len(all.GetHashes()) != 2 {
+			t.Fatalf("refused blocks were stored: %d hashes", len(all.GetHashes()))
+		}
+		t.Passed(1, 0, 0, 0)
+	})
+}
+
+// TestMetaStoreVersionsS1: UpdateFile accepts exactly version current+1
+// (1 for a new file), returns it, and otherwise returns -1 and changes
+// nothing (first writer wins); a tombstone keeps the version count, so a
+// re-created file continues from it; unsafe names are refused.
+func TestMetaStoreVersionsS1(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin("Test (S1): metastore versions and conflicts")
+		ctx := context.Background()
+		ms := surfstore.NewMetaStore([]string{"block0:1"})
+		h1, h2 := hashOf([]byte("one")), hashOf([]byte("two"))
+		steps := []struct {
+			version int32
+			hashes  []string
+			want    int32
+		}{
+			{2, []string{h1}, -1}, // a new file starts at 1
+			{1, []string{h1}, 1},
+			{1, []string{h2}, -1}, // second writer of version 1 loses
+			{3, []string{h2}, -1}, // a skipped version
+			{2, []string{h2}, 2},
+			{3, []string{"0"}, 3},  // delete
+			{4, []string{"-1"}, 4}, // re-created, empty
+		}
+		for i, s := range steps {
+			v, err := ms.UpdateFile(ctx, &surfstore.FileMetaData{Filename: "f", Version: s.version, BlockHashList: s.hashes})
+			if err != nil || v.GetVersion() != s.want {
+				t.Fatalf("step %d: UpdateFile(version %d) = %v, %v; want %d", i, s.version, v, err, s.want)
+			}
+		}
+		m, err := ms.GetFileInfoMap(ctx, &emptypb.Empty{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := m.GetFileInfoMap()["f"]
+		if len(m.GetFileInfoMap()) != 1 || f.GetVersion() != 4 || !equal(f.GetBlockHashList(), []string{"-1"}) || f.GetFilename() != "f" {
+			t.Fatalf("GetFileInfoMap = %v", m.GetFileInfoMap())
+		}
+		for _, name := range []string{"../f", "a/b", "..", "", "index.db"} {
+			v, err := ms.UpdateFile(ctx, &surfstore.FileMetaData{Filename: name, Version: 1, BlockHashList: []string{h1}})
+			if err == nil && v.GetVersion() != -1 {
+				t.Fatalf("UpdateFile(%q) accepted", name)
+			}
+		}
+		addrs, err := ms.GetBlockStoreAddrs(ctx, &emptypb.Empty{})
+		if err != nil || !equal(addrs.GetBlockStoreAddrs(), []string{"block0:1"}) {
+			t.Fatalf("GetBlockStoreAddrs = %v, %v", addrs, err)
+		}
+		t.Passed(1, 0, 0, 0)
+	})
+}
+
+// TestSyncCreateS1: files created in one directory appear, byte for byte,
+// in another after both sync; both indexes list them at version 1.
+func TestSyncCreateS1(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin("Test (S1): sync creates files")
+		c := newCluster(t, 1)
+		a, b := c.client(4), c.client(4)
+		files := map[string][]byte{"x.txt": []byte("hello, surfstore\n"), "y": []byte("abc")}
+		for name, d := range files {
+			write(t, a.BaseDir, name, d)
+		}
+		sync(t, a)
+		sync(t, b)
+		want := map[string]entry{"x.txt": {1, files["x.txt"]}, "y": {1, files["y"]}}
+		checkSynced(t, 4, files, want, a.BaseDir, b.BaseDir)
+		t.Passed(3, 0, 0, 0)
+	})
+}
+
+// TestSyncModifyS1: a modified file is uploaded as version 2 and replaces
+// the other client's copy.
+func TestSyncModifyS1(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin("Test (S1): sync uploads modifications")
+		c := newCluster(t, 1)
+		a, b := c.client(8), c.client(8)
+		write(t, a.BaseDir, "f", []byte("first version"))
+		sync(t, a)
+		sync(t, b)
+		write(t, b.BaseDir, "f", []byte("second, longer version of f"))
+		sync(t, b)
+		sync(t, a)
+		want := map[string][]byte{"f": []byte("second, longer version of f")}
+		checkSynced(t, 8, want, map[string]entry{"f": {2, want["f"]}}, a.BaseDir, b.BaseDir)
+		t.Passed(3, 0, 0, 0)
+	})
+}
+
+// TestSyncDeleteS1: a deleted file becomes a tombstone (hash list "0") at
+// the next version and disappears from the other client.
+func TestSyncDeleteS1(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin("Test (S1): sync deletes files")
+		c := newCluster(t, 1)
+		a, b := c.client(4), c.client(4)
+		write(t, a.BaseDir, "gone", []byte("soon deleted"))
+		write(t, a.BaseDir, "kept", []byte("stays"))
+		sync(t, a)
+		sync(t, b)
+		remove(t, a.BaseDir, "gone")
+		sync(t, a)
+		sync(t, b)
+		files := map[string][]byte{"kept": []byte("stays")}
+		want := map[string]entry{"gone": {2, nil}, "kept": {1, files["kept"]}}
+		checkSynced(t, 4, files, want, a.BaseDir, b.BaseDir)
+		t.Passed(3, 0, 0, 0)
+	})
+}
+
+// TestSyncRecreateAfterDeleteS1: a file re-created after its deletion
+// continues the version count (tombstone 2, new file 3) and reaches a
+// client that had seen the tombstone.
+func TestSyncRecreateAfterDeleteS1(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin("Test (S1): re-create after delete")
+		c := newCluster(t, 1)
+		a, b := c.client(4), c.client(4)
+		write(t, a.BaseDir, "f", []byte("v1"))
+		sync(t, a)
+		sync(t, b)
+		remove(t, b.BaseDir, "f")
+		sync(t, b)
+		sync(t, a)
+		checkDir(t, a.BaseDir, map[string][]byte{})
+		write(t, a.BaseDir, "f", []byte("born again"))
+		sync(t, a)
+		sync(t, b)
+		files := map[string][]byte{"f": []byte("born again")}
+		checkSynced(t, 4, files, map[string]entry{"f": {3, files["f"]}}, a.BaseDir, b.BaseDir)
+		t.Passed(3, 0, 0, 0)
+	})
+}
+
+// TestSyncEmptyFileS1: an empty file syncs with the hash list "-1" and
+// arrives empty; a file emptied later is version 2 with "-1".
+func TestSyncEmptyFileS1(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin("Test (S1): empty files")
+		c := newCluster(t, 1)
+		a, b := c.client(4), c.client(4)
+		write(t, a.BaseDir, "empty", []byte{})
+		write(t, a.BaseDir, "later-empty", []byte("not yet"))
+		sync(t, a)
+		sync(t, b)
+		write(t, b.BaseDir, "later-empty", []byte{})
+		sync(t, b)
+		sync(t, a)
+		files := map[string][]byte{"empty": {}, "later-empty": {}}
+		want := map[string]entry{"empty": {1, []byte{}}, "later-empty": {2, []byte{}}}
+		checkSynced(t, 4, files, want, a.BaseDir, b.BaseDir)
+		t.Passed(3, 0, 0, 0)
+	})
+}
+
+// TestSyncConflictS1: two clients change the same file between syncs.
+// The first to sync wins version 2; the second's UpdateFile is refused,
+// and it downloads the winner's version instead, losing its own edit.
+func TestSyncConflictS1(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin("Test (S1): two clients racing on one file")
+		c := newCluster(t, 1)
+		a, b := c.client(4), c.client(4)
+		write(t, a.BaseDir, "f", []byte("base"))
+		sync(t, a)
+		sync(t, b)
+		write(t, a.BaseDir, "f", []byte("a's edit"))
+		write(t, b.BaseDir, "f", []byte("b's edit, longer"))
+		write(t, b.BaseDir, "b-only", []byte("new in b"))
+		sync(t, a)
+		sync(t, b)
+		sync(t, a)
+		files := map[string][]byte{"f": []byte("a's edit"), "b-only": []byte("new in b")}
+		want := map[string]entry{"f": {2, files["f"]}, "b-only": {1, files["b-only"]}}
+		checkSynced(t, 4, files, want, a.BaseDir, b.BaseDir)
+		t.Passed(3, 0, 0, 0)
+	})
+}
+
+// TestSyncConcurrentS1: two clients create the same file and sync at the
+// same time; exactly one version 1 wins and both end with its bytes.
+func TestSyncConcurrentS1(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin("Test (S1): concurrent syncs of one new file")
+		c := newCluster(t, 1)
+		a, b := c.client(3), c.client(3)
+		write(t, a.BaseDir, "f", []byte("from a"))
+		write(t, b.BaseDir, "f", []byte("from b!"))
+		errs := make(chan error, 2)
+		for _, cl := range []surfstore.RPCClient{a, b} {
+			go func() { errs <- surfstore.ClientSync(cl) }()
+		}
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		sync(t, a) // the loser may have downloaded already; a second round settles both
+		winner, err := os.ReadFile(filepath.Join(a.BaseDir, "f"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(winner) != "from a" && string(winner) != "from b!" {
+			t.Fatalf("f holds %q", winner)
+		}
+		checkSynced(t, 3, map[string][]byte{"f": winner}, map[string]entry{"f": {1, winner}}, a.BaseDir, b.BaseDir)
+		t.Passed(3, 0, 0, 0)
+	})
+}
+
+// TestSyncLargeFileS1: a file of many blocks (the last one short) arrives
+// intact, and its index rows list every block in order.
+func TestSyncLargeFileS1(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin("Test (S1): large file of many blocks")
+		c := newCluster(t, 1)
+		a, b := c.client(1024), c.client(1024)
+		big := randomBytes(t, 300*1024+77)
+		write(t, a.BaseDir, "big.bin", big)
+		sync(t, a)
+		sync(t, b)
+		checkSynced(t, 1024, map[string][]byte{"big.bin": big}, map[string]entry{"big.bin": {1, big}}, a.BaseDir, b.BaseDir)
+		t.Passed(3, 0, 0, 0)
+	})
+}
+
+// TestSyncIdenticalBlocksS1: a file whose blocks repeat is stored once per
+// distinct block and rebuilt with every repetition in place.
+func TestSyncIdenticalBlocksS1(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin("Test (S1): file with identical blocks")
+		c := newCluster(t, 1)
+		a, b := c.client(4), c.client(4)
+		data := []byte("abcdabcdXYZWabcdabcdab")
+		write(t, a.BaseDir, "rep", data)
+		sync(t, a)
+		if n := c.puts(); n != 3 { // "abcd", "XYZW", "ab"
+			t.Fatalf("%d blocks stored, want 3 distinct", n)
+		}
+		sync(t, b)
+		checkSynced(t, 4, map[string][]byte{"rep": data}, map[string]entry{"rep": {1, data}}, a.BaseDir, b.BaseDir)
+		t.Passed(3, 0, 0, 0)
+	})
+}
+
+// TestSyncBinaryS1: arbitrary bytes (NULs, invalid UTF-8, CR LF) survive.
+func TestSyncBinaryS1(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin("Test (S1): binary content")
+		c := newCluster(t, 1)
+		a, b := c.client(16), c.client(16)
+		data := append([]byte{0, 0xff, 0xfe, '\r', '\n', 0x80, 0}, randomBytes(t, 1000)...)
+		write(t, a.BaseDir, "bin", data)
+		sync(t, a)
+		sync(t, b)
+		checkSynced(t, 16, map[string][]byte{"bin": data}, map[string]entry{"bin": {1, data}}, a.BaseDir, b.BaseDir)
+		t.Passed(3, 0, 0, 0)
+	})
+}
+
+// TestSyncNoChangesS1: a sync with nothing changed uploads no block and no
+// new version; after a one-block edit only that block is uploaded.
+func TestSyncNoChangesS1(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin("Test (S1): sync with no changes does no uploads")
+		c := newCluster(t, 1)
+		a, b := c.client(4), c.client(4)
+		data := []byte("0000111122223333")
+		write(t, a.BaseDir, "f", data)
+		sync(t, a)
+		sync(t, b)
+		before := c.puts()
+		sync(t, a)
+		sync(t, b)
+		if n := c.puts() - before; n != 0 {
+			t.Fatalf("syncs without changes stored %d blocks", n)
+		}
+		checkIndex(t, a.BaseDir, 4, map[string]entry{"f": {1, data}})
+		edited := []byte("00001111X2223333")
+		write(t, a.BaseDir, "f", edited)
+		sync(t, a)
+		if n := c.puts() - before; n != 1 {
+			t.Fatalf("a one-block edit stored %d blocks, want 1", n)
+		}
+		sync(t, b)
+		checkSynced(t, 4, map[string][]byte{"f": edited}, map[string]entry{"f": {2, edited}}, a.BaseDir, b.BaseDir)
+		t.Passed(3, 0, 0, 0)
+	})
+}
+
+// TestSyncCorruptIndexS1: an index.db that is not a valid index fails the
+// sync with an error, and the sync changes nothing: not the directory, not
+// the index, not the server.
+func TestSyncCorruptIndexS1(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin("Test (S1): corrupt index.db")
+		c := newCluster(t, 1)
+		a, b := c.client(4), c.client(4)
+		write(t, a.BaseDir, "f", []byte("from a"))
+		sync(t, a)
+		garbage := []byte("this is not an SQLite database, just text\n")
+		write(t, b.BaseDir, "index.db", garbage)
+		write(t, b.BaseDir, "g", []byte("local to b"))
+		if err := surfstore.ClientSync(b); err == nil {
+			t.Fatal("ClientSync with a corrupt index.db succeeded")
+		}
+		checkDir(t, b.BaseDir, map[string][]byte{"g": []byte("local to b")})
+		if got, _ := os.ReadFile(filepath.Join(b.BaseDir, "index.db")); !bytes.Equal(got, garbage) {
+			t.Fatalf("index.db changed to %s", brief(got))
+		}
+		sync(t, a)
+		checkDir(t, a.BaseDir, map[string][]byte{"f": []byte("from a")})
+		checkIndex(t, a.BaseDir, 4, map[string]entry{"f": {1, []byte("from a")}})
+		t.Passed(2, 0, 0, 0)
+	})
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func sameSet(a, b []string) bool {
+	m := map[string]int{}
+	for _, s := range a {
+		m[s]++
+	}
+	for _, s := range b {
+		m[s]--
+	}
+	for _, n := range m {
+		if n != 0 {
+			return false
+		}
+	}
+	return len(a) == len(b)
+}
