@@ -349,3 +349,25 @@ func TestBatch(t *testing.T) {
 		t.Errorf("copied trees not removed without KEEP=1: %v", trees)
 	}
 }
+
+// TestRealtimeRetry: a test that stopped virtual time on a mutex (code that
+// sleeps holding a lock, correct but not virtual-time friendly) is run
+// again on the real clock and earns its points there, with the reason in
+// its output; a test that also fails there, or stopped time without a
+// mutex, stays failed.
+func TestRealtimeRetry(t *testing.T) {
+	t.Parallel()
+	cfg := fixtureConfig(t, "mutexclock")
+	cfg.Seeds = 2
+	rep := grade(t, cfg)
+	if o := outcome(t, rep, "TestSleepsUnderLock"); !o.Passed || !strings.Contains(o.Output, "on the real clock") {
+		t.Errorf("TestSleepsUnderLock: passed=%v status=%q output:\n%s", o.Passed, o.Status, o.Output)
+	}
+	o := outcome(t, rep, "TestWrongOnEveryClock")
+	if o.Passed || !strings.Contains(o.Output, "wrong answer") || !strings.Contains(o.Output, "blocked on a mutex") {
+		t.Errorf("TestWrongOnEveryClock: passed=%v, want failed with both runs' output:\n%s", o.Passed, o.Output)
+	}
+	if o := outcome(t, rep, "TestBusyLoop"); o.Passed {
+		t.Errorf("TestBusyLoop passed: a busy loop is not retried on the real clock")
+	}
+}
