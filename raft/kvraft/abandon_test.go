@@ -60,13 +60,7 @@ func leaderOf(t *labtest.T, cfg *config) int {
 func abandonedAppend(t *labtest.T, cfg *config, ck *Clerk, key, value string, wait time.Duration) chan struct{} {
 	t.Helper()
 	leader := leaderOf(t, cfg)
-	var followers []int
-	for i := 0; i < cfg.n; i++ {
-		if i != leader {
-			followers = append(followers, i)
-			cfg.ShutdownServer(i)
-		}
-	}
+	cfg.shutdownFollowers(leader)
 	cfg.ConnectClient(ck, []int{leader})
 	done := make(chan struct{})
 	go func() {
@@ -76,11 +70,29 @@ func abandonedAppend(t *labtest.T, cfg *config, ck *Clerk, key, value string, wa
 	time.Sleep(100 * time.Millisecond) // the request reaches the leader
 	cfg.cutClient(ck)
 	time.Sleep(wait)
-	for _, i := range followers {
-		cfg.StartServer(i)
+	cfg.restartFollowers(leader)
+	return done
+}
+
+// shutdownFollowers crashes every server but leader, so that the leader
+// cannot commit.
+func (cfg *config) shutdownFollowers(leader int) {
+	for i := 0; i < cfg.n; i++ {
+		if i != leader {
+			cfg.ShutdownServer(i)
+		}
+	}
+}
+
+// restartFollowers restarts the servers shutdownFollowers crashed and
+// connects every server.
+func (cfg *config) restartFollowers(leader int) {
+	for i := 0; i < cfg.n; i++ {
+		if i != leader {
+			cfg.StartServer(i)
+		}
 	}
 	cfg.ConnectAll()
-	return done
 }
 
 // TestAbandonedRequest3A checks that a request handler that stops waiting
@@ -200,11 +212,7 @@ func TestRetryBeforeCommit3A(t *testing.T) {
 		lost := cfg.makeClient(cfg.All())
 		lost.Get("k")
 		leader := leaderOf(t, cfg)
-		for i := 0; i < n; i++ {
-			if i != leader {
-				cfg.ShutdownServer(i)
-			}
-		}
+		cfg.shutdownFollowers(leader)
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
@@ -215,12 +223,7 @@ func TestRetryBeforeCommit3A(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 		cfg.ConnectClient(lost, []int{leader}) // the retry reaches the leader
 		time.Sleep(500 * time.Millisecond)
-		for i := 0; i < n; i++ {
-			if i != leader {
-				cfg.StartServer(i)
-			}
-		}
-		cfg.ConnectAll()
+		cfg.restartFollowers(leader)
 		cfg.ConnectClient(lost, cfg.All())
 		within(t, 10*time.Second, "the retried Append", func() { <-done })
 		var got string

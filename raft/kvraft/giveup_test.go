@@ -57,11 +57,7 @@ func TestGiveUpAtApply3A(t *testing.T) {
 			ck.Put("warm", "")
 			leader := leaderOf(t, cfg)
 			warmAll(t, clerks)
-			for i := 0; i < n; i++ {
-				if i != leader {
-					cfg.ShutdownServer(i)
-				}
-			}
+			cfg.shutdownFollowers(leader)
 			var wg sync.WaitGroup
 			for i := 0; i < batch; i++ {
 				wg.Add(1)
@@ -75,12 +71,7 @@ func TestGiveUpAtApply3A(t *testing.T) {
 			// 1050 ms. The last request arrives 1049 ms after the batch,
 			// its replication round trip takes 1 ms.
 			time.Sleep(1049 * time.Millisecond)
-			for i := 0; i < n; i++ {
-				if i != leader {
-					cfg.StartServer(i)
-				}
-			}
-			cfg.ConnectAll()
+			cfg.restartFollowers(leader)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
