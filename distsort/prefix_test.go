@@ -1,6 +1,7 @@
 package distsort
 
 import (
+	"cmp"
 	"os"
 	"testing"
 
@@ -59,7 +60,12 @@ func TestSharedKeyPrefixes(t *testing.T) {
 			n, prefixes, tail int
 			split             SplitMode
 			budget            int64
+			perServer         int // records per server; 0: 1500
 		}{
+			// A handful of records with one prefix: they end up in one
+			// small bucket, which a sort may order by another method
+			// than the large ones (the reference: insertion sort).
+			{n: 1, prefixes: 1, tail: 2, perServer: 24},
 			{n: 1, prefixes: 3, tail: 2},
 			{n: 1, prefixes: 3, tail: 1},
 			{n: 3, prefixes: 3, tail: 2},
@@ -67,7 +73,7 @@ func TestSharedKeyPrefixes(t *testing.T) {
 			{n: 4, prefixes: 1, tail: 2, split: SplitSample},
 			{n: 2, prefixes: 3, tail: 2, budget: 20000},
 		} {
-			const perServer = 1500
+			perServer := cmp.Or(tc.perServer, 1500)
 			cr := runCluster(t, clusterOpts{n: tc.n, split: tc.split, budget: tc.budget,
 				input: func(t *labtest.T, i int, path string) {
 					writePrefixInput(t, path, perServer, tc.prefixes, tc.tail, i*perServer)

@@ -60,13 +60,7 @@ func leaderOf(t *labtest.T, cfg *config) int {
 func abandonedAppend(t *labtest.T, cfg *config, ck *Clerk, key, value string, wait time.Duration) chan struct{} {
 	t.Helper()
 	leader := leaderOf(t, cfg)
-	var followers []int
-	for i := 0; i < cfg.n; i++ {
-		if i != leader {
-			followers = append(followers, i)
-			cfg.ShutdownServer(i)
-		}
-	}
+	cfg.shutdownFollowers(leader)
 	cfg.ConnectClient(ck, []int{leader})
 	done := make(chan struct{})
 	go func() {
@@ -76,11 +70,29 @@ func abandonedAppend(t *labtest.T, cfg *config, ck *Clerk, key, value string, wa
 	time.Sleep(100 * time.Millisecond) // the request reaches the leader
 	cfg.cutClient(ck)
 	time.Sleep(wait)
-	for _, i := range followers {
-		cfg.StartServer(i)
+	cfg.restartFollowers(leader)
+	return done
+}
+
+// shutdownFollowers crashes every server but leader, so that the leader
+// cannot commit.
+func (cfg *config) shutdownFollowers(leader int) {
+	for i := 0; i < cfg.n; i++ {
+		if i != leader {
+			cfg.ShutdownServer(i)
+		}
+	}
+}
+
+// restartFollowers restarts the servers shutdownFollowers crashed and
+// connects every server.
+func (cfg *config) restartFollowers(leader int) {
+	for i := 0; i < cfg.n; i++ {
+		if i != leader {
+			cfg.StartServer(i)
+		}
 	}
 	cfg.ConnectAll()
-	return done
 }
 
 // TestAbandonedRequest3A checks that a request handler that stops waiting
@@ -170,6 +182,54 @@ func TestDuplicateAfterRestore3B(t *testing.T) {
 		within(t, 10*time.Second, "the retried Append", func() { <-done })
 		if got := ck.Get("k"); got != "ax" {
 			t.Fatalf("k = %q after the retry of an Append that had committed before the snapshot, want \"ax\"", got)
+		}
+		cfg.end()
+	})
+}
+
+// TestRetryBeforeCommit3A checks that a retry which reaches the leader
+// while the first attempt is still uncommitted in its log is applied once.
+//
+// Rule (lab 3A, exactly-once semantics; "a duplicate request may already
+// be in the log"): a handler that looks the request up in the duplicate
+// table before calling Start cannot see an attempt that is in the log but
+// not yet applied, so it starts a second copy; the apply loop must
+// recognise that copy as a duplicate when it reaches it. The test makes the
+// second copy for certain: the leader cannot commit, the Clerk loses the
+// reply to its first attempt and retries, then the followers come back and
+// both copies commit.
+func TestRetryBeforeCommit3A(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		const n = 3
+		cfg := makeConfig(t, n, false, -1)
+		defer cfg.cleanup()
+		cfg.begin("Test: a retry that reaches the log before the first attempt commits is applied once (3A)")
+
+		ck := cfg.makeClient(cfg.All())
+		ck.Put("k", "a")
+		// A Get first, so that the Clerk's next request goes straight to
+		// the leader.
+		lost := cfg.makeClient(cfg.All())
+		lost.Get("k")
+		leader := leaderOf(t, cfg)
+		cfg.shutdownFollowers(leader)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			lost.Append("k", "x")
+		}()
+		time.Sleep(100 * time.Millisecond) // the first attempt is in the leader's log
+		cfg.cutClient(lost)                // its reply is lost
+		time.Sleep(300 * time.Millisecond)
+		cfg.ConnectClient(lost, []int{leader}) // the retry reaches the leader
+		time.Sleep(500 * time.Millisecond)
+		cfg.restartFollowers(leader)
+		cfg.ConnectClient(lost, cfg.All())
+		within(t, 10*time.Second, "the retried Append", func() { <-done })
+		var got string
+		within(t, 10*time.Second, "a Get", func() { got = ck.Get("k") })
+		if got != "ax" {
+			t.Fatalf("k = %q after one Append of x to \"a\" whose retry reached the leader before the first attempt committed, want \"ax\"", got)
 		}
 		cfg.end()
 	})

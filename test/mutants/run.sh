@@ -13,6 +13,11 @@
 #                                           that commit (the "before"
 #                                           measurement)
 #   PATCHES="a.patch b.patch"               only these patches
+#   ALLSEEDS=1                              run every seed even after a kill,
+#                                           to see which tests kill a mutant
+#                                           on some seeds only
+#   DISTLABS_WATCHDOG=30s                   a shorter stall limit: a mutant
+#                                           that deadlocks costs this per test
 #
 # A lab without a rubric block (labrpc: infrastructure, not graded) is
 # measured with every test of the package of the same name.
@@ -22,8 +27,8 @@
 # others), with DISTLABS_LEAKS=warn; a mutant whose tests fail only the
 # strict leak check is listed as LEAKONLY, not killed.
 #
-# Output: one line per mutant (KILLED with the failing tests, or SURVIVED),
-# then "LAB: killed K of N". Nothing in the repository changes; the scratch
+# Output: one line per mutant (KILLED with the failing tests per seed, or
+# SURVIVED), then "LAB: killed K of N". Nothing in the repository changes; the scratch
 # copy lives under ${TMPDIR:-/tmp}/distlabs-mutants (a fixed path, so the go
 # build cache serves the unchanged packages).
 set -eu
@@ -91,7 +96,9 @@ for lab in $labs; do
 			list=$("$work/test.bin" -test.list . | grep -E '^(Test|Fuzz)' | paste -sd '|' -)
 		fi
 		for s in $seeds; do
-			[ -n "$failed" ] && break
+			[ -n "$failed" ] && [ -z "${ALLSEEDS:-}" ] && break
+			case $failed in build:*) break ;; esac
+			sf=""
 			for name in $(echo "$list" | tr '|' ' '); do
 				# One process per test, as the grader runs them; the
 				# package's directory is the working directory, as
@@ -103,11 +110,11 @@ for lab in $labs; do
 					! grep -qE '_test\.go:[0-9]+:|watchdog|panic: [^l]|\(\*common\)\.(Fatal|FailNow|Error)' "$work/out.log"; then
 					leaked="$leaked $name"
 				else
-					failed="$failed $name"
+					sf="$sf $name"
 				fi
 			done
-			if [ -n "$failed" ]; then
-				failed="seed $s:$failed"
+			if [ -n "$sf" ]; then
+				failed="${failed:+$failed; }seed $s:$sf"
 			fi
 		done
 		if [ -z "$failed" ] && [ -n "$leaked" ]; then
