@@ -164,8 +164,9 @@ func Grade(ctx context.Context, cfg Config, log io.Writer) (*Report, error) {
 			if cfg.Timeout > 0 {
 				timeout = cfg.Timeout
 			}
-			st := &testState{outcome: o, remaining: cfg.Seeds, progress: prog}
-			for _, s := range seedsFor(e.Name, cfg.Seeds) {
+			seeds := max(cfg.Seeds, e.Seeds)
+			st := &testState{outcome: o, remaining: seeds, seeds: seeds, progress: prog}
+			for _, s := range seedsFor(e.Name, seeds) {
 				jobs = append(jobs, job{state: st, bin: b, seed: s, timeout: timeout})
 			}
 		}
@@ -306,6 +307,7 @@ type testState struct {
 	outcome   *Outcome
 	remaining int
 	failed    bool
+	seeds     int // how many seeds the test runs under
 	// realtime: an earlier seed stopped virtual time on a mutex and passed
 	// on the real clock, so the remaining seeds start there.
 	realtime bool
@@ -403,7 +405,7 @@ func runOne(ctx context.Context, cfg Config, j job) {
 		if st.realtime {
 			clock = " (on the real clock: " + realtimeNote + ")"
 		}
-		o.Output = fmt.Sprintf("passed under %d seed(s)%s\n\n%s", cfg.Seeds, clock, tail(stripNoise(res.Output), 4000))
+		o.Output = fmt.Sprintf("passed under %d seed(s)%s\n\n%s", st.seeds, clock, tail(stripNoise(res.Output), 4000))
 		st.progress.finished(o)
 	}
 }

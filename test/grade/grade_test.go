@@ -144,6 +144,13 @@ func TestSeedsAllMustPass(t *testing.T) {
 	if !strings.Contains(o.Output, "-seed "+strconv.FormatInt(seeds[2], 10)) {
 		t.Errorf("output lacks the replay command: %q", o.Output)
 	}
+
+	// A rubric entry's seeds: 3 is a floor under SEEDS=1.
+	cfg = fixtureConfig(t, "seededmin")
+	rep = grade(t, cfg)
+	if o := outcome(t, rep, "TestFailsForOneSeed"); o.Passed || o.Seed != seeds[2] {
+		t.Fatalf("seeds: 3 in the rubric, SEEDS=1, seed %d bad: passed=%v failing seed %d", seeds[2], o.Passed, o.Seed)
+	}
 }
 
 func TestSeedsAreDeterministic(t *testing.T) {

@@ -47,6 +47,9 @@ type Entry struct {
 	// after_due_date or after_published. Tests from a HIDDEN rubric
 	// default to after_published.
 	Visibility string `yaml:"visibility"`
+	// Seeds is the fewest seeds the test runs under, whatever SEEDS says:
+	// for a test that catches its bug only on most seeds (a staged race).
+	Seeds int `yaml:"seeds"`
 }
 
 // defaultTimeout applies to labs whose block gives none.
@@ -96,6 +99,9 @@ func (l *Lab) validate() error {
 			return fmt.Errorf("lab %s: test %s listed twice", l.Lab, e.Name)
 		}
 		seen[e.Name] = true
+		if e.Seeds < 0 || e.Seeds > 100 {
+			return fmt.Errorf("lab %s: test %s: seeds %d outside 0..100", l.Lab, e.Name, e.Seeds)
+		}
 		switch e.Visibility {
 		case "", "visible", "hidden", "after_due_date", "after_published":
 		default:
