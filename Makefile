@@ -19,7 +19,7 @@ STATICCHECK_VERSION ?= v0.8.2
 
 # Packages whose tests run under the race detector in `make test`; everything
 # else runs without it. Patterns that match nothing yet are skipped.
-RACE_PKGS ?= ./labrpc/... ./test/labtest ./raft/... ./mapreduce/... ./tritonhttp/... ./distsort/... ./viewservice ./pbkv ./paxos/... ./shardkv/...
+RACE_PKGS ?= ./labrpc/... ./test/labtest ./raft/... ./mapreduce/... ./tritonhttp/... ./distsort/... ./viewservice ./pbkv ./paxos/... ./shardkv/... ./surfstore/...
 
 export LAB PART SEEDS SUBMISSION SUBMISSIONS CSV HIDDEN JOBS RESULTS TIMEOUT MEMLIMIT CPULIMIT KEEP OUT UPTO PKG RUN N START RACE RACE_PKGS
 
@@ -73,9 +73,6 @@ proto-check:
 	for f in surfstore.pb.go surfstore_grpc.pb.go; do \
 		diff -u "surfstore/$$f" "$$dir/$$f" || { echo "proto-check: surfstore/$$f is stale; run make proto" >&2; exit 1; }; \
 	done && echo "proto-check: generated code matches surfstore/surfstore.proto"
-
-# surfstore's tests are cheap under the race detector (~2 s).
-RACE_PKGS += ./surfstore/...
 
 # surfstore: sync a 200 MB directory of mixed files to 4 BlockStores over
 # loopback, then again after changing 1% of the blocks (bytes sent vs changed).

@@ -31,7 +31,7 @@ import (
 const handoutPkg = "distlabs/test/handout"
 
 // defaultRacePkgs mirrors the Makefile's RACE_PKGS for `go run ./test/check`.
-const defaultRacePkgs = "./labrpc/... ./test/labtest ./raft/... ./mapreduce/... ./tritonhttp/... ./distsort/... ./viewservice ./pbkv ./paxos/... ./shardkv/..."
+const defaultRacePkgs = "./labrpc/... ./test/labtest ./raft/... ./mapreduce/... ./tritonhttp/... ./distsort/... ./viewservice ./pbkv ./paxos/... ./shardkv/... ./surfstore/..."
 
 func main() {
 	root, err := tree.ModuleRoot(".")

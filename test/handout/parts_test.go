@@ -18,10 +18,12 @@ import (
 // part are selected.
 var partLabs = []struct {
 	pkg   string
+	scope string // UPTO's lab prefix for lettered parts ("surfstore:S1")
 	parts []string
 }{
 	{pkg: "./raft", parts: []string{"2A", "2B", "2C", "2D"}},
 	{pkg: "./raft/kvraft", parts: []string{"3A", "3B"}},
+	{pkg: "./surfstore", scope: "surfstore:", parts: []string{"S1", "S2", "S3"}},
 }
 
 // TestUpToHandoutsPassTheirParts checks that the part tags of the markers
@@ -49,7 +51,7 @@ func TestUpToHandoutsPassTheirParts(t *testing.T) {
 			}
 			t.Run(p, func(t *testing.T) {
 				out := filepath.Join(t.TempDir(), "handout")
-				if _, err := solution.Generate(root, out, solution.Options{UpTo: p}); err != nil {
+				if _, err := solution.Generate(root, out, solution.Options{UpTo: lab.scope + p}); err != nil {
 					t.Fatal(err)
 				}
 				done := lab.parts[:i+1]
