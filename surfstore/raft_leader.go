@@ -218,6 +218,7 @@ func (s *RaftSurfstore) replicateTo(ctx context.Context, p *peer, term int64) bo
 		prev := p.nextIndex - 1
 		in := &AppendEntryInput{
 			Term:         term,
+			LeaderId:     s.id,
 			PrevLogIndex: prev,
 			PrevLogTerm:  s.termAt(prev),
 			Entries:      batch(s.log[p.nextIndex:]),
