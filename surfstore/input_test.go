@@ -193,6 +193,14 @@ func TestLoadIndexCorrupt(t *testing.T) {
 		if err != nil || len(m) != 0 {
 			t.Fatalf("missing index: %v, %v; want an empty map", m, err)
 		}
+		empty := t.TempDir()
+		if err := os.WriteFile(filepath.Join(empty, "index.db"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m, err = surfstore.LoadMetaFromMetaFile(empty)
+		if err != nil || m == nil || len(m) != 0 {
+			t.Fatalf("empty index.db: %v, %v; want an empty map", m, err)
+		}
 	})
 }
 
