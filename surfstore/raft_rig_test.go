@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -55,10 +56,17 @@ func makeSyncCluster(t *labtest.T, n, nBlocks int) *raftCluster {
 	for i := range n {
 		c.config.RaftAddrs = append(c.config.RaftAddrs, fmt.Sprintf("raft%d:5000", i))
 	}
+	// Every address listens before any server is made: a server that
+	// connects to its peers at once (as the course's NewRaftServer may)
+	// must not meet a refusal and then a reconnect backoff.
+	listeners := make([]net.Listener, n)
 	for i := range n {
-		s, err := surfstore.NewRaftServer(int64(i), c.config, surftest.DialOptions(c.rn, fmt.Sprintf("raft%d", i))...)
-		require.NoError(t, err)
 		l, err := c.rn.Listen(c.config.RaftAddrs[i])
+		require.NoError(t, err)
+		listeners[i] = l
+	}
+	for i, l := range listeners {
+		s, err := surfstore.NewRaftServer(int64(i), c.config, surftest.DialOptions(c.rn, fmt.Sprintf("raft%d", i))...)
 		require.NoError(t, err)
 		served := make(chan error, 1)
 		go func() { served <- s.Serve(l) }()
