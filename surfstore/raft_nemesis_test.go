@@ -348,8 +348,11 @@ func (n *nemesis) elect() error {
 	// another server led, and an update arriving meanwhile would give two
 	// entries of one term at one index. So the server first hears of the
 	// highest term, from an empty AppendEntries that changes no log.
+	// The call names best itself as the sender: a server that refuses the
+	// peers it is cut off from by LeaderId must not take the tester for
+	// server 0.
 	err := n.call(best, "AppendEntries", func(ctx context.Context, r surfstore.RaftSurfstoreClient) error {
-		_, err := r.AppendEntries(ctx, &surfstore.AppendEntryInput{Term: maxTerm, PrevLogIndex: -1, LeaderCommit: -1})
+		_, err := r.AppendEntries(ctx, &surfstore.AppendEntryInput{Term: maxTerm, LeaderId: int64(best), PrevLogIndex: -1, LeaderCommit: -1})
 		return err
 	})
 	if err != nil {
