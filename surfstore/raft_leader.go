@@ -80,12 +80,13 @@ func (s *RaftSurfstore) SendHeartbeat(ctx context.Context, _ *emptypb.Empty) (*S
 // UpdateFile appends the update to the leader's log and returns the version
 // the MetaStore gives it once a majority has the entry and it is applied
 // (-1 for a version conflict). An update the MetaStore would refuse (a bad
-// file name or hash list) fails with InvalidArgument and is not logged.
+// file name, an oversized hash list) fails with InvalidArgument and is not
+// logged.
 // While no majority can be reached it keeps trying, until the caller's
 // deadline or until the server crashes or stops being the leader.
 func (s *RaftSurfstore) UpdateFile(ctx context.Context, meta *FileMetaData) (*Version, error) {
 	//solution:begin S3
-	if err := CheckFileMetaData(meta); err != nil {
+	if err := checkUpdate(meta); err != nil {
 		// Refused before it reaches the log: every replica would refuse it.
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}

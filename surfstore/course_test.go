@@ -1,0 +1,44 @@
+package surfstore_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"distlabs/surfstore"
+	"distlabs/test/labtest"
+
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// TestCourseOpaqueHashLists: the servers store hash lists as given, as the
+// course's MetaStore does (the course's raft tests update files with
+// BlockHashList nil or made-up hashes and compare the logs); only an
+// oversized list is refused. Not graded: it pins our compatibility.
+func TestCourseOpaqueHashLists(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		ms := surfstore.NewMetaStore([]string{"block0:1"})
+		for i, hashes := range [][]string{nil, {"hash1", "hash2"}} {
+			name := []string{"nil", "fake"}[i]
+			v, err := ms.UpdateFile(context.Background(), &surfstore.FileMetaData{Filename: name, Version: 1, BlockHashList: hashes})
+			require.NoError(t, err, "MetaStore.UpdateFile with hash list %q", hashes)
+			require.EqualValues(t, 1, v.GetVersion())
+		}
+		_, err := ms.UpdateFile(context.Background(), &surfstore.FileMetaData{Filename: "big", Version: 1, BlockHashList: []string{strings.Repeat("a", 1<<20)}})
+		require.Equal(t, codes.InvalidArgument, status.Code(err), "a 1 MiB hash: %v", err)
+
+		c := makeRaftCluster(t, 3)
+		c.setLeader(0)
+		meta := &surfstore.FileMetaData{Filename: "testFile1", Version: 1}
+		v, err := c.raft[0].UpdateFile(c.ctx(), meta)
+		require.NoError(t, err, "raft UpdateFile with BlockHashList nil")
+		require.EqualValues(t, 1, v.GetVersion())
+		c.heartbeat(0)
+		want := []*surfstore.UpdateOperation{{Term: 1, FileMetaData: meta}}
+		for i := range 3 {
+			c.requireLog(i, want)
+		}
+	})
+}
