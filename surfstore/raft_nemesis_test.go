@@ -88,9 +88,10 @@ func TestSyncNemesisS3(t *testing.T) {
 		close(done)
 		require.NoError(t, <-nemesisDone, "nemesis")
 
-		// Heal everything, elect, and sync until nothing changes; the first
-		// client's new file commits an entry of the last leader's term, and
-		// so every entry before it.
+		// Heal everything, elect (the new leader's no-op commits at its
+		// heartbeat, and with it every entry before it), and sync until
+		// nothing changes; the first client's new file makes sure the last
+		// leader's term has an update, too.
 		require.NoError(t, n.heal())
 		require.NoError(t, n.elect())
 		sentinel := []byte("written after the faults")
@@ -150,6 +151,9 @@ func acceptedVersions(log []*surfstore.UpdateOperation) map[string]*surfstore.Fi
 	cur := map[string]int32{}
 	for _, e := range log {
 		f := e.FileMetaData
+		if f == nil {
+			continue // a leader's no-op
+		}
 		if f.Version == cur[f.Filename]+1 {
 			cur[f.Filename] = f.Version
 			out[fmt.Sprintf("%s@%d", f.Filename, f.Version)] = f
