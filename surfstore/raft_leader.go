@@ -60,7 +60,8 @@ func (s *RaftSurfstore) SetLeader(ctx context.Context, _ *emptypb.Empty) (*Succe
 	s.advanceCommit() // a one-server cluster commits at once
 	return &Success{Flag: true}, nil
 	//solution:stub
-	// // Your code here (S3).
+	// // Your code here (S3): leader of term+1, then the no-op
+	// // &UpdateOperation{Term: term, FileMetaData: nil} in the log.
 	// return nil, ErrNotLeader
 	//solution:end
 }
