@@ -88,9 +88,10 @@ func TestSyncNemesisS3(t *testing.T) {
 		close(done)
 		require.NoError(t, <-nemesisDone, "nemesis")
 
-		// Heal everything, elect, and sync until nothing changes; the first
-		// client's new file commits an entry of the last leader's term, and
-		// so every entry before it.
+		// Heal everything, elect (the new leader's no-op commits at its
+		// heartbeat, and with it every entry before it), and sync until
+		// nothing changes; the first client's new file makes sure the last
+		// leader's term has an update, too.
 		require.NoError(t, n.heal())
 		require.NoError(t, n.elect())
 		sentinel := []byte("written after the faults")

@@ -31,35 +31,35 @@ func TestRaftPartitionS3(t *testing.T) {
 		isolated := c.pendingUpdate(0, "b", 1, 2*time.Minute)
 		requirePending(t, isolated, 5*time.Second, "an isolated leader")
 		require.False(t, c.heartbeat(0).Flag, "an isolated leader reaches no one")
-		c.requireLog(1, []*surfstore.UpdateOperation{op(1, "a", 1)})
+		c.requireLog(1, []*surfstore.UpdateOperation{noop(1), op(1, "a", 1)})
 
 		_, err := c.raft[1].SetLeader(c.ctx(), &emptypb.Empty{})
 		require.NoError(t, err)
 		require.True(t, c.heartbeat(1).Flag, "four of five servers are reachable")
 		c.mustUpdate(1, "c", 1)
-		c.requireLog(0, []*surfstore.UpdateOperation{op(1, "a", 1), op(1, "b", 1)})
+		c.requireLog(0, []*surfstore.UpdateOperation{noop(1), op(1, "a", 1), op(1, "b", 1)})
 
 		c.unreachable(4, 1) // 4 refuses the leader
 		c.unreachable(1, 3) // the leader does not send to 3
 		cut := c.pendingUpdate(1, "c", 2, 2*time.Minute)
 		requirePending(t, cut, 5*time.Second, "only 2 of 5 servers reachable")
-		c.requireLog(3, []*surfstore.UpdateOperation{op(1, "a", 1), op(2, "c", 1)})
-		c.requireLog(4, []*surfstore.UpdateOperation{op(1, "a", 1), op(2, "c", 1)})
+		c.requireLog(3, []*surfstore.UpdateOperation{noop(1), op(1, "a", 1), noop(2), op(2, "c", 1)})
+		c.requireLog(4, []*surfstore.UpdateOperation{noop(1), op(1, "a", 1), noop(2), op(2, "c", 1)})
 		c.unreachable(1) // the leader reaches 3 again: a majority
 		r := awaitOutcome(t, cut, "a majority is reachable again")
 		require.NoError(t, r.err)
 		require.EqualValues(t, 2, r.version)
-		c.requireLog(4, []*surfstore.UpdateOperation{op(1, "a", 1), op(2, "c", 1)})
+		c.requireLog(4, []*surfstore.UpdateOperation{noop(1), op(1, "a", 1), noop(2), op(2, "c", 1)})
 
 		c.unreachable(4)
 		c.unreachable(0)
 		c.heartbeat(1)
 		r = awaitOutcome(t, isolated, "the isolated leader hears of term 2")
 		requireUnavailable(t, r.err, "server is not the leader", "the isolated leader's UpdateFile once it hears of term 2")
-		want := []*surfstore.UpdateOperation{op(1, "a", 1), op(2, "c", 1), op(2, "c", 2)}
+		want := []*surfstore.UpdateOperation{noop(1), op(1, "a", 1), noop(2), op(2, "c", 1), op(2, "c", 2)}
 		c.requireLog(1, want)
 		c.requireSame(1, 0, 2, 3, 4)
-		requireMap(t, replay(want, 2), c.state(0).MetaMap, "the old leader")
+		requireMap(t, replay(want, 4), c.state(0).MetaMap, "the old leader")
 		t.Passed(5, 0, 0, 4)
 	})
 }

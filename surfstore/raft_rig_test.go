@@ -198,6 +198,14 @@ func op(term int64, name string, version int32) *surfstore.UpdateOperation {
 	return &surfstore.UpdateOperation{Term: term, FileMetaData: fileMeta(name, version)}
 }
 
+// noop is the entry a leader appends when SetLeader makes it leader of
+// term: no FileMetaData at all (nil, not an empty one), as in the course's
+// logs ({1,nil}). proto.Equal holds two of them equal and tells one from
+// an entry with an empty FileMetaData.
+func noop(term int64) *surfstore.UpdateOperation {
+	return &surfstore.UpdateOperation{Term: term}
+}
+
 // requireUnavailable checks that err is the gRPC error Unavailable with
 // the given message.
 func requireUnavailable(t *labtest.T, err error, msg string, what string) {
@@ -235,7 +243,7 @@ func (c *raftCluster) requireSame(ref int, others ...int) {
 
 // replay is the file map a sequential MetaStore gives after the updates of
 // log[0..upTo], the rule of stage 1: a version is accepted only as the
-// current one + 1.
+// current one + 1. A no-op changes nothing.
 func replay(log []*surfstore.UpdateOperation, upTo int64) map[string]*surfstore.FileMetaData {
 	m := map[string]*surfstore.FileMetaData{}
 	for i := int64(0); i <= upTo && i < int64(len(log)); i++ {
@@ -264,12 +272,17 @@ func requireMap(t *labtest.T, want map[string]*surfstore.FileMetaData, got *surf
 	}
 }
 
-// logString prints a log compactly: term:file:version per entry.
+// logString prints a log compactly: term:file:version per entry, term:nil
+// for a no-op.
 func logString(log []*surfstore.UpdateOperation) string {
 	s := "["
 	for i, e := range log {
 		if i > 0 {
 			s += " "
+		}
+		if e.FileMetaData == nil {
+			s += fmt.Sprintf("%d:nil", e.Term)
+			continue
 		}
 		s += fmt.Sprintf("%d:%s:%d", e.Term, e.FileMetaData.GetFilename(), e.FileMetaData.GetVersion())
 	}
