@@ -40,7 +40,7 @@ func TestCourseOpaqueHashLists(t *testing.T) {
 		require.NoError(t, err, "raft UpdateFile with BlockHashList nil")
 		require.EqualValues(t, 1, v.GetVersion())
 		c.heartbeat(0)
-		want := []*surfstore.UpdateOperation{{Term: 1, FileMetaData: meta}}
+		want := []*surfstore.UpdateOperation{noop(1), {Term: 1, FileMetaData: meta}}
 		for i := range 3 {
 			c.requireLog(i, want)
 		}
