@@ -138,6 +138,17 @@ func (c *raftCluster) unreachable(i int, from ...int64) {
 	require.NoError(c.t, err, "MakeServerUnreachableFrom on server %d", i)
 }
 
+// cut makes server i unreachable from exactly the peers in from (none:
+// heals it): it first heals, then lists them, so an implementation whose
+// hook replaces its set and one whose hook adds to it behave the same.
+func (c *raftCluster) cut(i int, from ...int64) {
+	c.t.Helper()
+	c.unreachable(i)
+	if len(from) > 0 {
+		c.unreachable(i, from...)
+	}
+}
+
 // state is server i's internal state.
 func (c *raftCluster) state(i int) *surfstore.RaftInternalState {
 	c.t.Helper()
