@@ -73,3 +73,21 @@ func TestRaftRefusesUnsafeNames(t *testing.T) {
 		c.requireLog(0, []*surfstore.UpdateOperation{noop(1)})
 	})
 }
+
+// TestSyncOneBlockEditUploadsOneBlock: our client uploads only the blocks
+// the store lacks (MissingBlocks), so a one-block edit makes one PutBlock
+// call. Re-putting the unchanged blocks is wasteful but not wrong (blocks
+// are named by hash), so the graded TestSyncNoChangesS1 checks only what
+// the store holds.
+func TestSyncOneBlockEditUploadsOneBlock(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		c := newCluster(t, 1)
+		a := c.client(4)
+		write(t, a.BaseDir, "f", []byte("0000111122223333"))
+		sync(t, a)
+		before := c.puts()
+		write(t, a.BaseDir, "f", []byte("00001111X2223333"))
+		sync(t, a)
+		require.Equal(t, 1, c.puts()-before, "PutBlock calls for a one-block edit")
+	})
+}
