@@ -91,3 +91,22 @@ func TestSyncOneBlockEditUploadsOneBlock(t *testing.T) {
 		require.Equal(t, 1, c.puts()-before, "PutBlock calls for a one-block edit")
 	})
 }
+
+// TestBlockStoreRefusesBadBlocks: our BlockStore refuses a block whose
+// blockSize disagrees with its data and one over MaxBlockSize, and stores
+// neither (README). The course's PutBlock may ignore blockSize (the block
+// is named by the hash of its data either way), so this is not graded.
+func TestBlockStoreRefusesBadBlocks(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		ctx := context.Background()
+		bs := surfstore.NewBlockStore()
+		_, err := bs.PutBlock(ctx, &surfstore.Block{BlockData: []byte("abc"), BlockSize: 2})
+		require.Error(t, err, "PutBlock with blockSize 2 and 3 bytes")
+		big := make([]byte, surfstore.MaxBlockSize+1)
+		_, err = bs.PutBlock(ctx, &surfstore.Block{BlockData: big, BlockSize: int32(len(big))})
+		require.Error(t, err, "PutBlock of a block over MaxBlockSize")
+		all, err := bs.GetBlockHashes(ctx, &emptypb.Empty{})
+		require.NoError(t, err)
+		require.Empty(t, all.GetHashes(), "refused blocks were stored")
+	})
+}
