@@ -16,14 +16,30 @@ type RaftConfig struct {
 	BlockAddrs []string
 }
 
-// maxConfigBytes bounds what LoadRaftConfigFile reads: a config is a few
+// maxConfigBytes bounds what ReadRaftConfig reads: a config is a few
 // addresses, not megabytes.
 const maxConfigBytes = 1 << 20
 
-// LoadRaftConfigFile reads a JSON config {"RaftAddrs": [...], "BlockAddrs":
+// LoadRaftConfigFile is the course's one-result form, kept so that the
+// course's test harnesses and command mains (`cfg :=
+// surfstore.LoadRaftConfigFile(path)`) compile unchanged: it returns the
+// config ReadRaftConfig reads, and on a bad file prints a one-line reason
+// to stderr and exits with status 1, as the course's log.Fatal does. It is
+// a convenience for tests and commands only; code that must survive a bad
+// file (all of ours) calls ReadRaftConfig.
+func LoadRaftConfigFile(filename string) RaftConfig {
+	cfg, err := ReadRaftConfig(filename)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	return cfg
+}
+
+// ReadRaftConfig reads a JSON config {"RaftAddrs": [...], "BlockAddrs":
 // [...]}. Unknown fields, a missing or empty RaftAddrs, empty or repeated
 // addresses, and trailing data are errors that say what is wrong.
-func LoadRaftConfigFile(path string) (RaftConfig, error) {
+func ReadRaftConfig(path string) (RaftConfig, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return RaftConfig{}, fmt.Errorf("surfstore: read config: %w", err)

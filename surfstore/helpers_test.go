@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/emptypb"
 	_ "modernc.org/sqlite" // reads index.db independently of the code under test
 
 	"distlabs/labrpc"
@@ -88,6 +89,24 @@ func (c *cluster) client(blockSize int) surfstore.RPCClient {
 		surfstore.WithDialOptions(surftest.DialOptions(c.rn, host)...))
 }
 
+// stored is the set of hashes the block stores hold (GetBlockHashes):
+// what a sync stored, whatever number of PutBlock calls it took.
+func (c *cluster) stored() map[string]bool {
+	c.t.Helper()
+	set := map[string]bool{}
+	for addr, bs := range c.blocks {
+		hs, err := bs.GetBlockHashes(context.Background(), &emptypb.Empty{})
+		if err != nil {
+			c.t.Fatalf("GetBlockHashes on %s: %v", addr, err)
+		}
+		for _, h := range hs.GetHashes() {
+			set[h] = true
+		}
+	}
+	return set
+}
+
+// puts counts the PutBlock calls the block stores received.
 func (c *cluster) puts() int {
 	n := 0
 	for _, bs := range c.blocks {
@@ -271,3 +290,8 @@ func randomBytes(t *labtest.T, n int) []byte {
 	}
 	return b
 }
+
+// refused reports whether an UpdateFile reply refuses the update. The
+// course's starter lets a MetaStore answer a version conflict either way:
+// Version -1 with no error, or an error. Callers check that nothing changed.
+func refused(v *surfstore.Version, err error) bool { return err != nil || v.GetVersion() == -1 }

@@ -43,6 +43,11 @@ func LoadMetaFromMetaFile(baseDir string) (map[string]*FileMetaData, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%w: %s is not a regular file", ErrCorruptIndex, path)
 	}
+	if fi.Size() == 0 {
+		// SQLite takes an empty file for an empty database, and the
+		// course's clients create index.db empty before their first sync.
+		return map[string]*FileMetaData{}, nil
+	}
 	db, err := sql.Open("sqlite", "file:"+uriEscaper.Replace(path)+"?mode=ro")
 	if err != nil {
 		return nil, fmt.Errorf("surfstore: open index %s: %w", path, err)

@@ -1,11 +1,13 @@
 package surfstore_test
 
 import (
+	"bytes"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -43,7 +45,7 @@ func checkConfig(t *testing.T, dir string, data []byte) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := surfstore.LoadRaftConfigFile(path)
+	cfg, err := surfstore.ReadRaftConfig(path)
 	if err != nil {
 		if !strings.HasPrefix(err.Error(), "surfstore: config ") || strings.Contains(err.Error(), "\n") {
 			t.Fatalf("error %q: want one line naming the config", err)
@@ -69,7 +71,7 @@ func checkConfig(t *testing.T, dir string, data []byte) {
 	if err := os.WriteFile(path, again, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg2, err := surfstore.LoadRaftConfigFile(path)
+	cfg2, err := surfstore.ReadRaftConfig(path)
 	if err != nil || !reflect.DeepEqual(cfg, cfg2) {
 		t.Fatalf("round trip of %q: %+v, %v; want %+v", data, cfg2, err, cfg)
 	}
@@ -93,11 +95,11 @@ func TestLoadRaftConfigCorpus(t *testing.T) {
 			if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if cfg, err := surfstore.LoadRaftConfigFile(path); err == nil {
+			if cfg, err := surfstore.ReadRaftConfig(path); err == nil {
 				t.Fatalf("config %q accepted: %+v", bad, cfg)
 			}
 		}
-		cfg, err := surfstore.LoadRaftConfigFile(filepath.Join(dir, "missing.json"))
+		cfg, err := surfstore.ReadRaftConfig(filepath.Join(dir, "missing.json"))
 		if err == nil {
 			t.Fatalf("missing config loaded: %+v", cfg)
 		}
@@ -193,6 +195,14 @@ func TestLoadIndexCorrupt(t *testing.T) {
 		if err != nil || len(m) != 0 {
 			t.Fatalf("missing index: %v, %v; want an empty map", m, err)
 		}
+		empty := t.TempDir()
+		if err := os.WriteFile(filepath.Join(empty, "index.db"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m, err = surfstore.LoadMetaFromMetaFile(empty)
+		if err != nil || m == nil || len(m) != 0 {
+			t.Fatalf("empty index.db: %v, %v; want an empty map", m, err)
+		}
 	})
 }
 
@@ -201,4 +211,52 @@ const create = `CREATE TABLE indexes (fileName TEXT, version INT, hashIndex INT,
 func row(name string, version, index int, hash string) string {
 	q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 	return fmt.Sprintf("INSERT INTO indexes VALUES (%s, %d, %d, %s)", q(name), version, index, q(hash))
+}
+
+// loadConfigChildEnv names the config a re-executed test binary loads with
+// the course's one-result LoadRaftConfigFile (see
+// TestLoadRaftConfigFileCourseForm).
+const loadConfigChildEnv = "SURFSTORE_LOADCONFIG_CHILD"
+
+// TestLoadRaftConfigFileCourseForm: the course's `cfg :=
+// LoadRaftConfigFile(path)` returns what ReadRaftConfig reads, and on a bad
+// file prints one line and exits non-zero (the course's log.Fatal), which
+// the test sees from a child process.
+func TestLoadRaftConfigFileCourseForm(t *testing.T) {
+	if path := os.Getenv(loadConfigChildEnv); path != "" {
+		cfg := surfstore.LoadRaftConfigFile(path)
+		fmt.Printf("loaded %d addresses\n", len(cfg.RaftAddrs))
+		os.Exit(0)
+	}
+	labtest.RunRealtime(t, func(t *labtest.T) {
+		dir := t.TempDir()
+		good := filepath.Join(dir, "good.json")
+		if err := os.WriteFile(good, []byte(`{"RaftAddrs": ["a:1", "b:2"], "BlockAddrs": ["c:3"]}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		want, err := surfstore.ReadRaftConfig(good)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := surfstore.LoadRaftConfigFile(good); !reflect.DeepEqual(got, want) {
+			t.Fatalf("LoadRaftConfigFile = %+v, want %+v", got, want)
+		}
+		cmd := exec.Command(os.Args[0], "-test.run=^TestLoadRaftConfigFileCourseForm$", "-test.count=1")
+		cmd.Env = []string{loadConfigChildEnv + "=" + filepath.Join(dir, "missing.json")}
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "DISTLABS_") { // the child has no verdict or nonce pipe
+				cmd.Env = append(cmd.Env, kv)
+			}
+		}
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err = cmd.Run()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() == 0 {
+			t.Fatalf("LoadRaftConfigFile of a missing file: %v, stdout %q; want a non-zero exit", err, stdout.String())
+		}
+		if msg := strings.TrimSpace(stderr.String()); msg == "" || strings.Contains(msg, "\n") || !strings.Contains(msg, "missing.json") {
+			t.Fatalf("LoadRaftConfigFile of a missing file said %q; want one line naming the file", stderr.String())
+		}
+	})
 }

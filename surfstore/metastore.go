@@ -62,10 +62,11 @@ func (m *MetaStore) GetFileInfoMap(ctx context.Context, _ *emptypb.Empty) (*File
 // UpdateFile installs fileMetaData if its version is the stored version + 1
 // (1 for a file the store has never seen) and returns that version;
 // otherwise it changes nothing and returns -1. A name that is not a plain
-// file name, or a malformed hash list, is refused with InvalidArgument.
+// file name, or an oversized hash list, is refused with InvalidArgument
+// (the list itself is opaque here, as in the course).
 func (m *MetaStore) UpdateFile(ctx context.Context, fileMetaData *FileMetaData) (*Version, error) {
 	//solution:begin S1
-	if err := CheckFileMetaData(fileMetaData); err != nil {
+	if err := checkUpdate(fileMetaData); err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
 	m.mu.Lock()
@@ -140,5 +141,35 @@ func CheckFileMetaData(meta *FileMetaData) error {
 	}
 	return nil
 }
+
+//solution:begin S1
+
+// maxStoredHashBytes caps one string of a stored hash list.
+const maxStoredHashBytes = 256
+
+// checkUpdate returns nil if a server may store meta: a plain file name, a
+// version ≥ 1, and a hash list of bounded size. The list is opaque to the
+// servers, as in the course, whose tests store nil lists and made-up
+// hashes; the client checks the lists it acts on (CheckFileMetaData).
+func checkUpdate(meta *FileMetaData) error {
+	if err := CheckFileName(meta.GetFilename()); err != nil {
+		return err
+	}
+	if meta.GetVersion() < 1 {
+		return fmt.Errorf("version %d of %q: versions start at 1", meta.GetVersion(), meta.GetFilename())
+	}
+	hashes := meta.GetBlockHashList()
+	if len(hashes) > MaxHashesPerFile {
+		return fmt.Errorf("%q: %d block hashes, more than %d", meta.GetFilename(), len(hashes), MaxHashesPerFile)
+	}
+	for i, h := range hashes {
+		if len(h) > maxStoredHashBytes {
+			return fmt.Errorf("%q: block hash %d has %d bytes, more than %d", meta.GetFilename(), i, len(h), maxStoredHashBytes)
+		}
+	}
+	return nil
+}
+
+//solution:end
 
 var _ MetaStoreInterface = (*MetaStore)(nil)

@@ -8,9 +8,9 @@ import (
 
 // The MetaStore calls of a raft server: only the leader answers them, from
 // the MetaStore its committed log built (UpdateFile is in raft_leader.go).
-// A new leader's map holds what it knows is committed: the entries its
-// predecessor's heartbeats reported committed, and older ones once it
-// commits an entry of its own term.
+// A new leader's map holds what it knows is committed: everything once the
+// no-op SetLeader appended is on a majority (its first heartbeat or update
+// that reaches one), and before that what its predecessor reported.
 
 // GetFileInfoMap returns the leader's file map.
 func (s *RaftSurfstore) GetFileInfoMap(ctx context.Context, e *emptypb.Empty) (*FileInfoMap, error) {

@@ -11,14 +11,17 @@ import (
 	"distlabs/test/labtest"
 )
 
-// TestRaftPartitionS3: MakeServerUnreachableFrom cuts servers off in both
-// directions. An isolated leader keeps its office but commits nothing; a
-// new leader commits with the rest; a cut on the receiving side (a
-// follower refusing the leader) and on the sending side (the leader not
-// reaching a follower) both count against the majority, and UpdateFile
-// completes once the cut heals. After every cut heals, one heartbeat makes
-// all logs and file maps equal, the isolated leader's entry is replaced
-// and its UpdateFile fails with "server is not the leader".
+// TestRaftPartitionS3: partitions made as the course's tests make them,
+// by calling MakeServerUnreachableFrom on the receiving side (server i
+// refuses AppendEntries from the listed peers; an implementation that also
+// stops sending to them, as ours does, partitions the same way). An
+// isolated leader keeps its office but commits nothing; a new leader
+// commits with the rest; followers refusing the leader count against the
+// majority, and UpdateFile completes once the cut heals. After every cut
+// heals, one heartbeat makes all logs and file maps equal, the isolated
+// leader's entry is replaced and its UpdateFile fails with "server is not
+// the leader". Every call lists the whole cut, after healing the server
+// with an empty list, so the hook may either replace or add to its set.
 func TestRaftPartitionS3(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		t.Begin("Test (S3): logs consistent after partitions")
@@ -27,39 +30,43 @@ func TestRaftPartitionS3(t *testing.T) {
 		c.mustUpdate(0, "a", 1)
 		c.heartbeat(0)
 
-		c.unreachable(0, 1, 2, 3, 4)
+		c.cut(0, 1, 2, 3, 4) // 0 refuses the others
+		for i := 1; i <= 4; i++ {
+			c.cut(i, 0) // and they refuse 0
+		}
 		isolated := c.pendingUpdate(0, "b", 1, 2*time.Minute)
 		requirePending(t, isolated, 5*time.Second, "an isolated leader")
 		require.False(t, c.heartbeat(0).Flag, "an isolated leader reaches no one")
-		c.requireLog(1, []*surfstore.UpdateOperation{op(1, "a", 1)})
+		c.requireLog(1, []*surfstore.UpdateOperation{noop(1), op(1, "a", 1)})
 
 		_, err := c.raft[1].SetLeader(c.ctx(), &emptypb.Empty{})
 		require.NoError(t, err)
 		require.True(t, c.heartbeat(1).Flag, "four of five servers are reachable")
 		c.mustUpdate(1, "c", 1)
-		c.requireLog(0, []*surfstore.UpdateOperation{op(1, "a", 1), op(1, "b", 1)})
+		c.requireLog(0, []*surfstore.UpdateOperation{noop(1), op(1, "a", 1), op(1, "b", 1)})
 
-		c.unreachable(4, 1) // 4 refuses the leader
-		c.unreachable(1, 3) // the leader does not send to 3
+		c.cut(4, 0, 1) // 4 refuses the leader
+		c.cut(3, 0, 1) // so does 3
 		cut := c.pendingUpdate(1, "c", 2, 2*time.Minute)
 		requirePending(t, cut, 5*time.Second, "only 2 of 5 servers reachable")
-		c.requireLog(3, []*surfstore.UpdateOperation{op(1, "a", 1), op(2, "c", 1)})
-		c.requireLog(4, []*surfstore.UpdateOperation{op(1, "a", 1), op(2, "c", 1)})
-		c.unreachable(1) // the leader reaches 3 again: a majority
+		c.requireLog(3, []*surfstore.UpdateOperation{noop(1), op(1, "a", 1), noop(2), op(2, "c", 1)})
+		c.requireLog(4, []*surfstore.UpdateOperation{noop(1), op(1, "a", 1), noop(2), op(2, "c", 1)})
+		c.cut(3, 0) // 3 accepts the leader again: a majority
 		r := awaitOutcome(t, cut, "a majority is reachable again")
 		require.NoError(t, r.err)
 		require.EqualValues(t, 2, r.version)
-		c.requireLog(4, []*surfstore.UpdateOperation{op(1, "a", 1), op(2, "c", 1)})
+		c.requireLog(4, []*surfstore.UpdateOperation{noop(1), op(1, "a", 1), noop(2), op(2, "c", 1)})
 
-		c.unreachable(4)
-		c.unreachable(0)
+		for i := range 5 {
+			c.cut(i) // heal every cut
+		}
 		c.heartbeat(1)
 		r = awaitOutcome(t, isolated, "the isolated leader hears of term 2")
 		requireUnavailable(t, r.err, "server is not the leader", "the isolated leader's UpdateFile once it hears of term 2")
-		want := []*surfstore.UpdateOperation{op(1, "a", 1), op(2, "c", 1), op(2, "c", 2)}
+		want := []*surfstore.UpdateOperation{noop(1), op(1, "a", 1), noop(2), op(2, "c", 1), op(2, "c", 2)}
 		c.requireLog(1, want)
 		c.requireSame(1, 0, 2, 3, 4)
-		requireMap(t, replay(want, 2), c.state(0).MetaMap, "the old leader")
+		requireMap(t, replay(want, 4), c.state(0).MetaMap, "the old leader")
 		t.Passed(5, 0, 0, 4)
 	})
 }

@@ -48,12 +48,14 @@ func figure7Log(terms []int64) []*surfstore.UpdateOperation {
 
 // TestRaftFigure7S3: seven servers get the logs of Figure 7 (installed
 // with AppendEntries calls from the test), server 0 becomes leader of term
-// 8, and one heartbeat repairs every follower: missing entries are added
-// (a, b) and conflicting ones replaced (e, f), while the extra entries of
-// (c, d), which match the leader's log up to its end, stay (Figure 2:
-// truncate only at a conflict). The leader's next update replaces them,
-// commits the whole log everywhere, and every file map is the replay of
-// that log.
+// 8 and appends its no-op at index 10; nothing is committed yet (entries of
+// earlier terms never commit by themselves). One heartbeat repairs every
+// follower: missing entries are added (a, b), conflicting ones replaced
+// (e, f), and the extra entries of (c, d) are replaced by the no-op that
+// conflicts with them at index 10 (Figure 2: truncate at a conflict). With
+// the no-op on a majority the leader commits its whole log, the earlier
+// terms' entries with it (§5.4.2). The leader's next update commits
+// everywhere, and every file map is the replay of that log.
 func TestRaftFigure7S3(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		t.Begin("Test (S3): Figure 7 log repair")
@@ -70,28 +72,30 @@ func TestRaftFigure7S3(t *testing.T) {
 			require.True(t, out.Success, "install the log of server %d", i)
 			c.requireLog(i, figure7Log(terms))
 		}
-		c.setLeader(0)
-		require.EqualValues(t, 8, c.state(0).Term)
-		leaderLog := figure7Log(figure7[0])
-		for i, terms := range figure7 {
-			if len(terms) > len(figure7[0]) && slices.Equal(terms[:len(figure7[0])], figure7[0]) {
-				// (c) and (d): an entry that matches is never dropped, so
-				// the extra ones stay until a conflicting entry arrives.
-				c.requireLog(i, figure7Log(terms))
-			} else {
-				c.requireLog(i, leaderLog)
-			}
-			require.EqualValues(t, -1, c.state(i).CommitIndex,
-				"server %d: entries of earlier terms do not commit before one of the leader's term", i)
+		_, err := c.raft[0].SetLeader(c.ctx(), &emptypb.Empty{})
+		require.NoError(t, err)
+		st := c.state(0)
+		require.EqualValues(t, 8, st.Term)
+		leaderLog := append(figure7Log(figure7[0]), noop(8))
+		c.requireLog(0, leaderLog)
+		require.EqualValues(t, -1, st.CommitIndex, "entries of earlier terms do not commit before one of the leader's term")
+		requireMap(t, nil, st.MetaMap, "the new leader before its no-op commits")
+
+		require.True(t, c.heartbeat(0).Flag, "one heartbeat repairs every follower")
+		for i := range figure7 {
+			c.requireLog(i, leaderLog)
 		}
+		st = c.state(0)
+		require.EqualValues(t, 10, st.CommitIndex, "the no-op on a majority commits it and every entry before it")
+		requireMap(t, replay(leaderLog, 10), st.MetaMap, "leader after its no-op committed")
 
 		c.mustUpdate(0, "f", 11)
 		c.heartbeat(0)
 		want := append(leaderLog, op(8, "f", 11))
 		c.requireLog(0, want)
-		st := c.state(0)
-		require.EqualValues(t, 10, st.CommitIndex)
-		requireMap(t, replay(want, 10), st.MetaMap, "leader")
+		st = c.state(0)
+		require.EqualValues(t, 11, st.CommitIndex)
+		requireMap(t, replay(want, 11), st.MetaMap, "leader")
 		c.requireSame(0, 1, 2, 3, 4, 5, 6)
 		t.Passed(len(figure7), 0, 0, 1)
 	})
@@ -116,21 +120,21 @@ func TestRaftNewLeaderRepairsS3(t *testing.T) {
 		c.crash(0)
 		r := awaitOutcome(t, pending, "its leader crashed")
 		requireUnavailable(t, r.err, "server is crashed", "the pending UpdateFile of a leader that crashed")
-		c.requireLog(0, []*surfstore.UpdateOperation{op(1, "a", 1), op(1, "a", 2), op(1, "b", 1)})
-		c.requireLog(2, []*surfstore.UpdateOperation{op(1, "a", 1)})
+		c.requireLog(0, []*surfstore.UpdateOperation{noop(1), op(1, "a", 1), op(1, "a", 2), op(1, "b", 1)})
+		c.requireLog(2, []*surfstore.UpdateOperation{noop(1), op(1, "a", 1)})
 
 		c.restore(1)
 		c.restore(2)
 		c.setLeader(1)
-		c.requireLog(2, []*surfstore.UpdateOperation{op(1, "a", 1), op(1, "a", 2)})
+		c.requireLog(2, []*surfstore.UpdateOperation{noop(1), op(1, "a", 1), op(1, "a", 2), noop(2)})
 		c.mustUpdate(1, "c", 1)
 		c.restore(0)
 		require.Equal(t, surfstore.ServerStatus_FOLLOWER, c.state(0).Status, "a leader that crashed is restored as a follower")
 		c.heartbeat(1)
-		want := []*surfstore.UpdateOperation{op(1, "a", 1), op(1, "a", 2), op(2, "c", 1)}
+		want := []*surfstore.UpdateOperation{noop(1), op(1, "a", 1), op(1, "a", 2), noop(2), op(2, "c", 1)}
 		c.requireLog(1, want)
 		c.requireSame(1, 0, 2)
-		requireMap(t, replay(want, 2), c.state(0).MetaMap, "the old leader")
+		requireMap(t, replay(want, 4), c.state(0).MetaMap, "the old leader")
 		_, err := c.meta[0].GetFileInfoMap(c.ctx(), &emptypb.Empty{})
 		requireUnavailable(t, err, "server is not the leader", "the restored old leader")
 		t.Passed(3, 0, 0, 4)
@@ -184,8 +188,10 @@ func TestAppendEntriesReceiverS3(t *testing.T) {
 		requireMap(t, replay(log, 1), st.MetaMap, "after committing index 1")
 
 		// 5. A conflicting entry (same index, other term) drops it and all
-		// that follow; the new entries are appended.
-		repl := []*surfstore.UpdateOperation{op(3, "b", 1), op(3, "b", 2)}
+		// that follow; the new entries are appended. They begin, as a new
+		// leader's do, with its no-op, which commits without touching the
+		// file map.
+		repl := []*surfstore.UpdateOperation{noop(3), op(3, "b", 1)}
 		out = ae(&surfstore.AppendEntryInput{Term: 3, PrevLogIndex: 1, PrevLogTerm: 1, Entries: repl, LeaderCommit: 2})
 		require.True(t, out.Success)
 		require.EqualValues(t, 3, out.MatchedIndex)

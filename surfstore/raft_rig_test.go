@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -55,10 +56,17 @@ func makeSyncCluster(t *labtest.T, n, nBlocks int) *raftCluster {
 	for i := range n {
 		c.config.RaftAddrs = append(c.config.RaftAddrs, fmt.Sprintf("raft%d:5000", i))
 	}
+	// Every address listens before any server is made: a server that
+	// connects to its peers at once (as the course's NewRaftServer may)
+	// must not meet a refusal and then a reconnect backoff.
+	listeners := make([]net.Listener, n)
 	for i := range n {
-		s, err := surfstore.NewRaftServer(int64(i), c.config, surftest.DialOptions(c.rn, fmt.Sprintf("raft%d", i))...)
-		require.NoError(t, err)
 		l, err := c.rn.Listen(c.config.RaftAddrs[i])
+		require.NoError(t, err)
+		listeners[i] = l
+	}
+	for i, l := range listeners {
+		s, err := surfstore.NewRaftServer(int64(i), c.config, surftest.DialOptions(c.rn, fmt.Sprintf("raft%d", i))...)
 		require.NoError(t, err)
 		served := make(chan error, 1)
 		go func() { served <- s.Serve(l) }()
@@ -130,6 +138,17 @@ func (c *raftCluster) unreachable(i int, from ...int64) {
 	require.NoError(c.t, err, "MakeServerUnreachableFrom on server %d", i)
 }
 
+// cut makes server i unreachable from exactly the peers in from (none:
+// heals it): it first heals, then lists them, so an implementation whose
+// hook replaces its set and one whose hook adds to it behave the same.
+func (c *raftCluster) cut(i int, from ...int64) {
+	c.t.Helper()
+	c.unreachable(i)
+	if len(from) > 0 {
+		c.unreachable(i, from...)
+	}
+}
+
 // state is server i's internal state.
 func (c *raftCluster) state(i int) *surfstore.RaftInternalState {
 	c.t.Helper()
@@ -190,6 +209,14 @@ func op(term int64, name string, version int32) *surfstore.UpdateOperation {
 	return &surfstore.UpdateOperation{Term: term, FileMetaData: fileMeta(name, version)}
 }
 
+// noop is the entry a leader appends when SetLeader makes it leader of
+// term: no FileMetaData at all (nil, not an empty one), as in the course's
+// logs ({1,nil}). proto.Equal holds two of them equal and tells one from
+// an entry with an empty FileMetaData.
+func noop(term int64) *surfstore.UpdateOperation {
+	return &surfstore.UpdateOperation{Term: term}
+}
+
 // requireUnavailable checks that err is the gRPC error Unavailable with
 // the given message.
 func requireUnavailable(t *labtest.T, err error, msg string, what string) {
@@ -227,11 +254,14 @@ func (c *raftCluster) requireSame(ref int, others ...int) {
 
 // replay is the file map a sequential MetaStore gives after the updates of
 // log[0..upTo], the rule of stage 1: a version is accepted only as the
-// current one + 1.
+// current one + 1. A no-op changes nothing.
 func replay(log []*surfstore.UpdateOperation, upTo int64) map[string]*surfstore.FileMetaData {
 	m := map[string]*surfstore.FileMetaData{}
 	for i := int64(0); i <= upTo && i < int64(len(log)); i++ {
 		f := log[i].FileMetaData
+		if f == nil {
+			continue // a no-op entry (the course's 2024 leaders log one per term)
+		}
 		cur := int32(0)
 		if old := m[f.Filename]; old != nil {
 			cur = old.Version
@@ -253,12 +283,17 @@ func requireMap(t *labtest.T, want map[string]*surfstore.FileMetaData, got *surf
 	}
 }
 
-// logString prints a log compactly: term:file:version per entry.
+// logString prints a log compactly: term:file:version per entry, term:nil
+// for a no-op.
 func logString(log []*surfstore.UpdateOperation) string {
 	s := "["
 	for i, e := range log {
 		if i > 0 {
 			s += " "
+		}
+		if e.FileMetaData == nil {
+			s += fmt.Sprintf("%d:nil", e.Term)
+			continue
 		}
 		s += fmt.Sprintf("%d:%s:%d", e.Term, e.FileMetaData.GetFilename(), e.FileMetaData.GetVersion())
 	}

@@ -78,6 +78,13 @@ func NewRaftServer(id int64, config RaftConfig, dialOpts ...grpc.DialOption) (*R
 			matchIndex: -1,
 		})
 	}
+	//solution:stub
+	// // Your code here (S3): initialize your fields, and connect to every
+	// // other server of config.RaftAddrs with
+	// // grpc.NewClient("passthrough:///"+addr, opts...) where opts are
+	// // insecure credentials followed by dialOpts (the tests' dialer runs
+	// // over a simulated network: a connection made without dialOpts
+	// // reaches no one). Stop must close these connections.
 	//solution:end
 	RegisterRaftSurfstoreServer(s.server, s)
 	RegisterMetaStoreServer(s.server, metaService{raft: s})
@@ -115,6 +122,9 @@ func (s *RaftSurfstore) Stop() {
 		s.server.Stop()
 		//solution:begin S3
 		s.closePeers()
+		//solution:stub
+		// // Your code here (S3): close the peer connections, and make every
+		// // goroutine your server started return (they may watch s.done).
 		//solution:end
 	})
 }

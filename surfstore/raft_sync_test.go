@@ -10,9 +10,10 @@ import (
 // client speaks the MetaStore service to every raft address in turn and
 // uses the first that answers, so it finds the leader itself. Each
 // scenario checks every client's directory byte for byte and its index.db
-// rows. The tests heartbeat before each leader change: a new leader knows
-// an entry is committed from its predecessor's heartbeat, or once it
-// commits one of its own term.
+// rows. The tests do not heartbeat before a leader change: the new
+// leader's no-op, committed at the heartbeat after SetLeader, commits every
+// entry its predecessor replicated to a majority, so its file map is up to
+// date before a client asks.
 
 // TestSyncLeaderFailureS3: a client syncs through the leader; the leader
 // crashes and another takes over; a second client gets the file through
@@ -31,7 +32,6 @@ func TestSyncLeaderFailureS3(t *testing.T) {
 		f1 := []byte("first file, three blocks")
 		write(t, a.BaseDir, "f1", f1)
 		sync(t, a)
-		c.heartbeat(0)
 
 		c.crash(0)
 		c.setLeader(1)
@@ -73,7 +73,6 @@ func TestSyncDeleteAcrossLeaderChangeS3(t *testing.T) {
 		remove(t, a.BaseDir, "doc")
 		sync(t, a)
 		checkIndex(t, a.BaseDir, bs, map[string]entry{"doc": {2, nil}, "keep": {1, keep}})
-		c.heartbeat(0)
 
 		c.crash(0)
 		c.crash(1)
@@ -84,7 +83,6 @@ func TestSyncDeleteAcrossLeaderChangeS3(t *testing.T) {
 		doc2 := []byte("the document, written again")
 		write(t, b.BaseDir, "doc", doc2)
 		sync(t, b)
-		c.heartbeat(2)
 
 		c.restore(0)
 		c.restore(1)

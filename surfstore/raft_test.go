@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	"distlabs/surfstore"
@@ -16,11 +14,13 @@ import (
 // Stage 3 tests that drive the raft servers through their gRPC services
 // only (the course's RaftSurfstore hooks), as the course's tests do.
 
-// TestRaftSetLeaderS3: SetLeader makes a server the leader of term+1; a
-// heartbeat makes the others followers of that term; only the leader
-// answers the MetaStore calls, the others fail with Unavailable "server is
-// not the leader"; a second SetLeader elsewhere demotes the first leader
-// at its next contact.
+// TestRaftSetLeaderS3: SetLeader makes a server the leader of term+1 and
+// appends a no-op entry of that term ({term, nil FileMetaData}, the
+// course's rule); a heartbeat makes the others followers of that term,
+// gives them the no-op and commits it, leaving the file map empty; only
+// the leader answers the MetaStore calls, the others fail with Unavailable
+// "server is not the leader"; a second SetLeader elsewhere appends its own
+// no-op and demotes the first leader at its next contact.
 func TestRaftSetLeaderS3(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		t.Begin("Test (S3): SetLeader and heartbeats")
@@ -36,14 +36,21 @@ func TestRaftSetLeaderS3(t *testing.T) {
 		st := c.state(0)
 		require.Equal(t, surfstore.ServerStatus_LEADER, st.Status)
 		require.EqualValues(t, 1, st.Term, "SetLeader becomes leader of term+1")
+		require.EqualValues(t, -1, st.CommitIndex, "the no-op is on no majority before a heartbeat")
+		c.requireLog(0, []*surfstore.UpdateOperation{noop(1)})
 		require.EqualValues(t, 0, c.state(1).Term, "a follower learns the term only at a heartbeat")
+		c.requireLog(1, nil)
 
 		require.True(t, c.heartbeat(0).Flag, "heartbeat acknowledged by every server")
 		for i := 1; i < 3; i++ {
 			st := c.state(i)
 			require.Equal(t, surfstore.ServerStatus_FOLLOWER, st.Status, "server %d", i)
 			require.EqualValues(t, 1, st.Term, "server %d after the heartbeat", i)
+			c.requireLog(i, []*surfstore.UpdateOperation{noop(1)})
 		}
+		st = c.state(0)
+		require.EqualValues(t, 0, st.CommitIndex, "the heartbeat put the no-op on a majority: committed")
+		requireMap(t, nil, st.MetaMap, "the leader after applying its no-op")
 
 		_, err = c.meta[0].GetFileInfoMap(c.ctx(), &emptypb.Empty{})
 		require.NoError(t, err, "the leader answers GetFileInfoMap")
@@ -65,20 +72,24 @@ func TestRaftSetLeaderS3(t *testing.T) {
 		require.EqualValues(t, 2, c.state(2).Term)
 		require.Equal(t, surfstore.ServerStatus_LEADER, c.state(0).Status, "server 0 has not heard of term 2 yet")
 		require.True(t, c.heartbeat(2).Flag)
-		for i := range 2 {
+		for i := range 3 {
 			st := c.state(i)
-			require.Equal(t, surfstore.ServerStatus_FOLLOWER, st.Status, "server %d after the new leader's heartbeat", i)
+			if i < 2 {
+				require.Equal(t, surfstore.ServerStatus_FOLLOWER, st.Status, "server %d after the new leader's heartbeat", i)
+			}
 			require.EqualValues(t, 2, st.Term, "server %d", i)
+			c.requireLog(i, []*surfstore.UpdateOperation{noop(1), noop(2)})
 		}
+		require.EqualValues(t, 1, c.state(2).CommitIndex, "the new leader committed its no-op")
 		_, err = c.meta[0].GetFileInfoMap(c.ctx(), &emptypb.Empty{})
 		requireUnavailable(t, err, "server is not the leader", "the old leader after the new one's heartbeat")
 		t.Passed(3, 0, 0, 0)
 	})
 }
 
-// TestRaftFollowersGetUpdatesS3: UpdateFile on the leader returns the new
-// version (or -1 on a version conflict, which changes nothing; a bad file
-// name is refused with InvalidArgument and never logged); the followers
+// TestRaftFollowersGetUpdatesS3: after the leader's no-op, UpdateFile on
+// the leader returns the new version (a version conflict is refused, with
+// -1 or an error as the course's starter allows, and changes nothing); the followers
 // hold the same log, and after a heartbeat the same commitIndex and file
 // map.
 func TestRaftFollowersGetUpdatesS3(t *testing.T) {
@@ -90,22 +101,25 @@ func TestRaftFollowersGetUpdatesS3(t *testing.T) {
 		c.mustUpdate(0, "b", 1)
 		c.mustUpdate(0, "a", 2)
 		v, err := c.update(0, "a", 2)
-		require.NoError(t, err)
-		require.EqualValues(t, -1, v, "a second update to version 2 conflicts")
+		require.True(t, refused(&surfstore.Version{Version: v}, err), "a second update to version 2 conflicts: got %d, %v", v, err)
 		v, err = c.update(0, "c", 3)
-		require.NoError(t, err)
-		require.EqualValues(t, -1, v, "a new file starts at version 1")
-		_, err = c.raft[0].UpdateFile(c.ctx(), fileMeta("../escape", 1))
-		require.Equal(t, codes.InvalidArgument, status.Code(err), "UpdateFile of a bad file name: %v", err)
+		require.True(t, refused(&surfstore.Version{Version: v}, err), "a new file starts at version 1: got %d, %v", v, err)
 
-		want := []*surfstore.UpdateOperation{op(1, "a", 1), op(1, "b", 1), op(1, "a", 2), op(1, "a", 2), op(1, "c", 3)}
+		// The refused updates are in the log (ours, the course's starter:
+		// the MetaStore refuses them when they apply) or were refused
+		// before logging; either way they change no file.
+		want := []*surfstore.UpdateOperation{noop(1), op(1, "a", 1), op(1, "b", 1), op(1, "a", 2), op(1, "a", 2), op(1, "c", 3)}
+		if checkedFirst := want[:4]; len(c.state(0).Log) == len(checkedFirst) {
+			want = checkedFirst
+		}
+		last := int64(len(want) - 1)
 		c.requireLog(0, want)
 		st := c.state(0)
-		require.EqualValues(t, 4, st.CommitIndex, "the leader committed every entry it answered")
-		requireMap(t, replay(want, 4), st.MetaMap, "leader")
+		require.EqualValues(t, last, st.CommitIndex, "the leader committed every entry it answered")
+		requireMap(t, replay(want, last), st.MetaMap, "leader")
 		m, err := c.meta[0].GetFileInfoMap(c.ctx(), &emptypb.Empty{})
 		require.NoError(t, err)
-		requireMap(t, replay(want, 4), m, "leader's GetFileInfoMap")
+		requireMap(t, replay(want, last), m, "leader's GetFileInfoMap")
 
 		c.heartbeat(0)
 		for i := 1; i < 3; i++ {
@@ -133,8 +147,8 @@ func TestRaftBlocksWithoutMajorityS3(t *testing.T) {
 		}
 		st := c.state(3)
 		require.Equal(t, surfstore.ServerStatus_CRASHED, st.Status)
-		require.Len(t, st.Log, 1, "a crashed server keeps its log")
-		require.EqualValues(t, 0, st.CommitIndex, "a crashed server keeps its commitIndex")
+		c.requireLog(3, []*surfstore.UpdateOperation{noop(1), op(1, "a", 1)}) // a crashed server keeps its log
+		require.EqualValues(t, 1, st.CommitIndex, "a crashed server keeps its commitIndex")
 		_, err := c.raft[3].AppendEntries(c.ctx(), &surfstore.AppendEntryInput{Term: 9, PrevLogIndex: -1, LeaderCommit: -1})
 		requireUnavailable(t, err, "server is crashed", "AppendEntries on a crashed server")
 		_, err = c.meta[3].GetFileInfoMap(c.ctx(), &emptypb.Empty{})
@@ -146,22 +160,22 @@ func TestRaftBlocksWithoutMajorityS3(t *testing.T) {
 		pending := c.pendingUpdate(0, "b", 1, time.Minute)
 		requirePending(t, pending, 10*time.Second, "3 of 5 servers crashed")
 		st = c.state(0)
-		require.Len(t, st.Log, 2, "the leader appended the update")
-		require.EqualValues(t, 0, st.CommitIndex, "nothing commits without a majority")
+		want := []*surfstore.UpdateOperation{noop(1), op(1, "a", 1), op(1, "b", 1)}
+		c.requireLog(0, want) // the leader appended the update
+		require.EqualValues(t, 1, st.CommitIndex, "nothing commits without a majority")
 		require.False(t, c.heartbeat(0).Flag, "a heartbeat without a majority reports failure")
 
 		c.restore(3)
 		r := awaitOutcome(t, pending, "a majority is back")
 		require.NoError(t, r.err)
 		require.EqualValues(t, 1, r.version)
-		st = c.state(3)
-		require.Equal(t, surfstore.ServerStatus_FOLLOWER, st.Status, "a restored server is a follower")
-		require.Len(t, st.Log, 2, "the restored server got the entry")
+		require.Equal(t, surfstore.ServerStatus_FOLLOWER, c.state(3).Status, "a restored server is a follower")
+		c.requireLog(3, want) // the restored server got the entry
 		c.restore(2)
 		c.restore(4)
 		c.heartbeat(0)
 		c.requireSame(0, 1, 2, 3, 4)
-		requireMap(t, replay(st.Log, 1), c.state(4).MetaMap, "server 4")
+		requireMap(t, replay(want, 2), c.state(4).MetaMap, "server 4")
 		t.Passed(5, 0, 0, 2)
 	})
 }

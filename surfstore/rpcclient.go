@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"strings"
 	"sync"
 	"time"
 
@@ -174,8 +175,9 @@ func (c *RPCClient) metaCall(f func(ctx context.Context, ms MetaStoreClient) err
 		if err == nil {
 			return nil
 		}
-		switch status.Code(err) {
-		case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled:
+		switch code := status.Code(err); {
+		case code == codes.Unavailable, code == codes.DeadlineExceeded, code == codes.Canceled,
+			code == codes.Unknown && isCourseRaftError(err):
 			c.logf("metastore %s: %v; trying the next", addr, err)
 			errs = append(errs, err)
 		default:
@@ -183,6 +185,19 @@ func (c *RPCClient) metaCall(f func(ctx context.Context, ms MetaStoreClient) err
 		}
 	}
 	return fmt.Errorf("surfstore: no MetaStore answered: %w", errors.Join(errs...))
+}
+
+// isCourseRaftError reports an error whose text is one of the course's raft
+// errors. The course defines them with fmt.Errorf, so a server written to
+// the course answers them as codes.Unknown; they still mean "ask another".
+func isCourseRaftError(err error) bool {
+	msg := status.Convert(err).Message()
+	for _, e := range []error{ErrNotLeader, ErrServerCrashed, ErrServerCrashedUnreachable} {
+		if strings.Contains(msg, status.Convert(e).Message()) {
+			return true
+		}
+	}
+	return false
 }
 
 // GetBlock fetches the block blockHash from the BlockStore at

@@ -31,22 +31,22 @@ const (
 type ServerStatus int32
 
 const (
-	ServerStatus_FOLLOWER ServerStatus = 0
-	ServerStatus_LEADER   ServerStatus = 1
-	ServerStatus_CRASHED  ServerStatus = 2
+	ServerStatus_CRASHED  ServerStatus = 0
+	ServerStatus_FOLLOWER ServerStatus = 1
+	ServerStatus_LEADER   ServerStatus = 2
 )
 
 // Enum value maps for ServerStatus.
 var (
 	ServerStatus_name = map[int32]string{
-		0: "FOLLOWER",
-		1: "LEADER",
-		2: "CRASHED",
+		0: "CRASHED",
+		1: "FOLLOWER",
+		2: "LEADER",
 	}
 	ServerStatus_value = map[string]int32{
-		"FOLLOWER": 0,
-		"LEADER":   1,
-		"CRASHED":  2,
+		"CRASHED":  0,
+		"FOLLOWER": 1,
+		"LEADER":   2,
 	}
 )
 
@@ -511,7 +511,7 @@ func (x *BlockStoreAddrs) GetBlockStoreAddrs() []string {
 type UpdateOperation struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Term          int64                  `protobuf:"varint,1,opt,name=term,proto3" json:"term,omitempty"`
-	FileMetaData  *FileMetaData          `protobuf:"bytes,3,opt,name=fileMetaData,proto3" json:"fileMetaData,omitempty"`
+	FileMetaData  *FileMetaData          `protobuf:"bytes,2,opt,name=fileMetaData,proto3" json:"fileMetaData,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -562,12 +562,14 @@ func (x *UpdateOperation) GetFileMetaData() *FileMetaData {
 
 // AppendEntryInput is Raft's AppendEntries request.
 type AppendEntryInput struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Term          int64                  `protobuf:"varint,1,opt,name=term,proto3" json:"term,omitempty"`
-	PrevLogTerm   int64                  `protobuf:"varint,2,opt,name=prevLogTerm,proto3" json:"prevLogTerm,omitempty"`
-	PrevLogIndex  int64                  `protobuf:"varint,3,opt,name=prevLogIndex,proto3" json:"prevLogIndex,omitempty"`
-	Entries       []*UpdateOperation     `protobuf:"bytes,4,rep,name=entries,proto3" json:"entries,omitempty"`
-	LeaderCommit  int64                  `protobuf:"varint,5,opt,name=leaderCommit,proto3" json:"leaderCommit,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Term  int64                  `protobuf:"varint,1,opt,name=term,proto3" json:"term,omitempty"`
+	// leaderId is the sender's index in RaftAddrs.
+	LeaderId      int64              `protobuf:"varint,2,opt,name=leaderId,proto3" json:"leaderId,omitempty"`
+	PrevLogIndex  int64              `protobuf:"varint,3,opt,name=prevLogIndex,proto3" json:"prevLogIndex,omitempty"`
+	PrevLogTerm   int64              `protobuf:"varint,4,opt,name=prevLogTerm,proto3" json:"prevLogTerm,omitempty"`
+	Entries       []*UpdateOperation `protobuf:"bytes,5,rep,name=entries,proto3" json:"entries,omitempty"`
+	LeaderCommit  int64              `protobuf:"varint,6,opt,name=leaderCommit,proto3" json:"leaderCommit,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -609,9 +611,9 @@ func (x *AppendEntryInput) GetTerm() int64 {
 	return 0
 }
 
-func (x *AppendEntryInput) GetPrevLogTerm() int64 {
+func (x *AppendEntryInput) GetLeaderId() int64 {
 	if x != nil {
-		return x.PrevLogTerm
+		return x.LeaderId
 	}
 	return 0
 }
@@ -619,6 +621,13 @@ func (x *AppendEntryInput) GetPrevLogTerm() int64 {
 func (x *AppendEntryInput) GetPrevLogIndex() int64 {
 	if x != nil {
 		return x.PrevLogIndex
+	}
+	return 0
+}
+
+func (x *AppendEntryInput) GetPrevLogTerm() int64 {
+	if x != nil {
+		return x.PrevLogTerm
 	}
 	return 0
 }
@@ -753,7 +762,7 @@ func (x *RaftInternalState) GetStatus() ServerStatus {
 	if x != nil {
 		return x.Status
 	}
-	return ServerStatus_FOLLOWER
+	return ServerStatus_CRASHED
 }
 
 func (x *RaftInternalState) GetTerm() int64 {
@@ -863,13 +872,14 @@ const file_surfstore_proto_rawDesc = "" +
 	"\x0fblockStoreAddrs\x18\x01 \x03(\tR\x0fblockStoreAddrs\"b\n" +
 	"\x0fUpdateOperation\x12\x12\n" +
 	"\x04term\x18\x01 \x01(\x03R\x04term\x12;\n" +
-	"\ffileMetaData\x18\x03 \x01(\v2\x17.surfstore.FileMetaDataR\ffileMetaData\"\xc6\x01\n" +
+	"\ffileMetaData\x18\x02 \x01(\v2\x17.surfstore.FileMetaDataR\ffileMetaData\"\xe2\x01\n" +
 	"\x10AppendEntryInput\x12\x12\n" +
-	"\x04term\x18\x01 \x01(\x03R\x04term\x12 \n" +
-	"\vprevLogTerm\x18\x02 \x01(\x03R\vprevLogTerm\x12\"\n" +
-	"\fprevLogIndex\x18\x03 \x01(\x03R\fprevLogIndex\x124\n" +
-	"\aentries\x18\x04 \x03(\v2\x1a.surfstore.UpdateOperationR\aentries\x12\"\n" +
-	"\fleaderCommit\x18\x05 \x01(\x03R\fleaderCommit\"\x81\x01\n" +
+	"\x04term\x18\x01 \x01(\x03R\x04term\x12\x1a\n" +
+	"\bleaderId\x18\x02 \x01(\x03R\bleaderId\x12\"\n" +
+	"\fprevLogIndex\x18\x03 \x01(\x03R\fprevLogIndex\x12 \n" +
+	"\vprevLogTerm\x18\x04 \x01(\x03R\vprevLogTerm\x124\n" +
+	"\aentries\x18\x05 \x03(\v2\x1a.surfstore.UpdateOperationR\aentries\x12\"\n" +
+	"\fleaderCommit\x18\x06 \x01(\x03R\fleaderCommit\"\x81\x01\n" +
 	"\x11AppendEntryOutput\x12\x1a\n" +
 	"\bserverId\x18\x01 \x01(\x03R\bserverId\x12\x12\n" +
 	"\x04term\x18\x02 \x01(\x03R\x04term\x12\x18\n" +
@@ -883,11 +893,11 @@ const file_surfstore_proto_rawDesc = "" +
 	"\ametaMap\x18\x05 \x01(\v2\x16.surfstore.FileInfoMapR\ametaMap\"6\n" +
 	"\x16UnreachableFromServers\x12\x1c\n" +
 	"\tserverIds\x18\x01 \x03(\x03R\tserverIds*5\n" +
-	"\fServerStatus\x12\f\n" +
-	"\bFOLLOWER\x10\x00\x12\n" +
+	"\fServerStatus\x12\v\n" +
+	"\aCRASHED\x10\x00\x12\f\n" +
+	"\bFOLLOWER\x10\x01\x12\n" +
 	"\n" +
-	"\x06LEADER\x10\x01\x12\v\n" +
-	"\aCRASHED\x10\x022\xfd\x01\n" +
+	"\x06LEADER\x10\x022\xfd\x01\n" +
 	"\n" +
 	"BlockStore\x124\n" +
 	"\bGetBlock\x12\x14.surfstore.BlockHash\x1a\x10.surfstore.Block\"\x00\x122\n" +

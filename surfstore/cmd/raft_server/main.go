@@ -59,7 +59,7 @@ func run(args []string, stderr io.Writer, sig chan os.Signal) int {
 	case *id < 0:
 		return fail(2, "-i ID is required and must be 0 or more (see -h)")
 	}
-	config, err := surfstore.LoadRaftConfigFile(*configPath)
+	config, err := surfstore.ReadRaftConfig(*configPath)
 	if err != nil {
 		return fail(2, "%v", err)
 	}

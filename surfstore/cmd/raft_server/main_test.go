@@ -162,8 +162,9 @@ func TestClusterOverTCP(t *testing.T) {
 		for i, r := range raft {
 			st, err := r.GetInternalState(ctx, &emptypb.Empty{})
 			require.NoError(t, err, "server %d", i)
-			require.Len(t, st.Log, 2, "server %d", i)
-			require.EqualValues(t, 1, st.CommitIndex, "server %d", i)
+			require.Len(t, st.Log, 3, "server %d: the leader's no-op and two updates", i)
+			require.Nil(t, st.Log[0].FileMetaData, "server %d: entry 0 is the leader's no-op", i)
+			require.EqualValues(t, 2, st.CommitIndex, "server %d", i)
 			require.EqualValues(t, 2, st.MetaMap.FileInfoMap["f"].GetVersion(), "server %d", i)
 		}
 	})

@@ -70,7 +70,7 @@ func ParseClient(name, what string, args []string, stderr io.Writer) (Client, er
 	if !fi.IsDir() {
 		return Client{}, fmt.Errorf("BASEDIR %s is not a directory", c.BaseDir)
 	}
-	if c.Config, err = surfstore.LoadRaftConfigFile(*config); err != nil {
+	if c.Config, err = surfstore.ReadRaftConfig(*config); err != nil {
 		return Client{}, err
 	}
 	return c, nil
