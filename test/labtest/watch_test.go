@@ -1,6 +1,7 @@
 package labtest_test
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -82,4 +83,24 @@ func TestWatchdogSparesRunningHolder(t *testing.T) {
 	out, code := runFixture(t, "TestFixtureLockedCompute", "-watchdog", "6s")
 	assert.Equal(t, 0, code, out)
 	assert.NotContains(t, out, "watchdog")
+}
+
+// The watchdog's verdict says "on a mutex" only when a goroutine waited for
+// one: the grader reruns a test on the real clock on that verdict alone
+// (stoppedOnMutex in test/grade has these words), never on printed text.
+func TestWatchdogVerdictNamesTheMutex(t *testing.T) {
+	assert.Equal(t, "virtual time stopped on a mutex", labtest.MutexStallReason, "test/grade's stoppedOnMutex has these words")
+	for _, c := range []struct {
+		name, limit string
+		mutex       bool
+	}{
+		{"TestFixtureSleepUnderLock", "8s", true},
+		{"TestFixtureBusy", "1s", false},
+	} {
+		out, got := runWithVerdicts(t, c.name, testNonce, labtest.WatchdogEnv+"="+c.limit)
+		line := strings.TrimSuffix(got, "\n")
+		want := "distlabs-verdict " + testNonce + " fail " + c.name + " watchdog: virtual time stopped ("
+		assert.True(t, strings.HasPrefix(line, want), "%s: verdict %q, want prefix %q\noutput:\n%s", c.name, line, want, out)
+		assert.Equal(t, c.mutex, strings.HasSuffix(line, "; "+labtest.MutexStallReason), "%s: verdict %q", c.name, line)
+	}
 }
