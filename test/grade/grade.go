@@ -353,7 +353,7 @@ func runOne(ctx context.Context, cfg Config, j job) {
 	}
 	name := st.outcome.Entry.Name
 	res := runSeed(ctx, cfg, j, realtime)
-	if !realtime && res.Status != gotest.Pass && j.bin.watchdog && stoppedOnMutex(res.Output) {
+	if !realtime && res.Status != gotest.Pass && j.bin.watchdog && stoppedOnMutex(res) {
 		// Code that holds a lock while it sleeps or waits is correct, but
 		// it stops virtual time (synctest does not count a goroutine
 		// waiting for a mutex as blocked). Such a test gets a second run on
@@ -437,12 +437,14 @@ func runSeed(ctx context.Context, cfg Config, j job, realtime bool) gotest.Resul
 	})
 }
 
-// stoppedOnMutex reports whether a failed run's output holds the harness
-// watchdog's diagnosis of virtual time stopped by a goroutine waiting for a
-// mutex (worded in test/labtest's watch.go; TestWatchdogStopsStuckTest pins
-// the words).
-func stoppedOnMutex(out string) bool {
-	return strings.Contains(out, "virtual time stopped") && strings.Contains(out, "blocked on a mutex")
+// stoppedOnMutex reports whether the harness's own verdict on a failed run
+// says its watchdog found virtual time stopped on a mutex (worded as
+// labtest's MutexStallReason, in watch.go; not imported, as labtest
+// registers test flags). The verdict line carries the run's nonce: words
+// the code under test prints buy no second run.
+func stoppedOnMutex(res gotest.Result) bool {
+	return strings.HasPrefix(res.Harness, "watchdog: virtual time stopped") &&
+		strings.HasSuffix(res.Harness, "; virtual time stopped on a mutex")
 }
 
 // stripNoise drops the testing package's interleaving markers, which say

@@ -353,8 +353,9 @@ func TestBatch(t *testing.T) {
 // TestRealtimeRetry: a test that stopped virtual time on a mutex (code that
 // sleeps holding a lock, correct but not virtual-time friendly) is run
 // again on the real clock and earns its points there, with the reason in
-// its output; a test that also fails there, or stopped time without a
-// mutex, stays failed.
+// its output; a test that also fails there, stopped time without a mutex,
+// or only printed the watchdog's words (no such verdict from the harness),
+// stays failed.
 func TestRealtimeRetry(t *testing.T) {
 	t.Parallel()
 	cfg := fixtureConfig(t, "mutexclock")
@@ -369,5 +370,8 @@ func TestRealtimeRetry(t *testing.T) {
 	}
 	if o := outcome(t, rep, "TestBusyLoop"); o.Passed {
 		t.Errorf("TestBusyLoop passed: a busy loop is not retried on the real clock")
+	}
+	if o := outcome(t, rep, "TestPrintsTheWords"); o.Passed {
+		t.Errorf("TestPrintsTheWords passed: printing the watchdog's words is no verdict of the harness")
 	}
 }

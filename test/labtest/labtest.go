@@ -39,7 +39,8 @@
 //     handlers on belong to the code under test and show as "created by
 //     labrpc.(*Network).call". The check sees goroutines, not timers: a
 //     time.AfterFunc that keeps re-arming itself is not caught. It runs
-//     only in a bubble (not with -realtime).
+//     only in a bubble (not with -realtime), so a test that calls
+//     T.StrictLeaks fails on the real clock rather than pass unchecked.
 //
 // Under the grader, each test also reports its outcome on the verdict
 // channel (verdict.go), which text printed by the code under test cannot
@@ -128,18 +129,20 @@ var runMu sync.Mutex
 
 // runState is what the harness learns about one run of a test.
 type runState struct {
-	mu      sync.Mutex
-	strict  bool // T.StrictLeaks was called
-	leaked  int  // goroutines the leak check found left over
-	helpers int  // Background goroutines still there at the leak check
-	bubble  []byte
+	mu     sync.Mutex
+	strict bool // T.StrictLeaks was called
+	// realtime: the body runs on the real clock, where no leak check runs.
+	realtime bool
+	leaked   int // goroutines the leak check found left over
+	helpers  int // Background goroutines still there at the leak check
+	bubble   []byte
 }
 
 func run(t *testing.T, bubble bool, body func(t *T)) {
 	t.Helper()
 	runMu.Lock()
 	defer runMu.Unlock()
-	st := &runState{}
+	st := &runState{realtime: !bubble}
 	// Registered first, so it runs last: after every cleanup and the leak
 	// policy, when t.Failed() is final (contract 2 of the grader).
 	t.Cleanup(func() { verdicts.write(t.Name(), !t.Failed() && !t.Skipped(), st.verdictReason(t)) })

@@ -76,6 +76,16 @@ func TestStrictLeaksOverridesWarn(t *testing.T) {
 	assert.Contains(t, out, "labtest_test.leakyTicker")
 }
 
+// On the real clock no leak check runs, so a test that grades the Kill rule
+// with T.StrictLeaks fails there instead of passing unchecked (the grader
+// reruns a test whose virtual time stopped on a mutex with -realtime).
+func TestStrictLeaksNeedsVirtualTime(t *testing.T) {
+	out, code := runFixtureEnv(t, []string{labtest.LeaksEnv + "=warn"}, "^TestFixtureStrictLeaks$", "-realtime")
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "--- FAIL: TestFixtureStrictLeaks")
+	assert.Contains(t, out, "runs only in virtual time")
+}
+
 // A bad mode is an error, not silently warn.
 func TestLeakModeBad(t *testing.T) {
 	out, code := runFixtureEnv(t, []string{labtest.LeaksEnv + "=lenient"}, "^TestFixtureProgress$")

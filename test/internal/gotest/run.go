@@ -119,6 +119,10 @@ type Result struct {
 	Reason   string // why it is not a pass, one line for humans
 	ExitCode int
 	Output   string // combined stdout+stderr without frame markers
+	// Harness is the reason of the harness's failing verdict line for
+	// spec.Test (nonce checked, so the code under test cannot forge it),
+	// or "" without one.
+	Harness string
 	Elapsed  time.Duration
 }
 
@@ -238,6 +242,9 @@ wait:
 
 	out.finish()
 	res := Result{Output: Clean(out.output()), Elapsed: time.Since(start), ExitCode: exitCode(err)}
+	if v, ok, _ := vs.of(spec.Test); spec.Verdict && ok && !v.pass {
+		res.Harness = v.reason
+	}
 	switch {
 	case stopped == Timeout:
 		res.Status, res.Reason = Timeout, fmt.Sprintf("timed out after %v (killed by the grader)", spec.Timeout)
