@@ -123,7 +123,7 @@ type Result struct {
 	// spec.Test (nonce checked, so the code under test cannot forge it),
 	// or "" without one.
 	Harness string
-	Elapsed  time.Duration
+	Elapsed time.Duration
 }
 
 // runToken marks the environment of every process a run starts, so the
