@@ -77,13 +77,19 @@ func TestStrictLeaksOverridesWarn(t *testing.T) {
 }
 
 // On the real clock no leak check runs, so a test that grades the Kill rule
-// with T.StrictLeaks fails there instead of passing unchecked (the grader
-// reruns a test whose virtual time stopped on a mutex with -realtime).
+// with T.StrictLeaks is skipped there, saying why, instead of passing
+// unchecked: a student's `go test -realtime` stays green, and under the
+// grader (which reruns a test whose virtual time stopped on a mutex with
+// -realtime) the skip is a fail verdict, worth no points.
 func TestStrictLeaksNeedsVirtualTime(t *testing.T) {
-	out, code := runFixtureEnv(t, []string{labtest.LeaksEnv + "=warn"}, "^TestFixtureStrictLeaks$", "-realtime")
-	assert.Equal(t, 1, code, out)
-	assert.Contains(t, out, "--- FAIL: TestFixtureStrictLeaks")
+	out, code := runFixtureEnv(t, []string{labtest.LeaksEnv + "=warn"}, "^TestFixtureStrictLeaks$", "-realtime", "-test.v")
+	assert.Equal(t, 0, code, out)
+	assert.Contains(t, out, "--- SKIP: TestFixtureStrictLeaks")
 	assert.Contains(t, out, "runs only in virtual time")
+
+	_, got := runWithVerdictsArgs(t, "TestFixtureStrictLeaks", testNonce, []string{"-realtime"}, labtest.LeaksEnv+"=warn")
+	want := "distlabs-verdict " + testNonce + " fail TestFixtureStrictLeaks "
+	assert.True(t, strings.HasPrefix(got, want), "verdict %q, want prefix %q", got, want)
 }
 
 // A bad mode is an error, not silently warn.

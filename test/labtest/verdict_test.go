@@ -20,10 +20,16 @@ const testNonce = "0123456789abcdef0123456789ABCDEF"
 // test's output and everything written to the pipe.
 func runWithVerdicts(t *testing.T, name, nonce string, env ...string) (out, verdicts string) {
 	t.Helper()
+	return runWithVerdictsArgs(t, name, nonce, nil, env...)
+}
+
+// runWithVerdictsArgs is runWithVerdicts with extra test flags.
+func runWithVerdictsArgs(t *testing.T, name, nonce string, args []string, env ...string) (out, verdicts string) {
+	t.Helper()
 	r, w, err := os.Pipe()
 	require.NoError(t, err)
 	defer r.Close()
-	cmd := exec.Command(os.Args[0], "-test.run", "^"+name+"$", "-test.v")
+	cmd := exec.Command(os.Args[0], append([]string{"-test.run", "^" + name + "$", "-test.v"}, args...)...)
 	nr, nw, err := os.Pipe()
 	require.NoError(t, err)
 	_, err = nw.WriteString(nonce + "\n")
