@@ -8,11 +8,11 @@
 #   FULL=1 test/readme/check.sh   # also make grade, make test, the benchmarks
 #                                 # and the stress runs at the README's N (~1 h)
 #   FROM=mapreduce test/readme/check.sh   # start at a section (raft, kvraft,
-#                                 # tritonhttp, distsort, mapreduce, handout, stress)
+#                                 # tritonhttp, distsort, mapreduce, surfstore, handout, stress)
 #
 # Without FULL the heavy commands run smaller: stress with N=3, the fuzzer for
 # 10 s, and `make grade` per lab only where the README shows it per lab.
-# The quick starts use the README's fixed ports (7070, 8080, 9000, 9001):
+# The quick starts use the README's fixed ports (7070, 8080-8082, 9000, 9001):
 # the script stops if one of them is taken.
 set -euo pipefail
 
@@ -21,7 +21,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/distlabs-readme.XXXXXX")
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	rm -rf "$work" /tmp/mr /tmp/mr-seq /tmp/mr-job
+	rm -rf "$work" /tmp/mr /tmp/mr-seq /tmp/mr-job /tmp/surf
 }
 trap cleanup EXIT
 
@@ -41,7 +41,7 @@ want() {
 	[ "$started" = all ]
 }
 
-for port in 7070 8080 9000 9001; do
+for port in 7070 8080 8081 8082 9000 9001; do
 	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 		echo "readme-check: port $port is in use; the README's quick starts need it" >&2
 		exit 1
@@ -136,6 +136,32 @@ sort /tmp/mr-job/mr-out-* | diff -q - <(sort /tmp/mr-seq/mr-out-0)   # the check
 run 10m "go test ./mapreduce/..."
 run 15m "make grade LAB=mapreduce"
 if full; then run 30m "make bench-mr"; fi
+fi
+
+if want surfstore; then
+step "surfstore"
+run 5m "go test ./surfstore -run S1"
+run 5m "go test ./surfstore -run '^TestSyncConflictS1\$' -seed 4711 -v"
+run 15m "make grade LAB=surfstore"
+run 10m "make handout OUT=$work/handout-s1 UPTO=surfstore:S1"
+run 10m "make proto"
+run 5m '
+go build -o /tmp/surf/ ./surfstore/cmd/...
+rm -rf /tmp/surf/a /tmp/surf/b && mkdir -p /tmp/surf/a /tmp/surf/b
+/tmp/surf/server -s block -p 8081 -l & /tmp/surf/server -s meta -p 8082 -l localhost:8081 & sleep 1
+printf "{\"RaftAddrs\": [\"localhost:8082\"], \"BlockAddrs\": [\"localhost:8081\"]}\n" > /tmp/surf/config.json
+echo hello > /tmp/surf/a/x.txt
+/tmp/surf/client -f /tmp/surf/config.json /tmp/surf/a 4096
+/tmp/surf/client -f /tmp/surf/config.json /tmp/surf/b 4096
+echo "from a" > /tmp/surf/a/x.txt; echo "from b" > /tmp/surf/b/x.txt
+/tmp/surf/client -f /tmp/surf/config.json /tmp/surf/a 4096
+/tmp/surf/client -d -f /tmp/surf/config.json /tmp/surf/b 4096
+cat /tmp/surf/b/x.txt
+/tmp/surf/print_block_mapping -f /tmp/surf/config.json /tmp/surf/b 4096
+kill %1 %2
+test "$(cat /tmp/surf/b/x.txt)" = "from a"   # the check itself: the first sync won
+'
+if full; then run 30m "make bench-surf"; fi
 fi
 
 if want handout; then
