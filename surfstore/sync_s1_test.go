@@ -280,15 +280,25 @@ func TestSyncConcurrentS1(t *testing.T) {
 func TestSyncLargeFileS1(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		t.Begin("Test (S1): large file of many blocks")
-		c := newCluster(t, 1)
-		a, b := c.client(1024), c.client(1024)
-		big := randomBytes(t, 300*1024+77)
-		write(t, a.BaseDir, "big.bin", big)
-		sync(t, a)
-		sync(t, b)
-		checkSynced(t, 1024, map[string][]byte{"big.bin": big}, map[string]entry{"big.bin": {1, big}}, a.BaseDir, b.BaseDir)
+		roundTrip(t, 1024, "big.bin", randomBytes(t, 300*1024+77), nil)
 		t.Passed(3, 0, 0, 0)
 	})
+}
+
+// roundTrip syncs one new file, name with data, from a fresh client to
+// another (both with blockSize) and checks both directories and indexes;
+// between, if not nil, runs after the first sync.
+func roundTrip(t *labtest.T, blockSize int, name string, data []byte, between func(c *cluster)) {
+	t.Helper()
+	c := newCluster(t, 1)
+	a, b := c.client(blockSize), c.client(blockSize)
+	write(t, a.BaseDir, name, data)
+	sync(t, a)
+	if between != nil {
+		between(c)
+	}
+	sync(t, b)
+	checkSynced(t, blockSize, map[string][]byte{name: data}, map[string]entry{name: {1, data}}, a.BaseDir, b.BaseDir)
 }
 
 // TestSyncIdenticalBlocksS1: a file whose blocks repeat leaves the store
@@ -298,17 +308,12 @@ func TestSyncLargeFileS1(t *testing.T) {
 func TestSyncIdenticalBlocksS1(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		t.Begin("Test (S1): file with identical blocks")
-		c := newCluster(t, 1)
-		a, b := c.client(4), c.client(4)
-		data := []byte("abcdabcdXYZWabcdabcdab")
-		write(t, a.BaseDir, "rep", data)
-		sync(t, a)
 		want := map[string]bool{hashOf([]byte("abcd")): true, hashOf([]byte("XYZW")): true, hashOf([]byte("ab")): true}
-		if got := c.stored(); !maps.Equal(got, want) {
-			t.Fatalf("the store holds %d blocks %v, want the 3 distinct ones %v", len(got), got, want)
-		}
-		sync(t, b)
-		checkSynced(t, 4, map[string][]byte{"rep": data}, map[string]entry{"rep": {1, data}}, a.BaseDir, b.BaseDir)
+		roundTrip(t, 4, "rep", []byte("abcdabcdXYZWabcdabcdab"), func(c *cluster) {
+			if got := c.stored(); !maps.Equal(got, want) {
+				t.Fatalf("the store holds %d blocks %v, want the 3 distinct ones %v", len(got), got, want)
+			}
+		})
 		t.Passed(3, 0, 0, 0)
 	})
 }
@@ -317,13 +322,7 @@ func TestSyncIdenticalBlocksS1(t *testing.T) {
 func TestSyncBinaryS1(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		t.Begin("Test (S1): binary content")
-		c := newCluster(t, 1)
-		a, b := c.client(16), c.client(16)
-		data := append([]byte{0, 0xff, 0xfe, '\r', '\n', 0x80, 0}, randomBytes(t, 1000)...)
-		write(t, a.BaseDir, "bin", data)
-		sync(t, a)
-		sync(t, b)
-		checkSynced(t, 16, map[string][]byte{"bin": data}, map[string]entry{"bin": {1, data}}, a.BaseDir, b.BaseDir)
+		roundTrip(t, 16, "bin", append([]byte{0, 0xff, 0xfe, '\r', '\n', 0x80, 0}, randomBytes(t, 1000)...), nil)
 		t.Passed(3, 0, 0, 0)
 	})
 }
