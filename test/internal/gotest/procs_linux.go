@@ -4,12 +4,15 @@ package gotest
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
-	"unsafe"
 )
 
 // Linux has no portable "kill this process and everything it ever
@@ -45,35 +48,91 @@ func becomeSubreaper() {
 // useful, so the address-space limit is only the backstop.
 const addressHeadroom = 2 << 30
 
-// applyLimits sets the address-space and CPU-time limits of the started
-// process pid; its children inherit them. The address-space limit (memory
-// limit plus headroom) stops a huge allocation at once, even one never
-// touched; the tracker enforces the memory limit itself on resident memory
-// summed over all the test's processes.
-func applyLimits(pid int, mem int64, cpu time.Duration) error {
+// limitsEnv carries the limits to the runner's own binary, re-executed as
+// a launcher (see limitExec); its value is "AS CPU": bytes and seconds.
+const limitsEnv = "DISTLABS_GOTEST_LIMITS"
+
+// execFailed is the launcher's exit status when it cannot exec the test.
+const execFailed = 126
+
+// execFailedPrefix starts the launcher's message when it cannot exec.
+const execFailedPrefix = "gotest launcher: "
+
+// limitExec makes cmd start through this binary, which sets the limits on
+// itself and then execs the test binary in place (same pid, same files).
+// Limits set with prlimit on a test already running came too late: a Go
+// runtime whose address space shrank under it while it was starting could
+// crash in its garbage collector (SIGSEGV in runtime code, no "out of
+// memory" message) instead of failing the allocation cleanly. Set before
+// exec, the limits are in force from the test's first instruction.
+//
+// The address-space limit (memory limit plus headroom) stops a huge
+// allocation at once, even one never touched; the tracker enforces the
+// memory limit itself on resident memory summed over all the test's
+// processes. The CPU limit is soft at the given seconds (SIGXCPU, which a
+// Go program ignores unless it asked for it) and hard a second later
+// (SIGKILL). Children inherit both.
+func limitExec(cmd *exec.Cmd, mem int64, cpu time.Duration) error {
+	if mem <= 0 && cpu <= 0 {
+		return nil
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find the runner's binary: %w", err)
+	}
+	var as uint64
 	if mem > 0 {
-		as := uint64(mem) + addressHeadroom
-		if err := prlimit(pid, rlimitAS, as, as); err != nil {
-			return err
-		}
+		as = uint64(mem) + addressHeadroom
 	}
-	if cpu > 0 {
-		s := uint64((cpu + time.Second - 1) / time.Second)
-		// Soft limit: SIGXCPU, which a Go program ignores unless it asked
-		// for it; the hard limit a second later is SIGKILL.
-		if err := prlimit(pid, rlimitCPU, s, s+1); err != nil {
-			return err
-		}
-	}
+	secs := uint64((cpu + time.Second - 1) / time.Second)
+	cmd.Args[0] = cmd.Path // the launcher execs argv as it is
+	cmd.Path = self
+	cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d %d", limitsEnv, as, secs))
 	return nil
 }
 
-func prlimit(pid, resource int, cur, max uint64) error {
-	lim := syscall.Rlimit{Cur: cur, Max: max}
-	_, _, errno := syscall.RawSyscall6(syscall.SYS_PRLIMIT64, uintptr(pid), uintptr(resource),
-		uintptr(unsafe.Pointer(&lim)), 0, 0, 0)
-	if errno != 0 {
-		return errno
+// init is the launcher's side of limitExec: in a process started with
+// limitsEnv it sets the limits, drops the variable and becomes the test.
+// Any other process carries on; a test that sets the variable for its own
+// children only limits them further.
+func init() {
+	v, ok := os.LookupEnv(limitsEnv)
+	if !ok {
+		return
+	}
+	if err := launch(v); err != nil {
+		fmt.Fprintf(os.Stderr, "%s%v\n", execFailedPrefix, err)
+		os.Exit(execFailed)
+	}
+}
+
+// launch sets the limits in v and execs os.Args; it returns only on error.
+func launch(v string) error {
+	var as, secs uint64
+	if _, err := fmt.Sscanf(v, "%d %d", &as, &secs); err != nil {
+		return fmt.Errorf("bad %s=%q: %w", limitsEnv, v, err)
+	}
+	if as > 0 {
+		if err := syscall.Setrlimit(rlimitAS, &syscall.Rlimit{Cur: as, Max: as}); err != nil {
+			return fmt.Errorf("set address-space limit: %w", err)
+		}
+	}
+	if secs > 0 {
+		if err := syscall.Setrlimit(rlimitCPU, &syscall.Rlimit{Cur: secs, Max: secs + 1}); err != nil {
+			return fmt.Errorf("set CPU-time limit: %w", err)
+		}
+	}
+	env := make([]string, 0, len(os.Environ()))
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, limitsEnv+"=") {
+			env = append(env, kv)
+		}
+	}
+	if len(os.Args) == 0 {
+		return errors.New("no program to run")
+	}
+	if err := syscall.Exec(os.Args[0], os.Args, env); err != nil {
+		return fmt.Errorf("exec %s: %w", os.Args[0], err)
 	}
 	return nil
 }

@@ -2,7 +2,10 @@
 
 package gotest
 
-import "time"
+import (
+	"os/exec"
+	"time"
+)
 
 // On systems other than Linux the runner has only the process-group kill:
 // no subreaper, no /proc, no per-process limits (students on macOS run the
@@ -10,7 +13,14 @@ import "time"
 
 func becomeSubreaper() {}
 
-func applyLimits(pid int, mem int64, cpu time.Duration) error { return nil }
+func limitExec(cmd *exec.Cmd, mem int64, cpu time.Duration) error { return nil }
+
+// execFailed and execFailedPrefix mark a launcher that could not exec the
+// test; without a launcher there is none.
+const (
+	execFailed       = 126
+	execFailedPrefix = "gotest launcher: "
+)
 
 type tracker struct{}
 

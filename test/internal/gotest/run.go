@@ -160,6 +160,9 @@ func Run(ctx context.Context, spec Spec) Result {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// A grandchild that inherited stdout must not keep Wait blocked forever.
 	cmd.WaitDelay = 2 * time.Second
+	if err := limitExec(cmd, spec.MemLimit, spec.CPULimit); err != nil {
+		return Result{Status: Error, Reason: fmt.Sprintf("resource limits: %v", err), ExitCode: -1}
+	}
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return Result{Status: Error, Reason: fmt.Sprintf("verdict pipe: %v", err), ExitCode: -1}
@@ -183,12 +186,6 @@ func Run(ctx context.Context, spec Spec) Result {
 	npr.Close()
 	if err != nil {
 		return Result{Status: Error, Reason: fmt.Sprintf("start %s: %v", spec.Bin, err), ExitCode: -1}
-	}
-	if err := applyLimits(cmd.Process.Pid, spec.MemLimit, spec.CPULimit); err != nil {
-		killGroup(cmd.Process.Pid)
-		_ = cmd.Wait()
-		unregister(cmd)
-		return Result{Status: Error, Reason: fmt.Sprintf("set resource limits: %v", err), ExitCode: -1}
 	}
 	tr := newTracker(cmd.Process.Pid, runToken+"="+token)
 	vch := make(chan verdicts, 1)
@@ -257,6 +254,9 @@ wait:
 		return res
 	case stopped == Error:
 		res.Status, res.Reason = Error, "cancelled"
+		return res
+	case res.ExitCode == execFailed && strings.HasPrefix(res.Output, execFailedPrefix):
+		res.Status, res.Reason = Error, oneLine(res.Output)
 		return res
 	case spec.CPULimit > 0 && (signalled(err, syscall.SIGXCPU) || signalled(err, syscall.SIGKILL) && cpuUsed(cmd) >= spec.CPULimit):
 		res.Status, res.Reason = CPUOut, fmt.Sprintf("killed: CPU-time limit (%v of CPU per process)", spec.CPULimit)
