@@ -8,7 +8,8 @@
 #   FULL=1 test/readme/check.sh   # also make grade, make test, the benchmarks
 #                                 # and the stress runs at the README's N (~1 h)
 #   FROM=mapreduce test/readme/check.sh   # start at a section (raft, kvraft,
-#                                 # tritonhttp, distsort, mapreduce, surfstore, handout, stress)
+#                                 # tritonhttp, distsort, mapreduce, pbkv, paxos, shardkv,
+#                                 # surfstore, handout, stress)
 #
 # Without FULL the heavy commands run smaller: stress with N=3, the fuzzer for
 # 100000 executions, and `make grade` per lab only where the README shows it per lab.
@@ -136,6 +137,46 @@ sort /tmp/mr-job/mr-out-* | diff -q - <(sort /tmp/mr-seq/mr-out-0)   # the check
 run 10m "go test ./mapreduce/..."
 run 15m "make grade LAB=mapreduce"
 if full; then run 30m "make bench-mr"; fi
+fi
+
+if want pbkv; then
+step "viewservice + pbkv"
+run 5m "go test ./viewservice"
+run 5m "go test ./pbkv"
+run 5m "go test ./pbkv -run '^TestNemesisB\$' -seed 4711 -v"
+run 15m "make grade LAB=viewservice"
+run 15m "make grade LAB=pbkv"
+run 10m "make handout OUT=$work/handout-vs UPTO=viewservice:A"
+if full; then run 60m "make stress PKG=pbkv N=500"; else run 10m "make stress PKG=pbkv N=3"; fi
+fi
+
+if want paxos; then
+step "paxos + kvpaxos"
+run 5m "go test ./paxos/..."
+run 5m "go test ./paxos -run '^TestDeafA\$' -seed 4711 -v"
+run 10m "go test ./paxos/... -realtime"
+run 15m "make grade LAB=paxos"
+run 15m "make grade LAB=kvpaxos"
+run 10m "make handout OUT=$work/handout-px UPTO=paxos:A"
+if full; then run 60m "make stress PKG=paxos N=500 JOBS=1"; else run 10m "make stress PKG=paxos N=3 JOBS=1"; fi
+fi
+
+if want shardkv; then
+step "shardkv"
+run 5m "go test ./shardkv/shardctrler -run 4A"
+run 5m "go test ./shardkv/shardctrler -run '^TestMinimalMoves4A\$' -seed 4711 -v"
+run 15m "make grade LAB=shardctrler"
+run 5m "go test ./shardkv -run 4B"
+run 5m "go test ./shardkv -run '^TestNemesis4B\$' -seed 4711 -v"
+run 15m "make grade LAB=shardkv"
+run 10m "go test ./shardkv/... -consensus=paxos"
+if full; then
+	run 60m "make stress PKG=shardkv/shardctrler N=200 JOBS=1"
+	run 60m "make stress PKG=shardkv N=50 JOBS=1"
+else
+	run 10m "make stress PKG=shardkv/shardctrler N=3 JOBS=1"
+	run 10m "make stress PKG=shardkv N=3 JOBS=1"
+fi
 fi
 
 if want surfstore; then
