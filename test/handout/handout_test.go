@@ -115,6 +115,10 @@ func TestRepoHandout(t *testing.T) {
 	if left, err := solution.FindMarkers(out); err != nil || len(left) > 0 {
 		t.Fatalf("markers left in the handout: %v %v", left, err)
 	}
+	// The mutant patches quote reference code around each bug.
+	if patches, _ := filepath.Glob(filepath.Join(out, "test", "mutants", "*", "*.patch")); len(patches) > 0 {
+		t.Fatalf("the handout ships %d mutant patch(es), e.g. %s", len(patches), patches[0])
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	if err := solution.Verify(ctx, out); err != nil {

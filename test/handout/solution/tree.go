@@ -57,6 +57,11 @@ func Generate(src, dst string, opt Options) (Stats, error) {
 		return st, fmt.Errorf("handout: %w", err)
 	}
 	st.Untracked = !tracked
+	files, excluded, err := dropExcluded(src, files)
+	if err != nil {
+		return st, fmt.Errorf("handout: %w", err)
+	}
+	st.Dropped = append(st.Dropped, excluded...)
 	if opt.UpTo != "" {
 		if opt, err = scopeUpTo(src, files, opt); err != nil {
 			return st, fmt.Errorf("handout: %w", err)
@@ -244,6 +249,49 @@ func sourceFiles(src, dst string) (files []string, tracked bool, err error) {
 		return nil, false, fmt.Errorf("list %s: %w", src, err)
 	}
 	return files, false, nil
+}
+
+// ExcludeFile, at the root of the reference tree, lists the files and
+// directories that never ship, one slash-separated path relative to the
+// root per line ('#' starts a comment): material other than Go files that
+// shows reference code, such as the mutant patches, whose context lines
+// are the solution. The list itself is not shipped either.
+const ExcludeFile = ".handout-exclude"
+
+// dropExcluded removes from files (relative to src) those ExcludeFile
+// names, and ExcludeFile itself; it returns what is left and what went.
+func dropExcluded(src string, files []string) (kept, dropped []string, err error) {
+	data, err := os.ReadFile(filepath.Join(src, ExcludeFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return files, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", ExcludeFile, err)
+	}
+	excl := []string{ExcludeFile}
+	for i, line := range strings.Split(string(data), "\n") {
+		if j := strings.IndexByte(line, '#'); j >= 0 {
+			line = line[:j]
+		}
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		clean := path.Clean(line)
+		if path.IsAbs(clean) || clean == "." || clean == ".." || strings.HasPrefix(clean, "../") {
+			return nil, nil, fmt.Errorf("%s:%d: %q is not a path inside the tree", ExcludeFile, i+1, line)
+		}
+		excl = append(excl, clean)
+	}
+	for _, rel := range files {
+		slash := filepath.ToSlash(rel)
+		if slices.ContainsFunc(excl, func(e string) bool { return slash == e || strings.HasPrefix(slash, e+"/") }) {
+			dropped = append(dropped, rel)
+		} else {
+			kept = append(kept, rel)
+		}
+	}
+	return kept, dropped, nil
 }
 
 // within reports whether p is dir or lies inside it.

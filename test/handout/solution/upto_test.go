@@ -86,3 +86,46 @@ func TestUpToLetteredPartsAreScoped(t *testing.T) {
 		}
 	}
 }
+
+// TestExcludeFileDropsPaths: the paths ExcludeFile lists (a directory and a
+// file) and ExcludeFile itself do not ship; a path that leaves the tree is
+// an error, not ignored.
+func TestExcludeFileDropsPaths(t *testing.T) {
+	src := partsTree(t)
+	for name, text := range map[string]string{
+		"notes/ref.patch": "reference code\n",
+		"vs/answers.txt":  "reference answers\n",
+		"vs/keep.txt":     "handout text\n",
+		ExcludeFile:       "# reference only\nnotes/\nvs/answers.txt  # trailing comment\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(src, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(src, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "h")
+	st, err := Generate(src, out, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, gone := range []string{"notes/ref.patch", "vs/answers.txt", ExcludeFile} {
+		if _, err := os.Stat(filepath.Join(out, gone)); err == nil {
+			t.Errorf("%s shipped", gone)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "vs/keep.txt")); err != nil {
+		t.Errorf("vs/keep.txt did not ship: %v", err)
+	}
+	if len(st.Dropped) < 3 {
+		t.Errorf("Dropped = %v, want the three excluded files among them", st.Dropped)
+	}
+
+	if err := os.WriteFile(filepath.Join(src, ExcludeFile), []byte("../outside\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Generate(src, filepath.Join(t.TempDir(), "h"), Options{}); err == nil || !strings.Contains(err.Error(), "not a path inside the tree") {
+		t.Errorf("exclude path outside the tree: err = %v", err)
+	}
+}

@@ -1,0 +1,57 @@
+package mutants
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestPatchesApply: every LAB/*.patch applies to the reference exactly
+// (git apply --check allows no fuzz, unlike run.sh's patch), and its first
+// line says which bug it is, as run.sh's report expects.
+func TestPatchesApply(t *testing.T) {
+	git, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("no git: cannot check the patches")
+	}
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	patches, err := filepath.Glob("*/*.patch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(patches) == 0 {
+		t.Fatal("no patches found")
+	}
+	for _, p := range patches {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first := firstLine(t, abs); !strings.HasPrefix(first, "Mutant: ") {
+			t.Errorf("%s: first line %q, want \"Mutant: <the bug>\"", p, first)
+		}
+		cmd := exec.Command(git, "apply", "--check", abs)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("%s no longer applies to the reference (regenerate it against the current code): %v\n%s", p, err, out)
+		}
+	}
+}
+
+func firstLine(t *testing.T, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	s.Scan()
+	return s.Text()
+}
