@@ -46,8 +46,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	fmt.Printf("handout: %s: %d region(s) stubbed in %d file(s), %d solution-only file(s) dropped",
-		*out, st.Regions, st.Files, len(st.Dropped))
+	fmt.Printf("handout: %s: %d region(s) stubbed in %d file(s), %d solution-only file(s) dropped, %d file(s) excluded by %s",
+		*out, st.Regions, st.Files, len(st.Dropped), len(st.Excluded), solution.ExcludeFile)
 	if *upto != "" {
 		fmt.Printf(", %d region(s) and file(s) of parts through %s kept", st.Kept, *upto)
 	}

@@ -22,10 +22,12 @@ import (
 
 // Stats summarises a generated handout.
 type Stats struct {
-	Files   int // Go files that had markers
-	Regions int // regions replaced or removed
-	Kept    int // regions kept for parts through Options.UpTo
-	Dropped []string
+	Files   int      // Go files that had markers
+	Regions int      // regions replaced or removed
+	Kept    int      // regions kept for parts through Options.UpTo
+	Dropped []string // solution-only files
+	// Excluded are the files ExcludeFile kept out.
+	Excluded []string
 	// Untracked is set when src is not a git work tree: every file was
 	// copied, build outputs and data included, not only the tracked ones.
 	Untracked bool
@@ -61,7 +63,7 @@ func Generate(src, dst string, opt Options) (Stats, error) {
 	if err != nil {
 		return st, fmt.Errorf("handout: %w", err)
 	}
-	st.Dropped = append(st.Dropped, excluded...)
+	st.Excluded = excluded
 	if opt.UpTo != "" {
 		if opt, err = scopeUpTo(src, files, opt); err != nil {
 			return st, fmt.Errorf("handout: %w", err)
