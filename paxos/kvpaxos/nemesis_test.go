@@ -23,6 +23,15 @@ import (
 // nemesisDuration is the virtual time the nemesis runs for.
 const nemesisDuration = 40 * time.Second
 
+// nemesisMinOps is the fewest operations the clients must complete while
+// the nemesis runs: a floor that shows the history exercised the service,
+// not a throughput target. The reference completes 800-2500. Correct 2015
+// servers that hold kv.mu while they wait for Paxos (one request at a time
+// per server, backing off up to 1-10 s) completed 40-450 on the real clock,
+// and under 100 on 8 of 20 seeds; a floor above their worst would fail
+// code the course accepts.
+const nemesisMinOps = 10
+
 func TestNemesisB(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		const (
@@ -100,7 +109,7 @@ func TestNemesisB(t *testing.T) {
 		case <-time.After(20 * sec):
 			t.Fatalf("clients still blocked 20 s after the nemesis stopped (healed, reliable, %d servers killed)", killed)
 		}
-		if ops := cfg.ops.Load(); ops < 100 {
+		if ops := cfg.ops.Load(); ops < nemesisMinOps {
 			t.Fatalf("only %d operations completed in %v of nemesis", ops, nemesisDuration)
 		}
 		cfg.end()
