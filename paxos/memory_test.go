@@ -21,7 +21,7 @@ import (
 // instances <= seq are forgotten and their memory (the values included) is
 // freed. Ten instances with 100 kB values are decided, every peer calls
 // Done(9), and after a few messages each peer may keep at most the
-// instances above 9.
+// instances above 9, also after a Start(0) below Min (which is ignored).
 func TestForgetMemA(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		const (
@@ -59,6 +59,17 @@ func TestForgetMemA(t *testing.T) {
 			}
 			if r := px.retained(); r > 2 {
 				t.Fatalf("peer %d retains %d instances after forgetting 0..%d; at most the 2 above Min may remain", i, r, ninst-1)
+			}
+		}
+		// Start below Min is ignored: it must not bring a forgotten
+		// instance back into memory, where nothing would free it again.
+		for i := 0; i < n; i++ {
+			c.start(i, 0, "revived")
+		}
+		time.Sleep(sec)
+		for i := 0; i < n; i++ {
+			if r := c.peer(i).retained(); r > 2 {
+				t.Fatalf("peer %d retains %d instances after Start(0) below Min %d; a Start below Min must keep nothing", i, r, ninst)
 			}
 		}
 		c.end(ninst + 2)
