@@ -132,3 +132,38 @@ func TestBadRequestsB(t *testing.T) {
 		cfg.end()
 	})
 }
+
+// TestBackupRejectsClientsB checks that only the primary serves clients.
+//
+// The lab's rule: the backup of the current view rejects a client's Get
+// and PutAppend (with an error, ErrWrongServer in the reference) and
+// changes nothing; a backup that answered from its own copy could return a
+// value the primary has already overwritten. Clerks only call the primary,
+// so the test calls the backup directly.
+func TestBackupRejectsClientsB(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		cfg := makeConfig(t, 0, false)
+		defer cfg.cleanup()
+		cfg.begin("Test (B): the backup rejects client requests")
+		pair(cfg)
+		ck := cfg.makeClerk("c1")
+		cfg.Put(ck, 0, "k", "v")
+		e := cfg.makeEnd("raw")("s2")
+		var g GetReply
+		if !e.Call("PBServer.Get", &GetArgs{Key: "k"}, &g) {
+			t.Fatalf("Get sent to the backup: no reply")
+		}
+		if g.Err == OK || g.Err == ErrNoKey {
+			t.Fatalf("Get sent to the backup answered %+v; want an error such as %s", g, ErrWrongServer)
+		}
+		var p PutAppendReply
+		if !e.Call("PBServer.PutAppend", &PutAppendArgs{Key: "k", Value: "backup", Op: "Put"}, &p) {
+			t.Fatalf("PutAppend sent to the backup: no reply")
+		}
+		if p.Err == OK {
+			t.Fatalf("PutAppend sent to the backup answered %+v; want an error such as %s", p, ErrWrongServer)
+		}
+		cfg.check(ck, 0, "k", "v")
+		cfg.end()
+	})
+}
