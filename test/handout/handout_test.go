@@ -116,8 +116,8 @@ func TestRepoHandout(t *testing.T) {
 		t.Fatalf("markers left in the handout: %v %v", left, err)
 	}
 	// The mutant patches quote reference code around each bug.
-	if patches, _ := filepath.Glob(filepath.Join(out, "test", "mutants", "*", "*.patch")); len(patches) > 0 {
-		t.Fatalf("the handout ships %d mutant patch(es), e.g. %s", len(patches), patches[0])
+	if _, err := os.Stat(filepath.Join(out, "test", "mutants")); err == nil {
+		t.Fatal("the handout ships test/mutants (the mutant patches quote reference code)")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()

@@ -26,7 +26,7 @@ type Stats struct {
 	Regions int      // regions replaced or removed
 	Kept    int      // regions kept for parts through Options.UpTo
 	Dropped []string // solution-only files
-	// Excluded are the files ExcludeFile kept out.
+	// Excluded are the files ExcludeFile kept out, ExcludeFile included.
 	Excluded []string
 	// Untracked is set when src is not a git work tree: every file was
 	// copied, build outputs and data included, not only the tracked ones.
@@ -283,14 +283,31 @@ func dropExcluded(src string, files []string) (kept, dropped []string, err error
 		if path.IsAbs(clean) || clean == "." || clean == ".." || strings.HasPrefix(clean, "../") {
 			return nil, nil, fmt.Errorf("%s:%d: %q is not a path inside the tree", ExcludeFile, i+1, line)
 		}
+		if strings.ContainsAny(clean, `\*?[`) {
+			return nil, nil, fmt.Errorf("%s:%d: %q: write a plain slash-separated path (no backslashes, no patterns)", ExcludeFile, i+1, line)
+		}
 		excl = append(excl, clean)
 	}
+	used := make([]bool, len(excl))
 	for _, rel := range files {
 		slash := filepath.ToSlash(rel)
-		if slices.ContainsFunc(excl, func(e string) bool { return slash == e || strings.HasPrefix(slash, e+"/") }) {
+		hit := false
+		for j, e := range excl {
+			if slash == e || strings.HasPrefix(slash, e+"/") {
+				used[j], hit = true, true
+			}
+		}
+		if hit {
 			dropped = append(dropped, rel)
 		} else {
 			kept = append(kept, rel)
+		}
+	}
+	// A line that matches nothing is a typo or a stale entry: the material
+	// it meant to keep out may ship under another name.
+	for j, e := range excl[1:] {
+		if !used[j+1] {
+			return nil, nil, fmt.Errorf("%s: %q matches no file of the tree", ExcludeFile, e)
 		}
 	}
 	return kept, dropped, nil

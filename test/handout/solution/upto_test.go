@@ -88,8 +88,8 @@ func TestUpToLetteredPartsAreScoped(t *testing.T) {
 }
 
 // TestExcludeFileDropsPaths: the paths ExcludeFile lists (a directory and a
-// file) and ExcludeFile itself do not ship; a path that leaves the tree is
-// an error, not ignored.
+// file) and ExcludeFile itself do not ship; a line that leaves the tree, is
+// not a plain path, or matches nothing is an error, not ignored.
 func TestExcludeFileDropsPaths(t *testing.T) {
 	src := partsTree(t)
 	for name, text := range map[string]string{
@@ -122,10 +122,17 @@ func TestExcludeFileDropsPaths(t *testing.T) {
 		t.Errorf("Excluded = %v, want the three excluded files", st.Excluded)
 	}
 
-	if err := os.WriteFile(filepath.Join(src, ExcludeFile), []byte("../outside\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Generate(src, filepath.Join(t.TempDir(), "h"), Options{}); err == nil || !strings.Contains(err.Error(), "not a path inside the tree") {
-		t.Errorf("exclude path outside the tree: err = %v", err)
+	for _, c := range []struct{ line, err string }{
+		{"../outside", "not a path inside the tree"},
+		{`notes\ref.patch`, "plain slash-separated path"},
+		{"*.patch", "plain slash-separated path"},
+		{"notes/typo.patch", "matches no file"},
+	} {
+		if err := os.WriteFile(filepath.Join(src, ExcludeFile), []byte(c.line+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Generate(src, filepath.Join(t.TempDir(), "h"), Options{}); err == nil || !strings.Contains(err.Error(), c.err) {
+			t.Errorf("exclude line %q: err = %v, want %q", c.line, err, c.err)
+		}
 	}
 }

@@ -72,23 +72,27 @@ const execFailedPrefix = "gotest launcher: "
 // processes. The CPU limit is soft at the given seconds (SIGXCPU, which a
 // Go program ignores unless it asked for it) and hard a second later
 // (SIGKILL). Children inherit both.
-func limitExec(cmd *exec.Cmd, mem int64, cpu time.Duration) error {
+//
+// It reports whether cmd now starts through the launcher.
+func limitExec(cmd *exec.Cmd, mem int64, cpu time.Duration) (bool, error) {
 	if mem <= 0 && cpu <= 0 {
-		return nil
+		return false, nil
 	}
 	self, err := os.Executable()
 	if err != nil {
-		return fmt.Errorf("find the runner's binary: %w", err)
+		return false, fmt.Errorf("find the runner's binary: %w", err)
 	}
-	var as uint64
+	var as, secs uint64
 	if mem > 0 {
 		as = uint64(mem) + addressHeadroom
 	}
-	secs := uint64((cpu + time.Second - 1) / time.Second)
+	if cpu > 0 {
+		secs = uint64((cpu + time.Second - 1) / time.Second)
+	}
 	cmd.Args[0] = cmd.Path // the launcher execs argv as it is
 	cmd.Path = self
 	cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d %d", limitsEnv, as, secs))
-	return nil
+	return true, nil
 }
 
 // init is the launcher's side of limitExec: in a process started with
@@ -112,6 +116,16 @@ func launch(v string) error {
 	if _, err := fmt.Sscanf(v, "%d %d", &as, &secs); err != nil {
 		return fmt.Errorf("bad %s=%q: %w", limitsEnv, v, err)
 	}
+	if len(os.Args) == 0 {
+		return errors.New("no program to run")
+	}
+	// Everything exec needs is built before the address space shrinks.
+	env := make([]string, 0, len(os.Environ()))
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, limitsEnv+"=") {
+			env = append(env, kv)
+		}
+	}
 	if as > 0 {
 		if err := syscall.Setrlimit(rlimitAS, &syscall.Rlimit{Cur: as, Max: as}); err != nil {
 			return fmt.Errorf("set address-space limit: %w", err)
@@ -121,15 +135,6 @@ func launch(v string) error {
 		if err := syscall.Setrlimit(rlimitCPU, &syscall.Rlimit{Cur: secs, Max: secs + 1}); err != nil {
 			return fmt.Errorf("set CPU-time limit: %w", err)
 		}
-	}
-	env := make([]string, 0, len(os.Environ()))
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, limitsEnv+"=") {
-			env = append(env, kv)
-		}
-	}
-	if len(os.Args) == 0 {
-		return errors.New("no program to run")
 	}
 	if err := syscall.Exec(os.Args[0], os.Args, env); err != nil {
 		return fmt.Errorf("exec %s: %w", os.Args[0], err)

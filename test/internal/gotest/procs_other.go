@@ -13,10 +13,10 @@ import (
 
 func becomeSubreaper() {}
 
-func limitExec(cmd *exec.Cmd, mem int64, cpu time.Duration) error { return nil }
+func limitExec(cmd *exec.Cmd, mem int64, cpu time.Duration) (bool, error) { return false, nil }
 
 // execFailed and execFailedPrefix mark a launcher that could not exec the
-// test; without a launcher there is none.
+// test; without a launcher they are never looked at.
 const (
 	execFailed       = 126
 	execFailedPrefix = "gotest launcher: "

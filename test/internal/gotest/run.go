@@ -160,7 +160,8 @@ func Run(ctx context.Context, spec Spec) Result {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// A grandchild that inherited stdout must not keep Wait blocked forever.
 	cmd.WaitDelay = 2 * time.Second
-	if err := limitExec(cmd, spec.MemLimit, spec.CPULimit); err != nil {
+	launched, err := limitExec(cmd, spec.MemLimit, spec.CPULimit)
+	if err != nil {
 		return Result{Status: Error, Reason: fmt.Sprintf("resource limits: %v", err), ExitCode: -1}
 	}
 	pr, pw, err := os.Pipe()
@@ -255,7 +256,9 @@ wait:
 	case stopped == Error:
 		res.Status, res.Reason = Error, "cancelled"
 		return res
-	case res.ExitCode == execFailed && strings.HasPrefix(res.Output, execFailedPrefix):
+	case launched && res.ExitCode == execFailed && strings.HasPrefix(res.Output, execFailedPrefix):
+		// The test's own code could print this and exit 126 too; it still
+		// scores nothing, as an error instead of a failure.
 		res.Status, res.Reason = Error, oneLine(res.Output)
 		return res
 	case spec.CPULimit > 0 && (signalled(err, syscall.SIGXCPU) || signalled(err, syscall.SIGKILL) && cpuUsed(cmd) >= spec.CPULimit):
