@@ -1,7 +1,6 @@
 package mutants
 
 import (
-	"bufio"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,12 +46,10 @@ func TestPatchesApply(t *testing.T) {
 
 func firstLine(t *testing.T, path string) string {
 	t.Helper()
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	s.Scan()
-	return s.Text()
+	line, _, _ := strings.Cut(string(data), "\n")
+	return line
 }
