@@ -2,6 +2,7 @@
 #
 #   make grade   [LAB=raft] [PART=2B] [SEEDS=3] [SUBMISSION=dir | SUBMISSIONS=dir-or-glob [CSV=file]] [HIDDEN=dir]
 #                [JOBS=N] [RESULTS=file] [TIMEOUT=60s] [MEMLIMIT=2GiB] [CPULIMIT=120s] [KEEP=1]
+#                [ISOLATION=auto|require|none] [SCRATCH=1GiB]
 #   make test    gofmt + go vet + go test (-race on RACE_PKGS) + handout check
 #   make handout OUT=dir [UPTO=2B]
 #   make stress  PKG=raft RUN=2B N=500 [JOBS=2] [START=1] [TIMEOUT=10m] [RACE=1]
@@ -21,7 +22,7 @@ STATICCHECK_VERSION ?= v0.8.2
 # else runs without it. Patterns that match nothing yet are skipped.
 RACE_PKGS ?= ./labrpc/... ./test/labtest ./raft/... ./mapreduce/... ./tritonhttp/... ./distsort/... ./viewservice ./pbkv ./paxos/... ./shardkv/... ./surfstore/...
 
-export LAB PART SEEDS SUBMISSION SUBMISSIONS CSV HIDDEN JOBS RESULTS TIMEOUT MEMLIMIT CPULIMIT KEEP OUT UPTO PKG RUN N START RACE RACE_PKGS
+export LAB PART SEEDS SUBMISSION SUBMISSIONS CSV HIDDEN JOBS RESULTS TIMEOUT MEMLIMIT CPULIMIT KEEP ISOLATION SCRATCH OUT UPTO PKG RUN N START RACE RACE_PKGS
 
 .PHONY: all test grade handout stress lint lint-handout bench-http bench-sort bench-mr
 

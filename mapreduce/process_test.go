@@ -5,27 +5,21 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"distlabs/test/labtest"
+	"distlabs/test/labtest/labcmd"
 )
 
 // buildCLI compiles mapreduce/cmd/mr into dir and returns the binary's path.
 func buildCLI(t *labtest.T, dir string) string {
 	t.Helper()
-	goBin, err := exec.LookPath("go")
+	bin, err := labcmd.Build("distlabs/mapreduce/cmd/mr", dir)
 	if err != nil {
-		goBin = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
-	}
-	bin := filepath.Join(dir, "mr")
-	cmd := exec.Command(goBin, "build", "-o", bin, "distlabs/mapreduce/cmd/mr")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build mapreduce/cmd/mr: %v\n%s", err, out)
+		t.Fatal(err)
 	}
 	return bin
 }

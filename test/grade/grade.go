@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"distlabs/test/internal/gotest"
+	"distlabs/test/labtest/labcmd"
 )
 
 // Config holds the grader's options (flags or make variables).
@@ -30,6 +32,13 @@ type Config struct {
 	// process's CPU time (0: the test's time limit).
 	MemLimit int64
 	CPULimit time.Duration
+	// Isolation is auto (sandbox each test where the kernel allows, and
+	// say so loudly where it does not), require (refuse to grade without
+	// a sandbox) or none.
+	Isolation string
+	// Scratch is the size of each sandboxed test's writable tmpfs, in
+	// bytes (0: gotest.DefaultScratch).
+	Scratch int64
 }
 
 // leaksEnv is the harness's leak policy, strict or warn.
@@ -50,6 +59,9 @@ type Outcome struct {
 	Output  string // for results.json
 	LogPath string // full output of the failing run
 	Elapsed time.Duration
+	// Forged counts verdict lines the harness did not write, over all the
+	// test's runs (see gotest.Result.Forged).
+	Forged int
 }
 
 // Report is everything one grading run produced.
@@ -61,6 +73,12 @@ type Report struct {
 	Flags []string
 	// Refused is set when the submission was not graded at all.
 	Refused string
+	// Isolation says how the tests ran: "namespaces" (each in its own
+	// sandbox) or "none (why)".
+	Isolation string
+	// Scratch is the size of each sandboxed test's writable tmpfs, in
+	// bytes (0: gotest.DefaultScratch).
+	Scratch int64
 }
 
 // Score sums points earned and available.
@@ -90,7 +108,11 @@ func Grade(ctx context.Context, cfg Config, log io.Writer) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{}
+	sandboxed, iso, err := chooseIsolation(cfg.Isolation)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Isolation: iso}
 	tree := cfg.Root
 	if cfg.Submission != "" || cfg.Hidden != "" {
 		p, err := prepareTree(cfg, rubric, log)
@@ -101,6 +123,10 @@ func Grade(ctx context.Context, cfg Config, log io.Writer) (*Report, error) {
 			return nil, err
 		}
 		tree, rep.Notes, rep.Flags = p.dir, p.notes, p.flags
+	}
+	if !sandboxed {
+		// The first line a TA reads.
+		rep.Flags = append([]string{"isolation: " + iso + ": the tests ran with the grader's environment, files and processes in reach"}, rep.Flags...)
 	}
 	if cfg.Hidden != "" {
 		hr := filepath.Join(cfg.Hidden, "rubric.yaml")
@@ -133,7 +159,7 @@ func Grade(ctx context.Context, cfg Config, log io.Writer) (*Report, error) {
 	}
 
 	prog := &progress{log: log}
-	bins := compileAll(ctx, cfg, tree, labs, log)
+	bins := compileAll(ctx, cfg, tree, labs, sandboxed, log)
 	var jobs []job
 	for _, lab := range labs {
 		b := bins[lab]
@@ -180,7 +206,15 @@ func Grade(ctx context.Context, cfg Config, log io.Writer) (*Report, error) {
 	runAll(ctx, cfg, jobs, log)
 	// A descendant that escaped every run's tracking (it cleared its
 	// environment and left its session before it was seen) dies here.
+	// (A sandboxed test's descendants die with its PID namespace.)
 	gotest.KillOrphans()
+	for _, o := range rep.Outcomes {
+		if o.Forged > 0 {
+			rep.Flags = append(rep.Flags, fmt.Sprintf("%s %s: %d verdict line(s) the harness did not write "+
+				"(a wrong nonce, a repeated verdict, or a pass for a test that never started): forging was attempted",
+				o.Lab.Lab, o.Entry.Name, o.Forged))
+		}
+	}
 	if err := ctx.Err(); err != nil {
 		return rep, fmt.Errorf("grading interrupted: %w", err)
 	}
@@ -214,6 +248,10 @@ type binary struct {
 	tests  map[string]bool
 	ported error // the error of the normal build, when the tagged one was used
 	err    error
+	// sandbox isolates every run of the binary (nil: no isolation); env
+	// is added to each run's environment (the prebuilt commands).
+	sandbox *gotest.Sandbox
+	env     []string
 }
 
 // portedTag excludes the tests that rely on the handout's RPC types
@@ -226,7 +264,7 @@ const portedTag = "distlabs_ported"
 var compileEnv = []string{"GOWORK=off", "GOFLAGS=-mod=readonly -trimpath", "CGO_ENABLED=0"}
 
 // compileAll builds every lab's test binary once, in parallel.
-func compileAll(ctx context.Context, cfg Config, tree string, labs []*Lab, log io.Writer) map[*Lab]*binary {
+func compileAll(ctx context.Context, cfg Config, tree string, labs []*Lab, sandboxed bool, log io.Writer) map[*Lab]*binary {
 	bins := map[*Lab]*binary{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -236,7 +274,7 @@ func compileAll(ctx context.Context, cfg Config, tree string, labs []*Lab, log i
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			b := compileLab(ctx, tree, binDir, lab, log)
+			b := compileLab(ctx, tree, binDir, lab, sandboxed, cfg.Scratch, log)
 			mu.Lock()
 			bins[lab] = b
 			mu.Unlock()
@@ -247,8 +285,8 @@ func compileAll(ctx context.Context, cfg Config, tree string, labs []*Lab, log i
 }
 
 // compileLab builds one lab, retrying with portedTag if the normal build
-// fails, and lists the tests the binary has.
-func compileLab(ctx context.Context, tree, binDir string, lab *Lab, log io.Writer) *binary {
+// fails, and its commands, and lists the tests the binary has.
+func compileLab(ctx context.Context, tree, binDir string, lab *Lab, sandboxed bool, scratch int64, log io.Writer) *binary {
 	b := &binary{
 		path: filepath.Join(binDir, lab.Lab+".test"),
 		dir:  filepath.Join(tree, lab.Package),
@@ -267,14 +305,28 @@ func compileLab(ctx context.Context, tree, binDir string, lab *Lab, log io.Write
 		fmt.Fprintf(log, "grade: %s: build failed; its tests score 0\n", lab.Lab)
 		return b
 	}
+	if len(lab.Commands) > 0 {
+		cmds := filepath.Join(binDir, lab.Lab+"-commands")
+		if err := buildCommands(ctx, tree, cmds, lab.Commands); err != nil {
+			// The tests that run them fail, saying the command is missing.
+			fmt.Fprintf(log, "grade: %s: %v\n", lab.Lab, err)
+		}
+		b.env = append(b.env, labcmd.CommandsEnv+"="+cmds)
+	}
+	if sandboxed {
+		b.sandbox = &gotest.Sandbox{ReadOnly: []string{tree}, Scratch: scratch}
+		if len(lab.Commands) > 0 {
+			b.sandbox.ReadOnly = append(b.sandbox.ReadOnly, filepath.Join(binDir, lab.Lab+"-commands"))
+		}
+	}
 	fmt.Fprintf(log, "grade: built %s in %v\n", lab.Lab, time.Since(start).Round(100*time.Millisecond))
 	// These run the package's init functions, which are the submission's:
 	// bound them.
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	b.seedFlag = gotest.SupportsFlag(ctx, b.path, b.dir, "seed")
-	b.watchdog = gotest.SupportsFlag(ctx, b.path, b.dir, "watchdog=1s")
-	if names, err := gotest.List(ctx, b.path, b.dir); err == nil {
+	b.seedFlag = gotest.SupportsFlag(ctx, b.sandbox, b.path, b.dir, "seed")
+	b.watchdog = gotest.SupportsFlag(ctx, b.sandbox, b.path, b.dir, "watchdog=1s")
+	if names, err := gotest.List(ctx, b.sandbox, b.path, b.dir); err == nil {
 		b.tests = map[string]bool{}
 		for _, n := range names {
 			b.tests[n] = true
@@ -380,6 +432,7 @@ func runOne(ctx context.Context, cfg Config, j job) {
 	defer st.mu.Unlock()
 	o := st.outcome
 	o.Elapsed += res.Elapsed
+	o.Forged += res.Forged
 	st.realtime = st.realtime || realtime
 	st.remaining--
 	if st.failed || ctx.Err() != nil {
@@ -430,11 +483,46 @@ func runSeed(ctx context.Context, cfg Config, j job, realtime bool) gotest.Resul
 	return gotest.Run(ctx, gotest.Spec{
 		Bin: j.bin.path, Dir: j.bin.dir, Test: j.state.outcome.Entry.Name,
 		Seed: j.seed, SeedFlag: j.bin.seedFlag, Timeout: j.timeout, Args: args,
-		Verdict: true, MemLimit: cfg.MemLimit, CPULimit: cpu,
+		Verdict: true, MemLimit: cfg.MemLimit, CPULimit: cpu, Sandbox: j.bin.sandbox,
 		// Leaked goroutines cost no points by default (contract 3): the
 		// lab's dedicated Kill test grades that rule.
-		Env: []string{leaksEnv + "=" + env(leaksEnv, "warn")},
+		Env: append([]string{leaksEnv + "=" + env(leaksEnv, "warn")}, j.bin.env...),
 	})
+}
+
+// buildCommands builds the main packages cmds of tree into dir, outside
+// any sandbox, as the test binaries are built (no cgo, our go.mod).
+func buildCommands(ctx context.Context, tree, dir string, cmds []string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("commands: %w", err)
+	}
+	args := append([]string{"build", "-o", dir + string(filepath.Separator)}, cmds...)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = tree
+	cmd.Env = append(os.Environ(), compileEnv...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s: %w\n%s", strings.Join(cmds, " "), err, out)
+	}
+	return nil
+}
+
+// chooseIsolation decides whether tests run sandboxed, from mode (auto,
+// require, none) and what the kernel allows, and describes the choice.
+func chooseIsolation(mode string) (bool, string, error) {
+	switch mode {
+	case "", "auto", "require":
+	case "none":
+		return false, "none (ISOLATION=none)", nil
+	default:
+		return false, "", fmt.Errorf("ISOLATION=%s: want auto, require or none", mode)
+	}
+	if err := gotest.SandboxError(); err != nil {
+		if mode == "require" {
+			return false, "", fmt.Errorf("ISOLATION=require, but tests cannot be sandboxed here: %w", err)
+		}
+		return false, "none (" + err.Error() + ")", nil
+	}
+	return true, "namespaces", nil
 }
 
 // stoppedOnMutex reports whether the harness's own verdict on a failed run

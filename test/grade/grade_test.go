@@ -109,6 +109,36 @@ func TestHangIsKilled(t *testing.T) {
 }
 
 // alive reports whether pid is a live (not zombie) process.
+// survivors lists the live processes whose command line or environment
+// contains mark, after giving killed ones a moment to go.
+func survivors(mark string) []int {
+	var pids []int
+	for range 50 {
+		pids = pids[:0]
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil || pid == os.Getpid() {
+				continue
+			}
+			cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+			environ, _ := os.ReadFile("/proc/" + e.Name() + "/environ")
+			stat, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
+			if f := strings.Fields(string(stat)); len(f) < 3 || f[2] == "Z" {
+				continue // gone, or a zombie about to be reaped
+			}
+			if strings.Contains(string(cmdline), mark) || strings.Contains(string(environ), mark) {
+				pids = append(pids, pid)
+			}
+		}
+		if len(pids) == 0 {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond) // real processes outside any bubble
+	}
+	return pids
+}
+
 func alive(pid int) bool {
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {

@@ -69,7 +69,7 @@ func TestHandoutSubmissions(t *testing.T) {
 				labs = append(labs, &rubric.Labs[i])
 			}
 		}
-		for lab, b := range compileAll(ctx, cfg, p.dir, labs, io.Discard) {
+		for lab, b := range compileAll(ctx, cfg, p.dir, labs, false, io.Discard) {
 			switch {
 			case b.err != nil:
 				t.Errorf("%s: the graded tests do not compile against the handout: %v", lab.Lab, b.err)

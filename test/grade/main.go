@@ -21,6 +21,13 @@
 //	                 resident memory summed over the test's processes)
 //	CPULIMIT=120s    CPU time per test process (default: the test's time limit)
 //	KEEP=1           keep the copied trees and test binaries (default: removed)
+//	ISOLATION=auto   run each test process in a sandbox of Linux namespaces
+//	                 (its own PID, mount, network and user namespaces; see
+//	                 gotest.Sandbox); where the kernel refuses, grade without
+//	                 and say "isolation: none" first. require: refuse to
+//	                 grade without a sandbox. none: do not sandbox.
+//	SCRATCH=1GiB     a sandboxed test's writable tmpfs at /tmp (memory too:
+//	                 a test can hold MEMLIMIT resident plus SCRATCH in files)
 package main
 
 import (
@@ -296,6 +303,10 @@ func parseConfig() (Config, options, error) {
 	if err != nil {
 		return cfg, opt, fmt.Errorf("MEMLIMIT: %w", err)
 	}
+	scratch, err := parseBytes(env("SCRATCH", "1GiB"))
+	if err != nil {
+		return cfg, opt, fmt.Errorf("SCRATCH: %w", err)
+	}
 	flag.StringVar(&cfg.Root, "root", root, "module root holding the reference tests")
 	flag.StringVar(&cfg.Rubric, "rubric", "", "rubric file (default ROOT/test/rubric.yaml)")
 	flag.StringVar(&cfg.Lab, "lab", env("LAB", ""), "grade only this lab (LAB)")
@@ -311,6 +322,9 @@ func parseConfig() (Config, options, error) {
 	flag.Int64Var(&cfg.MemLimit, "memlimit", mem, "memory limit per test in bytes (MEMLIMIT, e.g. 2GiB)")
 	flag.StringVar(&opt.results, "results", env("RESULTS", ""), "results.json path (RESULTS; default in a fresh temp dir)")
 	flag.BoolVar(&opt.keep, "keep", env("KEEP", "") == "1", "keep the test binaries and copied trees (KEEP=1)")
+	flag.Int64Var(&cfg.Scratch, "scratch", scratch, "writable tmpfs per sandboxed test in bytes (SCRATCH, e.g. 1GiB); the only place a test can write")
+	flag.StringVar(&cfg.Isolation, "isolation", env("ISOLATION", "auto"),
+		"auto: run each test in a namespace sandbox where the kernel allows it (else say isolation: none); require: refuse to grade without one; none (ISOLATION)")
 	flag.Parse()
 	if cfg.Rubric == "" {
 		cfg.Rubric = filepath.Join(cfg.Root, "test", "rubric.yaml")

@@ -18,6 +18,9 @@ func PrintTable(w io.Writer, rep *Report, seeds int) {
 	if rep.Refused != "" {
 		fmt.Fprintf(w, "%s\n", rep.Refused)
 	}
+	if rep.Isolation != "" {
+		fmt.Fprintf(w, "isolation: %s\n", rep.Isolation)
+	}
 	for _, n := range rep.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
@@ -130,6 +133,14 @@ type gsResults struct {
 	Visibility       string   `json:"visibility"`
 	StdoutVisibility string   `json:"stdout_visibility,omitempty"`
 	Tests            []gsTest `json:"tests"`
+	// ExtraData is Gradescope's free-form field: how the tests ran and
+	// what the TA should look at.
+	ExtraData *gsExtra `json:"extra_data,omitempty"`
+}
+
+type gsExtra struct {
+	Isolation string   `json:"isolation"`
+	TAFlags   []string `json:"ta_flags"`
 }
 
 type gsTest struct {
@@ -148,6 +159,7 @@ func WriteResults(path string, rep *Report) error {
 	got, max := rep.Score()
 	res := gsResults{Score: got, Visibility: "visible", StdoutVisibility: "visible", Tests: []gsTest{}}
 	res.Output = summary(rep, got, max)
+	res.ExtraData = &gsExtra{Isolation: rep.Isolation, TAFlags: append([]string{}, rep.Flags...)}
 	for _, o := range rep.Outcomes {
 		t := gsTest{
 			Name:          o.Lab.Lab + " " + partPrefix(o.Entry.Part) + o.Entry.Name,
@@ -187,6 +199,9 @@ func summary(rep *Report, got, max float64) string {
 		b.WriteString(rep.Refused + "\n\n")
 	}
 	fmt.Fprintf(&b, "Score: %s/%s\n", num(got), num(max))
+	if rep.Isolation != "" {
+		fmt.Fprintf(&b, "isolation: %s\n", rep.Isolation)
+	}
 	var labs []*Lab
 	for _, o := range rep.Outcomes {
 		if !slices.Contains(labs, o.Lab) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -34,6 +35,11 @@ type Lab struct {
 	// copies are replaced by ours at grading time, and a difference is
 	// noted in the TA's summary.
 	Protected []string `yaml:"protected"`
+	// Commands lists main packages (./distsort/cmd/netsort) the lab's
+	// tests run as real processes. A sandboxed test has no go command, so
+	// the grader builds them beforehand from the graded tree and names
+	// their directory in labcmd.CommandsEnv.
+	Commands []string `yaml:"commands"`
 
 	timeout time.Duration
 }
@@ -89,6 +95,11 @@ func (l *Lab) validate() error {
 			return fmt.Errorf("lab %s: bad timeout %q", l.Lab, l.Timeout)
 		}
 		l.timeout = d
+	}
+	for _, c := range l.Commands {
+		if !strings.HasPrefix(c, "./") || !filepath.IsLocal(filepath.Clean(c)) {
+			return fmt.Errorf("lab %s: command %q must be a package path such as ./lab/cmd/name", l.Lab, c)
+		}
 	}
 	seen := map[string]bool{}
 	for _, e := range l.Tests {

@@ -133,7 +133,7 @@ func TestRepoHandout(t *testing.T) {
 			}
 			res := gotest.Run(ctx, gotest.Spec{
 				Bin: bin, Dir: filepath.Join(out, s.pkg), Test: s.test, Seed: 1,
-				SeedFlag: gotest.SupportsFlag(ctx, bin, filepath.Join(out, s.pkg), "seed"),
+				SeedFlag: gotest.SupportsFlag(ctx, nil, bin, filepath.Join(out, s.pkg), "seed"),
 				Timeout:  sampleTimeout,
 			})
 			switch res.Status {

@@ -34,6 +34,11 @@ import (
 //
 //	distlabs-verdict <nonce> <pass|fail> <TestName> <one-line reason>
 //
+// after the line it wrote when the test started,
+//
+//	distlabs-verdict <nonce> start <TestName>
+//
+// (a pass without it is counted as forged).
 // The grader counts a test as passed only if its process exited 0, the
 // testing package reported it passed, and this line says pass. Text the
 // code under test prints on stdout cannot fake the line: it goes to another
@@ -118,6 +123,14 @@ func validNonce(s string) bool {
 	return true
 }
 
+// start sends the line that says a test began; a nil sink writes nothing.
+func (v *verdictSink) start(name string) {
+	if v == nil {
+		return
+	}
+	v.line(name, fmt.Sprintf("%s %s start %s\n", verdictPrefix, v.nonce, name))
+}
+
 // write sends the verdict line of one test; a nil sink writes nothing.
 func (v *verdictSink) write(name string, pass bool, reason string) {
 	if v == nil {
@@ -127,7 +140,11 @@ func (v *verdictSink) write(name string, pass bool, reason string) {
 	if pass {
 		word = "pass"
 	}
-	line := fmt.Sprintf("%s %s %s %s %s\n", verdictPrefix, v.nonce, word, name, oneLine(reason))
+	v.line(name, fmt.Sprintf("%s %s %s %s %s\n", verdictPrefix, v.nonce, word, name, oneLine(reason)))
+}
+
+// line writes one line of the channel.
+func (v *verdictSink) line(name, line string) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if _, err := v.out.WriteString(line); err != nil {

@@ -45,7 +45,13 @@ func runWithVerdictsArgs(t *testing.T, name, nonce string, args []string, env ..
 	got, err := io.ReadAll(r)
 	require.NoError(t, err)
 	_ = cmd.Wait() // the exit status is the callers' business
-	return buf.String(), string(got)
+	// Every test through Run says first that it started; the callers
+	// look at what follows.
+	start := "distlabs-verdict " + nonce + " start " + name + "\n"
+	if len(got) > 0 {
+		require.True(t, strings.HasPrefix(string(got), start), "%s: the channel does not start with %q: %q", name, start, got)
+	}
+	return buf.String(), strings.TrimPrefix(string(got), start)
 }
 
 // TestFixtureEnvGone passes only if the harness removed the channel's
@@ -83,7 +89,7 @@ func TestVerdictChannel(t *testing.T) {
 	} {
 		out, got := runWithVerdicts(t, c.name, testNonce, labtest.LeaksEnv+"="+c.leaks)
 		lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
-		require.Len(t, lines, 1, "%s: want exactly one verdict line, got %q\noutput:\n%s", c.name, got, out)
+		require.Len(t, lines, 1, "%s: want exactly one verdict line after the start line, got %q\noutput:\n%s", c.name, got, out)
 		want := "distlabs-verdict " + testNonce + " " + c.word + " " + c.name + " "
 		assert.True(t, strings.HasPrefix(lines[0], want), "%s: verdict %q, want prefix %q\noutput:\n%s", c.name, lines[0], want, out)
 		assert.NotContains(t, out, testNonce, "%s: the nonce must not reach the test's output", c.name)

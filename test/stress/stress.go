@@ -71,7 +71,7 @@ func Stress(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	defer os.Remove(bin)
 	dir := filepath.Join(cfg.Root, pkg)
-	seedFlag := gotest.SupportsFlag(ctx, bin, dir, "seed")
+	seedFlag := gotest.SupportsFlag(ctx, nil, bin, dir, "seed")
 
 	start := time.Now()
 	sum := &Summary{}

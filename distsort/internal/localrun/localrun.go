@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"distlabs/distsort"
+	"distlabs/test/labtest/labcmd"
 )
 
 // FreeAddrs returns n loopback addresses whose ports were free a moment
@@ -131,16 +131,13 @@ func (c *Cluster) runOnce(ctx context.Context) ([]Proc, time.Duration, error) {
 	return procs, wall, nil
 }
 
-// BuildNetsort builds the netsort command into dir and returns its path.
-// It uses the go command on PATH (go test and go run put their own first).
+// BuildNetsort builds the netsort command into dir and returns its path
+// (the grader's prebuilt copy under grading; see labcmd). It uses the go
+// command on PATH (go test and go run put their own first).
 func BuildNetsort(dir string) (string, error) {
-	gobin, err := exec.LookPath("go")
+	bin, err := labcmd.Build("distlabs/distsort/cmd/netsort", dir)
 	if err != nil {
 		return "", fmt.Errorf("build netsort: %w", err)
-	}
-	bin := filepath.Join(dir, "netsort")
-	if out, err := exec.Command(gobin, "build", "-o", bin, "distlabs/distsort/cmd/netsort").CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build netsort: %v\n%s", err, out)
 	}
 	return bin, nil
 }

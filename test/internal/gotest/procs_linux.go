@@ -48,10 +48,6 @@ func becomeSubreaper() {
 // useful, so the address-space limit is only the backstop.
 const addressHeadroom = 2 << 30
 
-// limitsEnv carries the limits to the runner's own binary, re-executed as
-// a launcher (see limitExec); its value is "AS CPU": bytes and seconds.
-const limitsEnv = "DISTLABS_GOTEST_LIMITS"
-
 // execFailed is the launcher's exit status when it cannot exec the test.
 const execFailed = 126
 
@@ -95,11 +91,18 @@ func limitExec(cmd *exec.Cmd, mem int64, cpu time.Duration) (bool, error) {
 	return true, nil
 }
 
-// init is the launcher's side of limitExec: in a process started with
+// init is the launcher's side of sandboxExec (launchEnv: build the sandbox,
+// run the test in it) and of limitExec: in a process started with
 // limitsEnv it sets the limits, drops the variable and becomes the test.
 // Any other process carries on; a test that sets the variable for its own
 // children only limits them further.
 func init() {
+	if v, ok := os.LookupEnv(launchEnv); ok {
+		sandboxMain(v)
+	}
+	if os.Getenv(probeEnv) != "" {
+		os.Exit(0)
+	}
 	v, ok := os.LookupEnv(limitsEnv)
 	if !ok {
 		return
@@ -147,6 +150,7 @@ type procInfo struct {
 	ppid  int
 	start uint64 // start time in clock ticks: tells a reused pid apart
 	rss   int64  // resident pages
+	tasks int    // threads
 	state byte
 }
 
@@ -162,14 +166,16 @@ func readProc(pid int) (procInfo, bool) {
 		return procInfo{}, false
 	}
 	f := bytes.Fields(data[i+1:])
-	// f[0] is field 3 (state); ppid is field 4, starttime 22, rss 24.
+	// f[0] is field 3 (state); ppid is field 4, num_threads 20,
+	// starttime 22, rss 24.
 	if len(f) < 22 {
 		return procInfo{}, false
 	}
 	ppid, _ := strconv.Atoi(string(f[1]))
+	tasks, _ := strconv.Atoi(string(f[17]))
 	start, _ := strconv.ParseUint(string(f[19]), 10, 64)
 	rss, _ := strconv.ParseInt(string(f[21]), 10, 64)
-	return procInfo{ppid: ppid, start: start, rss: rss, state: f[0][0]}, true
+	return procInfo{ppid: ppid, start: start, rss: rss, tasks: tasks, state: f[0][0]}, true
 }
 
 // allProcs lists every process in /proc.
@@ -215,10 +221,12 @@ func newTracker(root int, token string) *tracker {
 }
 
 // scan adds the test's current processes to the tracked set and returns
-// their summed resident memory in bytes. A process belongs to the test if
-// its parent does, or if it was re-parented to us (an orphan: we are the
-// subreaper) and carries the test's token.
-func (tr *tracker) scan() int64 {
+// their summed resident memory in bytes and their number of threads. A
+// process belongs to the test if its parent does, or if it was
+// re-parented to us (an orphan: we are the subreaper) and carries the
+// test's token. (In a sandbox every process of the test descends from its
+// launcher: orphans go to the launcher, PID 1 of its namespace.)
+func (tr *tracker) scan() (int64, int) {
 	procs := allProcs()
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
@@ -239,6 +247,7 @@ func (tr *tracker) scan() int64 {
 		}
 	}
 	var rss int64
+	tasks := 0
 	visited := map[int]bool{}
 	for len(queue) > 0 {
 		pid := queue[0]
@@ -250,9 +259,10 @@ func (tr *tracker) scan() int64 {
 		p := procs[pid]
 		tr.seen[pid] = p.start
 		rss += p.rss
+		tasks += p.tasks
 		queue = append(queue, children[pid]...)
 	}
-	return rss * int64(os.Getpagesize())
+	return rss * int64(os.Getpagesize()), tasks
 }
 
 // killAll kills every tracked process that still exists (the root's own

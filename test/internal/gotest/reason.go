@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"syscall"
 )
 
 // A result's Reason is the one line a student reads first: the output may be
@@ -93,12 +92,6 @@ func outOfMemory(out string) bool {
 		}
 	}
 	return false
-}
-
-// signalled reports whether the process was killed by sig.
-func signalled(err error, sig syscall.Signal) bool {
-	ws, ok := waitStatus(err)
-	return ok && ws.Signaled() && ws.Signal() == sig
 }
 
 // firstLineWith returns the first line containing s, from s on.

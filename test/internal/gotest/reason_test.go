@@ -29,20 +29,36 @@ func TestExplain(t *testing.T) {
 
 func TestReadVerdicts(t *testing.T) {
 	nonce := newNonce()
-	in := "distlabs-verdict " + nonce + " pass TestA \n" +
+	in := "distlabs-verdict " + nonce + " start TestA\n" +
+		"distlabs-verdict " + nonce + " pass TestA \n" +
 		"distlabs-verdict 00000000000000000000000000000000 pass TestB \n" +
+		"distlabs-verdict " + nonce + " start TestC\n" +
 		"distlabs-verdict " + nonce + " fail TestC the test failed\n" +
-		"distlabs-verdict " + nonce + " pass TestC \n"
+		"distlabs-verdict " + nonce + " pass TestC \n" +
+		"distlabs-verdict " + nonce + " pass TestD \n" +
+		"distlabs-verdict " + nonce + " fail TestE watchdog: stuck\n"
 	vs := readVerdicts(strings.NewReader(in), nonce)
 	if v, ok, _ := vs.of("TestA"); !ok || !v.pass {
 		t.Errorf("TestA: %v %v", v, ok)
 	}
-	if _, ok, _ := vs.of("TestB"); ok || vs.forged != 1 {
-		t.Errorf("wrong nonce accepted (forged=%d)", vs.forged)
+	if _, ok, _ := vs.of("TestB"); ok {
+		t.Errorf("wrong nonce accepted")
 	}
 	if _, ok, why := vs.of("TestC"); ok {
 		t.Errorf("two verdicts for TestC accepted")
 	} else if why == "" {
 		t.Errorf("no reason for rejecting TestC")
+	}
+	if _, ok, why := vs.of("TestD"); ok || !strings.Contains(why, "never saw start") {
+		t.Errorf("a pass without a start line accepted (%q)", why)
+	}
+	// A failing verdict needs no start line: the watchdog may fail a test
+	// the harness has not seen start.
+	if v, ok, _ := vs.of("TestE"); !ok || v.pass {
+		t.Errorf("TestE: %v %v", v, ok)
+	}
+	// The wrong nonce, TestC's second verdict, TestD's pass.
+	if vs.forged != 3 {
+		t.Errorf("forged = %d, want 3", vs.forged)
 	}
 }

@@ -44,21 +44,25 @@ func CompileEnv(ctx context.Context, root, pkg, bin string, env []string, buildF
 
 // SupportsFlag reports whether the test binary bin accepts the flag name
 // (for example "seed", defined by the harness), given as name or name=value
-// (the value defaults to 1). It runs no test.
-func SupportsFlag(ctx context.Context, bin, dir, name string) bool {
+// (the value defaults to 1). It runs no test, but the binary's package
+// initialisation runs: in sb when it is set.
+func SupportsFlag(ctx context.Context, sb *Sandbox, bin, dir, name string) bool {
 	if !strings.Contains(name, "=") {
 		name += "=1"
 	}
-	cmd := exec.CommandContext(ctx, bin, "-test.run", "^$", "-"+name)
-	cmd.Dir = dir
-	return runRegistered(cmd) == nil
+	cmd, cleanup, err := command(ctx, sb, bin, dir, "-test.run", "^$", "-"+name)
+	defer cleanup()
+	return err == nil && runRegistered(cmd) == nil
 }
 
 // List returns the names of the tests, fuzz targets and benchmarks the
-// binary bin contains, running none of them.
-func List(ctx context.Context, bin, dir string) ([]string, error) {
-	cmd := exec.CommandContext(ctx, bin, "-test.list", ".")
-	cmd.Dir = dir
+// binary bin contains, running none of them (in sb when it is set).
+func List(ctx context.Context, sb *Sandbox, bin, dir string) ([]string, error) {
+	cmd, cleanup, err := command(ctx, sb, bin, dir, "-test.list", ".")
+	defer cleanup()
+	if err != nil {
+		return nil, err
+	}
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	if err := runRegistered(cmd); err != nil {
@@ -97,6 +101,9 @@ type Spec struct {
 	CPULimit time.Duration
 	// Env is added to the test process's environment.
 	Env []string
+	// Sandbox, when set, runs the test isolated (see Sandbox): its
+	// environment is then a scrubbed one plus Env, not the runner's.
+	Sandbox *Sandbox
 }
 
 // Status is the outcome of one run.
@@ -110,6 +117,7 @@ const (
 	Skip      Status = "skip"
 	MemoryOut Status = "memory limit"
 	CPUOut    Status = "cpu limit"
+	ProcsOut  Status = "process limit"
 	Error     Status = "error" // the binary could not be started
 )
 
@@ -123,6 +131,10 @@ type Result struct {
 	// spec.Test (nonce checked, so the code under test cannot forge it),
 	// or "" without one.
 	Harness string
+	// Forged counts lines on the verdict pipe the harness did not write:
+	// a wrong nonce, a malformed line, a second verdict for one test, or a
+	// verdict for a test the harness never saw start.
+	Forged  int
 	Elapsed time.Duration
 }
 
@@ -151,7 +163,11 @@ func Run(ctx context.Context, spec Spec) Result {
 	nonce, token := newNonce(), newNonce()
 	cmd := exec.Command(spec.Bin, args...)
 	cmd.Dir = spec.Dir
-	cmd.Env = append(os.Environ(), SeedEnv+"="+strconv.FormatInt(spec.Seed, 10), runToken+"="+token)
+	base := os.Environ()
+	if spec.Sandbox != nil {
+		base = sandboxEnv()
+	}
+	cmd.Env = append(base, SeedEnv+"="+strconv.FormatInt(spec.Seed, 10), runToken+"="+token)
 	cmd.Env = append(cmd.Env, spec.Env...)
 	cmd.Stdout = out
 	cmd.Stderr = out
@@ -160,10 +176,6 @@ func Run(ctx context.Context, spec Spec) Result {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// A grandchild that inherited stdout must not keep Wait blocked forever.
 	cmd.WaitDelay = 2 * time.Second
-	launched, err := limitExec(cmd, spec.MemLimit, spec.CPULimit)
-	if err != nil {
-		return Result{Status: Error, Reason: fmt.Sprintf("resource limits: %v", err), ExitCode: -1}
-	}
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return Result{Status: Error, Reason: fmt.Sprintf("verdict pipe: %v", err), ExitCode: -1}
@@ -181,6 +193,13 @@ func Run(ctx context.Context, spec Spec) Result {
 	}
 	cmd.ExtraFiles = []*os.File{pw, npr}
 	cmd.Env = append(cmd.Env, VerdictFDEnv+"=3", NonceFDEnv+"=4")
+	launched, cleanup, err := launcher(cmd, spec)
+	defer cleanup()
+	if err != nil {
+		pw.Close()
+		npr.Close()
+		return Result{Status: Error, Reason: err.Error(), ExitCode: -1}
+	}
 	start := time.Now()
 	err = startRegistered(cmd)
 	pw.Close() // the child has its copies
@@ -208,17 +227,27 @@ func Run(ctx context.Context, spec Spec) Result {
 	defer poll.Stop()
 	var stopped Status // why the runner killed the test, if it did
 	var rss int64
+	var tasks int
 wait:
 	for {
 		select {
 		case err = <-done:
 			break wait
 		case <-poll.C:
-			if r := tr.scan(); spec.MemLimit > 0 && r > spec.MemLimit {
+			r, n := tr.scan()
+			switch {
+			case spec.MemLimit > 0 && r > spec.MemLimit:
 				stopped, rss = MemoryOut, r
-				killGroup(cmd.Process.Pid)
-				tr.killAll()
+			case spec.Sandbox != nil && n > maxTasks(spec.Sandbox):
+				// RLIMIT_NPROC does not bind a grader running as root
+				// (the kernel exempts root's own user), so the count is
+				// enforced here too.
+				stopped, tasks = ProcsOut, n
+			default:
+				continue
 			}
+			killGroup(cmd.Process.Pid)
+			tr.killAll()
 		case <-timer:
 			stopped = Timeout
 			killGroup(cmd.Process.Pid)
@@ -239,7 +268,8 @@ wait:
 	vs := <-vch
 
 	out.finish()
-	res := Result{Output: Clean(out.output()), Elapsed: time.Since(start), ExitCode: exitCode(err)}
+	res := Result{Output: Clean(out.output()), Elapsed: time.Since(start), ExitCode: exitCode(err), Forged: vs.forged}
+	sig := killedBy(err, spec.Sandbox != nil)
 	if v, ok, _ := vs.of(spec.Test); spec.Verdict && ok && !v.pass {
 		res.Harness = v.reason
 	}
@@ -253,6 +283,9 @@ wait:
 	case stopped == MemoryOut:
 		res.Status, res.Reason = MemoryOut, fmt.Sprintf("killed: memory limit (the test's processes used %s resident, limit %s)", bytesText(rss), bytesText(spec.MemLimit))
 		return res
+	case stopped == ProcsOut:
+		res.Status, res.Reason = ProcsOut, fmt.Sprintf("killed: process limit (the test ran %d threads and processes, limit %d)", tasks, maxTasks(spec.Sandbox))
+		return res
 	case stopped == Error:
 		res.Status, res.Reason = Error, "cancelled"
 		return res
@@ -261,7 +294,7 @@ wait:
 		// scores nothing, as an error instead of a failure.
 		res.Status, res.Reason = Error, oneLine(res.Output)
 		return res
-	case spec.CPULimit > 0 && (signalled(err, syscall.SIGXCPU) || signalled(err, syscall.SIGKILL) && cpuUsed(cmd) >= spec.CPULimit):
+	case spec.CPULimit > 0 && (sig == syscall.SIGXCPU || sig == syscall.SIGKILL && cpuUsed(cmd) >= spec.CPULimit):
 		res.Status, res.Reason = CPUOut, fmt.Sprintf("killed: CPU-time limit (%v of CPU per process)", spec.CPULimit)
 		return res
 	case spec.MemLimit > 0 && res.ExitCode != 0 && outOfMemory(res.Output):
@@ -280,6 +313,58 @@ wait:
 		res.Reason = explain(res, spec, vs)
 	}
 	return res
+}
+
+// command is exec.CommandContext(ctx, bin, args...) in dir, started in a
+// sandbox when sb is set; the caller calls cleanup after the run.
+func command(ctx context.Context, sb *Sandbox, bin, dir string, args ...string) (*exec.Cmd, func(), error) {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = dir
+	if sb == nil {
+		return cmd, func() {}, nil
+	}
+	cmd.Env = sandboxEnv()
+	_, cleanup, err := launcher(cmd, Spec{Sandbox: sb})
+	return cmd, cleanup, err
+}
+
+// launcher makes cmd start through this binary when spec asks for a
+// sandbox or for limits, and returns whether it does and what to remove
+// after the run.
+func launcher(cmd *exec.Cmd, spec Spec) (bool, func(), error) {
+	if spec.Sandbox == nil {
+		launched, err := limitExec(cmd, spec.MemLimit, spec.CPULimit)
+		if err != nil {
+			return false, func() {}, fmt.Errorf("resource limits: %w", err)
+		}
+		return launched, func() {}, nil
+	}
+	root, err := os.MkdirTemp("", "distlabs-sandbox-")
+	if err != nil {
+		return false, func() {}, fmt.Errorf("sandbox root: %w", err)
+	}
+	cleanup := func() { _ = os.Remove(root) } // empty: the mounts were the sandbox's own
+	var secs uint64
+	if spec.CPULimit > 0 {
+		secs = uint64((spec.CPULimit + time.Second - 1) / time.Second)
+	}
+	if err := sandboxExec(cmd, spec.Sandbox, root, spec.MemLimit, secs); err != nil {
+		return false, cleanup, fmt.Errorf("sandbox: %w", err)
+	}
+	return true, cleanup, nil
+}
+
+// killedBy returns the signal that ended the run, or 0. A sandbox's
+// launcher reports its test's signal n as exit status 128+n (the first
+// process of a PID namespace cannot kill itself with a signal).
+func killedBy(err error, sandboxed bool) syscall.Signal {
+	if ws, ok := waitStatus(err); ok && ws.Signaled() {
+		return ws.Signal()
+	}
+	if code := exitCode(err); sandboxed && code > 128 && code < 128+65 {
+		return syscall.Signal(code - 128)
+	}
+	return 0
 }
 
 // decide turns an exit status and the framed events into an outcome.

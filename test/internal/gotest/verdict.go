@@ -14,11 +14,16 @@ import (
 // the test process the write end of a pipe as fd 3 and, as fd 4, the read
 // end of a second pipe holding a fresh nonce (never the environment, which
 // stays readable in /proc/self/environ); test/labtest reads the nonce and
-// closes fd 4 at init, and when a
-// labtest.Run test ends its own deferred cleanup writes one line
+// closes fd 4 at init. When a labtest.Run test starts, the harness writes
+//
+//	distlabs-verdict <nonce> start <TestName>
+//
+// and when it ends its own deferred cleanup writes one line
 //
 //	distlabs-verdict <nonce> <pass|fail> <TestName> <reason>
 //
+// A pass counts only after the same test's start line: a process that
+// leaves before the testing package ran the test never passes it.
 // Output the code under test prints to stdout can be forged; this line
 // needs the nonce, which is in no file the student wrote and changes every
 // run.
@@ -42,8 +47,12 @@ type verdict struct {
 
 // verdicts collects the lines read from the pipe.
 type verdicts struct {
-	byTest map[string][]verdict
-	forged int // lines with a wrong nonce or malformed
+	byTest  map[string][]verdict
+	started map[string]bool
+	// forged counts lines the harness did not write: a wrong nonce, a
+	// malformed line, a second start or verdict for one test, a pass for
+	// a test that never started.
+	forged int
 }
 
 // newNonce returns 32 random hex digits.
@@ -75,19 +84,33 @@ func noncePipe(nonce string) (*os.File, error) {
 
 // readVerdicts reads verdict lines from r until EOF or the limit.
 func readVerdicts(r io.Reader, nonce string) verdicts {
-	v := verdicts{byTest: map[string][]verdict{}}
+	v := verdicts{byTest: map[string][]verdict{}, started: map[string]bool{}}
 	sc := bufio.NewScanner(io.LimitReader(r, verdictLimit))
 	for sc.Scan() {
 		f := strings.SplitN(sc.Text(), " ", 5)
-		if len(f) < 4 || f[0] != verdictPrefix || f[1] != nonce || (f[2] != "pass" && f[2] != "fail") {
+		if len(f) < 4 || f[0] != verdictPrefix || f[1] != nonce {
 			v.forged++
 			continue
 		}
-		reason := ""
-		if len(f) == 5 {
-			reason = strings.TrimSpace(f[4])
+		name := f[3]
+		switch f[2] {
+		case "start":
+			if v.started[name] || len(v.byTest[name]) > 0 {
+				v.forged++
+			}
+			v.started[name] = true
+		case "pass", "fail":
+			reason := ""
+			if len(f) == 5 {
+				reason = strings.TrimSpace(f[4])
+			}
+			if len(v.byTest[name]) > 0 || f[2] == "pass" && !v.started[name] {
+				v.forged++
+			}
+			v.byTest[name] = append(v.byTest[name], verdict{pass: f[2] == "pass", reason: reason})
+		default:
+			v.forged++
 		}
-		v.byTest[f[3]] = append(v.byTest[f[3]], verdict{pass: f[2] == "pass", reason: reason})
 	}
 	return v
 }
@@ -103,6 +126,8 @@ func (v verdicts) of(test string) (verdict, bool, string) {
 			" (the test does not run through labtest.Run, or the process ended before the harness's cleanup)"
 	case len(lines) > 1:
 		return verdict{}, false, "more than one verdict line for " + test + " (forged?)"
+	case lines[0].pass && !v.started[test]:
+		return verdict{}, false, "a pass verdict for " + test + " that the harness never saw start (forged?)"
 	}
 	return lines[0], true, ""
 }
