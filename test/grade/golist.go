@@ -38,10 +38,15 @@ type listedPackage struct {
 		Dir  string
 		Main bool
 	}
-	GoFiles    []string // with ForTest set, the test files it is compiled with too
-	Deps       []string
-	Error      *listError
-	DepsErrors []*listError
+	GoFiles []string // with ForTest set, the test files it is compiled with too
+	// The sources the go command hands to other tools than the Go
+	// compiler.
+	SFiles, CFiles, CXXFiles, HFiles, FFiles, MFiles []string
+	SwigFiles, SwigCXXFiles, SysoFiles, CgoFiles     []string
+	IgnoredOtherFiles                                []string
+	Deps                                             []string
+	Error                                            *listError
+	DepsErrors                                       []*listError
 }
 
 // listError is go list's PackageError.
@@ -61,7 +66,9 @@ func (e *listError) String() string {
 // listFields are the fields asked of go list; naming them spares it work
 // the grader does not need (staleness).
 var listFields = []string{
-	"ImportPath", "Name", "Dir", "ForTest", "Module", "GoFiles", "Deps", "Error", "DepsErrors",
+	"ImportPath", "Name", "Dir", "ForTest", "Module", "GoFiles",
+	"SFiles", "CFiles", "CXXFiles", "HFiles", "FFiles", "MFiles", "SwigFiles", "SwigCXXFiles",
+	"SysoFiles", "CgoFiles", "IgnoredOtherFiles", "Deps", "Error", "DepsErrors",
 }
 
 // ownChildren keeps gotest.KillOrphans, which kills every child of the
@@ -173,6 +180,34 @@ func listErrors(pkgs []*listedPackage) []string {
 	return out
 }
 
+// nonGoExts are the source files go/build hands to other tools than the
+// Go compiler (its fileListForExt).
+var nonGoExts = []string{".c", ".cc", ".cpp", ".cxx", ".m", ".h", ".hh", ".hpp", ".hxx",
+	".f", ".F", ".for", ".f90", ".s", ".S", ".sx", ".swig", ".swigcxx", ".syso"}
+
+// nonGoSources lists the files of a student package that are not Go, or
+// are cgo: assembly and .syso objects are linked into the test binary
+// without passing through the Go compiler, so neither the harness-first
+// import nor the scan can speak for them. With cgo off the go command
+// drops C, C++, Objective-C and SWIG files from its lists without a word
+// (they are not built), so the directory is read for them as well: the
+// rule is then simply that a submission's packages hold Go files only.
+func nonGoSources(p *listedPackage) ([]string, error) {
+	files := slices.Concat(p.SFiles, p.CFiles, p.CXXFiles, p.HFiles, p.FFiles, p.MFiles,
+		p.SwigFiles, p.SwigCXXFiles, p.SysoFiles, p.CgoFiles, p.IgnoredOtherFiles)
+	entries, err := os.ReadDir(p.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p.Dir, err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() && slices.Contains(nonGoExts, filepath.Ext(e.Name())) {
+			files = append(files, e.Name())
+		}
+	}
+	slices.Sort(files)
+	return slices.Compact(files), nil
+}
+
 // inspection is what the go command's view of a prepared tree decided.
 type inspection struct {
 	refused map[*Lab]error // labs not to build, each with its *refusal
@@ -212,6 +247,7 @@ func inspectTree(ctx context.Context, cfg Config, rubric *Rubric, tree string, l
 			continue
 		}
 		problems := listErrors(pkgs)
+		var nonGo []string
 		for _, p := range pkgs {
 			if plainPath(p) == harnessPath {
 				for _, d := range p.Deps {
@@ -227,13 +263,25 @@ func inspectTree(ctx context.Context, cfg Config, rubric *Rubric, tree string, l
 					compiled = append(compiled, filepath.Join(rel, f))
 				}
 			}
+			files, err := nonGoSources(p)
+			if err != nil {
+				return nil, err
+			}
+			for _, f := range files {
+				nonGo = append(nonGo, filepath.ToSlash(filepath.Join(rel, f)))
+			}
 			if p.Error == nil && p.Name != "main" && !strings.HasSuffix(p.Name, "_test") &&
 				slices.ContainsFunc(p.GoFiles, func(f string) bool { return !strings.HasSuffix(f, "_test.go") }) {
 				targets[p.Dir] = p
 			}
 		}
-		if len(problems) > 0 {
+		slices.Sort(nonGo)
+		switch {
+		case len(problems) > 0:
 			ins.refuse(lab, "build refused: "+strings.Join(problems, "\n"), log)
+		case len(nonGo) > 0:
+			ins.refuse(lab, fmt.Sprintf("build refused: assembly/C/syso sources are not allowed in submissions: %s; no lab needs them",
+				strings.Join(slices.Compact(nonGo), ", ")), log)
 		}
 	}
 	if cfg.Submission != "" {

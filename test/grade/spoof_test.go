@@ -520,6 +520,30 @@ func gradeRefused(t *testing.T, sub string, want ...string) {
 	}
 }
 
+// TestNonGoSourcesRefused: a student package with an assembly file (linked
+// into the test binary without the Go compiler) or a C file (dropped by the
+// go command with cgo off, but no lab has a use for one) gets its lab
+// refused, naming the file; the other lab grades.
+func TestNonGoSourcesRefused(t *testing.T) {
+	t.Parallel()
+	t.Run("assembly", func(t *testing.T) {
+		t.Parallel()
+		gradeRefused(t, fixtureSubmission(t, map[string]string{
+			"helperforge/helperforge.go": helperforgeImporting("fixture/helperforge/asm"),
+			"helperforge/asm/asm.go":     "// Package asm has a function in assembly.\npackage asm\n\n// Nop does nothing.\nfunc Nop()\n\n// Zero is zero.\nfunc Zero() int { Nop(); return 0 }\n",
+			"helperforge/asm/nop.s":      "TEXT ·Nop(SB),$0-0\n\tRET\n",
+		}), "assembly/C/syso sources are not allowed", "helperforge/asm/nop.s")
+	})
+	t.Run("C", func(t *testing.T) {
+		t.Parallel()
+		gradeRefused(t, fixtureSubmission(t, map[string]string{
+			"helperforge/helperforge.go": helperforgeImporting("fixture/helperforge/csrc"),
+			"helperforge/csrc/csrc.go":   "// Package csrc comes with C.\npackage csrc\n\n// Zero is zero.\nfunc Zero() int { return 0 }\n",
+			"helperforge/csrc/zero.c":    "int zero(void) { return 0; }\n",
+		}), "assembly/C/syso sources are not allowed", "helperforge/csrc/zero.c")
+	})
+}
+
 // TestUnlistablePackageRefused: a helper package the go command cannot
 // load (it imports a package that does not exist) gets its lab refused
 // with go list's error, not skipped; the other lab grades.
