@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/build"
 	"io"
 	"maps"
 	"os"
@@ -38,7 +39,8 @@ type listedPackage struct {
 		Dir  string
 		Main bool
 	}
-	GoFiles []string // with ForTest set, the test files it is compiled with too
+	GoFiles        []string // with ForTest set, the test files it is compiled with too
+	IgnoredGoFiles []string // excluded by build constraints
 	// The sources the go command hands to other tools than the Go
 	// compiler.
 	SFiles, CFiles, CXXFiles, HFiles, FFiles, MFiles []string
@@ -66,7 +68,7 @@ func (e *listError) String() string {
 // listFields are the fields asked of go list; naming them spares it work
 // the grader does not need (staleness).
 var listFields = []string{
-	"ImportPath", "Name", "Dir", "ForTest", "Module", "GoFiles",
+	"ImportPath", "Name", "Dir", "ForTest", "Module", "GoFiles", "IgnoredGoFiles",
 	"SFiles", "CFiles", "CXXFiles", "HFiles", "FFiles", "MFiles", "SwigFiles", "SwigCXXFiles",
 	"SysoFiles", "CgoFiles", "IgnoredOtherFiles", "Deps", "Error", "DepsErrors",
 }
@@ -247,7 +249,7 @@ func inspectTree(ctx context.Context, cfg Config, rubric *Rubric, tree string, l
 			continue
 		}
 		problems := listErrors(pkgs)
-		var nonGo []string
+		var nonGo, tagged []string
 		for _, p := range pkgs {
 			if plainPath(p) == harnessPath {
 				for _, d := range p.Deps {
@@ -270,18 +272,33 @@ func inspectTree(ctx context.Context, cfg Config, rubric *Rubric, tree string, l
 			for _, f := range files {
 				nonGo = append(nonGo, filepath.ToSlash(filepath.Join(rel, f)))
 			}
+			for _, f := range p.IgnoredGoFiles {
+				if strings.HasSuffix(f, "_test.go") && p.ForTest == "" {
+					continue // a dependency's tests are built by no graded build
+				}
+				f = filepath.Join(rel, f)
+				if ok, err := portedOnly(tree, ours, f); err != nil {
+					return nil, err
+				} else if ok {
+					tagged = append(tagged, filepath.ToSlash(f))
+				}
+			}
 			if p.Error == nil && p.Name != "main" && !strings.HasSuffix(p.Name, "_test") &&
 				slices.ContainsFunc(p.GoFiles, func(f string) bool { return !strings.HasSuffix(f, "_test.go") }) {
 				targets[p.Dir] = p
 			}
 		}
 		slices.Sort(nonGo)
+		slices.Sort(tagged)
 		switch {
 		case len(problems) > 0:
 			ins.refuse(lab, "build refused: "+strings.Join(problems, "\n"), log)
 		case len(nonGo) > 0:
 			ins.refuse(lab, fmt.Sprintf("build refused: assembly/C/syso sources are not allowed in submissions: %s; no lab needs them",
 				strings.Join(slices.Compact(nonGo), ", ")), log)
+		case len(tagged) > 0:
+			ins.refuse(lab, fmt.Sprintf("build refused: %s built only with -tags %s, the grader's own tag for its retry build; "+
+				"submissions may not use it", strings.Join(slices.Compact(tagged), ", "), portedTag), log)
 		}
 	}
 	if cfg.Submission != "" {
@@ -314,6 +331,29 @@ func (ins *inspection) refuse(lab *Lab, msg string, log io.Writer) {
 	fmt.Fprintf(log, "grade: %s: %s\n", lab.Lab, firstLine(msg))
 	ins.refused[lab] = &refusal{msg}
 	ins.flags = append(ins.flags, fmt.Sprintf("%s: its tests score 0: %s", lab.Lab, strings.ReplaceAll(msg, "\n", "; ")))
+}
+
+// portedOnly reports whether the Go file rel of tree, which the default
+// build leaves out, is one that a build with portedTag compiles. The
+// grader lists each lab once, without the tag, so code that only the
+// retry build (compileLab) compiles would be neither scanned nor made to
+// import the harness. go/build decides as the go command does. Files
+// identical to ours are not the submission's.
+func portedOnly(tree string, ours []string, rel string) (bool, error) {
+	path := filepath.Join(tree, rel)
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return false, fmt.Errorf("read %s: %w", rel, err)
+	}
+	if _, same := ourCopy(ours, rel, src); same {
+		return false, nil
+	}
+	ctx := build.Default
+	ctx.CgoEnabled = false // as compileEnv
+	ctx.BuildTags = []string{portedTag}
+	// A header MatchFile cannot read fails the tagged build too.
+	ok, err := ctx.MatchFile(filepath.Dir(path), filepath.Base(path))
+	return ok && err == nil, nil
 }
 
 // ourCopy returns the file at rel in the first of ours (the course's

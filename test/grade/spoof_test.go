@@ -556,6 +556,30 @@ func TestUnlistablePackageRefused(t *testing.T) {
 	}), "fixture/nonexistent")
 }
 
+// TestPortedOnlyCodeRefused: a file only the grader's retry build
+// (-tags distlabs_ported) compiles could import a forging package that
+// the grader's listing, made without the tag, never sees; its lab is
+// refused. Here the submission renames Args (so the normal build fails and
+// the retry runs) and has Sum wrong, so only a forge could pass TestAPI.
+func TestPortedOnlyCodeRefused(t *testing.T) {
+	t.Parallel()
+	cfg := fixtureConfig(t, "ported")
+	cfg.Submission = fixtureSubmission(t, map[string]string{
+		"ported/ported.go": "// Package ported renamed Args.\npackage ported\n\n// SumArgs was Args.\ntype SumArgs struct{ A, B int }\n\n" +
+			"// Sum is wrong.\nfunc Sum(a, b int) int { return 0 }\n",
+		"ported/retry.go":    "//go:build " + portedTag + "\n\npackage ported\n\nimport _ \"fixture/ported/_x\"\n",
+		"ported/_x/forge.go": nonceForge("package x"),
+	})
+	rep := grade(t, cfg)
+	if got, _ := rep.Score(); got != 0 {
+		t.Errorf("scored %v, want 0", got)
+	}
+	o := outcome(t, rep, "TestAPI")
+	if o.Passed || o.Status != "refused" || !strings.Contains(o.Reason, "ported/retry.go") || !strings.Contains(o.Reason, portedTag) {
+		t.Errorf("TestAPI: passed=%v status %q reason %q, want refused naming ported/retry.go", o.Passed, o.Status, o.Reason)
+	}
+}
+
 // TestHarnessDepsNotInjected: a student package the harness itself imports
 // (a rubric that names as harness a package importing student code) cannot
 // be made to import the harness, which would be an import cycle: it is left
