@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -158,8 +159,23 @@ func Grade(ctx context.Context, cfg Config, log io.Writer) (*Report, error) {
 		return nil, fmt.Errorf("no graded tests for LAB=%s PART=%s in %s", cfg.Lab, cfg.Part, cfg.Rubric)
 	}
 
+	// In a prepared tree the go command's list of what each lab builds
+	// decides what is scanned, which packages import the harness first and
+	// which labs are refused: those score 0 with the reason, unbuilt.
+	var refused map[*Lab]error
+	if cfg.Submission != "" || cfg.Hidden != "" {
+		ins, err := inspectTree(ctx, cfg, rubric, tree, labs, log)
+		if err != nil {
+			return nil, err
+		}
+		refused, rep.Flags = ins.refused, append(rep.Flags, ins.flags...)
+	}
+
 	prog := &progress{log: log}
-	bins := compileAll(ctx, cfg, tree, labs, sandboxed, log)
+	bins := compileAll(ctx, cfg, tree, slices.DeleteFunc(slices.Clone(labs), func(l *Lab) bool { return refused[l] != nil }), sandboxed, log)
+	for lab, err := range refused {
+		bins[lab] = &binary{dir: filepath.Join(tree, lab.Package), pkg: lab.Package, err: err}
+	}
 	var jobs []job
 	for _, lab := range labs {
 		b := bins[lab]
@@ -172,6 +188,9 @@ func Grade(ctx context.Context, cfg Config, log io.Writer) (*Report, error) {
 			rep.Outcomes = append(rep.Outcomes, o)
 			if b.err != nil {
 				o.Status, o.Reason, o.Output = "build failed", "build failed: "+firstLine(b.err.Error()), b.err.Error()
+				if ref := (*refusal)(nil); errors.As(b.err, &ref) {
+					o.Status, o.Reason = "refused", firstLine(ref.msg)
+				}
 				continue
 			}
 			if b.tests != nil && !b.tests[e.Name] {
@@ -207,7 +226,7 @@ func Grade(ctx context.Context, cfg Config, log io.Writer) (*Report, error) {
 	// A descendant that escaped every run's tracking (it cleared its
 	// environment and left its session before it was seen) dies here.
 	// (A sandboxed test's descendants die with its PID namespace.)
-	gotest.KillOrphans()
+	killOrphans()
 	for _, o := range rep.Outcomes {
 		if o.Forged > 0 {
 			rep.Flags = append(rep.Flags, fmt.Sprintf("%s %s: %d verdict line(s) the harness did not write "+

@@ -69,6 +69,14 @@ func TestHandoutSubmissions(t *testing.T) {
 				labs = append(labs, &rubric.Labs[i])
 			}
 		}
+		// As Grade does: the harness-first files go in before the build.
+		ins, err := inspectTree(ctx, cfg, rubric, p.dir, labs, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for lab, err := range ins.refused {
+			t.Errorf("%s: the handout is refused: %v", lab.Lab, err)
+		}
 		for lab, b := range compileAll(ctx, cfg, p.dir, labs, false, io.Discard) {
 			switch {
 			case b.err != nil:

@@ -38,7 +38,8 @@ type prepared struct {
 // submission (or of our tree) with our tests, infrastructure, protected
 // files and module files laid over, then the hidden tests. A submission
 // without go.mod (a partial upload, such as raft/*.go) is laid over a copy
-// of our tree. Neither source tree is modified.
+// of our tree. Neither source tree is modified. The scan and the
+// harness-first files come once the labs to grade are known (inspectTree).
 func prepareTree(cfg Config, rubric *Rubric, log io.Writer) (*prepared, error) {
 	p := &prepared{dir: filepath.Join(cfg.OutDir, "tree")}
 	dst := p.dir
@@ -68,19 +69,11 @@ func prepareTree(cfg Config, rubric *Rubric, log io.Writer) (*prepared, error) {
 		if err := overlayCourseFiles(cfg.Root, dst, rubric, p); err != nil {
 			return nil, err
 		}
-		flags, err := scanSubmission(cfg.Root, dst, rubric)
-		if err != nil {
-			return nil, err
-		}
-		p.flags = append(p.flags, flags...)
 	}
 	if cfg.Hidden != "" {
 		if err := overlayHidden(cfg.Hidden, dst, log); err != nil {
 			return nil, err
 		}
-	}
-	if err := importHarnessEverywhere(dst, rubric); err != nil {
-		return nil, err
 	}
 	return p, nil
 }

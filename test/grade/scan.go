@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -38,15 +37,18 @@ var suspectImports = map[string]string{
 var suspectStrings = []string{"/proc/self", "/dev/fd", "DISTLABS_", "distlabs-verdict", "\x16", "--- PASS"}
 
 // scanSubmission returns one note per suspicious construct in the
-// submission's Go files outside the infrastructure (which is ours): every
-// package, not only the labs', since a lab can import a helper package
-// from anywhere in the tree. A construct is flagged only if our file at the
-// same path lacks it, so a handout-based tree is not flagged for what our
-// own stubs and files already do.
-func scanSubmission(root, dst string, rubric *Rubric) ([]string, error) {
+// submission's Go files outside the infrastructure (which is ours). It
+// reads every file the go command compiles into a graded test binary
+// (compiled, relative to dst: test files too, and packages under _x or
+// testdata directories) and every non-test file of the packages a walk of
+// dst finds, which adds the packages no graded lab builds (a lab not
+// selected, one whose listing failed): a TA reads those too. A construct
+// is flagged only if ours (our trees: the reference, the hidden tests)
+// has the file at the same path without it, so a handout-based tree is
+// not flagged for what our own stubs and files already do.
+func scanSubmission(ours []string, dst string, rubric *Rubric, compiled []string) ([]string, error) {
 	infra := rubric.infrastructure()
-	var notes []string
-	fset := token.NewFileSet()
+	files := slices.Clone(compiled)
 	err := filepath.WalkDir(dst, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("scan: %w", err)
@@ -61,39 +63,46 @@ func scanSubmission(root, dst string, rubric *Rubric) ([]string, error) {
 			}
 			return nil
 		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return fmt.Errorf("scan %s: %w", rel, err)
-		}
-		ours, err := os.ReadFile(filepath.Join(root, rel))
-		if err == nil && bytes.Equal(ours, src) {
-			return nil
-		}
-		known := map[string]bool{}
-		if err == nil {
-			for _, f := range scanFile(fset, rel, ours) {
-				known[f.what] = true
-			}
-		}
-		for _, f := range scanFile(fset, rel, src) {
-			if !known[f.what] {
-				notes = append(notes, fmt.Sprintf("flagged for a human look: %s:%d: %s", rel, f.line, f.what))
-			}
+		if strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go") {
+			files = append(files, rel)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	slices.Sort(files)
+	var notes []string
+	fset := token.NewFileSet()
+	for _, rel := range slices.Compact(files) {
+		src, err := os.ReadFile(filepath.Join(dst, rel))
+		if err != nil {
+			return nil, fmt.Errorf("scan %s: %w", rel, err)
+		}
+		ourSrc, same := ourCopy(ours, rel, src)
+		if same {
+			continue
+		}
+		known := map[string]bool{}
+		if ourSrc != nil {
+			for _, f := range scanFile(fset, rel, ourSrc) {
+				known[f.what] = true
+			}
+		}
+		for _, f := range scanFile(fset, rel, src) {
+			if !known[f.what] {
+				notes = append(notes, fmt.Sprintf("flagged for a human look: %s:%d: %s", filepath.ToSlash(rel), f.line, f.what))
+			}
+		}
+	}
 	return notes, nil
 }
 
-// studentDir reports whether the directory rel of a graded tree may hold
-// student code: not the infrastructure (ours), nor a directory the go tool
-// ignores (testdata, vendor, names starting with . or _).
+// studentDir reports whether the walk of scanSubmission enters the
+// directory rel of a graded tree: not the infrastructure (ours), nor a
+// directory the go tool's patterns skip (testdata, vendor, names starting
+// with . or _), whose packages are built only if imported and are then
+// among the compiled files.
 func studentDir(rel string, infra []string) bool {
 	if rel == "." {
 		return true
@@ -129,6 +138,9 @@ func scanFile(fset *token.FileSet, rel string, src []byte) []finding {
 			if imp.Name != nil {
 				osName = imp.Name.Name
 			}
+		}
+		if path == "testing" && strings.HasSuffix(rel, "_test.go") {
+			continue // what test files are for
 		}
 		if why, ok := suspectImports[path]; ok {
 			flag(imp.Pos(), fmt.Sprintf("imports %s (%s)", path, why))

@@ -366,3 +366,232 @@ func TestRealtimeRetry(t *testing.T) {
 		t.Errorf("TestPrintsTheWords passed: printing the watchdog's words is no verdict of the harness")
 	}
 }
+
+// nonceForge is the source of a student helper package whose init steals
+// the nonce the way the harness reads it (DISTLABS_NONCE_FD), writes a pass
+// verdict for the test -test.run names to DISTLABS_VERDICT_FD, prints the
+// framed pass lines and exits 0. Initialised after the harness, it finds
+// neither descriptor in the environment and does nothing. clause is the
+// file's package clause.
+func nonceForge(clause string) string {
+	return clause + `
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+)
+
+func init() {
+	name := ""
+	for i, a := range os.Args {
+		if a == "-test.run" && i+1 < len(os.Args) {
+			name = strings.Trim(os.Args[i+1], "^$")
+		}
+	}
+	nfd, err1 := strconv.Atoi(os.Getenv("DISTLABS_NONCE_FD"))
+	vfd, err2 := strconv.Atoi(os.Getenv("DISTLABS_VERDICT_FD"))
+	if name == "" || err1 != nil || err2 != nil {
+		return
+	}
+	b, _ := io.ReadAll(io.LimitReader(os.NewFile(uintptr(nfd), "nonce"), 64))
+	fmt.Fprintf(os.NewFile(uintptr(vfd), "verdict"), "distlabs-verdict %s pass %s ok\n", strings.TrimSpace(string(b)), name)
+	fmt.Printf("\x16=== RUN   %s\n\x16--- PASS: %s (0.00s)\n\x16PASS\n", name, name)
+	os.Exit(0)
+}
+
+// Zero is the helper the lab uses.
+func Zero() int { return 0 }
+`
+}
+
+// helperforgeImporting is the helperforge lab's stub importing the helper
+// package at path as helper.
+func helperforgeImporting(path string) string {
+	return "// Package helperforge is still the stub.\npackage helperforge\n\nimport (\n\thelper \"" + path + "\"\n\t\"fixture/xhelp\"\n)\n\n" +
+		"// Answer is the stub.\nfunc Answer() int { return xhelp.Double(helper.Zero()) }\n"
+}
+
+// TestHiddenHelperForgeScoresZero: a helper package the lab imports from
+// a directory a walk skips (<lab>/_x, <lab>/testdata/y), or whose files
+// carry conflicting import comments (which stop go/build but not the go
+// command), steals the nonce from its init. The grader finds it among
+// what the go command compiles, so it imports the harness, the stub scores
+// 0 and the TA sees the file.
+func TestHiddenHelperForgeScoresZero(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name, dir string
+		edits     map[string]string
+	}{
+		{"underscore", "helperforge/_x", map[string]string{
+			"helperforge/_x/forge.go": nonceForge("package x"),
+		}},
+		{"testdata", "helperforge/testdata/y", map[string]string{
+			"helperforge/testdata/y/forge.go": nonceForge("package y"),
+		}},
+		{"import comments", "helperforge/ic", map[string]string{
+			"helperforge/ic/forge.go": nonceForge(`package ic // import "fixture/helperforge/ic"`),
+			"helperforge/ic/other.go": "package ic // import \"fixture/elsewhere\"\n",
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			c.edits["helperforge/helperforge.go"] = helperforgeImporting("fixture/" + c.dir)
+			cfg := fixtureConfig(t, "helperforge")
+			cfg.Submission = fixtureSubmission(t, c.edits)
+			rep := grade(t, cfg)
+			if got, max := rep.Score(); got != 0 || max != 7 {
+				t.Errorf("scored %v/%v, want 0/7", got, max)
+			}
+			if o := outcome(t, rep, "TestStub"); o.Passed || !strings.Contains(o.Reason, "want 42") {
+				t.Errorf("TestStub: passed=%v status %q reason %q, want the stub's own failure", o.Passed, o.Status, o.Reason)
+			}
+			if !exists(filepath.Join(cfg.OutDir, "tree", c.dir, harnessFirstFile)) {
+				t.Errorf("%s did not get %s", c.dir, harnessFirstFile)
+			}
+			if flags := strings.Join(rep.Flags, "\n"); !strings.Contains(flags, c.dir+"/forge.go:") || !strings.Contains(flags, "os.NewFile") {
+				t.Errorf("TA flags miss %s/forge.go:\n%s", c.dir, flags)
+			}
+		})
+	}
+}
+
+// goodAndHelperforge is a rubric grading the fixture's good lab (part A)
+// and helperforge, to show that refusing one lab leaves the other graded.
+const goodAndHelperforge = `infrastructure: [harness]
+harness: harness
+labs:
+  - lab: good
+    package: ./good
+    timeout: 60s
+    tests:
+      - {name: TestGood, part: A, points: 2}
+  - lab: helperforge
+    package: ./helperforge
+    timeout: 60s
+    tests:
+      - {name: TestStub, points: 7}
+`
+
+// gradeRefused grades the submission with good and helperforge and checks
+// that helperforge is refused with a reason and a TA flag containing each
+// of want, and that good still earns its points.
+func gradeRefused(t *testing.T, sub string, want ...string) {
+	t.Helper()
+	cfg := fixtureConfig(t, "")
+	cfg.Rubric = filepath.Join(t.TempDir(), "rubric.yaml")
+	if err := os.WriteFile(cfg.Rubric, []byte(goodAndHelperforge), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Submission = sub
+	rep := grade(t, cfg)
+	if o := outcome(t, rep, "TestGood"); !o.Passed {
+		t.Errorf("good: %s %s: the other lab must still grade", o.Status, o.Reason)
+	}
+	o := outcome(t, rep, "TestStub")
+	if o.Passed || o.Status != "refused" || !strings.HasPrefix(o.Reason, "build refused: ") {
+		t.Errorf("helperforge: passed=%v status %q reason %q, want refused", o.Passed, o.Status, o.Reason)
+	}
+	var flag string
+	for _, f := range rep.Flags {
+		if strings.HasPrefix(f, "helperforge: ") && strings.Contains(f, "build refused") {
+			flag = f
+		}
+	}
+	if flag == "" {
+		t.Errorf("no TA flag for the refused lab: %q", rep.Flags)
+	}
+	for _, w := range want {
+		if !strings.Contains(o.Reason, w) || !strings.Contains(flag, w) {
+			t.Errorf("reason %q or flag %q lacks %q", o.Reason, flag, w)
+		}
+	}
+}
+
+// TestNonGoSourcesRefused: a student package with an assembly file (linked
+// into the test binary without the Go compiler) or a C file (dropped by the
+// go command with cgo off, but no lab has a use for one) gets its lab
+// refused, naming the file; the other lab grades.
+func TestNonGoSourcesRefused(t *testing.T) {
+	t.Parallel()
+	t.Run("assembly", func(t *testing.T) {
+		t.Parallel()
+		gradeRefused(t, fixtureSubmission(t, map[string]string{
+			"helperforge/helperforge.go": helperforgeImporting("fixture/helperforge/asm"),
+			"helperforge/asm/asm.go":     "// Package asm has a function in assembly.\npackage asm\n\n// Nop does nothing.\nfunc Nop()\n\n// Zero is zero.\nfunc Zero() int { Nop(); return 0 }\n",
+			"helperforge/asm/nop.s":      "TEXT ·Nop(SB),$0-0\n\tRET\n",
+		}), "assembly/C/syso sources are not allowed", "helperforge/asm/nop.s")
+	})
+	t.Run("C", func(t *testing.T) {
+		t.Parallel()
+		gradeRefused(t, fixtureSubmission(t, map[string]string{
+			"helperforge/helperforge.go": helperforgeImporting("fixture/helperforge/csrc"),
+			"helperforge/csrc/csrc.go":   "// Package csrc comes with C.\npackage csrc\n\n// Zero is zero.\nfunc Zero() int { return 0 }\n",
+			"helperforge/csrc/zero.c":    "int zero(void) { return 0; }\n",
+		}), "assembly/C/syso sources are not allowed", "helperforge/csrc/zero.c")
+	})
+}
+
+// TestUnlistablePackageRefused: a helper package the go command cannot
+// load (it imports a package that does not exist) gets its lab refused
+// with go list's error, not skipped; the other lab grades.
+func TestUnlistablePackageRefused(t *testing.T) {
+	t.Parallel()
+	gradeRefused(t, fixtureSubmission(t, map[string]string{
+		"helperforge/helperforge.go": helperforgeImporting("fixture/helperforge/broken"),
+		"helperforge/broken/broken.go": "// Package broken imports what is not there.\npackage broken\n\nimport _ \"fixture/nonexistent\"\n\n" +
+			"// Zero is zero.\nfunc Zero() int { return 0 }\n",
+	}), "fixture/nonexistent")
+}
+
+// TestPortedOnlyCodeRefused: a file only the grader's retry build
+// (-tags distlabs_ported) compiles could import a forging package that
+// the grader's listing, made without the tag, never sees; its lab is
+// refused. Here the submission renames Args (so the normal build fails and
+// the retry runs) and has Sum wrong, so only a forge could pass TestAPI.
+func TestPortedOnlyCodeRefused(t *testing.T) {
+	t.Parallel()
+	cfg := fixtureConfig(t, "ported")
+	cfg.Submission = fixtureSubmission(t, map[string]string{
+		"ported/ported.go": "// Package ported renamed Args.\npackage ported\n\n// SumArgs was Args.\ntype SumArgs struct{ A, B int }\n\n" +
+			"// Sum is wrong.\nfunc Sum(a, b int) int { return 0 }\n",
+		"ported/retry.go":    "//go:build " + portedTag + "\n\npackage ported\n\nimport _ \"fixture/ported/_x\"\n",
+		"ported/_x/forge.go": nonceForge("package x"),
+	})
+	rep := grade(t, cfg)
+	if got, _ := rep.Score(); got != 0 {
+		t.Errorf("scored %v, want 0", got)
+	}
+	o := outcome(t, rep, "TestAPI")
+	if o.Passed || o.Status != "refused" || !strings.Contains(o.Reason, "ported/retry.go") || !strings.Contains(o.Reason, portedTag) {
+		t.Errorf("TestAPI: passed=%v status %q reason %q, want refused naming ported/retry.go", o.Passed, o.Status, o.Reason)
+	}
+}
+
+// TestHarnessDepsNotInjected: a student package the harness itself imports
+// (a rubric that names as harness a package importing student code) cannot
+// be made to import the harness, which would be an import cycle: it is left
+// alone, the lab still builds, and the TA is told its init runs first.
+func TestHarnessDepsNotInjected(t *testing.T) {
+	t.Parallel()
+	cfg := fixtureConfig(t, "helperforge")
+	cfg.Rubric = filepath.Join(t.TempDir(), "rubric.yaml")
+	rubric := strings.Replace(goodAndHelperforge, "harness: harness", "harness: helperforge", 1)
+	if err := os.WriteFile(cfg.Rubric, []byte(rubric), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Submission = fixtureSubmission(t, nil)
+	rep := grade(t, cfg)
+	if o := outcome(t, rep, "TestStub"); o.Status == "build failed" || o.Status == "refused" {
+		t.Errorf("TestStub: %s: %s", o.Status, o.Reason)
+	}
+	if exists(filepath.Join(cfg.OutDir, "tree", "xhelp", harnessFirstFile)) {
+		t.Errorf("xhelp, which the harness imports, was made to import it")
+	}
+	if flags := strings.Join(rep.Flags, "\n"); !strings.Contains(flags, "fixture/xhelp: not made to import the harness") {
+		t.Errorf("TA flags do not say xhelp runs before the harness:\n%s", flags)
+	}
+}
