@@ -68,6 +68,11 @@ const (
 	rlimitNPROC = 6
 )
 
+// scratchInodes caps the files and directories of the scratch tmpfs: each
+// costs kernel memory that neither its size limit nor the resident-memory
+// watch counts. Far more than any lab's tests create.
+const scratchInodes = 100_000
+
 // launchConfig is what the runner hands the launcher in launchEnv.
 type launchConfig struct {
 	Root     string   // an empty host directory to mount the new root on
@@ -251,7 +256,7 @@ func buildRoot(cfg launchConfig) error {
 	if err := os.Mkdir(tmp, 0o755); err != nil {
 		return fmt.Errorf("scratch: %w", err)
 	}
-	if err := syscall.Mount("tmpfs", tmp, "tmpfs", hardened, fmt.Sprintf("size=%d,mode=1777", cfg.Scratch)); err != nil {
+	if err := syscall.Mount("tmpfs", tmp, "tmpfs", hardened, fmt.Sprintf("size=%d,nr_inodes=%d,mode=1777", cfg.Scratch, scratchInodes)); err != nil {
 		return fmt.Errorf("mount the scratch tmpfs: %w", err)
 	}
 	for _, dev := range []string{"null", "zero", "full", "random", "urandom"} {
