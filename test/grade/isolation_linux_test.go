@@ -59,10 +59,12 @@ func TestProcMemForgeScoresZero(t *testing.T) {
 
 // TestSandboxContainsTests: tests that aim at the course's tree, the build
 // cache, another submission and the grader's output (paths a student could
-// learn), a chain of 30 orphaned processes in new sessions, a grandchild
-// holding memory outside the process group, a 2 GiB file and 3000
-// threads: nothing outside the scratch space changes, nothing survives,
-// the environment is scrubbed, and each limit stops its test.
+// learn), the host's /dev files, a nested user namespace, System V shared
+// memory, a chain of 30 orphaned processes in new sessions, a grandchild
+// holding memory outside the process group, a 2 GiB file, 3000 threads and
+// an exit status that mimics a kill: nothing outside the scratch space
+// changes, nothing survives, the environment is scrubbed, each limit stops
+// its test, and the forged kill is a plain failure.
 func TestSandboxContainsTests(t *testing.T) {
 	needSandbox(t)
 	cache, err := exec.Command("go", "env", "GOCACHE").Output()
@@ -98,11 +100,11 @@ func TestSandboxContainsTests(t *testing.T) {
 	// A write may succeed inside (a path under /tmp lands in the scratch
 	// tmpfs); only the host's copies above matter. /proc must be absent.
 	for _, l := range strings.Split(out, "\n") {
-		if strings.HasPrefix(l, "reach: stat ") && strings.HasSuffix(l, ": true") {
+		if (strings.HasPrefix(l, "reach: stat ") || strings.HasPrefix(l, "reach: change ")) && strings.HasSuffix(l, ": true") {
 			t.Errorf("the sandbox let this through: %s", l)
 		}
 	}
-	if !strings.Contains(out, `reach: SUBMISSIONS=""`) || strings.Count(out, "reach: ") < 9 {
+	if !strings.Contains(out, `reach: SUBMISSIONS=""`) || strings.Count(out, "reach: ") < 13 {
 		t.Errorf("TestReachOut did not report every attempt, or saw the grader's environment:\n%s", out)
 	}
 	if o := outcome(t, rep, "TestChain"); !o.Passed {
@@ -120,6 +122,11 @@ func TestSandboxContainsTests(t *testing.T) {
 		t.Errorf("TestBigFile: no report (%s %s):\n%s", o.Status, o.Reason, o.Output)
 	} else if n, _ := strconv.ParseInt(m[1], 10, 64); n > cfg.Scratch {
 		t.Errorf("TestBigFile wrote %d bytes, over the %d-byte scratch space", n, cfg.Scratch)
+	}
+	// The launcher reports how its test ended on a pipe the test does not
+	// hold: an exit status that looks like a kill is just a failure.
+	if o := outcome(t, rep, "TestFakeKill"); o.Passed || o.Status != "fail" {
+		t.Errorf("TestFakeKill: passed=%v status=%q reason=%q, want a plain failure", o.Passed, o.Status, o.Reason)
 	}
 	if o := outcome(t, rep, "TestThreadBomb"); o.Passed {
 		t.Errorf("TestThreadBomb passed with 3000 threads (limit %d)", gotest.DefaultMaxProcs)

@@ -27,7 +27,12 @@ type capture struct {
 	longLn  bool // discarding the rest of an over-long line
 }
 
-func newCapture() *capture { return &capture{ev: newEvents()} }
+// newCapture returns a capture that always keeps the events of test.
+func newCapture(test string) *capture {
+	c := &capture{ev: newEvents()}
+	c.ev.want = test
+	return c
+}
 
 // Write never fails: output beyond the limits is counted and dropped.
 func (c *capture) Write(p []byte) (int, error) {

@@ -2,12 +2,13 @@ package gotest
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 )
 
 func TestCaptureSplitWritesAndFlood(t *testing.T) {
-	c := newCapture()
+	c := newCapture("")
 	write := func(s string) {
 		if n, err := c.Write([]byte(s)); n != len(s) || err != nil {
 			t.Fatalf("Write = %d, %v", n, err)
@@ -33,5 +34,22 @@ func TestCaptureSplitWritesAndFlood(t *testing.T) {
 	}
 	if !bytes.HasPrefix(out, []byte("\x16=== RUN")) || !bytes.HasSuffix(out, []byte("\x16PASS")) {
 		t.Fatalf("head or tail lost")
+	}
+}
+
+// TestCaptureBoundsEvents: a flood of framed lines for made-up tests keeps
+// at most eventLimit names, and still the wanted test's own events.
+func TestCaptureBoundsEvents(t *testing.T) {
+	c := newCapture("TestA")
+	for i := range 5 * eventLimit {
+		fmt.Fprintf(c, "\x16--- PASS: Fake%d (0.00s)\n", i)
+	}
+	fmt.Fprintf(c, "\x16--- PASS: TestA/sub (0.00s)\n\x16--- PASS: TestA (0.00s)\n\x16PASS\n")
+	c.finish()
+	if n := len(c.ev.Passed); n > eventLimit+2 {
+		t.Errorf("%d names kept, want at most %d", n, eventLimit+2)
+	}
+	if !c.ev.Passed["TestA"] || !c.ev.Passed["TestA/sub"] || c.ev.Summary != "PASS" {
+		t.Errorf("the wanted test's events were dropped: %v %q", c.ev.Passed["TestA"], c.ev.Summary)
 	}
 }

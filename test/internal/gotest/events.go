@@ -19,7 +19,14 @@ type Events struct {
 	Passed, Failed, Skipped map[string]bool
 	// Summary is the binary's final framed line: "PASS", "FAIL" or "".
 	Summary string
+	// want is the test whose events are always kept (with its subtests);
+	// others are kept up to eventLimit names, so output crafted to hold
+	// millions of framed lines cannot fill the runner's memory.
+	want string
 }
+
+// eventLimit bounds the names Events keeps besides its test's.
+const eventLimit = 1000
 
 // newEvents returns an empty Events.
 func newEvents() Events {
@@ -49,11 +56,19 @@ func (ev *Events) observe(line string) {
 	case frame == "PASS" || frame == "FAIL":
 		ev.Summary = frame
 	case strings.HasPrefix(frame, "--- PASS: "):
-		ev.Passed[reportName(frame)] = true
+		ev.record(ev.Passed, reportName(frame))
 	case strings.HasPrefix(frame, "--- FAIL: "):
-		ev.Failed[reportName(frame)] = true
+		ev.record(ev.Failed, reportName(frame))
 	case strings.HasPrefix(frame, "--- SKIP: "):
-		ev.Skipped[reportName(frame)] = true
+		ev.record(ev.Skipped, reportName(frame))
+	}
+}
+
+// record adds name to m, within the limit unless it is the wanted test's.
+func (ev *Events) record(m map[string]bool, name string) {
+	mine := ev.want != "" && (name == ev.want || strings.HasPrefix(name, ev.want+"/"))
+	if mine || len(ev.Passed)+len(ev.Failed)+len(ev.Skipped) < eventLimit {
+		m[name] = true
 	}
 }
 

@@ -107,14 +107,15 @@ func init() {
 	if !ok {
 		return
 	}
-	if err := launch(v); err != nil {
+	if err := execWithLimits(v); err != nil {
 		fmt.Fprintf(os.Stderr, "%s%v\n", execFailedPrefix, err)
 		os.Exit(execFailed)
 	}
 }
 
-// launch sets the limits in v and execs os.Args; it returns only on error.
-func launch(v string) error {
+// execWithLimits sets the limits in v and execs os.Args; it returns only
+// on error.
+func execWithLimits(v string) error {
 	var as, secs uint64
 	if _, err := fmt.Sscanf(v, "%d %d", &as, &secs); err != nil {
 		return fmt.Errorf("bad %s=%q: %w", limitsEnv, v, err)

@@ -4,6 +4,7 @@ package gotest
 
 import (
 	"errors"
+	"os"
 	"os/exec"
 	"time"
 )
@@ -34,7 +35,7 @@ func (tr *tracker) killAll() {}
 // KillOrphans has nothing to do without a subreaper.
 func KillOrphans() {}
 
-func sandboxExec(cmd *exec.Cmd, sb *Sandbox, root string, mem int64, cpu uint64) error {
+func sandboxExec(cmd *exec.Cmd, sb *Sandbox, root string, mem int64, cpu uint64, status *os.File) error {
 	return errors.New("sandboxes need Linux namespaces")
 }
 

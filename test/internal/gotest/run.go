@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -63,13 +64,14 @@ func List(ctx context.Context, sb *Sandbox, bin, dir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out bytes.Buffer
-	cmd.Stdout = &out
+	// Package initialisation is the submission's: it may print without end.
+	out := &limitedBuffer{limit: listLimit}
+	cmd.Stdout = out
 	if err := runRegistered(cmd); err != nil {
 		return nil, fmt.Errorf("%s -test.list: %w", bin, err)
 	}
 	var names []string
-	for _, l := range strings.Split(out.String(), "\n") {
+	for _, l := range strings.Split(out.buf.String(), "\n") {
 		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "ok ") {
 			names = append(names, l)
 		}
@@ -159,7 +161,7 @@ func Run(ctx context.Context, spec Spec) Result {
 	args = append(args, spec.Args...)
 	becomeSubreaper()
 
-	out := newCapture()
+	out := newCapture(spec.Test)
 	nonce, token := newNonce(), newNonce()
 	cmd := exec.Command(spec.Bin, args...)
 	cmd.Dir = spec.Dir
@@ -193,8 +195,8 @@ func Run(ctx context.Context, spec Spec) Result {
 	}
 	cmd.ExtraFiles = []*os.File{pw, npr}
 	cmd.Env = append(cmd.Env, VerdictFDEnv+"=3", NonceFDEnv+"=4")
-	launched, cleanup, err := launcher(cmd, spec)
-	defer cleanup()
+	l, err := launcher(cmd, spec)
+	defer l.close()
 	if err != nil {
 		pw.Close()
 		npr.Close()
@@ -204,6 +206,7 @@ func Run(ctx context.Context, spec Spec) Result {
 	err = startRegistered(cmd)
 	pw.Close() // the child has its copies
 	npr.Close()
+	l.started()
 	if err != nil {
 		return Result{Status: Error, Reason: fmt.Sprintf("start %s: %v", spec.Bin, err), ExitCode: -1}
 	}
@@ -269,7 +272,13 @@ wait:
 
 	out.finish()
 	res := Result{Output: Clean(out.output()), Elapsed: time.Since(start), ExitCode: exitCode(err), Forged: vs.forged}
-	sig := killedBy(err, spec.Sandbox != nil)
+	sig := signalOf(err)
+	setupErr := ""
+	if st, ok := l.status(); ok {
+		// The sandbox's launcher says how its test ended: its own exit
+		// status is only that of the namespace's first process.
+		res.ExitCode, sig, setupErr = st.code, st.sig, st.err
+	}
 	if v, ok, _ := vs.of(spec.Test); spec.Verdict && ok && !v.pass {
 		res.Harness = v.reason
 	}
@@ -289,7 +298,10 @@ wait:
 	case stopped == Error:
 		res.Status, res.Reason = Error, "cancelled"
 		return res
-	case launched && res.ExitCode == execFailed && strings.HasPrefix(res.Output, execFailedPrefix):
+	case setupErr != "":
+		res.Status, res.Reason = Error, "sandbox: "+setupErr
+		return res
+	case l.limits && res.ExitCode == execFailed && strings.HasPrefix(res.Output, execFailedPrefix):
 		// The test's own code could print this and exit 126 too; it still
 		// scores nothing, as an error instead of a failure.
 		res.Status, res.Reason = Error, oneLine(res.Output)
@@ -315,6 +327,22 @@ wait:
 	return res
 }
 
+// listLimit bounds what List reads of a binary's -test.list output.
+const listLimit = 1 << 20
+
+// limitedBuffer keeps the first limit bytes written to it and drops the rest.
+type limitedBuffer struct {
+	buf   bytes.Buffer
+	limit int
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if n := min(b.limit-b.buf.Len(), len(p)); n > 0 {
+		b.buf.Write(p[:n])
+	}
+	return len(p), nil
+}
+
 // command is exec.CommandContext(ctx, bin, args...) in dir, started in a
 // sandbox when sb is set; the caller calls cleanup after the run.
 func command(ctx context.Context, sb *Sandbox, bin, dir string, args ...string) (*exec.Cmd, func(), error) {
@@ -324,45 +352,103 @@ func command(ctx context.Context, sb *Sandbox, bin, dir string, args ...string) 
 		return cmd, func() {}, nil
 	}
 	cmd.Env = sandboxEnv()
-	_, cleanup, err := launcher(cmd, Spec{Sandbox: sb})
-	return cmd, cleanup, err
+	// The status is not read here: the exit code says enough.
+	l, err := launcher(cmd, Spec{Sandbox: sb})
+	return cmd, l.close, err
+}
+
+// launch is how a run was started.
+type launch struct {
+	limits bool     // through limitExec's launcher (no sandbox)
+	pipe   *os.File // the read end of a sandbox's status pipe, or nil
+	write  *os.File // its write end, until the launcher holds it
+	root   string   // the sandbox's mount point, removed at the end
 }
 
 // launcher makes cmd start through this binary when spec asks for a
-// sandbox or for limits, and returns whether it does and what to remove
-// after the run.
-func launcher(cmd *exec.Cmd, spec Spec) (bool, func(), error) {
+// sandbox or for limits.
+func launcher(cmd *exec.Cmd, spec Spec) (*launch, error) {
+	l := &launch{}
 	if spec.Sandbox == nil {
 		launched, err := limitExec(cmd, spec.MemLimit, spec.CPULimit)
 		if err != nil {
-			return false, func() {}, fmt.Errorf("resource limits: %w", err)
+			return l, fmt.Errorf("resource limits: %w", err)
 		}
-		return launched, func() {}, nil
+		l.limits = launched
+		return l, nil
 	}
-	root, err := os.MkdirTemp("", "distlabs-sandbox-")
-	if err != nil {
-		return false, func() {}, fmt.Errorf("sandbox root: %w", err)
+	var err error
+	if l.root, err = os.MkdirTemp("", "distlabs-sandbox-"); err != nil {
+		return l, fmt.Errorf("sandbox root: %w", err)
 	}
-	cleanup := func() { _ = os.Remove(root) } // empty: the mounts were the sandbox's own
+	if l.pipe, l.write, err = os.Pipe(); err != nil {
+		return l, fmt.Errorf("sandbox status pipe: %w", err)
+	}
 	var secs uint64
 	if spec.CPULimit > 0 {
 		secs = uint64((spec.CPULimit + time.Second - 1) / time.Second)
 	}
-	if err := sandboxExec(cmd, spec.Sandbox, root, spec.MemLimit, secs); err != nil {
-		return false, cleanup, fmt.Errorf("sandbox: %w", err)
+	if err := sandboxExec(cmd, spec.Sandbox, l.root, spec.MemLimit, secs, l.write); err != nil {
+		return l, fmt.Errorf("sandbox: %w", err)
 	}
-	return true, cleanup, nil
+	return l, nil
 }
 
-// killedBy returns the signal that ended the run, or 0. A sandbox's
-// launcher reports its test's signal n as exit status 128+n (the first
-// process of a PID namespace cannot kill itself with a signal).
-func killedBy(err error, sandboxed bool) syscall.Signal {
+// started closes the runner's copy of the status pipe's write end, once
+// the launcher has its own.
+func (l *launch) started() {
+	if l.write != nil {
+		l.write.Close()
+		l.write = nil
+	}
+}
+
+// close releases what the launch made. The root is an empty directory:
+// the mounts on it were the sandbox's own.
+func (l *launch) close() {
+	l.started()
+	if l.pipe != nil {
+		l.pipe.Close()
+	}
+	if l.root != "" {
+		_ = os.Remove(l.root)
+	}
+}
+
+// launchStatus is a sandbox's report on its test.
+type launchStatus struct {
+	code int            // exit status, -1 if killed by a signal
+	sig  syscall.Signal // the signal that killed it, or 0
+	err  string         // why the sandbox could not be built
+}
+
+// status reads the sandbox launcher's report, once the launcher has
+// exited; ok is false without one (no sandbox, or the runner killed the
+// launcher first).
+func (l *launch) status() (launchStatus, bool) {
+	if l.pipe == nil {
+		return launchStatus{}, false
+	}
+	_ = l.pipe.SetReadDeadline(time.Now().Add(time.Second))
+	b, _ := io.ReadAll(io.LimitReader(l.pipe, 4096))
+	line, _, _ := strings.Cut(string(b), "\n")
+	word, arg, _ := strings.Cut(line, " ")
+	n, err := strconv.Atoi(arg)
+	switch {
+	case word == "error":
+		return launchStatus{code: -1, err: arg}, true
+	case word == "exit" && err == nil:
+		return launchStatus{code: n}, true
+	case word == "signal" && err == nil:
+		return launchStatus{code: -1, sig: syscall.Signal(n)}, true
+	}
+	return launchStatus{}, false
+}
+
+// signalOf returns the signal that killed the process cmd ran, or 0.
+func signalOf(err error) syscall.Signal {
 	if ws, ok := waitStatus(err); ok && ws.Signaled() {
 		return ws.Signal()
-	}
-	if code := exitCode(err); sandboxed && code > 128 && code < 128+65 {
-		return syscall.Signal(code - 128)
 	}
 	return 0
 }

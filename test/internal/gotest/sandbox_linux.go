@@ -48,9 +48,10 @@ import (
 
 // Capabilities the launcher keeps (in its own user namespace only).
 const (
-	capSetpcap  = 8  // drop the bounding set
-	capNetAdmin = 12 // bring up loopback
-	capSysAdmin = 21 // mount, pivot_root
+	capSetpcap     = 8  // drop the bounding set
+	capNetAdmin    = 12 // bring up loopback
+	capSysAdmin    = 21 // mount, pivot_root, IPC limits
+	capSysResource = 24 // forbid nested user namespaces
 )
 
 // prctl options (linux/prctl.h).
@@ -82,13 +83,30 @@ type launchConfig struct {
 	NProc    uint64
 	FSize    uint64
 	AS, CPU  uint64 // 0: no limit
-	Files    int    // descriptors 0..Files-1 are passed to the test
+	// Files: descriptors 1..Files-1 are passed to the test (fd 0 is a
+	// /dev/null of the sandbox's own).
+	Files int
+	// StatusFD, if not 0, is where the launcher reports how the test ended
+	// ("exit N", "signal N") or why the sandbox could not be built
+	// ("error ..."): a descriptor the test never holds, so the test cannot
+	// pass its own exit for a kill by a limit, or for a setup error.
+	StatusFD int
+	// SwitchUser: the launcher is root in its namespace (the runner is
+	// root, and mapped root to root so the launcher can reach root's
+	// files), and the test runs as sandboxUID, mapped to hostSandboxUID.
+	SwitchUser bool
 }
+
+// hostSandboxUID is the host uid (and gid) a sandboxed test runs as when
+// the runner is root: it owns no file, so the test can change nothing the
+// sandbox shows it (not even /dev/null), and RLIMIT_NPROC binds it (the
+// kernel exempts root's own user from that limit).
+const hostSandboxUID = 1 << 30
 
 // sandboxExec makes cmd start as the launcher of a sandbox (see above),
 // with cmd.Dir, cmd's argv and cmd.Env kept for the test itself. root is
 // an empty directory the caller removes after the run.
-func sandboxExec(cmd *exec.Cmd, sb *Sandbox, root string, mem int64, cpu uint64) error {
+func sandboxExec(cmd *exec.Cmd, sb *Sandbox, root string, mem int64, cpu uint64, status *os.File) error {
 	self, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find the runner's binary: %w", err)
@@ -105,6 +123,10 @@ func sandboxExec(cmd *exec.Cmd, sb *Sandbox, root string, mem int64, cpu uint64)
 	cfg := launchConfig{
 		Root: root, Dir: dir, Scratch: sb.Scratch, NProc: uint64(maxTasks(sb)), FSize: uint64(sb.MaxFileSize),
 		CPU: cpu, Files: 3 + len(cmd.ExtraFiles),
+	}
+	if status != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, status)
+		cfg.StatusFD = cfg.Files
 	}
 	if cfg.Scratch <= 0 {
 		cfg.Scratch = DefaultScratch
@@ -128,14 +150,9 @@ func sandboxExec(cmd *exec.Cmd, sb *Sandbox, root string, mem int64, cpu uint64)
 		}
 		cfg.ReadOnly = append(cfg.ReadOnly, abs)
 	}
-	data, err := json.Marshal(cfg)
-	if err != nil {
-		return fmt.Errorf("sandbox config: %w", err)
-	}
 	cmd.Args[0] = cmd.Path // the launcher runs argv as it is
 	cmd.Path = self
 	cmd.Dir = "" // the launcher changes directory once inside
-	cmd.Env = append(cmd.Env, launchEnv+"="+string(data))
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Setpgid: true,
 		Cloneflags: syscall.CLONE_NEWUSER | syscall.CLONE_NEWPID | syscall.CLONE_NEWNS |
@@ -143,8 +160,23 @@ func sandboxExec(cmd *exec.Cmd, sb *Sandbox, root string, mem int64, cpu uint64)
 		UidMappings:                []syscall.SysProcIDMap{{ContainerID: sandboxUID, HostID: os.Getuid(), Size: 1}},
 		GidMappings:                []syscall.SysProcIDMap{{ContainerID: sandboxUID, HostID: os.Getgid(), Size: 1}},
 		GidMappingsEnableSetgroups: false,
-		AmbientCaps:                []uintptr{capSetpcap, capNetAdmin, capSysAdmin},
+		AmbientCaps:                []uintptr{capSetpcap, capNetAdmin, capSysResource, capSysAdmin},
 	}
+	if os.Getuid() == 0 {
+		// Only root may map more than its own uid. The launcher stays
+		// root (to reach root's files while it builds the sandbox); the
+		// test becomes a host uid that owns nothing.
+		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1}, {ContainerID: sandboxUID, HostID: hostSandboxUID, Size: 1}}
+		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1}, {ContainerID: sandboxUID, HostID: hostSandboxUID, Size: 1}}
+		cmd.SysProcAttr.GidMappingsEnableSetgroups = true
+		cmd.SysProcAttr.AmbientCaps = nil
+		cfg.SwitchUser = true
+	}
+	data, err := json.Marshal(cfg)
+	if err != nil {
+		return fmt.Errorf("sandbox config: %w", err)
+	}
+	cmd.Env = append(cmd.Env, launchEnv+"="+string(data))
 	return nil
 }
 
@@ -169,13 +201,20 @@ func dynamic(bin string) bool {
 // sandboxMain is the launcher: it builds the sandbox described by v, runs
 // the test in it and exits with its status. It never returns.
 func sandboxMain(v string) {
+	var cfg launchConfig
+	report := func(string) {}
 	fail := func(err error) {
 		fmt.Fprintf(os.Stderr, "%ssandbox: %v\n", execFailedPrefix, err)
+		report("error " + oneLine(err.Error()))
 		os.Exit(execFailed)
 	}
-	var cfg launchConfig
 	if err := json.Unmarshal([]byte(v), &cfg); err != nil {
 		fail(fmt.Errorf("bad %s: %w", launchEnv, err))
+	}
+	if cfg.StatusFD > 0 {
+		syscall.CloseOnExec(cfg.StatusFD)
+		status := os.NewFile(uintptr(cfg.StatusFD), "status")
+		report = func(line string) { _, _ = status.WriteString(line + "\n") }
 	}
 	if len(os.Args) == 0 {
 		fail(errors.New("no program to run"))
@@ -190,6 +229,9 @@ func sandboxMain(v string) {
 			env = append(env, kv)
 		}
 	}
+	if err := limitNamespaces(); err != nil {
+		fail(err)
+	}
 	if err := buildRoot(cfg); err != nil {
 		fail(err)
 	}
@@ -199,6 +241,12 @@ func sandboxMain(v string) {
 	if err := os.Chdir(cfg.Dir); err != nil {
 		fail(fmt.Errorf("working directory: %w", err))
 	}
+	// The test's stdin is a /dev/null of the sandbox's (read-only bound),
+	// not the runner's open file.
+	null, err := syscall.Open("/dev/null", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		fail(fmt.Errorf("open /dev/null: %w", err))
+	}
 	if err := dropPrivileges(cfg); err != nil {
 		fail(err)
 	}
@@ -206,7 +254,12 @@ func sandboxMain(v string) {
 	for i := range files {
 		files[i] = uintptr(i)
 	}
-	pid, err := syscall.ForkExec(os.Args[0], os.Args, &syscall.ProcAttr{Env: env, Files: files})
+	files[0] = uintptr(null)
+	attr := &syscall.ProcAttr{Env: env, Files: files}
+	if cfg.SwitchUser {
+		attr.Sys = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: sandboxUID, Gid: sandboxUID, Groups: []uint32{}}}
+	}
+	pid, err := syscall.ForkExec(os.Args[0], os.Args, attr)
 	if err != nil {
 		fail(fmt.Errorf("exec %s: %w", os.Args[0], err))
 	}
@@ -214,12 +267,42 @@ func sandboxMain(v string) {
 	for fd := 3; fd < cfg.Files; fd++ {
 		_ = syscall.Close(fd)
 	}
-	os.Exit(reapUntil(pid))
+	ws, err := reapUntil(pid)
+	switch {
+	case err != nil:
+		fail(fmt.Errorf("wait: %w", err))
+	case ws.Signaled():
+		report(fmt.Sprintf("signal %d", ws.Signal()))
+		os.Exit(128 + int(ws.Signal()))
+	}
+	report(fmt.Sprintf("exit %d", ws.ExitStatus()))
+	os.Exit(ws.ExitStatus())
+}
+
+// limitNamespaces closes what a process without capabilities could still
+// use to hold memory no limit counts: a nested user namespace (in which it
+// would have the capabilities to mount a tmpfs of half the machine's
+// memory) and System V and POSIX IPC (shared memory, message queues) of
+// the sandbox's IPC namespace. It writes the namespaces' own limits
+// through the host's /proc, so it runs before the pivot.
+func limitNamespaces() error {
+	for _, l := range []struct{ path, value string }{
+		{"/proc/sys/user/max_user_namespaces", "0"},
+		{"/proc/sys/kernel/shmall", "0"},
+		{"/proc/sys/kernel/shmmni", "0"},
+		{"/proc/sys/kernel/msgmni", "0"},
+		{"/proc/sys/fs/mqueue/queues_max", "0"},
+	} {
+		if err := os.WriteFile(l.path, []byte(l.value), 0); err != nil {
+			return fmt.Errorf("limit the sandbox's namespaces: %w", err)
+		}
+	}
+	return nil
 }
 
 // reapUntil waits for every process of the namespace (orphans come to PID
-// 1) until pid exits, and returns pid's status as an exit code.
-func reapUntil(pid int) int {
+// 1) until pid exits, and returns pid's wait status.
+func reapUntil(pid int) (syscall.WaitStatus, error) {
 	for {
 		var ws syscall.WaitStatus
 		got, err := syscall.Wait4(-1, &ws, 0, nil)
@@ -227,17 +310,10 @@ func reapUntil(pid int) int {
 			continue
 		}
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "%swait: %v\n", execFailedPrefix, err)
-			return execFailed
+			return 0, err
 		}
-		if got != pid {
-			continue
-		}
-		switch {
-		case ws.Exited():
-			return ws.ExitStatus()
-		case ws.Signaled():
-			return 128 + int(ws.Signal())
+		if got == pid && (ws.Exited() || ws.Signaled()) {
+			return ws, nil
 		}
 	}
 }
@@ -260,7 +336,7 @@ func buildRoot(cfg launchConfig) error {
 		return fmt.Errorf("mount the scratch tmpfs: %w", err)
 	}
 	for _, dev := range []string{"null", "zero", "full", "random", "urandom"} {
-		if err := bindPath("/dev/"+dev, root, false); err != nil {
+		if err := bindPath("/dev/"+dev, root); err != nil {
 			return err
 		}
 	}
@@ -279,7 +355,7 @@ func buildRoot(cfg launchConfig) error {
 		if _, err := os.Stat(p); err != nil && slices.Contains(systemLibs, p) {
 			continue // not every system has every library directory
 		}
-		if err := bindPath(p, root, true); err != nil {
+		if err := bindPath(p, root); err != nil {
 			return err
 		}
 		bound = append(bound, p)
@@ -314,10 +390,11 @@ func covered(p string, dirs []string) bool {
 	return false
 }
 
-// bindPath shows the host path p at the same path under root, read-only if
-// asked. A mount's flags locked by the host (nosuid, nodev, noexec, atime)
-// must be repeated when it is remounted from a user namespace.
-func bindPath(p, root string, readOnly bool) error {
+// bindPath shows the host path p read-only at the same path under root (a
+// read-only device still reads and writes; its inode cannot be changed). A
+// mount's flags locked by the host (nosuid, nodev, noexec, atime) must be
+// repeated when it is remounted from a user namespace.
+func bindPath(p, root string) error {
 	st, err := os.Stat(p)
 	if err != nil {
 		return fmt.Errorf("sandbox path: %w", err)
@@ -336,9 +413,6 @@ func bindPath(p, root string, readOnly bool) error {
 	}
 	if err := syscall.Mount(p, target, "", syscall.MS_BIND|syscall.MS_REC, ""); err != nil {
 		return fmt.Errorf("bind %s: %w", p, err)
-	}
-	if !readOnly {
-		return nil
 	}
 	var fs syscall.Statfs_t
 	if err := syscall.Statfs(target, &fs); err != nil {
@@ -469,7 +543,7 @@ func SandboxError() error {
 		cmd := exec.Command(self)
 		cmd.Dir = "/"
 		cmd.Env = append(sandboxEnv(), probeEnv+"=1")
-		if err := sandboxExec(cmd, &Sandbox{Scratch: 1 << 20}, root, 0, 0); err != nil {
+		if err := sandboxExec(cmd, &Sandbox{Scratch: 1 << 20}, root, 0, 0, nil); err != nil {
 			probe.err = err
 			return
 		}
