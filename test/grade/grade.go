@@ -74,8 +74,9 @@ type Report struct {
 	Flags []string
 	// Refused is set when the submission was not graded at all.
 	Refused string
-	// Isolation says how the tests ran: "namespaces" (each in its own
-	// sandbox) or "none (why)".
+	// Isolation says how the tests ran: "namespaces + memory cgroup" (each
+	// in its own sandbox, its memory counted by the kernel), "namespaces
+	// (no memory cgroup: why)" or "none (why)".
 	Isolation string
 	// Scratch is the size of each sandboxed test's writable tmpfs, in
 	// bytes (0: gotest.DefaultScratch).
@@ -541,7 +542,10 @@ func chooseIsolation(mode string) (bool, string, error) {
 		}
 		return false, "none (" + err.Error() + ")", nil
 	}
-	return true, "namespaces", nil
+	if err := gotest.MemoryCgroupError(); err != nil {
+		return true, "namespaces (no memory cgroup: " + err.Error() + "; memory held outside the test's processes is not counted)", nil
+	}
+	return true, "namespaces + memory cgroup", nil
 }
 
 // stoppedOnMutex reports whether the harness's own verdict on a failed run

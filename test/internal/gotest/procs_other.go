@@ -35,9 +35,34 @@ func (tr *tracker) killAll() {}
 // KillOrphans has nothing to do without a subreaper.
 func KillOrphans() {}
 
-func sandboxExec(cmd *exec.Cmd, sb *Sandbox, root string, mem int64, cpu uint64, status *os.File) error {
+// sandboxRun is what one run adds to a Sandbox.
+type sandboxRun struct {
+	root   string
+	mem    int64
+	cpu    uint64
+	status *os.File
+	cgroup string
+}
+
+func sandboxExec(cmd *exec.Cmd, sb *Sandbox, run sandboxRun) error {
 	return errors.New("sandboxes need Linux namespaces")
 }
 
 // SandboxError says why tests cannot run in a Sandbox: only Linux has them.
 func SandboxError() error { return errors.New("sandboxes need Linux namespaces") }
+
+// memCgroup is Linux's.
+type memCgroup struct{}
+
+func newMemCgroup(limit int64) (*memCgroup, error) {
+	return nil, errors.New("memory cgroups need Linux")
+}
+
+func (cg *memCgroup) procs() string { return "" }
+
+func (cg *memCgroup) ooms() int { return 0 }
+
+func (cg *memCgroup) remove() {}
+
+// MemoryCgroupError says why there is no memory cgroup: only Linux has them.
+func MemoryCgroupError() error { return errors.New("memory cgroups need Linux") }

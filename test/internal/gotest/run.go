@@ -301,6 +301,10 @@ wait:
 	case setupErr != "":
 		res.Status, res.Reason = Error, "sandbox: "+setupErr
 		return res
+	case l.oomKilled():
+		res.Status, res.Reason = MemoryOut, fmt.Sprintf("killed: memory limit (the sandbox's memory cgroup, files and buffers included, reached %s)",
+			bytesText(spec.MemLimit+scratchOf(spec.Sandbox)+cgroupSlack))
+		return res
 	case l.limits && res.ExitCode == execFailed && strings.HasPrefix(res.Output, execFailedPrefix):
 		// The test's own code could print this and exit 126 too; it still
 		// scores nothing, as an error instead of a failure.
@@ -363,6 +367,7 @@ type launch struct {
 	pipe   *os.File // the read end of a sandbox's status pipe, or nil
 	write  *os.File // its write end, until the launcher holds it
 	root   string   // the sandbox's mount point, removed at the end
+	cg     *memCgroup
 }
 
 // launcher makes cmd start through this binary when spec asks for a
@@ -384,11 +389,18 @@ func launcher(cmd *exec.Cmd, spec Spec) (*launch, error) {
 	if l.pipe, l.write, err = os.Pipe(); err != nil {
 		return l, fmt.Errorf("sandbox status pipe: %w", err)
 	}
-	var secs uint64
+	run := sandboxRun{root: l.root, mem: spec.MemLimit, status: l.write}
 	if spec.CPULimit > 0 {
-		secs = uint64((spec.CPULimit + time.Second - 1) / time.Second)
+		run.cpu = uint64((spec.CPULimit + time.Second - 1) / time.Second)
 	}
-	if err := sandboxExec(cmd, spec.Sandbox, l.root, spec.MemLimit, secs, l.write); err != nil {
+	if spec.MemLimit > 0 {
+		// Without a cgroup (MemoryCgroupError says why) the watch of
+		// resident memory is the only memory limit.
+		if l.cg, err = newMemCgroup(spec.MemLimit + scratchOf(spec.Sandbox) + cgroupSlack); err == nil {
+			run.cgroup = l.cg.procs()
+		}
+	}
+	if err := sandboxExec(cmd, spec.Sandbox, run); err != nil {
 		return l, fmt.Errorf("sandbox: %w", err)
 	}
 	return l, nil
@@ -413,7 +425,14 @@ func (l *launch) close() {
 	if l.root != "" {
 		_ = os.Remove(l.root)
 	}
+	if l.cg != nil {
+		l.cg.remove()
+	}
 }
+
+// oomKilled reports whether the kernel killed a process of the run for
+// its memory cgroup's limit.
+func (l *launch) oomKilled() bool { return l.cg != nil && l.cg.ooms() > 0 }
 
 // launchStatus is a sandbox's report on its test.
 type launchStatus struct {

@@ -72,3 +72,16 @@ func maxTasks(sb *Sandbox) int {
 	}
 	return DefaultMaxProcs
 }
+
+// scratchOf is the sandbox's scratch size.
+func scratchOf(sb *Sandbox) int64 {
+	if sb.Scratch > 0 {
+		return sb.Scratch
+	}
+	return DefaultScratch
+}
+
+// cgroupSlack is a sandbox's memory cgroup's allowance beyond MemLimit and
+// the scratch space: page cache of the binary and the tree, kernel memory
+// of a busy test (see cgroup_linux.go).
+const cgroupSlack = 256 << 20

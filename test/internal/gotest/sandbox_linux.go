@@ -95,6 +95,9 @@ type launchConfig struct {
 	// root, and mapped root to root so the launcher can reach root's
 	// files), and the test runs as sandboxUID, mapped to hostSandboxUID.
 	SwitchUser bool
+	// Cgroup is the cgroup.procs file of the memory cgroup the launcher
+	// joins first, so that everything in the sandbox is counted ("": none).
+	Cgroup string
 }
 
 // hostSandboxUID is the host uid (and gid) a sandboxed test runs as when
@@ -103,10 +106,18 @@ type launchConfig struct {
 // kernel exempts root's own user from that limit).
 const hostSandboxUID = 1 << 30
 
+// sandboxRun is what one run adds to a Sandbox.
+type sandboxRun struct {
+	root   string   // an empty directory the caller removes after the run
+	mem    int64    // MemLimit, for the address-space limit
+	cpu    uint64   // CPU seconds
+	status *os.File // the write end of the status pipe, or nil
+	cgroup string   // the cgroup.procs file the launcher joins, or ""
+}
+
 // sandboxExec makes cmd start as the launcher of a sandbox (see above),
-// with cmd.Dir, cmd's argv and cmd.Env kept for the test itself. root is
-// an empty directory the caller removes after the run.
-func sandboxExec(cmd *exec.Cmd, sb *Sandbox, root string, mem int64, cpu uint64, status *os.File) error {
+// with cmd.Dir, cmd's argv and cmd.Env kept for the test itself.
+func sandboxExec(cmd *exec.Cmd, sb *Sandbox, run sandboxRun) error {
 	self, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find the runner's binary: %w", err)
@@ -121,21 +132,18 @@ func sandboxExec(cmd *exec.Cmd, sb *Sandbox, root string, mem int64, cpu uint64,
 		cmd.Path = filepath.Join(dir, cmd.Path)
 	}
 	cfg := launchConfig{
-		Root: root, Dir: dir, Scratch: sb.Scratch, NProc: uint64(maxTasks(sb)), FSize: uint64(sb.MaxFileSize),
-		CPU: cpu, Files: 3 + len(cmd.ExtraFiles),
+		Root: run.root, Dir: dir, Scratch: scratchOf(sb), NProc: uint64(maxTasks(sb)), FSize: uint64(sb.MaxFileSize),
+		CPU: run.cpu, Files: 3 + len(cmd.ExtraFiles), Cgroup: run.cgroup,
 	}
-	if status != nil {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, status)
+	if run.status != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, run.status)
 		cfg.StatusFD = cfg.Files
-	}
-	if cfg.Scratch <= 0 {
-		cfg.Scratch = DefaultScratch
 	}
 	if cfg.FSize == 0 {
 		cfg.FSize = uint64(cfg.Scratch)
 	}
-	if mem > 0 {
-		cfg.AS = uint64(mem) + addressHeadroom
+	if run.mem > 0 {
+		cfg.AS = uint64(run.mem) + addressHeadroom
 	}
 	ro := append([]string{cmd.Path}, sb.ReadOnly...)
 	if dynamic(cmd.Path) {
@@ -218,6 +226,12 @@ func sandboxMain(v string) {
 	}
 	if len(os.Args) == 0 {
 		fail(errors.New("no program to run"))
+	}
+	if cfg.Cgroup != "" {
+		// "0" is the writer itself: before it starts anything.
+		if err := os.WriteFile(cfg.Cgroup, []byte("0"), 0); err != nil {
+			fail(fmt.Errorf("join the memory cgroup: %w", err))
+		}
 	}
 	// Capabilities, no-new-privileges and the fork below are per thread:
 	// all of it happens on this one. (Package init already runs locked to
@@ -543,7 +557,7 @@ func SandboxError() error {
 		cmd := exec.Command(self)
 		cmd.Dir = "/"
 		cmd.Env = append(sandboxEnv(), probeEnv+"=1")
-		if err := sandboxExec(cmd, &Sandbox{Scratch: 1 << 20}, root, 0, 0, nil); err != nil {
+		if err := sandboxExec(cmd, &Sandbox{Scratch: 1 << 20}, sandboxRun{root: root}); err != nil {
 			probe.err = err
 			return
 		}
