@@ -47,6 +47,11 @@ func (s *RaftSurfstore) SetLeader(ctx context.Context, _ *emptypb.Empty) (*Succe
 	if s.crashed {
 		return nil, ErrServerCrashed
 	}
+	if s.term >= maxTerm {
+		// term+1 would leave the range every server accepts; refusing
+		// keeps terms from wrapping (safety) at the cost of liveness.
+		return nil, status.Errorf(codes.FailedPrecondition, "term %d is the last one: no server can lead a later term", s.term)
+	}
 	s.stepDown(s.term + 1) // ends the waiters of a leadership this replaces
 	s.status = ServerStatus_LEADER
 	for _, p := range s.peers {
@@ -251,6 +256,9 @@ func (s *RaftSurfstore) replicateTo(ctx context.Context, p *peer, term int64) bo
 			return false
 		}
 
+		if out.Term > maxTerm {
+			return false // no server answers a term it could not accept
+		}
 		s.mu.Lock()
 		if out.Term > s.term {
 			s.debugf("server %d is at term %d: follower", p.id, out.Term)
