@@ -3,6 +3,7 @@
 package surfstore_test
 
 import (
+	"context"
 	"math"
 	"testing"
 
@@ -66,5 +67,49 @@ func TestRaftTermOverflow(t *testing.T) {
 		c.mustUpdate(2, "a", 3)
 		require.True(t, c.heartbeat(2).Flag)
 		c.requireSame(2, 0, 1)
+	})
+}
+
+// TestSyncOneBadEntryBlocksNothing: one entry on the MetaStore that names a
+// block no BlockStore holds (a buggy or hostile client, or a BlockStore
+// that restarted empty) must not stop anyone's sync. Each client uploads
+// its new and edited files and downloads the good ones, and its sync fails
+// naming the bad file only. Before the fix every later sync of every
+// client failed at that file, and nothing after it was uploaded.
+func TestSyncOneBadEntryBlocksNothing(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		c := newCluster(t, 1)
+		a, b := c.client(4), c.client(4)
+		write(t, a.BaseDir, "good", []byte("good data"))
+		sync(t, a)
+		// "a-bad" sorts before every other file, so a sync that stops at
+		// the first failure does nothing else.
+		ghost := hashOf([]byte("gone"))
+		v, err := c.meta.UpdateFile(context.Background(), &surfstore.FileMetaData{Filename: "a-bad", Version: 1, BlockHashList: []string{ghost}})
+		require.NoError(t, err)
+		require.EqualValues(t, 1, v.GetVersion())
+
+		write(t, a.BaseDir, "good", []byte("good data, edited"))
+		write(t, a.BaseDir, "new-from-a", []byte("fresh"))
+		write(t, b.BaseDir, "new-from-b", []byte("mine"))
+		for _, cl := range []surfstore.RPCClient{a, b, a} {
+			err := surfstore.ClientSync(cl)
+			require.Error(t, err, "a sync that could not download a-bad reported nothing")
+			require.Contains(t, err.Error(), `"a-bad"`, "the error names the file")
+			for _, other := range []string{"good", "new-from-a", "new-from-b"} {
+				require.NotContains(t, err.Error(), `"`+other+`"`, "a file that synced is named as failed")
+			}
+		}
+		files := map[string][]byte{"good": []byte("good data, edited"), "new-from-a": []byte("fresh"), "new-from-b": []byte("mine")}
+		want := map[string]entry{"good": {2, files["good"]}, "new-from-a": {1, files["new-from-a"]}, "new-from-b": {1, files["new-from-b"]}}
+		checkSynced(t, 4, files, want, a.BaseDir, b.BaseDir)
+
+		// Once the block exists, the next sync takes the file as well.
+		_, err = c.blocks["block0:1"].PutBlock(context.Background(), &surfstore.Block{BlockData: []byte("gone"), BlockSize: 4})
+		require.NoError(t, err)
+		sync(t, b)
+		files["a-bad"] = []byte("gone")
+		want["a-bad"] = entry{1, files["a-bad"]}
+		checkSynced(t, 4, files, want, b.BaseDir)
 	})
 }
