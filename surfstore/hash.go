@@ -28,14 +28,22 @@ const (
 	// MaxBlockSize is the largest block a BlockStore accepts and the
 	// largest BLOCKSIZE a client may use.
 	MaxBlockSize = 4 << 20
-	// MaxMessageSize caps one gRPC message each way (a block plus
-	// framing, or a FileInfoMap of many files).
+	// MaxMessageSize caps a reply (a FileInfoMap of many files) and what
+	// a client sends; requests to a server have smaller caps of their own
+	// (MaxBlockStoreMessage, MaxMetaStoreMessage).
 	MaxMessageSize = 64 << 20
 	// MaxFileNameBytes caps a file name (as most file systems do).
 	MaxFileNameBytes = 255
-	// MaxHashesPerFile caps a file's block list (4 TiB at 4 KiB blocks
-	// would not fit in one message anyway).
-	MaxHashesPerFile = 1 << 20
+	// MaxHashesPerFile caps a file's block list: 256 MiB at 4 KiB blocks,
+	// 256 GiB at 4 MiB blocks. Its UpdateFile (66 bytes a hash on the
+	// wire, 4.33 MB) fits in MaxMetaStoreMessage.
+	MaxHashesPerFile = 1 << 16
+	// MaxMetadataBytes caps the MetaStore's whole file map, as encoded in
+	// GetFileInfoMap's reply, well below MaxMessageSize, so every client
+	// can always fetch the map. An update that would pass it is refused
+	// with ResourceExhausted. About 730,000 block hashes: 2.8 GiB of
+	// files at 4 KiB blocks, 2.8 TiB at 4 MiB.
+	MaxMetadataBytes = 48 << 20
 )
 
 // ErrUnsafeName is wrapped by the errors for a file name that is not a plain

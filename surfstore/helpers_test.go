@@ -67,14 +67,14 @@ func newClusterWith(t *labtest.T, nBlocks int, wrap func(*surfstore.MetaStore) s
 		c.addBlockStore(fmt.Sprintf("block%d:1", i))
 	}
 	c.meta = surfstore.NewMetaStore(c.blockAddrs)
-	surftest.Serve(t, c.rn, metaAddr, func(s *grpc.Server) { surfstore.RegisterMetaStoreServer(s, wrap(c.meta)) }, surfstore.ServerOptions()...)
+	surftest.Serve(t, c.rn, metaAddr, func(s *grpc.Server) { surfstore.RegisterMetaStoreServer(s, wrap(c.meta)) }, surfstore.MetaStoreServerOptions()...)
 	return c
 }
 
 // addBlockStore starts a BlockStore at addr (the MetaStore is not told).
 func (c *cluster) addBlockStore(addr string) *countingStore {
 	bs := &countingStore{BlockStore: surfstore.NewBlockStore()}
-	surftest.Serve(c.t, c.rn, addr, func(s *grpc.Server) { surfstore.RegisterBlockStoreServer(s, bs) }, surfstore.ServerOptions()...)
+	surftest.Serve(c.t, c.rn, addr, func(s *grpc.Server) { surfstore.RegisterBlockStoreServer(s, bs) }, surfstore.BlockStoreServerOptions()...)
 	c.blocks[addr] = bs
 	c.blockAddrs = append(c.blockAddrs, addr)
 	return bs

@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/emptypb"
 )
@@ -21,6 +22,7 @@ type MetaStore struct {
 	//solution:begin S1
 	mu    sync.Mutex
 	files map[string]*FileMetaData // owned copies; replies get clones
+	size  int                      // sum of mapEntrySize over files
 	addrs []string
 	ring  *ConsistentHashRing
 	//solution:stub
@@ -78,6 +80,14 @@ func (m *MetaStore) UpdateFile(ctx context.Context, fileMetaData *FileMetaData) 
 	if fileMetaData.GetVersion() != current+1 {
 		return &Version{Version: -1}, nil
 	}
+	// The whole map must stay fetchable in one GetFileInfoMap reply; only
+	// the sender of the update that would break that hears of it.
+	size := m.size - mapEntrySize(m.files[fileMetaData.GetFilename()]) + mapEntrySize(fileMetaData)
+	if size > MaxMetadataBytes && size > m.size {
+		return nil, status.Errorf(codes.ResourceExhausted, "%q: the file map would take %d bytes, more than the %d every client must be able to fetch; delete files or use larger blocks",
+			fileMetaData.GetFilename(), size, MaxMetadataBytes)
+	}
+	m.size = size
 	m.files[fileMetaData.GetFilename()] = proto.Clone(fileMetaData).(*FileMetaData)
 	return &Version{Version: fileMetaData.GetVersion()}, nil
 	//solution:stub
@@ -143,6 +153,17 @@ func CheckFileMetaData(meta *FileMetaData) error {
 }
 
 //solution:begin S1
+
+// mapEntrySize bounds the bytes meta takes in a FileInfoMap reply: the
+// map entry's key (the name, again), its value and their framing. 0 for
+// nil.
+func mapEntrySize(meta *FileMetaData) int {
+	if meta == nil {
+		return 0
+	}
+	n := len(meta.GetFilename())
+	return proto.Size(meta) + n + 3*protowire.SizeVarint(uint64(proto.Size(meta)+n+16)) + 3
+}
 
 // maxStoredHashBytes caps one string of a stored hash list.
 const maxStoredHashBytes = 256

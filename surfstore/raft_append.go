@@ -2,9 +2,13 @@ package surfstore
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"strconv"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 )
 
 // AppendEntries is Figure 2's receiver: it refuses a stale term, checks
@@ -30,9 +34,18 @@ func (s *RaftSurfstore) AppendEntries(ctx context.Context, in *AppendEntryInput)
 	case fromKnown && s.unreachableFrom[from]:
 		return nil, errUnreachable
 	}
+	if in.Term < 0 || in.Term > maxTerm {
+		// Refused before it touches the term: a peer (there is no
+		// authentication between servers) must not make a term wrap.
+		return nil, status.Errorf(codes.InvalidArgument, "term %d out of range 0..%d", in.Term, int64(maxTerm))
+	}
 	out := &AppendEntryOutput{ServerId: s.id, Term: s.term, MatchedIndex: -1}
 	if in.Term < s.term {
 		return out, nil
+	}
+	if err := checkEntries(in); err != nil {
+		// Nor plant entries no leader could have sent.
+		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
 	if s.status == ServerStatus_LEADER || in.Term > s.term {
 		s.debugf("follower of term %d", in.Term)
@@ -93,6 +106,33 @@ func (s *RaftSurfstore) AppendEntries(ctx context.Context, in *AppendEntryInput)
 }
 
 //solution:begin S3
+
+// maxTerm is the largest term a server accepts or takes. It is one below
+// MaxInt64 so that a server at any accepted term can still compute term+1
+// without overflow (SetLeader refuses at maxTerm instead). Without this
+// bound one AppendEntries of term MaxInt64 made the next SetLeader wrap to
+// MinInt64, and two servers led one term with different logs.
+const maxTerm = math.MaxInt64 - 1
+
+// checkEntries returns nil if the entries of in could come from a leader
+// of in.Term: their terms never decrease, start at or after PrevLogTerm and
+// never exceed the message's term (no log holds an entry of a term later
+// than its leader's).
+func checkEntries(in *AppendEntryInput) error {
+	last := in.PrevLogTerm
+	for i, e := range in.Entries {
+		switch {
+		case e == nil:
+			return fmt.Errorf("entry %d is missing", i)
+		case e.Term > in.Term:
+			return fmt.Errorf("entry %d has term %d, after the message's term %d", i, e.Term, in.Term)
+		case e.Term < last:
+			return fmt.Errorf("entry %d has term %d, before the term %d that precedes it", i, e.Term, last)
+		}
+		last = e.Term
+	}
+	return nil
+}
 
 // senderID reads the sending server's id from the call's metadata. A call
 // without it (a test or tool calling AppendEntries directly) is accepted

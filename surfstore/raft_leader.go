@@ -47,6 +47,11 @@ func (s *RaftSurfstore) SetLeader(ctx context.Context, _ *emptypb.Empty) (*Succe
 	if s.crashed {
 		return nil, ErrServerCrashed
 	}
+	if s.term >= maxTerm {
+		// term+1 would leave the range every server accepts; refusing
+		// keeps terms from wrapping (safety) at the cost of liveness.
+		return nil, status.Errorf(codes.FailedPrecondition, "term %d is the last one: no server can lead a later term", s.term)
+	}
 	s.stepDown(s.term + 1) // ends the waiters of a leadership this replaces
 	s.status = ServerStatus_LEADER
 	for _, p := range s.peers {
@@ -251,6 +256,9 @@ func (s *RaftSurfstore) replicateTo(ctx context.Context, p *peer, term int64) bo
 			return false
 		}
 
+		if out.Term > maxTerm {
+			return false // no server answers a term it could not accept
+		}
 		s.mu.Lock()
 		if out.Term > s.term {
 			s.debugf("server %d is at term %d: follower", p.id, out.Term)
@@ -294,17 +302,26 @@ func (s *RaftSurfstore) replicateTo(ctx context.Context, p *peer, term int64) bo
 	}
 }
 
-// maxAppendBytes caps the entries of one AppendEntries well below the
-// gRPC message limit; a longer log goes in several exchanges.
-const maxAppendBytes = MaxMessageSize / 2
+// An AppendEntries must pass the receiver's caps: its size under
+// MaxMetaStoreMessage and its decode cost under the budget (limits.go),
+// each with room for the message's other fields. A longer log goes in
+// several exchanges; one entry always fits (UpdateFile checked its size).
+const (
+	maxAppendBytes = MaxMetaStoreMessage - 64<<10
+	maxAppendCost  = 2*MaxMetaStoreMessage - 64<<10
+)
 
-// batch returns the longest prefix of entries (at least one) whose encoded
-// size stays within maxAppendBytes, as a slice of its own.
+// batch returns the longest prefix of entries (at least one) within
+// maxAppendBytes and maxAppendCost, as a slice of its own.
 func batch(entries []*UpdateOperation) []*UpdateOperation {
-	size := 0
+	size, cost := 0, 0
 	for i, e := range entries {
-		size += proto.Size(e)
-		if i > 0 && size > maxAppendBytes {
+		n := proto.Size(e)
+		size += n + 6 // the entry's tag and length
+		// decodeCost counts a field's strings once and every field at
+		// decodeCostPerField: at most 5 fields beside the hashes.
+		cost += n + decodeCostPerField*(5+len(e.GetFileMetaData().GetBlockHashList()))
+		if i > 0 && (size > maxAppendBytes || cost > maxAppendCost) {
 			return append([]*UpdateOperation(nil), entries[:i]...)
 		}
 	}

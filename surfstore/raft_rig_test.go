@@ -50,7 +50,7 @@ func makeSyncCluster(t *labtest.T, n, nBlocks int) *raftCluster {
 	for j := range nBlocks {
 		addr := fmt.Sprintf("block%d:1", j)
 		bs := surfstore.NewBlockStore()
-		surftest.Serve(t, c.rn, addr, func(s *grpc.Server) { surfstore.RegisterBlockStoreServer(s, bs) }, surfstore.ServerOptions()...)
+		surftest.Serve(t, c.rn, addr, func(s *grpc.Server) { surfstore.RegisterBlockStoreServer(s, bs) }, surfstore.BlockStoreServerOptions()...)
 		c.config.BlockAddrs = append(c.config.BlockAddrs, addr)
 	}
 	for i := range n {

@@ -45,7 +45,7 @@ func NewRaftServer(id int64, config RaftConfig, dialOpts ...grpc.DialOption) (*R
 	s := &RaftSurfstore{
 		id:        id,
 		metaStore: NewMetaStore(config.BlockAddrs),
-		server:    grpc.NewServer(ServerOptions()...),
+		server:    grpc.NewServer(MetaStoreServerOptions()...),
 		done:      make(chan struct{}),
 	}
 	//solution:begin S3
@@ -145,9 +145,9 @@ func (s *RaftSurfstore) closePeers() {
 // RaftAddrs (the course's entry point, used by cmd/raft_server).
 func ServeRaftServer(server *RaftSurfstore, config RaftConfig) error {
 	addr := config.RaftAddrs[server.id]
-	lis, err := net.Listen("tcp", addr)
+	lis, err := Listen(addr)
 	if err != nil {
-		return fmt.Errorf("raft server %d: listen on %s: %w", server.id, addr, err)
+		return fmt.Errorf("raft server %d: %w", server.id, err)
 	}
 	return server.Serve(lis)
 }

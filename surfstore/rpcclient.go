@@ -184,8 +184,13 @@ func (c *RPCClient) metaCall(f func(ctx context.Context, ms MetaStoreClient) err
 			return err
 		}
 	}
-	return fmt.Errorf("surfstore: no MetaStore answered: %w", errors.Join(errs...))
+	return fmt.Errorf("%w: %w", errNoMetaStore, errors.Join(errs...))
 }
+
+// errNoMetaStore is wrapped by metaCall's error when no MetaStore address
+// answered: unlike a refusal, it tells a sync that later calls would fail
+// (and wait) the same way.
+var errNoMetaStore = errors.New("surfstore: no MetaStore answered")
 
 // isCourseRaftError reports an error whose text is one of the course's raft
 // errors. The course defines them with fmt.Errorf, so a server written to

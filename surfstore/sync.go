@@ -23,7 +23,13 @@ import (
 //     BlockStores the MetaStore names, then UpdateFile with the index's
 //     version + 1; if that is refused (another client got there first),
 //     the client downloads the version that won;
-//   - the index is rewritten, atomically, only once all files are done.
+//   - each file syncs on its own: one that cannot (a block no store holds,
+//     more than MaxHashesPerFile blocks, an update the server refuses)
+//     keeps its old index entry and is named in the error, and every
+//     other file still uploads or downloads, so one bad entry on the
+//     server cannot stop every client's sync;
+//   - the index is rewritten, atomically, once all files are done, with
+//     what synced (untouched if nothing did).
 //
 // Only regular files directly in BaseDir are synced, never index.db. A
 // corrupt index fails the sync before anything is touched. Files the
@@ -86,16 +92,41 @@ func (s *syncer) run() error {
 		sorted = append(sorted, name)
 	}
 	sort.Strings(sorted)
+	// Each file on its own: one that cannot sync (a block no store holds,
+	// an oversized list, a refused update) is reported by name and keeps
+	// its old index entry, and the others still sync. Only a MetaStore
+	// that no longer answers ends the loop early: every later file would
+	// wait for the same timeouts.
+	var failed []error
+	changed := false
 	for _, name := range sorted {
-		if err := s.syncFile(name); err != nil {
+		before := s.index[name]
+		err := s.syncFile(name)
+		if s.index[name] != before {
+			changed = true
+		}
+		if err == nil {
+			continue
+		}
+		s.c.logf("%q not synced: %v", name, err)
+		failed = append(failed, fmt.Errorf("%q: %w", name, err))
+		if errors.Is(err, errNoMetaStore) {
+			failed = append(failed, errors.New("the MetaStore stopped answering; the remaining files were not tried"))
+			break
+		}
+	}
+	// The index records what synced. A sync in which nothing synced leaves
+	// the index as it was (and makes none in a directory that had none).
+	if len(failed) == 0 || changed {
+		if err := WriteMetaFile(s.index, base); err != nil {
 			return err
 		}
 	}
-	if err := WriteMetaFile(s.index, base); err != nil {
-		return err
-	}
 	if len(s.refused) > 0 {
-		return fmt.Errorf("%w: the server lists %q; left alone, the rest is synced", ErrUnsafeName, s.refused)
+		failed = append(failed, fmt.Errorf("%w: the server lists %q; left alone", ErrUnsafeName, s.refused))
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("surfstore: sync of %s incomplete, the other files synced: %w", base, errors.Join(failed...))
 	}
 	return nil
 }
@@ -140,6 +171,9 @@ func (s *syncer) syncFile(name string) error {
 	}
 	if unchanged {
 		return nil
+	}
+	if len(want) > MaxHashesPerFile {
+		return fmt.Errorf("%d blocks, more than the %d a file may have (use a larger block size)", len(want), MaxHashesPerFile)
 	}
 	meta := &FileMetaData{Filename: name, Version: known + 1, BlockHashList: want}
 	if err := s.upload(name, want, idx.GetBlockHashList()); err != nil {

@@ -106,14 +106,26 @@ func serve(o options) error {
 	if o.localOnly {
 		host = "127.0.0.1"
 	}
-	l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(o.port)))
+	// Connections capped in total (below the fd limit) and per host.
+	l, err := surfstore.Listen(net.JoinHostPort(host, strconv.Itoa(o.port)))
 	if err != nil {
 		return err
 	}
 	// With -s both and no blockStoreAddr, the MetaStore names its own
 	// BlockStore: a name that works for clients on this host.
 	self := "localhost:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	opts := append(surfstore.ServerOptions(), grpc.ChainUnaryInterceptor(logCalls(o.logger)))
+	// Each kind gets the receive cap its requests need: a block and a
+	// little for a BlockStore, a file's hash list for a MetaStore.
+	var opts []grpc.ServerOption
+	switch o.service {
+	case "block":
+		opts = surfstore.BlockStoreServerOptions()
+	case "meta":
+		opts = surfstore.MetaStoreServerOptions()
+	default:
+		opts = surfstore.ServerOptions()
+	}
+	opts = append(opts, grpc.ChainUnaryInterceptor(logCalls(o.logger)))
 	srv := grpc.NewServer(opts...)
 	if o.service == "block" || o.service == "both" {
 		surfstore.RegisterBlockStoreServer(srv, surfstore.NewBlockStore())
