@@ -55,6 +55,9 @@ type Server struct {
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	conns     map[net.Conn]struct{}
+	// stop is closed when Shutdown or Close starts; it cuts short Serve's
+	// back-off after an accept error.
+	stop chan struct{}
 }
 
 // NewServer opens every virtual host's docroot and returns a server ready to
@@ -69,6 +72,7 @@ func NewServer(cfg Config) (*Server, error) {
 		hosts:     make(map[string]*os.Root, len(cfg.VirtualHosts)),
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[net.Conn]struct{}),
+		stop:      make(chan struct{}),
 	}
 	if s.timeout <= 0 {
 		s.timeout = DefaultTimeout
@@ -112,11 +116,17 @@ func (s *Server) Serve(l net.Listener) error {
 			if s.stopping.Load() {
 				return ErrServerClosed
 			}
-			// Running out of file descriptors is temporary: wait for
-			// connections to finish instead of giving up the listener.
-			if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+			// A temporary failure (above all, no file descriptor left)
+			// passes once connections end: wait, 5 ms doubling to 1 s as
+			// net/http does, instead of giving up the listener.
+			if temporaryAcceptError(err) {
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				time.Sleep(backoff)
+				wait := time.NewTimer(backoff)
+				select {
+				case <-wait.C:
+				case <-s.stop:
+					wait.Stop()
+				}
 				continue
 			}
 			return fmt.Errorf("tritonhttp: accept: %w", err)
@@ -133,6 +143,24 @@ func (s *Server) Serve(l net.Listener) error {
 		s.mu.Unlock()
 		go s.serveConn(c)
 	}
+}
+
+// temporaryAcceptError reports whether an Accept error is likely to pass:
+// the process or the system is out of descriptors or memory, a connection
+// was aborted or reset before it could be accepted, or an accept deadline
+// passed. (net.Error's Temporary, which net/http consults, is deprecated and
+// leaves out the shortage of memory.)
+func temporaryAcceptError(err error) bool {
+	for _, errno := range []syscall.Errno{
+		syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM,
+		syscall.ECONNABORTED, syscall.ECONNRESET, syscall.EINTR,
+	} {
+		if errors.Is(err, errno) {
+			return true
+		}
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // Shutdown stops the server gracefully: it closes the listeners, lets every
@@ -186,6 +214,11 @@ func (s *Server) beginStop() {
 	past := time.Unix(1, 0)
 	for c := range s.conns {
 		_ = c.SetReadDeadline(past) // fails only on a closed conn
+	}
+	select {
+	case <-s.stop:
+	default:
+		close(s.stop)
 	}
 }
 
