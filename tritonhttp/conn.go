@@ -100,12 +100,13 @@ func (s *Server) serveConn(c net.Conn) {
 	//solution:begin
 	st := getConnState(c, s.timeout)
 	defer putConnState(st)
+	clk := s.track(c)
 	defer func() {
 		_ = st.bw.Flush() // best effort: the connection is closing either way
 	}()
 	pipelined := 0 // requests in a row that were waiting in our buffer
 	for {
-		if !s.startRequest(c) {
+		if !s.startRequest(c, clk) {
 			return
 		}
 		if st.br.Buffered() > 0 {
@@ -136,6 +137,7 @@ func (s *Server) serveConn(c net.Conn) {
 		if !s.skipBody(st, c, start) {
 			return
 		}
+		clk.since.Store(0) // the request is in: no longer evictable
 		if pipelined >= MaxPipelined {
 			st.req.Close = true
 		}
