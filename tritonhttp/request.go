@@ -27,6 +27,13 @@ var ErrBadRequest = errors.New("tritonhttp: bad request")
 
 //solution:begin
 
+// MaxHeaderLines is the most header lines a request head may hold (Host
+// included); one more is a 400. MaxHeadBytes alone would let a head of
+// thousands of distinct empty fields make the server hold about eight times
+// its size in header map, for every connection; 100 is the default of
+// Apache httpd's LimitRequestFields, far more than clients send.
+const MaxHeaderLines = 100
+
 // MaxBodyBytes is the largest request body the server reads (and discards):
 // a GET's content has no meaning here (RFC 9110 §9.3.1), but a client may
 // send one, declared by Content-Length, and the bytes must be consumed so
@@ -122,13 +129,16 @@ func (p *parser) read(req *Request) (bytesReceived bool, err error) {
 	if err := parseRequestLine(line, req); err != nil {
 		return true, err
 	}
-	for {
+	for lines := 0; ; lines++ {
 		line, err := p.line()
 		if err != nil {
 			return true, err
 		}
 		if len(line) == 0 {
 			break
+		}
+		if lines == MaxHeaderLines {
+			return true, badRequest("more than %d header lines", MaxHeaderLines)
 		}
 		key, value, err := parseHeaderLine(line)
 		if err != nil {
