@@ -46,5 +46,10 @@
 //     Transfer-Encoding sent with a Content-Length or without chunked as its
 //     final coding, is a 400; a chunked body, which the server does not
 //     decode, is a 501. Every refusal closes the connection.
+//   - Also beyond the spec, the reference server answers a head of more than
+//     100 header lines with 400, and serves a bounded number of connections
+//     at once, closing the one that waited longest for a request to make
+//     room for a new one (README.md, "Limits against hostile or broken
+//     clients").
 //   - Files are streamed from disk, never read whole into memory.
 package tritonhttp
