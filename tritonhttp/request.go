@@ -417,16 +417,18 @@ func (f *framing) check() error {
 
 // parseContentLength parses a Content-Length value: 1*DIGIT, or a
 // comma-separated list of such values that are all equal (RFC 9112 §6.3
-// accepts "42, 42" as 42). Signs, spaces inside a number, empty elements and
+// accepts "42, 42" as 42; empty list elements do not count, RFC 9110
+// §5.6.1.2). Signs, spaces inside a number, a list without a value and
 // values beyond int64 are refused: a length two parsers could read
 // differently is worse than none.
 func parseContentLength(v string) (int64, error) {
 	var n int64 = -1
-	for {
-		elem, rest, more := strings.Cut(v, ",")
+	for rest, more := v, true; more; {
+		var elem string
+		elem, rest, more = strings.Cut(rest, ",")
 		elem = strings.Trim(elem, " \t")
 		if elem == "" {
-			return 0, badRequest("invalid Content-Length %q", v)
+			continue
 		}
 		var m int64
 		for i := 0; i < len(elem); i++ {
@@ -443,11 +445,11 @@ func parseContentLength(v string) (int64, error) {
 			return 0, badRequest("conflicting Content-Length values in %q", v)
 		}
 		n = m
-		if !more {
-			return n, nil
-		}
-		v = rest
 	}
+	if n < 0 {
+		return 0, badRequest("Content-Length %q holds no value", v)
+	}
+	return n, nil
 }
 
 // lastListElement returns the last non-empty element of a comma-separated
