@@ -100,12 +100,13 @@ func (s *Server) serveConn(c net.Conn) {
 	//solution:begin
 	st := getConnState(c, s.timeout)
 	defer putConnState(st)
+	clk := s.track(c)
 	defer func() {
 		_ = st.bw.Flush() // best effort: the connection is closing either way
 	}()
 	pipelined := 0 // requests in a row that were waiting in our buffer
 	for {
-		if !s.startRequest(c) {
+		if !s.startRequest(c, clk) {
 			return
 		}
 		if st.br.Buffered() > 0 {
@@ -125,11 +126,18 @@ func (s *Server) serveConn(c net.Conn) {
 			// A malformed request, or a partial one cut by the timeout or by
 			// EOF, is answered with 400; a connection on which nothing of a
 			// new request arrived is closed silently.
-			if received || errors.Is(err, ErrBadRequest) {
-				s.writeBadRequest(st, c, start)
+			switch {
+			case errors.Is(err, ErrNotImplemented):
+				s.writeRefusal(st, c, StatusNotImplemented, nil, start)
+			case received || errors.Is(err, ErrBadRequest):
+				s.writeRefusal(st, c, StatusBadRequest, nil, start)
 			}
 			return
 		}
+		if !s.skipBody(st, c, start) {
+			return
+		}
+		clk.since.Store(0) // the request is in: no longer evictable
 		if pipelined >= MaxPipelined {
 			st.req.Close = true
 		}
@@ -154,12 +162,39 @@ func (s *Server) serveConn(c net.Conn) {
 
 //solution:begin
 
-// writeBadRequest queues a 400 (which always closes the connection).
-func (s *Server) writeBadRequest(st *connState, c net.Conn, start time.Time) {
-	resp := Response{StatusCode: StatusBadRequest, Close: true, ContentLength: -1}
+// writeRefusal queues a response refusing a request: 400, 413 or 501, which
+// always close the connection. req is nil when the request could not be
+// parsed.
+func (s *Server) writeRefusal(st *connState, c net.Conn, status int, req *Request, start time.Time) {
+	resp := Response{StatusCode: status, Close: true, ContentLength: -1}
 	st.head = resp.appendHead(st.head[:0], s.date.get())
 	_, _ = st.bw.Write(st.head) // a write error surfaces in the deferred flush, which ignores it: the conn is closing
-	s.logAccess(c, nil, StatusBadRequest, 0, start)
+	s.logAccess(c, req, status, 0, start)
+}
+
+// skipBody reads and discards the body the request just parsed declared
+// with Content-Length, so that the next request starts right after it. The
+// body shares the request's timeout: the whole request, head and body, must
+// arrive within it. It returns false when the connection must close: the
+// body is over MaxBodyBytes (413, without reading any of it), or it was cut
+// by the timeout or EOF (a partial request: 400), or the server is
+// stopping.
+func (s *Server) skipBody(st *connState, c net.Conn, start time.Time) bool {
+	n := st.p.framing.length
+	if n == 0 {
+		return true
+	}
+	if n > MaxBodyBytes {
+		s.writeRefusal(st, c, StatusContentTooLarge, &st.req, start)
+		return false
+	}
+	if _, err := st.br.Discard(int(n)); err != nil {
+		if !s.stopping.Load() {
+			s.writeRefusal(st, c, StatusBadRequest, &st.req, start)
+		}
+		return false
+	}
+	return true
 }
 
 // respond answers one parsed request. keep is false when the connection must

@@ -37,5 +37,19 @@
 //   - Size limits: a single request or header line longer than MaxLineBytes,
 //     or a request head (request line, header lines, final empty line) longer
 //     than MaxHeadBytes, is a 400. The server never buffers more than that.
+//   - Request framing (beyond the spec, which has no request bodies; the
+//     reference server's rule, see README.md): the bytes of a body are never
+//     read as a request, as RFC 9112 §6 requires. A body declared by a valid
+//     Content-Length of at most 64 KiB is read and discarded within the
+//     request's timeout, and the next request starts after it; a longer one
+//     is refused with 413. An invalid or conflicting Content-Length, or a
+//     Transfer-Encoding sent with a Content-Length or without chunked as its
+//     final coding, is a 400; a chunked body, which the server does not
+//     decode, is a 501. Every refusal closes the connection.
+//   - Also beyond the spec, the reference server answers a head of more than
+//     100 header lines with 400, and serves a bounded number of connections
+//     at once, closing the one that waited longest for a request to make
+//     room for a new one (README.md, "Limits against hostile or broken
+//     clients").
 //   - Files are streamed from disk, never read whole into memory.
 package tritonhttp

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 )
 
@@ -23,6 +24,30 @@ const (
 // ErrBadRequest is wrapped by every error ReadRequest returns for a malformed
 // request; the server answers those with 400. Test with errors.Is.
 var ErrBadRequest = errors.New("tritonhttp: bad request")
+
+//solution:begin
+
+// MaxHeaderLines is the most header lines a request head may hold (Host
+// included); one more is a 400. MaxHeadBytes alone would let a head of
+// thousands of distinct empty fields make the server hold about eight times
+// its size in header map, for every connection; 100 is the default of
+// Apache httpd's LimitRequestFields, far more than clients send.
+const MaxHeaderLines = 100
+
+// MaxBodyBytes is the largest request body the server reads (and discards):
+// a GET's content has no meaning here (RFC 9110 §9.3.1), but a client may
+// send one, declared by Content-Length, and the bytes must be consumed so
+// that they are never taken for the next request. A larger Content-Length
+// is refused with 413 and the connection closes.
+const MaxBodyBytes = 64 << 10
+
+// ErrNotImplemented is wrapped, together with ErrBadRequest, by the error
+// ReadRequest returns for a request whose body is sent with the chunked
+// transfer coding: the framing is valid, but this GET-only server does not
+// decode it, and answers 501 (RFC 9112 §6.1).
+var ErrNotImplemented = errors.New("tritonhttp: not implemented")
+
+//solution:end
 
 // Request is one parsed TritonHTTP request.
 type Request struct {
@@ -42,7 +67,8 @@ type Request struct {
 	Close bool
 }
 
-// ReadRequest reads one request head from br.
+// ReadRequest reads one request head from br. It does not read a body the
+// request may declare: that is left in br for the caller.
 //
 // bytesReceived reports whether any byte of the request was consumed; the
 // server uses it to tell an idle connection (close silently) from a partial
@@ -70,6 +96,8 @@ type parser struct {
 	n int
 	// long accumulates a line that does not fit in br's buffer.
 	long []byte
+	// framing is what the current request's head says about its body.
+	framing framing
 	//solution:end
 }
 
@@ -86,6 +114,7 @@ func badRequest(format string, args ...any) error {
 func (p *parser) read(req *Request) (bytesReceived bool, err error) {
 	//solution:begin
 	p.n = 0
+	p.framing = framing{}
 	if req.Headers == nil {
 		req.Headers = make(map[string]string, 8)
 	} else {
@@ -100,13 +129,16 @@ func (p *parser) read(req *Request) (bytesReceived bool, err error) {
 	if err := parseRequestLine(line, req); err != nil {
 		return true, err
 	}
-	for {
+	for lines := 0; ; lines++ {
 		line, err := p.line()
 		if err != nil {
 			return true, err
 		}
 		if len(line) == 0 {
 			break
+		}
+		if lines == MaxHeaderLines {
+			return true, badRequest("more than %d header lines", MaxHeaderLines)
 		}
 		key, value, err := parseHeaderLine(line)
 		if err != nil {
@@ -118,11 +150,17 @@ func (p *parser) read(req *Request) (bytesReceived bool, err error) {
 		if _, dup := req.Headers[key]; dup && key == "Host" {
 			return true, badRequest("more than one Host header")
 		}
+		if err := p.framing.add(key, value); err != nil {
+			return true, err
+		}
 		req.Headers[key] = value
 	}
 	host, ok := req.Headers["Host"]
 	if !ok {
 		return true, badRequest("missing Host header")
+	}
+	if err := p.framing.check(); err != nil {
+		return true, err
 	}
 	req.Host = host
 	req.Close = hasCloseToken(req.Headers["Connection"])
@@ -315,6 +353,124 @@ func canonicalKey(k []byte) string {
 		return s
 	}
 	return string(b)
+}
+
+// framing collects the header fields that delimit a request's body (RFC 9112
+// §6). The course's TritonHTTP has no request bodies, but a client may still
+// send one, and a server that ignored these fields would read the body as
+// the next request: a client could then hide a request from anything that
+// inspected the first one (request smuggling, RFC 9112 §11.2). So the
+// server either knows exactly where the body ends, and skips it, or refuses
+// the request and closes the connection.
+type framing struct {
+	// length is the body length a Content-Length declared; haveLength
+	// tells "Content-Length: 0" from no Content-Length.
+	length     int64
+	haveLength bool
+	// coded is set by any Transfer-Encoding field; chunked reports whether
+	// the last coding listed (the final one applied) is chunked.
+	coded, chunked bool
+}
+
+// add records one header field; it refuses a Content-Length that is not a
+// valid length, or that differs from one already seen.
+func (f *framing) add(key, value string) error {
+	switch key {
+	case "Content-Length":
+		n, err := parseContentLength(value)
+		if err != nil {
+			return err
+		}
+		// RFC 9112 §6.3: several Content-Length fields (or one with a
+		// list) are only acceptable when they all say the same.
+		if f.haveLength && n != f.length {
+			return badRequest("conflicting Content-Length values %d and %d", f.length, n)
+		}
+		f.length, f.haveLength = n, true
+	case "Transfer-Encoding":
+		// Several fields form one list, in the order the codings were
+		// applied: what counts is the last coding of the last field.
+		f.coded = true
+		f.chunked = strings.EqualFold(lastListElement(value), "chunked")
+	}
+	return nil
+}
+
+// check applies RFC 9112 §6.1 and §6.3 to a whole head. Any Transfer-Encoding
+// ends the connection: with a Content-Length as well, the two could frame the
+// body differently for another parser on the way, so the request is refused
+// (§6.1 allows refusing it and requires the close); without chunked as the
+// final coding the body's end cannot be found at all (§6.3: 400 and close);
+// a chunked body is well framed, but this server does not decode it, so it
+// answers 501 (§6.1), and closes, since it cannot skip the body either.
+func (f *framing) check() error {
+	switch {
+	case !f.coded:
+		return nil
+	case f.haveLength:
+		return badRequest("both Transfer-Encoding and Content-Length")
+	case !f.chunked:
+		return badRequest("Transfer-Encoding without chunked as the final coding")
+	}
+	return fmt.Errorf("%w: %w: chunked request body", ErrNotImplemented, ErrBadRequest)
+}
+
+// parseContentLength parses a Content-Length value: 1*DIGIT, or a
+// comma-separated list of such values that are all equal (RFC 9112 §6.3
+// accepts "42, 42" as 42; empty list elements do not count, RFC 9110
+// §5.6.1.2). Signs, spaces inside a number, a list without a value and
+// values beyond int64 are refused: a length two parsers could read
+// differently is worse than none.
+func parseContentLength(v string) (int64, error) {
+	var n int64 = -1
+	for rest, more := v, true; more; {
+		var elem string
+		elem, rest, more = strings.Cut(rest, ",")
+		elem = strings.Trim(elem, " \t")
+		if elem == "" {
+			continue
+		}
+		var m int64
+		for i := 0; i < len(elem); i++ {
+			c := elem[i]
+			if c < '0' || c > '9' {
+				return 0, badRequest("invalid Content-Length %q", v)
+			}
+			if m > (math.MaxInt64-int64(c-'0'))/10 {
+				return 0, badRequest("Content-Length %q overflows", v)
+			}
+			m = m*10 + int64(c-'0')
+		}
+		if n >= 0 && m != n {
+			return 0, badRequest("conflicting Content-Length values in %q", v)
+		}
+		n = m
+	}
+	if n < 0 {
+		return 0, badRequest("Content-Length %q holds no value", v)
+	}
+	return n, nil
+}
+
+// lastListElement returns the last non-empty element of a comma-separated
+// header value (RFC 9110 §5.6.1: empty elements do not count), without its
+// spaces and parameters ("chunked;x=1" is "chunked").
+func lastListElement(v string) string {
+	for v != "" {
+		i := strings.LastIndexByte(v, ',')
+		elem := v[i+1:]
+		if j := strings.IndexByte(elem, ';'); j >= 0 {
+			elem = elem[:j]
+		}
+		if elem = strings.Trim(elem, " \t"); elem != "" {
+			return elem
+		}
+		if i < 0 {
+			break
+		}
+		v = v[:i]
+	}
+	return ""
 }
 
 //solution:end

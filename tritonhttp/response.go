@@ -12,6 +12,14 @@ const (
 	StatusBadRequest          = 400
 	StatusNotFound            = 404
 	StatusInternalServerError = 500
+	//solution:begin
+	// StatusContentTooLarge refuses a request whose Content-Length is over
+	// MaxBodyBytes (RFC 9110 §15.5.14).
+	StatusContentTooLarge = 413
+	// StatusNotImplemented refuses a chunked request body, which this
+	// GET-only server does not decode (RFC 9112 §6.1).
+	StatusNotImplemented = 501
+	//solution:end
 )
 
 // TimeFormat is the RFC 1123 layout, in GMT, of the Date and Last-Modified
@@ -30,6 +38,12 @@ func StatusText(code int) string {
 		return "Not Found"
 	case StatusInternalServerError:
 		return "Internal Server Error"
+		//solution:begin
+	case StatusContentTooLarge:
+		return "Content Too Large"
+	case StatusNotImplemented:
+		return "Not Implemented"
+		//solution:end
 	}
 	return "Unknown"
 }
@@ -38,7 +52,7 @@ func StatusText(code int) string {
 // than a map because the server only ever sends these five headers, and a
 // fixed order lets the head be written sorted without sorting anything.
 type Response struct {
-	// StatusCode is 200, 400, 404 or 500.
+	// StatusCode is one of the Status constants above.
 	StatusCode int
 	// Date is sent as the Date header (in GMT).
 	Date time.Time

@@ -30,7 +30,45 @@ type Config struct {
 	Timeout time.Duration
 	// AccessLog, when not nil, receives one record per response.
 	AccessLog *slog.Logger
+	//solution:begin
+
+	// MaxConns caps the connections the server serves at once. Zero means
+	// DefaultMaxConns, or, once the server serves a listener of operating
+	// system sockets (one with a SyscallConn method, as *net.TCPListener),
+	// fewer if the descriptor limit allows fewer (see connsForFDs). At the
+	// cap, a new connection waits until one ends; to make room the server
+	// closes the connection that has waited longest for a request, once it
+	// has waited at least a twentieth of Timeout (see evictLocked).
+	MaxConns int
+	//solution:end
 }
+
+//solution:begin
+
+// DefaultMaxConns is the connection cap when Config.MaxConns is zero and the
+// descriptor limit allows as many. The cap bounds memory as well as
+// descriptors: an idle connection costs its goroutine and buffers, and one
+// that holds a large request head open costs more (README.md, "Limits
+// against hostile or broken clients", has measured figures).
+const DefaultMaxConns = 4096
+
+// fdReserve is the number of descriptors NewServer sets aside for everything
+// but connections and the files they serve: standard streams, the runtime's
+// poller, listeners, an access log.
+const fdReserve = 32
+
+// connsForFDs returns how many connections fit in a descriptor limit: each
+// needs at most two descriptors (its socket, and the file it is sending),
+// after the reserve and one descriptor per docroot held open.
+func connsForFDs(limit uint64, docroots int) int {
+	need := uint64(fdReserve + docroots)
+	if limit <= need+2 {
+		return 1
+	}
+	return int(min((limit-need)/2, 1<<30))
+}
+
+//solution:end
 
 // Server serves TritonHTTP on any number of listeners. Create it with
 // NewServer; stop it with Shutdown or Close, which also end every goroutine it
@@ -55,6 +93,28 @@ type Server struct {
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	conns     map[net.Conn]struct{}
+	// stop is closed when Shutdown or Close starts; it cuts short Serve's
+	// back-off after an accept error.
+	stop chan struct{}
+	//solution:begin
+
+	// maxConns caps len(conns) (Config.MaxConns); fitFDs says that
+	// Serve may still lower it to the descriptor limit. Guarded by mu.
+	maxConns int
+	fitFDs   bool
+	// grace is how long a connection may wait for a request before it
+	// can be closed to make room (Timeout/20).
+	grace time.Duration
+	// clocks holds every served connection's connClock; guarded by mu.
+	clocks map[net.Conn]*connClock
+	// room (on mu) is broadcast whenever a connection ends and when the
+	// server stops; Serve waits on it at the cap.
+	room sync.Cond
+	// starved is set while Serve waits at the cap with no connection it
+	// could close; a connection that starts waiting for a request then
+	// broadcasts room (see evictLocked).
+	starved atomic.Bool
+	//solution:end
 }
 
 // NewServer opens every virtual host's docroot and returns a server ready to
@@ -69,10 +129,20 @@ func NewServer(cfg Config) (*Server, error) {
 		hosts:     make(map[string]*os.Root, len(cfg.VirtualHosts)),
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[net.Conn]struct{}),
+		stop:      make(chan struct{}),
 	}
 	if s.timeout <= 0 {
 		s.timeout = DefaultTimeout
 	}
+	//solution:begin
+	s.clocks = make(map[net.Conn]*connClock)
+	s.room.L = &s.mu
+	s.grace = s.timeout / 20
+	s.maxConns = cfg.MaxConns
+	if s.maxConns <= 0 {
+		s.maxConns, s.fitFDs = DefaultMaxConns, true
+	}
+	//solution:end
 	for host, dir := range cfg.VirtualHosts {
 		root, err := os.OpenRoot(dir)
 		if err != nil {
@@ -95,6 +165,9 @@ func (s *Server) Serve(l net.Listener) error {
 		return ErrServerClosed
 	}
 	s.listeners[l] = struct{}{}
+	//solution:begin
+	s.fitDescriptorsLocked(l)
+	//solution:end
 	s.wg.Add(1)
 	s.mu.Unlock()
 	defer s.wg.Done()
@@ -112,17 +185,26 @@ func (s *Server) Serve(l net.Listener) error {
 			if s.stopping.Load() {
 				return ErrServerClosed
 			}
-			// Running out of file descriptors is temporary: wait for
-			// connections to finish instead of giving up the listener.
-			if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+			// A temporary failure (above all, no file descriptor left)
+			// passes once connections end: wait, 5 ms doubling to 1 s as
+			// net/http does, instead of giving up the listener.
+			if temporaryAcceptError(err) {
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				time.Sleep(backoff)
+				wait := time.NewTimer(backoff)
+				select {
+				case <-wait.C:
+				case <-s.stop:
+					wait.Stop()
+				}
 				continue
 			}
 			return fmt.Errorf("tritonhttp: accept: %w", err)
 		}
 		backoff = 0
 		s.mu.Lock()
+		//solution:begin
+		s.waitForRoomLocked()
+		//solution:end
 		if s.stopping.Load() {
 			s.mu.Unlock()
 			_ = c.Close() // accepted during shutdown: refuse it
@@ -133,6 +215,24 @@ func (s *Server) Serve(l net.Listener) error {
 		s.mu.Unlock()
 		go s.serveConn(c)
 	}
+}
+
+// temporaryAcceptError reports whether an Accept error is likely to pass:
+// the process or the system is out of descriptors or memory, a connection
+// was aborted or reset before it could be accepted, or an accept deadline
+// passed. (net.Error's Temporary, which net/http consults, is deprecated and
+// leaves out the shortage of memory.)
+func temporaryAcceptError(err error) bool {
+	for _, errno := range []syscall.Errno{
+		syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM,
+		syscall.ECONNABORTED, syscall.ECONNRESET, syscall.EINTR,
+	} {
+		if errors.Is(err, errno) {
+			return true
+		}
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // Shutdown stops the server gracefully: it closes the listeners, lets every
@@ -187,6 +287,14 @@ func (s *Server) beginStop() {
 	for c := range s.conns {
 		_ = c.SetReadDeadline(past) // fails only on a closed conn
 	}
+	select {
+	case <-s.stop:
+	default:
+		close(s.stop)
+	}
+	//solution:begin
+	s.room.Broadcast() // a Serve waiting for room must see the flag
+	//solution:end
 }
 
 // closeRoots releases the docroot handles once no goroutine can use them.
@@ -200,18 +308,27 @@ func (s *Server) closeRoots() {
 
 //solution:begin
 
-// startRequest arms the read deadline for the next request, unless the
-// server is stopping (then the connection should close). It takes no lock,
-// as it runs once per request on every connection: beginStop stores the
-// stopping flag before it moves the deadlines into the past, and this
-// function loads the flag after it sets the deadline, so either the past
-// deadline lands after ours or we see the flag.
-func (s *Server) startRequest(c net.Conn) bool {
-	if s.stopping.Load() {
+// startRequest arms the read deadline for the next request and starts the
+// connection's clock, unless the server is stopping or evicted the
+// connection (then it should close). It takes no lock, as it runs once per
+// request on every connection: beginStop and evictLocked store their flag
+// before they move the deadline into the past, and this function loads the
+// flags after it sets the deadline, so either the past deadline lands after
+// ours or we see the flag.
+func (s *Server) startRequest(c net.Conn, clk *connClock) bool {
+	if s.stopping.Load() || clk.evicted.Load() {
 		return false
 	}
-	_ = c.SetReadDeadline(time.Now().Add(s.timeout)) // a closed conn fails the next read anyway
-	return !s.stopping.Load()
+	now := time.Now()
+	clk.since.Store(now.UnixNano())
+	if s.starved.Load() {
+		// Serve waits at the cap for a connection it may close: this one.
+		s.mu.Lock()
+		s.room.Broadcast()
+		s.mu.Unlock()
+	}
+	_ = c.SetReadDeadline(now.Add(s.timeout)) // a closed conn fails the next read anyway
+	return !s.stopping.Load() && !clk.evicted.Load()
 }
 
 //solution:end
@@ -220,8 +337,138 @@ func (s *Server) startRequest(c net.Conn) bool {
 func (s *Server) forget(c net.Conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
+	//solution:begin
+	delete(s.clocks, c)
+	s.room.Broadcast()
+	//solution:end
 	s.mu.Unlock()
 }
+
+//solution:begin
+
+// connClock tells Serve, at the connection cap, which connections wait for a
+// request and since when.
+type connClock struct {
+	// since is when the connection began waiting for its current request
+	// (head and body), in Unix nanoseconds; 0 while no request is being
+	// read: before the first, and while a response is made.
+	since atomic.Int64
+	// evicted is set when Serve closes the connection to make room.
+	evicted atomic.Bool
+}
+
+// track registers a new connection's clock.
+func (s *Server) track(c net.Conn) *connClock {
+	clk := new(connClock)
+	s.mu.Lock()
+	s.clocks[c] = clk
+	s.mu.Unlock()
+	return clk
+}
+
+// fitDescriptorsLocked lowers the default cap, when l hands out operating
+// system sockets, so that every connection can also open its file: a server
+// that runs out of descriptors fails clients it has already accepted (a file
+// it cannot open is a 500), and the accept queue fills with clients it
+// cannot take. Streams that hold no descriptor (labrpc's) need no such
+// limit. s.mu is held.
+func (s *Server) fitDescriptorsLocked(l net.Listener) {
+	if _, ok := l.(syscall.Conn); !ok || !s.fitFDs {
+		return
+	}
+	s.fitFDs = false
+	if limit, ok := fdLimit(); ok {
+		s.maxConns = min(s.maxConns, connsForFDs(limit, len(s.hosts)))
+	}
+}
+
+// waitForRoomLocked returns, with s.mu held, once fewer than maxConns
+// connections are open or the server is stopping. At the cap it makes room
+// (evictLocked) and waits for a connection to end. The connection Serve
+// just accepted waits meanwhile; those behind it wait in the listener's
+// queue, holding no descriptor of ours.
+func (s *Server) waitForRoomLocked() {
+	for len(s.conns) >= s.maxConns && !s.stopping.Load() {
+		var wake *time.Timer
+		if d := s.evictLocked(); d > 0 {
+			wake = time.AfterFunc(d, s.wakeServe)
+		}
+		s.room.Wait()
+		if wake != nil {
+			wake.Stop()
+		}
+	}
+	s.starved.Store(false)
+}
+
+// wakeServe wakes a Serve waiting for room, to look again.
+func (s *Server) wakeServe() {
+	s.mu.Lock()
+	s.room.Broadcast()
+	s.mu.Unlock()
+}
+
+// evictLocked closes, to make room for a new connection, the connection
+// that has waited longest for its current request: the timeout would close
+// it anyway if nothing arrives, and a client that opens connections and
+// sends nothing (or sends a request a byte at a time) must not keep a
+// well-behaved one out for that long. The connection is woken as by its
+// timeout: closed silently if nothing of the request arrived, 400 if part
+// did. RFC 9112 §9.5 lets a server close an idle connection at any time; a
+// client resends its GET on a new one.
+//
+// A connection is only closed once it has waited s.grace (a twentieth of
+// the timeout, 250 ms by default). A client sends its request right after
+// it connects, so the grace protects the newcomers the cap makes room for:
+// without it, a flood of connections makes every connection the oldest
+// within milliseconds, and a well-behaved client is closed before its
+// request arrives. It also bounds the rate at which a flood can make the
+// server close and accept connections to maxConns per grace period. If the
+// longest-waiting connection is younger, evictLocked returns how long until
+// it is old enough.
+//
+// Connections making a response are never chosen. If every connection is,
+// nothing is closed: the starved flag asks the first one to start waiting
+// for a request to wake Serve (startRequest), so the newcomer need not wait
+// for a whole timeout. While a closed connection has not ended yet, no
+// other is closed, so a burst of newcomers does not empty the server.
+// s.mu is held.
+func (s *Server) evictLocked() time.Duration {
+	// The flag is set before the clocks are read, and startRequest sets
+	// its clock before it reads the flag: either we see the clock, or it
+	// sees the flag and broadcasts once we wait.
+	s.starved.Store(true)
+	var victim net.Conn
+	var clock *connClock
+	var oldest int64
+	for c, clk := range s.clocks {
+		since := clk.since.Load()
+		if since == 0 {
+			continue // making a response, or not started
+		}
+		if clk.evicted.Load() {
+			s.starved.Store(false)
+			return 0 // one is on its way out: its end wakes Serve
+		}
+		if victim == nil || since < oldest {
+			victim, clock, oldest = c, clk, since
+		}
+	}
+	if victim == nil {
+		return 0
+	}
+	s.starved.Store(false)
+	if waited := time.Since(time.Unix(0, oldest)); waited < s.grace {
+		return s.grace - waited
+	}
+	// Same order as beginStop: the flag, then the deadline (see
+	// startRequest).
+	clock.evicted.Store(true)
+	_ = victim.SetReadDeadline(time.Unix(1, 0)) // fails only on a closed conn, which is ending anyway
+	return 0
+}
+
+//solution:end
 
 //solution:begin
 
