@@ -66,27 +66,11 @@ func (c *countedConn) Close() error {
 // countingListener.
 func startCapSite(t *labtest.T, hosts map[string]map[string]string, maxConns int) (*site, *countingListener) {
 	t.Helper()
-	s := &site{t: t, net: labrpc.MakeNetwork(), roots: map[string]string{}, done: make(chan error, 1)}
-	base := t.TempDir()
-	for host, files := range hosts {
-		dir := filepath.Join(base, host)
-		writeFiles(t, dir, files)
-		s.roots[host] = dir
-	}
-	srv, err := NewServer(Config{VirtualHosts: s.roots, MaxConns: maxConns})
-	if err != nil {
-		s.net.Cleanup()
-		t.Fatalf("NewServer: %v", err)
-	}
-	l, err := s.net.Listen(serverAddr)
-	if err != nil {
-		srv.Close()
-		s.net.Cleanup()
-		t.Fatalf("Listen: %v", err)
-	}
-	cl := &countingListener{Listener: l}
-	s.srv = srv
-	go func() { s.done <- srv.Serve(cl) }()
+	var cl *countingListener
+	s := startSiteConfig(t, hosts, Config{MaxConns: maxConns}, func(l net.Listener) net.Listener {
+		cl = &countingListener{Listener: l}
+		return cl
+	})
 	return s, cl
 }
 

@@ -40,6 +40,13 @@ type site struct {
 // simulated network. The caller must defer stop.
 func startSite(t *labtest.T, hosts map[string]map[string]string) *site {
 	t.Helper()
+	return startSiteConfig(t, hosts, Config{}, nil)
+}
+
+// startSiteConfig is startSite with cfg's settings (its VirtualHosts are
+// the hosts'), serving on wrap(listener) when wrap is set.
+func startSiteConfig(t *labtest.T, hosts map[string]map[string]string, cfg Config, wrap func(net.Listener) net.Listener) *site {
+	t.Helper()
 	s := &site{t: t, net: labrpc.MakeNetwork(), roots: map[string]string{}, done: make(chan error, 1)}
 	base := t.TempDir()
 	for host, files := range hosts {
@@ -47,7 +54,8 @@ func startSite(t *labtest.T, hosts map[string]map[string]string) *site {
 		writeFiles(t, dir, files)
 		s.roots[host] = dir
 	}
-	srv, err := NewServer(Config{VirtualHosts: s.roots})
+	cfg.VirtualHosts = s.roots
+	srv, err := NewServer(cfg)
 	if err != nil {
 		s.net.Cleanup()
 		t.Fatalf("NewServer: %v", err)
@@ -57,6 +65,9 @@ func startSite(t *labtest.T, hosts map[string]map[string]string) *site {
 		srv.Close()
 		s.net.Cleanup()
 		t.Fatalf("Listen: %v", err)
+	}
+	if wrap != nil {
+		l = wrap(l)
 	}
 	s.srv = srv
 	go func() { s.done <- srv.Serve(l) }()
