@@ -579,3 +579,63 @@ func TestCandidateYieldsToLeader2A(t *testing.T) {
 		r.passed(0)
 	})
 }
+
+// TestAppendPastSnapshot2D checks that a follower whose snapshot covers the
+// start of an AppendEntries request keeps the entries beyond the snapshot.
+//
+// Figure 2, AppendEntries receiver, steps 2 to 4, with Section 7: the
+// entries up to the snapshot's lastIncludedIndex are committed, so they
+// match every leader's log; the entries after it must be checked and
+// appended as usual. A success reply tells the leader that the follower's
+// log matches its own through PrevLogIndex + len(Entries), and the leader
+// sets matchIndex from it (Section 5.3). A follower may refuse a request
+// whose PrevLogIndex lies inside its snapshot, but if it accepts one it
+// must hold every entry the request carried.
+func TestAppendPastSnapshot2D(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		r := newRig(t, 3)
+		defer r.cleanup()
+		t.Begin("Test (2D): AppendEntries reaching past the snapshot appends the rest")
+
+		all := entries(101, 1, 1, 1, 1, 1, 1, 1) // index i holds command 100+i
+		if reply := r.appendEntries(1, raft.AppendEntriesArgs{
+			Term: 1, LeaderId: 1, Entries: all[:4], LeaderCommit: 4,
+		}); !reply.Success {
+			t.Fatalf("follower rejected entries 1..4: %+v", reply)
+		}
+		hb := r.heartbeats(1, raft.AppendEntriesArgs{Term: 1, LeaderId: 1, PrevLogIndex: 4, PrevLogTerm: 1, LeaderCommit: 4})
+		defer hb.end()
+		r.waitApplied(4, "leaderCommit 4")
+		r.snapshot(4, []byte("snap4"))
+
+		// The leader of term 1 sends entries 3..7 after entry 2, which
+		// the follower's snapshot through 4 already covers.
+		reply := r.appendEntries(1, raft.AppendEntriesArgs{
+			Term: 1, LeaderId: 1, PrevLogIndex: 2, PrevLogTerm: 1, Entries: all[2:7], LeaderCommit: 4,
+		})
+		accepted := reply.Success
+		if !accepted {
+			// Allowed: the leader then sends what follows the snapshot.
+			if reply := r.appendEntries(1, raft.AppendEntriesArgs{
+				Term: 1, LeaderId: 1, PrevLogIndex: 4, PrevLogTerm: 1, Entries: all[4:7], LeaderCommit: 4,
+			}); !reply.Success {
+				t.Fatalf("follower with a snapshot through 4 rejected entries 5..7 after (index 4, term 1): %+v", reply)
+			}
+		}
+		hb.set(7, 1, 7)
+		if reply := r.appendEntries(1, raft.AppendEntriesArgs{
+			Term: 1, LeaderId: 1, PrevLogIndex: 7, PrevLogTerm: 1, LeaderCommit: 7,
+		}); !reply.Success {
+			t.Fatalf("follower with a snapshot through 4 acknowledged entries 3..7 (PrevLogIndex 2, success=%v), then refused a heartbeat at (index 7, term 1): %+v",
+				accepted, reply)
+		}
+		r.waitApplied(7, "leaderCommit 7")
+		sleep(100 * ms)
+		msgs := r.appliedMsgs()
+		checkApplyStream(t, msgs)
+		if cmds := commandsOf(msgs); !slices.Equal(cmds, []interface{}{101, 102, 103, 104, 105, 106, 107}) {
+			t.Fatalf("applied %v, want [101 102 103 104 105 106 107]", cmds)
+		}
+		r.passed(7)
+	})
+}
