@@ -639,3 +639,71 @@ func TestAppendPastSnapshot2D(t *testing.T) {
 		r.passed(7)
 	})
 }
+
+// TestCommitCountsOwnTermOnly2B checks that a leader holding an entry of
+// its own term still does not commit an earlier-term entry by counting
+// replicas.
+//
+// Section 5.4.2 / Figure 8: a leader commits by counting replicas only an
+// entry of its current term (Figure 2, rules for leaders: "a majority of
+// matchIndex[i] >= N, and log[N].term == currentTerm"); the condition is on
+// the entry at N, not on the leader's last entry. Here entry 1 of term 1 is
+// on every peer but entry 2, the leader's own, is on the leader only:
+// nothing is committed until entry 2 reaches a majority.
+func TestCommitCountsOwnTermOnly2B(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		r := newRig(t, 3)
+		defer r.cleanup()
+		t.Begin("Test (2B): an earlier-term entry on every peer waits for the leader's own")
+
+		// Entry 1 from term 1, not committed.
+		if reply := r.appendEntries(1, raft.AppendEntriesArgs{
+			Term: 1, LeaderId: 1, Entries: entries(100, 1),
+		}); !reply.Success {
+			t.Fatalf("follower rejected the entry: %+v", reply)
+		}
+		// The fakes grant every vote. They hold every AppendEntries
+		// until the leader has an entry of its term; then they
+		// acknowledge the requests that reach no further than index 1,
+		// and hold the others (as if lost) until release.
+		own, release := make(chan struct{}), make(chan struct{})
+		for _, f := range r.fakes[1:] {
+			f.setVote(grantAll)
+			f.setAppend(func(args *raft.AppendEntriesArgs, reply *raft.AppendEntriesReply) {
+				select {
+				case <-own:
+				case <-r.quit:
+					return
+				}
+				if args.PrevLogIndex+len(args.Entries) <= 1 {
+					return
+				}
+				select {
+				case <-release:
+				case <-r.quit:
+				}
+			})
+		}
+		term := r.waitLeader()
+		index, _, ok := r.real().Start(200)
+		if !ok || index != 2 {
+			t.Fatalf("Start returned index %d, leader %v; want 2, true", index, ok)
+		}
+		close(own)
+		sleep(2 * sec)
+		if cmds := commandsOf(r.appliedMsgs()); len(cmds) != 0 {
+			t.Fatalf("the term-%d leader applied %v: it committed entry 1 of term 1 by counting replicas while its own entry 2 was on no majority",
+				term, cmds)
+		}
+
+		// Entry 2 reaches the followers: both commit.
+		close(release)
+		if !waitFor(2*sec, func() bool { return len(commandsOf(r.appliedMsgs())) == 2 }) {
+			t.Fatalf("applied %v, want [100 200]", commandsOf(r.appliedMsgs()))
+		}
+		if cmds := commandsOf(r.appliedMsgs()); !slices.Equal(cmds, []interface{}{100, 200}) {
+			t.Fatalf("applied %v, want [100 200]", cmds)
+		}
+		r.passed(2)
+	})
+}
