@@ -707,3 +707,60 @@ func TestCommitCountsOwnTermOnly2B(t *testing.T) {
 		r.passed(2)
 	})
 }
+
+// TestStaleInstallSnapshotKeepsLeader2D checks that an InstallSnapshot of
+// an earlier term leaves a leader alone.
+//
+// Figure 13, InstallSnapshot receiver, step 1: reply immediately if term <
+// currentTerm. Section 5.1: a server only steps down for a term newer
+// than its own; a late snapshot from a deposed leader says nothing about
+// the current term, so the leader keeps its role and its log.
+func TestStaleInstallSnapshotKeepsLeader2D(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		r := newRig(t, 3)
+		defer r.cleanup()
+		t.Begin("Test (2D): an InstallSnapshot of an earlier term does not depose the leader")
+
+		// Fake 1 leads term 5; then it goes silent and the real peer
+		// wins a later term with every fake acknowledging it.
+		if reply := r.appendEntries(1, raft.AppendEntriesArgs{Term: 5, LeaderId: 1}); !reply.Success {
+			t.Fatalf("heartbeat of term 5: reply %+v, want success", reply)
+		}
+		for _, f := range r.fakes[1:] {
+			f.setVote(grantAll)
+		}
+		term := r.waitLeader()
+		if term <= 5 {
+			t.Fatalf("the peer leads term %d after a heartbeat of term 5", term)
+		}
+
+		// A late InstallSnapshot from the leader of term 5.
+		reply := r.installSnapshot(1, raft.InstallSnapshotArgs{
+			Term: 5, LeaderId: 1, LastIncludedIndex: 3, LastIncludedTerm: 5, Data: []byte("stale"),
+		})
+		if reply.Term != term {
+			t.Fatalf("the leader of term %d answered an InstallSnapshot of term 5 with term %d, want %d", term, reply.Term, term)
+		}
+		if got, isLeader := r.real().GetState(); got != term || !isLeader {
+			t.Fatalf("after an InstallSnapshot of term 5 the leader of term %d is in term %d, leader %v", term, got, isLeader)
+		}
+		sleep(sec)
+		if got, isLeader := r.real().GetState(); got != term || !isLeader {
+			t.Fatalf("1 s after an InstallSnapshot of term 5 the leader of term %d is in term %d, leader %v", term, got, isLeader)
+		}
+		if msgs := r.appliedMsgs(); len(msgs) != 0 {
+			t.Fatalf("the leader applied %+v after an InstallSnapshot of term 5", msgs)
+		}
+
+		// Its log is unchanged: its next entry is index 1, and commits.
+		index, _, ok := r.real().Start(100)
+		if !ok || index != 1 {
+			t.Fatalf("Start returned index %d, leader %v; want 1, true", index, ok)
+		}
+		r.waitApplied(1, "the leader's first entry")
+		if m := r.appliedMsgs()[0]; !m.CommandValid || m.CommandIndex != 1 || m.Command != 100 {
+			t.Fatalf("the leader applied %+v, want command 100 at index 1", m)
+		}
+		r.passed(1)
+	})
+}
