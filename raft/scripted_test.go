@@ -764,3 +764,105 @@ func TestStaleInstallSnapshotKeepsLeader2D(t *testing.T) {
 		r.passed(1)
 	})
 }
+
+// TestLeaderResetsMatchIndex2B checks that a leader forgets, when it is
+// elected again, what it learnt about its followers in an earlier term.
+//
+// Figure 2 (volatile state on leaders, reinitialized after election):
+// matchIndex starts at 0 for every follower in each term the server leads,
+// because a follower's log may have changed in between (Section 5.3: a
+// later leader overwrites conflicting entries). Here the peer leads term A
+// and follower 1 acknowledges entries 1..4; the leader of term A+1
+// replaces them with two entries of its own; the peer leads again and
+// appends entry 3, which only follower 2 acknowledges. With 5 peers entry
+// 3 is then on 2 of them, and counting follower 1's matchIndex of term A
+// would commit it.
+func TestLeaderResetsMatchIndex2B(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		r := newRig(t, 5)
+		defer r.cleanup()
+		t.Begin("Test (2B): a new leader does not reuse matchIndex of its earlier term")
+
+		// Every fake grants every vote. Fakes 1 and 2 acknowledge every
+		// AppendEntries; fakes 3 and 4 acknowledge heartbeats but hold
+		// the requests with entries until release.
+		release := make(chan struct{})
+		for j := 1; j < 5; j++ {
+			r.fakes[j].setVote(grantAll)
+			if j >= 3 {
+				r.fakes[j].setAppend(func(args *raft.AppendEntriesArgs, reply *raft.AppendEntriesReply) {
+					if len(args.Entries) > 0 {
+						select {
+						case <-release:
+						case <-r.quit:
+						}
+					}
+				})
+			}
+		}
+
+		// Term A: the peer leads, cut off from fakes 2..4, and only
+		// fake 1 receives its entries 1..4.
+		first := r.waitLeader()
+		for j := 2; j < 5; j++ {
+			r.link(j, false)
+		}
+		for c := 100; c < 104; c++ {
+			r.real().Start(c)
+		}
+		if !waitFor(sec, func() bool {
+			for _, a := range r.fakes[1].appendRequests() {
+				if a.Term == first && a.PrevLogIndex+len(a.Entries) == 4 {
+					return true
+				}
+			}
+			return false
+		}) {
+			t.Fatalf("the leader of term %d did not send entries 1..4 to follower 1", first)
+		}
+		sleep(100 * ms) // the acknowledgement arrives
+		if cmds := commandsOf(r.appliedMsgs()); len(cmds) != 0 {
+			t.Fatalf("the leader of term %d applied %v with its entries on 2 of 5 peers", first, cmds)
+		}
+
+		// Term A+1: fake 3 leads and replaces entries 1..4 with two of
+		// its own. Then fake 1 is cut off and fakes 2..4 come back.
+		second := first + 1
+		if reply := r.appendEntries(3, raft.AppendEntriesArgs{
+			Term: second, LeaderId: 3, Entries: entries(200, second, second),
+		}); !reply.Success {
+			t.Fatalf("the deposed leader rejected the entries of the leader of term %d: %+v", second, reply)
+		}
+		if term, isLeader := r.real().GetState(); isLeader || term != second {
+			t.Fatalf("after AppendEntries of term %d the peer is in term %d, leader %v", second, term, isLeader)
+		}
+		r.link(1, false)
+		for j := 2; j < 5; j++ {
+			r.link(j, true)
+		}
+
+		// Fake 3 goes silent; the peer leads again and appends entry 3.
+		third := r.waitLeader()
+		index, _, ok := r.real().Start(300)
+		if !ok || index != 3 {
+			t.Fatalf("Start in term %d returned index %d, leader %v; want 3, true", third, index, ok)
+		}
+		sleep(2 * sec)
+		if cmds := commandsOf(r.appliedMsgs()); len(cmds) != 0 {
+			t.Fatalf("the leader of term %d applied %v with entry 3 on 2 of 5 peers: it counted a matchIndex learnt in term %d",
+				third, cmds, first)
+		}
+
+		// Entry 3 reaches fakes 3 and 4: entries 1..3 commit.
+		close(release)
+		if !waitFor(2*sec, func() bool { return len(commandsOf(r.appliedMsgs())) == 3 }) {
+			t.Fatalf("applied %v, want [200 201 300]", commandsOf(r.appliedMsgs()))
+		}
+		msgs := r.appliedMsgs()
+		checkApplyStream(t, msgs)
+		if cmds := commandsOf(msgs); !slices.Equal(cmds, []interface{}{200, 201, 300}) {
+			t.Fatalf("applied %v, want [200 201 300]", cmds)
+		}
+		r.passed(7)
+	})
+}
