@@ -234,6 +234,15 @@ func (r *rig) snapshot(index int, data []byte) {
 	r.mu.Unlock()
 }
 
+// link connects (on) or disconnects the real peer's end to fake j, as the
+// 6.824 harness disconnects a server: calls on it fail after a timeout.
+func (r *rig) link(j int, on bool) {
+	r.mu.Lock()
+	gen := r.gen
+	r.mu.Unlock()
+	r.net.Enable(fmt.Sprintf("real-0-%d-g%d", j, gen), on)
+}
+
 func (r *rig) real() *raft.Raft {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -579,3 +579,290 @@ func TestCandidateYieldsToLeader2A(t *testing.T) {
 		r.passed(0)
 	})
 }
+
+// TestAppendPastSnapshot2D checks that a follower whose snapshot covers the
+// start of an AppendEntries request keeps the entries beyond the snapshot.
+//
+// Figure 2, AppendEntries receiver, steps 2 to 4, with Section 7: the
+// entries up to the snapshot's lastIncludedIndex are committed, so they
+// match every leader's log; the entries after it must be checked and
+// appended as usual. A success reply tells the leader that the follower's
+// log matches its own through PrevLogIndex + len(Entries), and the leader
+// sets matchIndex from it (Section 5.3). A follower may refuse a request
+// whose PrevLogIndex lies inside its snapshot, but if it accepts one it
+// must hold every entry the request carried.
+func TestAppendPastSnapshot2D(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		r := newRig(t, 3)
+		defer r.cleanup()
+		t.Begin("Test (2D): AppendEntries reaching past the snapshot appends the rest")
+
+		all := entries(101, 1, 1, 1, 1, 1, 1, 1) // index i holds command 100+i
+		if reply := r.appendEntries(1, raft.AppendEntriesArgs{
+			Term: 1, LeaderId: 1, Entries: all[:4], LeaderCommit: 4,
+		}); !reply.Success {
+			t.Fatalf("follower rejected entries 1..4: %+v", reply)
+		}
+		hb := r.heartbeats(1, raft.AppendEntriesArgs{Term: 1, LeaderId: 1, PrevLogIndex: 4, PrevLogTerm: 1, LeaderCommit: 4})
+		defer hb.end()
+		r.waitApplied(4, "leaderCommit 4")
+		r.snapshot(4, []byte("snap4"))
+
+		// The leader of term 1 sends entries 3..7 after entry 2, which
+		// the follower's snapshot through 4 already covers.
+		reply := r.appendEntries(1, raft.AppendEntriesArgs{
+			Term: 1, LeaderId: 1, PrevLogIndex: 2, PrevLogTerm: 1, Entries: all[2:7], LeaderCommit: 4,
+		})
+		accepted := reply.Success
+		if !accepted {
+			// Allowed: the leader then sends what follows the snapshot.
+			if reply := r.appendEntries(1, raft.AppendEntriesArgs{
+				Term: 1, LeaderId: 1, PrevLogIndex: 4, PrevLogTerm: 1, Entries: all[4:7], LeaderCommit: 4,
+			}); !reply.Success {
+				t.Fatalf("follower with a snapshot through 4 rejected entries 5..7 after (index 4, term 1): %+v", reply)
+			}
+		}
+		hb.set(7, 1, 7)
+		if reply := r.appendEntries(1, raft.AppendEntriesArgs{
+			Term: 1, LeaderId: 1, PrevLogIndex: 7, PrevLogTerm: 1, LeaderCommit: 7,
+		}); !reply.Success {
+			t.Fatalf("follower with a snapshot through 4 acknowledged entries 3..7 (PrevLogIndex 2, success=%v), then refused a heartbeat at (index 7, term 1): %+v",
+				accepted, reply)
+		}
+		r.waitApplied(7, "leaderCommit 7")
+		sleep(100 * ms)
+		msgs := r.appliedMsgs()
+		checkApplyStream(t, msgs)
+		if cmds := commandsOf(msgs); !slices.Equal(cmds, []interface{}{101, 102, 103, 104, 105, 106, 107}) {
+			t.Fatalf("applied %v, want [101 102 103 104 105 106 107]", cmds)
+		}
+		r.passed(7)
+	})
+}
+
+// TestCommitCountsOwnTermOnly2B checks that a leader holding an entry of
+// its own term still does not commit an earlier-term entry by counting
+// replicas.
+//
+// Section 5.4.2 / Figure 8: a leader commits by counting replicas only an
+// entry of its current term (Figure 2, rules for leaders: "a majority of
+// matchIndex[i] >= N, and log[N].term == currentTerm"); the condition is on
+// the entry at N, not on the leader's last entry. Here entry 1 of term 1 is
+// on every peer but entry 2, the leader's own, is on the leader only:
+// nothing is committed until entry 2 reaches a majority.
+func TestCommitCountsOwnTermOnly2B(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		r := newRig(t, 3)
+		defer r.cleanup()
+		t.Begin("Test (2B): an earlier-term entry on every peer waits for the leader's own")
+
+		// Entry 1 from term 1, not committed.
+		if reply := r.appendEntries(1, raft.AppendEntriesArgs{
+			Term: 1, LeaderId: 1, Entries: entries(100, 1),
+		}); !reply.Success {
+			t.Fatalf("follower rejected the entry: %+v", reply)
+		}
+		// The fakes grant every vote. They hold every AppendEntries
+		// until the leader has an entry of its term; then they
+		// acknowledge the requests that reach no further than index 1,
+		// and hold the others (as if lost) until release.
+		own, release := make(chan struct{}), make(chan struct{})
+		for _, f := range r.fakes[1:] {
+			f.setVote(grantAll)
+			f.setAppend(func(args *raft.AppendEntriesArgs, reply *raft.AppendEntriesReply) {
+				select {
+				case <-own:
+				case <-r.quit:
+					return
+				}
+				if args.PrevLogIndex+len(args.Entries) <= 1 {
+					return
+				}
+				select {
+				case <-release:
+				case <-r.quit:
+				}
+			})
+		}
+		term := r.waitLeader()
+		index, _, ok := r.real().Start(200)
+		if !ok || index != 2 {
+			t.Fatalf("Start returned index %d, leader %v; want 2, true", index, ok)
+		}
+		close(own)
+		sleep(2 * sec)
+		if cmds := commandsOf(r.appliedMsgs()); len(cmds) != 0 {
+			t.Fatalf("the term-%d leader applied %v: it committed entry 1 of term 1 by counting replicas while its own entry 2 was on no majority",
+				term, cmds)
+		}
+
+		// Entry 2 reaches the followers: both commit.
+		close(release)
+		if !waitFor(2*sec, func() bool { return len(commandsOf(r.appliedMsgs())) == 2 }) {
+			t.Fatalf("applied %v, want [100 200]", commandsOf(r.appliedMsgs()))
+		}
+		if cmds := commandsOf(r.appliedMsgs()); !slices.Equal(cmds, []interface{}{100, 200}) {
+			t.Fatalf("applied %v, want [100 200]", cmds)
+		}
+		r.passed(2)
+	})
+}
+
+// TestStaleInstallSnapshotKeepsLeader2D checks that an InstallSnapshot of
+// an earlier term leaves a leader alone.
+//
+// Figure 13, InstallSnapshot receiver, step 1: reply immediately if term <
+// currentTerm. Section 5.1: a server only steps down for a term newer
+// than its own; a late snapshot from a deposed leader says nothing about
+// the current term, so the leader keeps its role and its log.
+func TestStaleInstallSnapshotKeepsLeader2D(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		r := newRig(t, 3)
+		defer r.cleanup()
+		t.Begin("Test (2D): an InstallSnapshot of an earlier term does not depose the leader")
+
+		// Fake 1 leads term 5; then it goes silent and the real peer
+		// wins a later term with every fake acknowledging it.
+		if reply := r.appendEntries(1, raft.AppendEntriesArgs{Term: 5, LeaderId: 1}); !reply.Success {
+			t.Fatalf("heartbeat of term 5: reply %+v, want success", reply)
+		}
+		for _, f := range r.fakes[1:] {
+			f.setVote(grantAll)
+		}
+		term := r.waitLeader()
+		if term <= 5 {
+			t.Fatalf("the peer leads term %d after a heartbeat of term 5", term)
+		}
+
+		// A late InstallSnapshot from the leader of term 5.
+		reply := r.installSnapshot(1, raft.InstallSnapshotArgs{
+			Term: 5, LeaderId: 1, LastIncludedIndex: 3, LastIncludedTerm: 5, Data: []byte("stale"),
+		})
+		if reply.Term != term {
+			t.Fatalf("the leader of term %d answered an InstallSnapshot of term 5 with term %d, want %d", term, reply.Term, term)
+		}
+		if got, isLeader := r.real().GetState(); got != term || !isLeader {
+			t.Fatalf("after an InstallSnapshot of term 5 the leader of term %d is in term %d, leader %v", term, got, isLeader)
+		}
+		sleep(sec)
+		if got, isLeader := r.real().GetState(); got != term || !isLeader {
+			t.Fatalf("1 s after an InstallSnapshot of term 5 the leader of term %d is in term %d, leader %v", term, got, isLeader)
+		}
+		if msgs := r.appliedMsgs(); len(msgs) != 0 {
+			t.Fatalf("the leader applied %+v after an InstallSnapshot of term 5", msgs)
+		}
+
+		// Its log is unchanged: its next entry is index 1, and commits.
+		index, _, ok := r.real().Start(100)
+		if !ok || index != 1 {
+			t.Fatalf("Start returned index %d, leader %v; want 1, true", index, ok)
+		}
+		r.waitApplied(1, "the leader's first entry")
+		if m := r.appliedMsgs()[0]; !m.CommandValid || m.CommandIndex != 1 || m.Command != 100 {
+			t.Fatalf("the leader applied %+v, want command 100 at index 1", m)
+		}
+		r.passed(1)
+	})
+}
+
+// TestLeaderResetsMatchIndex2B checks that a leader forgets, when it is
+// elected again, what it learnt about its followers in an earlier term.
+//
+// Figure 2 (volatile state on leaders, reinitialized after election):
+// matchIndex starts at 0 for every follower in each term the server leads,
+// because a follower's log may have changed in between (Section 5.3: a
+// later leader overwrites conflicting entries). Here the peer leads term A
+// and follower 1 acknowledges entries 1..4; the leader of term A+1
+// replaces them with two entries of its own; the peer leads again and
+// appends entry 3, which only follower 2 acknowledges. With 5 peers entry
+// 3 is then on 2 of them, and counting follower 1's matchIndex of term A
+// would commit it.
+func TestLeaderResetsMatchIndex2B(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		r := newRig(t, 5)
+		defer r.cleanup()
+		t.Begin("Test (2B): a new leader does not reuse matchIndex of its earlier term")
+
+		// Every fake grants every vote. Fakes 1 and 2 acknowledge every
+		// AppendEntries; fakes 3 and 4 acknowledge heartbeats but hold
+		// the requests with entries until release.
+		release := make(chan struct{})
+		for j := 1; j < 5; j++ {
+			r.fakes[j].setVote(grantAll)
+			if j >= 3 {
+				r.fakes[j].setAppend(func(args *raft.AppendEntriesArgs, reply *raft.AppendEntriesReply) {
+					if len(args.Entries) > 0 {
+						select {
+						case <-release:
+						case <-r.quit:
+						}
+					}
+				})
+			}
+		}
+
+		// Term A: the peer leads, cut off from fakes 2..4, and only
+		// fake 1 receives its entries 1..4.
+		first := r.waitLeader()
+		for j := 2; j < 5; j++ {
+			r.link(j, false)
+		}
+		for c := 100; c < 104; c++ {
+			r.real().Start(c)
+		}
+		if !waitFor(sec, func() bool {
+			for _, a := range r.fakes[1].appendRequests() {
+				if a.Term == first && a.PrevLogIndex+len(a.Entries) == 4 {
+					return true
+				}
+			}
+			return false
+		}) {
+			t.Fatalf("the leader of term %d did not send entries 1..4 to follower 1", first)
+		}
+		sleep(100 * ms) // the acknowledgement arrives
+		if cmds := commandsOf(r.appliedMsgs()); len(cmds) != 0 {
+			t.Fatalf("the leader of term %d applied %v with its entries on 2 of 5 peers", first, cmds)
+		}
+
+		// Term A+1: fake 3 leads and replaces entries 1..4 with two of
+		// its own. Then fake 1 is cut off and fakes 2..4 come back.
+		second := first + 1
+		if reply := r.appendEntries(3, raft.AppendEntriesArgs{
+			Term: second, LeaderId: 3, Entries: entries(200, second, second),
+		}); !reply.Success {
+			t.Fatalf("the deposed leader rejected the entries of the leader of term %d: %+v", second, reply)
+		}
+		if term, isLeader := r.real().GetState(); isLeader || term != second {
+			t.Fatalf("after AppendEntries of term %d the peer is in term %d, leader %v", second, term, isLeader)
+		}
+		r.link(1, false)
+		for j := 2; j < 5; j++ {
+			r.link(j, true)
+		}
+
+		// Fake 3 goes silent; the peer leads again and appends entry 3.
+		third := r.waitLeader()
+		index, _, ok := r.real().Start(300)
+		if !ok || index != 3 {
+			t.Fatalf("Start in term %d returned index %d, leader %v; want 3, true", third, index, ok)
+		}
+		sleep(2 * sec)
+		if cmds := commandsOf(r.appliedMsgs()); len(cmds) != 0 {
+			t.Fatalf("the leader of term %d applied %v with entry 3 on 2 of 5 peers: it counted a matchIndex learnt in term %d",
+				third, cmds, first)
+		}
+
+		// Entry 3 reaches fakes 3 and 4: entries 1..3 commit.
+		close(release)
+		if !waitFor(2*sec, func() bool { return len(commandsOf(r.appliedMsgs())) == 3 }) {
+			t.Fatalf("applied %v, want [200 201 300]", commandsOf(r.appliedMsgs()))
+		}
+		msgs := r.appliedMsgs()
+		checkApplyStream(t, msgs)
+		if cmds := commandsOf(msgs); !slices.Equal(cmds, []interface{}{200, 201, 300}) {
+			t.Fatalf("applied %v, want [200 201 300]", cmds)
+		}
+		r.passed(7)
+	})
+}
