@@ -5,6 +5,7 @@ package viewservice
 
 import (
 	"testing"
+	"time"
 
 	"distlabs/test/labtest"
 )
@@ -88,6 +89,111 @@ func TestRestartedBackupNotPromotedA(t *testing.T) {
 		for range 4 * DeadPings {
 			if v := cfg.round(s2); v.Primary == "s2" {
 				t.Fatalf("the restarted backup s2 was made primary: %+v -> %+v", v2, v)
+			}
+		}
+		cfg.end()
+	})
+}
+
+// Spec: "A server that restarts (pings 0) is treated as dead by the view it
+// was in" — by that view only: once a later view has taken the restarted
+// server back, its pings count like anyone's, and the service "moves to
+// view n+1 only" when a role needs filling. With the primary and the
+// restarted backup pinging normally the views must settle.
+func TestRestartedBackupRejoinsStableA(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		cfg := makeConfig(t)
+		defer cfg.cleanup()
+		cfg.begin("Test (A): views settle after a restarted backup is taken back")
+		s1, s2, v2 := acked(cfg)
+		s2.n = 0 // s2 restarts
+		cfg.until(settle, "the restarted s2 should be taken back as backup of s1",
+			func(v View) bool { return v.Viewnum > v2.Viewnum && v.Primary == "s1" && v.Backup == "s2" }, s1, s2)
+		cfg.round(s1, s2) // s1 learns the view ...
+		cfg.round(s1, s2) // ... and acknowledges it
+		v := cfg.view(s1.ck)
+		for range 4 * DeadPings {
+			if w := cfg.round(s1, s2); w != v {
+				t.Fatalf("the view moved from %+v to %+v while primary and backup ping normally; s2's restart must count only against the view it was in", v, w)
+			}
+		}
+		cfg.end()
+	})
+}
+
+// Spec: "a server is dead after DeadPings intervals without a ping" and "a
+// dead or missing backup [is replaced] by an idle server" — a live one. An
+// idle server that stopped pinging long ago holds nothing and answers
+// nothing: it must not be made backup.
+func TestDeadIdleNotBackupA(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		cfg := makeConfig(t)
+		defer cfg.cleanup()
+		cfg.begin("Test (A): an idle server that stopped pinging is not made backup")
+		s1, s2, _ := acked(cfg)
+		s3 := &pinger{ck: cfg.clerk("s3")}
+		for range 3 {
+			cfg.round(s1, s2, s3) // s3 is a live idle server
+		}
+		// s3 stops pinging; twice the dead threshold later s2 stops too.
+		for range 2 * DeadPings {
+			cfg.round(s1, s2)
+		}
+		v := cfg.until(settle, "the dead backup s2 should be removed",
+			func(v View) bool { return v.Primary == "s1" && v.Backup != "s2" }, s1)
+		for range 2 * DeadPings {
+			if v.Backup == "s3" {
+				t.Fatalf("s3, silent for over %d intervals, was made backup: %+v", 2*DeadPings, v)
+			}
+			v = cfg.round(s1)
+		}
+		cfg.end()
+	})
+}
+
+// Spec: "a dead primary is replaced by its live backup"; "with neither
+// primary nor backup alive the service stays where it is (the data is
+// gone)". Primary and backup that stop pinging at the same moment are
+// declared dead together: the dead backup must not be promoted, whoever
+// else pings.
+func TestDeadBackupNotPromotedA(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		cfg := makeConfig(t)
+		defer cfg.cleanup()
+		cfg.begin("Test (A): a dead backup is not promoted")
+		s1, s2, v2 := acked(cfg)
+		s3 := &pinger{ck: cfg.clerk("s3")}
+		for range 3 {
+			cfg.round(s1, s2, s3)
+		}
+		// s1 and s2 stop pinging together; s3 pings on.
+		for range 4 * DeadPings {
+			if v := cfg.round(s3); v.Primary != "s1" {
+				t.Fatalf("primary s1 and backup s2 fell silent together, and the view moved from %+v to %+v: the dead backup must not be promoted", v2, v)
+			}
+		}
+		cfg.end()
+	})
+}
+
+// Spec: "A server that restarts (pings 0) is treated as dead by the view it
+// was in", however long it was silent before: primary and backup hold
+// their roles until a view replaces them (servers that hold no role may be
+// forgotten after a long silence; the view's servers may not). After the
+// whole service was silent for 30 s, the backup restarts: with the primary
+// still silent, nobody holds the data, and the restarted backup must not be
+// promoted.
+func TestRolesRememberedAfterSilenceA(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		cfg := makeConfig(t)
+		defer cfg.cleanup()
+		cfg.begin("Test (A): a long silence does not erase the view's servers")
+		_, s2, v2 := acked(cfg)
+		time.Sleep(60 * DeadPings * PingInterval)
+		s2.n = 0 // s2 restarts; s1 stays silent
+		for range 4 * DeadPings {
+			if v := cfg.round(s2); v.Primary == "s2" {
+				t.Fatalf("after a long silence the restarted backup s2 was made primary: %+v -> %+v", v2, v)
 			}
 		}
 		cfg.end()
