@@ -42,6 +42,11 @@ type Config struct {
 	Scratch int64
 }
 
+// vizDirEnv is linearize.VizDirEnv, where porcupine's visualisation of a
+// failing history goes (not imported: it would link porcupine into the
+// grader for one name).
+const vizDirEnv = "DISTLABS_VIZ_DIR"
+
 // leaksEnv is the harness's leak policy, strict or warn.
 const leaksEnv = "DISTLABS_LEAKS"
 
@@ -500,13 +505,29 @@ func runSeed(ctx context.Context, cfg Config, j job, realtime bool) gotest.Resul
 	if cpu == 0 {
 		cpu = j.timeout
 	}
+	envs := append([]string{leaksEnv + "=" + env(leaksEnv, "warn")}, j.bin.env...)
+	// Files a failing test leaves for a human (porcupine's visualisation,
+	// whose path its failure message names) go to a directory of their own
+	// under OutDir, which outlives the run; an empty one is removed.
+	name := j.state.outcome.Entry.Name
+	clock := ""
+	if realtime {
+		clock = "-realtime"
+	}
+	art := filepath.Join(cfg.OutDir, "artifacts", fmt.Sprintf("%s-%s-seed%d%s", j.state.outcome.Lab.Lab, name, j.seed, clock))
+	if err := os.MkdirAll(art, 0o755); err != nil {
+		art = ""
+	} else {
+		envs = append(envs, vizDirEnv+"="+art)
+		defer os.Remove(art) // only if empty
+	}
 	return gotest.Run(ctx, gotest.Spec{
-		Bin: j.bin.path, Dir: j.bin.dir, Test: j.state.outcome.Entry.Name,
+		Bin: j.bin.path, Dir: j.bin.dir, Test: name,
 		Seed: j.seed, SeedFlag: j.bin.seedFlag, Timeout: j.timeout, Args: args,
-		Verdict: true, MemLimit: cfg.MemLimit, CPULimit: cpu, Sandbox: j.bin.sandbox,
+		Verdict: true, MemLimit: cfg.MemLimit, CPULimit: cpu, Sandbox: j.bin.sandbox, Artifacts: art,
 		// Leaked goroutines cost no points by default (contract 3): the
 		// lab's dedicated Kill test grades that rule.
-		Env: append([]string{leaksEnv + "=" + env(leaksEnv, "warn")}, j.bin.env...),
+		Env: envs,
 	})
 }
 

@@ -132,6 +132,15 @@ func TestSandboxContainsTests(t *testing.T) {
 	if o := outcome(t, rep, "TestMemfd"); gotest.MemoryCgroupError() == nil && (o.Passed || o.Status != "memory limit") {
 		t.Errorf("TestMemfd held 1 GiB in memfd files under a %d-byte limit: passed=%v status=%q reason=%q", cfg.MemLimit, o.Passed, o.Status, o.Reason)
 	}
+	// A file a failing test names for a human is on the host at that path.
+	o = outcome(t, rep, "TestLeavesArtifact")
+	if m := regexp.MustCompile(`visualisation: (\S+)`).FindStringSubmatch(o.Reason); m == nil {
+		t.Errorf("TestLeavesArtifact: reason %q names no file", o.Reason)
+	} else if b, err := os.ReadFile(m[1]); err != nil || string(b) != "<html>history</html>" {
+		t.Errorf("the visualisation the failure names is not on the host: %q %v", b, err)
+	} else if !strings.HasPrefix(m[1], filepath.Join(cfg.OutDir, "artifacts")+"/") {
+		t.Errorf("the visualisation %s is not under the grader's output directory", m[1])
+	}
 	if o := outcome(t, rep, "TestThreadBomb"); o.Passed {
 		t.Errorf("TestThreadBomb passed with 3000 threads (limit %d)", gotest.DefaultMaxProcs)
 	}

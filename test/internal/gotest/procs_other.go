@@ -37,11 +37,12 @@ func KillOrphans() {}
 
 // sandboxRun is what one run adds to a Sandbox.
 type sandboxRun struct {
-	root   string
-	mem    int64
-	cpu    uint64
-	status *os.File
-	cgroup string
+	root      string
+	mem       int64
+	cpu       uint64
+	status    *os.File
+	cgroup    string
+	artifacts string
 }
 
 func sandboxExec(cmd *exec.Cmd, sb *Sandbox, run sandboxRun) error {

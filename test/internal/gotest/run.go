@@ -106,6 +106,11 @@ type Spec struct {
 	// Sandbox, when set, runs the test isolated (see Sandbox): its
 	// environment is then a scrubbed one plus Env, not the runner's.
 	Sandbox *Sandbox
+	// Artifacts is an existing host directory the test may leave files
+	// in for a human (a visualisation its failure message names). In a
+	// sandbox the test writes to a small tmpfs at the same path, copied
+	// back when it exits (at most 16 files, 32 MiB).
+	Artifacts string
 }
 
 // Status is the outcome of one run.
@@ -389,7 +394,7 @@ func launcher(cmd *exec.Cmd, spec Spec) (*launch, error) {
 	if l.pipe, l.write, err = os.Pipe(); err != nil {
 		return l, fmt.Errorf("sandbox status pipe: %w", err)
 	}
-	run := sandboxRun{root: l.root, mem: spec.MemLimit, status: l.write}
+	run := sandboxRun{root: l.root, mem: spec.MemLimit, status: l.write, artifacts: spec.Artifacts}
 	if spec.CPULimit > 0 {
 		run.cpu = uint64((spec.CPULimit + time.Second - 1) / time.Second)
 	}

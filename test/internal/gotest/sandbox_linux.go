@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -98,7 +99,19 @@ type launchConfig struct {
 	// Cgroup is the cgroup.procs file of the memory cgroup the launcher
 	// joins first, so that everything in the sandbox is counted ("": none).
 	Cgroup string
+	// Artifacts is a host directory ("": none). The test sees a small
+	// writable tmpfs at the same path; when it has exited the launcher
+	// copies the regular files there back to the host directory, so that
+	// a path a failure message names (a porcupine visualisation) exists
+	// outside the sandbox too.
+	Artifacts string
 }
+
+// Bounds of the artifacts directory: a visualisation or two, not storage.
+const (
+	artifactsSize  = 32 << 20
+	artifactsFiles = 16
+)
 
 // hostSandboxUID is the host uid (and gid) a sandboxed test runs as when
 // the runner is root: it owns no file, so the test can change nothing the
@@ -113,6 +126,9 @@ type sandboxRun struct {
 	cpu    uint64   // CPU seconds
 	status *os.File // the write end of the status pipe, or nil
 	cgroup string   // the cgroup.procs file the launcher joins, or ""
+	// artifacts is a host directory whose files the test may write (see
+	// launchConfig.Artifacts), or "".
+	artifacts string
 }
 
 // sandboxExec makes cmd start as the launcher of a sandbox (see above),
@@ -133,7 +149,12 @@ func sandboxExec(cmd *exec.Cmd, sb *Sandbox, run sandboxRun) error {
 	}
 	cfg := launchConfig{
 		Root: run.root, Dir: dir, Scratch: scratchOf(sb), NProc: uint64(maxTasks(sb)), FSize: uint64(sb.MaxFileSize),
-		CPU: run.cpu, Files: 3 + len(cmd.ExtraFiles), Cgroup: run.cgroup,
+		CPU: run.cpu, Files: 3 + len(cmd.ExtraFiles), Cgroup: run.cgroup, Artifacts: run.artifacts,
+	}
+	if cfg.Artifacts != "" {
+		if cfg.Artifacts, err = filepath.Abs(cfg.Artifacts); err != nil {
+			return fmt.Errorf("artifacts directory: %w", err)
+		}
 	}
 	if run.status != nil {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, run.status)
@@ -246,6 +267,16 @@ func sandboxMain(v string) {
 	if err := limitNamespaces(); err != nil {
 		fail(err)
 	}
+	// The host's artifacts directory, held open across the pivot; the
+	// test never gets this descriptor (close-on-exec, not in its files).
+	artifacts := -1
+	if cfg.Artifacts != "" {
+		fd, err := syscall.Open(cfg.Artifacts, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			fail(fmt.Errorf("artifacts directory: %w", err))
+		}
+		artifacts = fd
+	}
 	if err := buildRoot(cfg); err != nil {
 		fail(err)
 	}
@@ -282,6 +313,9 @@ func sandboxMain(v string) {
 		_ = syscall.Close(fd)
 	}
 	ws, err := reapUntil(pid)
+	if artifacts >= 0 {
+		copyArtifacts(cfg.Artifacts, artifacts)
+	}
 	switch {
 	case err != nil:
 		fail(fmt.Errorf("wait: %w", err))
@@ -291,6 +325,32 @@ func sandboxMain(v string) {
 	}
 	report(fmt.Sprintf("exit %d", ws.ExitStatus()))
 	os.Exit(ws.ExitStatus())
+}
+
+// copyArtifacts copies the regular files of the sandbox's dir to the host
+// directory open as hostDir, best effort: never through a symbolic link,
+// never over an existing file, within the tmpfs's bounds.
+func copyArtifacts(dir string, hostDir int) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		in, err := os.OpenFile(filepath.Join(dir, e.Name()), os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+		if err != nil {
+			continue
+		}
+		fd, err := syscall.Openat(hostDir, e.Name(), syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o644)
+		if err == nil {
+			out := os.NewFile(uintptr(fd), e.Name())
+			_, _ = io.Copy(out, io.LimitReader(in, artifactsSize))
+			_ = out.Close()
+		}
+		_ = in.Close()
+	}
 }
 
 // limitNamespaces closes what a process without capabilities could still
@@ -373,6 +433,19 @@ func buildRoot(cfg launchConfig) error {
 			return err
 		}
 		bound = append(bound, p)
+	}
+	if a := cfg.Artifacts; a != "" {
+		if covered(a, bound) {
+			return fmt.Errorf("artifacts directory %s lies in a read-only path", a)
+		}
+		target := filepath.Join(root, a)
+		if err := os.MkdirAll(target, 0o755); err != nil {
+			return fmt.Errorf("artifacts mount point: %w", err)
+		}
+		opts := fmt.Sprintf("size=%d,nr_inodes=%d,mode=1777", artifactsSize, artifactsFiles+2)
+		if err := syscall.Mount("tmpfs", target, "tmpfs", hardened|syscall.MS_NOEXEC, opts); err != nil {
+			return fmt.Errorf("mount the artifacts tmpfs: %w", err)
+		}
 	}
 	if err := syscall.Mount("", root, "", syscall.MS_REMOUNT|syscall.MS_BIND|syscall.MS_RDONLY|hardened, ""); err != nil {
 		return fmt.Errorf("make the new root read-only: %w", err)

@@ -45,6 +45,10 @@ func TestSandboxHelper(t *testing.T) {
 	}
 	_, err = exec.LookPath("sh")
 	report("shell", err == nil)
+	if dir := os.Getenv("GOTEST_ARTIFACTS"); dir != "" {
+		report("artifact", os.WriteFile(filepath.Join(dir, "viz.html"), []byte("<html>"), 0o644) == nil)
+		report("artifact-link", os.Symlink("/etc/hosts", filepath.Join(dir, "link.html")) == nil)
+	}
 }
 
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
@@ -77,6 +81,35 @@ func TestSandboxIsolates(t *testing.T) {
 		if !strings.Contains(res.Output, "probe: "+want) {
 			t.Errorf("sandboxed helper: want %q in\n%s", want, res.Output)
 		}
+	}
+}
+
+// TestSandboxArtifacts: a file the test leaves in the artifacts directory
+// is on the host afterwards at the path the test wrote it to; a symbolic
+// link is not followed or copied.
+func TestSandboxArtifacts(t *testing.T) {
+	if err := SandboxError(); err != nil {
+		t.Skipf("no sandbox here: %v", err)
+	}
+	bin, err := filepath.Abs(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	art := t.TempDir()
+	res := Run(context.Background(), Spec{
+		Bin: bin, Dir: wd, Test: "TestSandboxHelper", Timeout: time.Minute,
+		Env:     []string{sandboxHelperEnv + "=/nonexistent", "GOTEST_ARTIFACTS=" + art},
+		Sandbox: &Sandbox{ReadOnly: []string{wd}}, Artifacts: art,
+	})
+	if res.Status != Pass || !strings.Contains(res.Output, "probe: artifact=true") {
+		t.Fatalf("helper: %s (%s)\n%s", res.Status, res.Reason, res.Output)
+	}
+	if b, err := os.ReadFile(filepath.Join(art, "viz.html")); err != nil || string(b) != "<html>" {
+		t.Errorf("the artifact did not reach the host: %q %v", b, err)
+	}
+	if _, err := os.Lstat(filepath.Join(art, "link.html")); err == nil {
+		t.Errorf("a symbolic link was copied out of the sandbox")
 	}
 }
 
