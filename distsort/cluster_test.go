@@ -523,3 +523,59 @@ func TestPeerStalls(t *testing.T) {
 		t.Passed(3, 0, 0, 0)
 	})
 }
+
+// slowConn is a slow but steady link: it writes in chunks of slowChunk
+// bytes, each after a pause of perByte per byte, so bytes trickle out at a
+// steady rate whatever the size of the caller's writes.
+type slowConn struct {
+	net.Conn
+	perByte time.Duration
+}
+
+const slowChunk = 4096
+
+func (c *slowConn) Write(b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		chunk := b[n:min(n+slowChunk, len(b))]
+		time.Sleep(time.Duration(len(chunk)) * c.perByte)
+		m, err := c.Conn.Write(chunk)
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// Spec "Protocol and faults", [Config.IOTimeout]: the timeout bounds the
+// wait for the next frame from a peer and for one write, not a whole
+// stream. Every connection here is a slow but steady link (20 KB/s in
+// virtual time, in 4 KB chunks): a frame of up to 600 KB arrives well
+// within the 30 s timeout, but each server's stream to its peer (about
+// 1 MB) takes about 50 s. The sort must succeed: a deadline set once per
+// stream (or per phase) fails it.
+func TestSlowSteadyPeer(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin("Test: a slow but steady peer whose stream outlasts the I/O timeout")
+		const perByte = 50 * time.Microsecond // 20 KB/s
+		start := time.Now()
+		cr := runCluster(t, clusterOpts{n: 2, records: func(int) int64 { return 20000 },
+			dial: func(i int, rn *labrpc.Network, d DialFunc) DialFunc {
+				return func(ctx context.Context, a string) (net.Conn, error) {
+					c, err := d(ctx, a)
+					if err != nil {
+						return nil, err
+					}
+					return &slowConn{Conn: c, perByte: perByte}, nil
+				}
+			}})
+		rep := cr.mustSucceed(t)
+		cr.checkRanges(t)
+		// Without this the link was not slow enough to test anything.
+		if el := time.Since(start); el < 45*time.Second {
+			t.Fatalf("the sort took %v over the slow links; the test expects more than the 30 s I/O timeout", el)
+		}
+		t.Passed(2, 0, 0, int(rep.Outputs.Records))
+	})
+}

@@ -119,9 +119,16 @@ func TestPipelineCap(t *testing.T) {
 	})
 }
 
+// TestDuplicateHost checks that a request with two Host header lines is a
+// 400, whatever their values and spelling.
+//
 // RFC 9112 §3.2: "A server MUST respond with a 400 (Bad Request) status code
 // to any HTTP/1.1 request message that lacks a Host header field and to any
 // request message that contains more than one Host header field line".
+// Reference-only (this file is not in the handout): the course's TritonHTTP
+// spec requires Host and says nothing of a repeated header, so a server that
+// keeps the last Host, as a map of headers does, meets it. It kills the
+// mutant duplicate-host-accepted, which no graded test does.
 func TestDuplicateHost(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		t.Begin("Test: two Host headers are a 400")
