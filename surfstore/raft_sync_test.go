@@ -1,8 +1,14 @@
 package surfstore_test
 
 import (
+	"context"
 	"testing"
+	"time"
 
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/types/known/emptypb"
+
+	"distlabs/surfstore"
 	"distlabs/test/labtest"
 )
 
@@ -95,5 +101,72 @@ func TestSyncDeleteAcrossLeaderChangeS3(t *testing.T) {
 		c.heartbeat(3)
 		c.requireSame(3, 0, 1, 4)
 		t.Passed(5, 0, 0, 4)
+	})
+}
+
+// TestSyncReadsNeedMajorityS3: every operation on the leader involves a
+// majority, reads too (the course's starter: "if a majority of the nodes
+// are crashed, should block until a majority recover"). With 2 of 3
+// servers crashed the leader's GetFileInfoMap, GetBlockStoreMap and
+// GetBlockStoreAddrs do not answer, and a sync fails (the client exits 1)
+// and changes nothing; once one server is restored the waiting reads
+// answer from the committed map and the sync succeeds.
+func TestSyncReadsNeedMajorityS3(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin("Test (S3): reads need a majority")
+		const bs = 8
+		c := makeSyncCluster(t, 3, 1)
+		c.setLeader(0)
+		a, b := c.syncClient(bs), c.syncClient(bs)
+		f := []byte("written with a majority")
+		write(t, a.BaseDir, "f", f)
+		sync(t, a)
+		c.crash(1)
+		c.crash(2)
+
+		type outcome struct {
+			what  string
+			files *surfstore.FileInfoMap
+			err   error
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		reads := make(chan outcome, 3)
+		go func() {
+			m, err := c.meta[0].GetFileInfoMap(ctx, &emptypb.Empty{})
+			reads <- outcome{"GetFileInfoMap", m, err}
+		}()
+		go func() {
+			_, err := c.meta[0].GetBlockStoreMap(ctx, &surfstore.BlockHashes{Hashes: []string{hashOf(f)}})
+			reads <- outcome{"GetBlockStoreMap", nil, err}
+		}()
+		go func() {
+			_, err := c.meta[0].GetBlockStoreAddrs(ctx, &emptypb.Empty{})
+			reads <- outcome{"GetBlockStoreAddrs", nil, err}
+		}()
+		time.Sleep(10 * time.Second)
+		select {
+		case r := <-reads:
+			t.Fatalf("with 2 of 3 servers crashed the leader's %s returned (error %v), want it still waiting", r.what, r.err)
+		default:
+		}
+		require.Error(t, surfstore.ClientSync(b), "a sync with 2 of 3 servers crashed")
+		checkDir(t, b.BaseDir, map[string][]byte{})
+
+		c.restore(1)
+		for range 3 {
+			select {
+			case r := <-reads:
+				require.NoError(t, r.err, "%s once a majority is back", r.what)
+				if r.files != nil {
+					require.Len(t, r.files.GetFileInfoMap(), 1, "the leader's file map")
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("a read did not return within 5 s of a majority coming back")
+			}
+		}
+		sync(t, b)
+		checkSynced(t, bs, map[string][]byte{"f": f}, map[string]entry{"f": {1, f}}, a.BaseDir, b.BaseDir)
+		t.Passed(3, 0, 0, 1)
 	})
 }

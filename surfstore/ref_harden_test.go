@@ -262,7 +262,8 @@ func TestCallsInFlightPerPeer(t *testing.T) {
 			}
 		}
 		require.Equal(t, 2*perConn-surfstore.MaxCallsInFlightPerPeer, refusedN, "calls refused from a host with %d in flight", 2*perConn)
-		_, err := c.meta[0].GetBlockStoreAddrs(c.ctx(), &emptypb.Empty{})
+		// A hook: the MetaStore calls, reads too, wait for a majority.
+		_, err := c.raft[0].GetInternalState(c.ctx(), &emptypb.Empty{})
 		require.NoError(t, err, "another host is refused")
 		c.restore(1)
 		c.restore(2)

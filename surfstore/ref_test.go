@@ -46,8 +46,8 @@ func TestRaftUnreachableSenderSide(t *testing.T) {
 
 // TestMetaStoreRefusesUnsafeNames: our MetaStore refuses a file name that
 // is not a plain name with InvalidArgument and stores nothing (README).
-// The course's spec puts name checks in the client only
-// (TestSyncUnsafeNamesS1), so this is our hardening, not graded.
+// The course asks no server (nor client: TestSyncRefusesUnsafeNames) for
+// name checks, so this is our hardening, not graded.
 func TestMetaStoreRefusesUnsafeNames(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		ctx := context.Background()
@@ -108,5 +108,19 @@ func TestBlockStoreRefusesBadBlocks(t *testing.T) {
 		all, err := bs.GetBlockHashes(ctx, &emptypb.Empty{})
 		require.NoError(t, err)
 		require.Empty(t, all.GetHashes(), "refused blocks were stored")
+	})
+}
+
+// TestRingExactPosition: our ring gives a block whose hash equals a store's
+// position to that store (≥, README and spec). The course leaves the exact
+// position open, so the graded TestRingPlacementS2 also accepts the next
+// store there.
+func TestRingExactPosition(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		addrs := []string{"localhost:8081", "localhost:8082", "localhost:8083", "10.0.0.7:9000", "block-e:1"}
+		ring := surfstore.NewConsistentHashRing(addrs)
+		for _, a := range addrs {
+			require.Equal(t, a, ring.GetResponsibleServer(hashOf([]byte("blockstore"+a))), "the block at %s's exact position", a)
+		}
 	})
 }

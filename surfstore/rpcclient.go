@@ -20,8 +20,10 @@ import (
 const RPCTimeout = 10 * time.Second
 
 // RPCClient is the sync client's handle on the servers (the course's
-// type): the MetaStore calls go to MetaStoreAddrs, trying each in turn,
-// and the BlockStore calls to the address given. The zero value of the
+// type): the MetaStore calls go to MetaStoreAddrs, trying each in turn
+// (through a server's RaftSurfstore service if it has no MetaStore
+// service, as the course's stage-3 servers), and the BlockStore calls to
+// the address given. The zero value of the
 // unexported fields dials plain TCP; options change that.
 type RPCClient struct {
 	// MetaStoreAddrs are the MetaStore (or Raft server) addresses.
@@ -74,6 +76,9 @@ func (c *RPCClient) logf(format string, args ...any) {
 type connCache struct {
 	mu    sync.Mutex
 	conns map[string]*grpc.ClientConn
+	// raftOnly holds the addresses whose server registers no MetaStore
+	// service, only RaftSurfstore (see metaOn).
+	raftOnly map[string]bool
 }
 
 // KeepConns returns a copy of c that keeps one connection per server open
@@ -81,7 +86,7 @@ type connCache struct {
 // each call dials and closes its own connection, as the course's client
 // does; ClientSync keeps connections for the length of one sync.
 func (c RPCClient) KeepConns() (RPCClient, func()) {
-	cache := &connCache{conns: map[string]*grpc.ClientConn{}}
+	cache := &connCache{conns: map[string]*grpc.ClientConn{}, raftOnly: map[string]bool{}}
 	c.conns = cache
 	return c, func() {
 		cache.mu.Lock()
@@ -170,7 +175,7 @@ func (c *RPCClient) metaCall(f func(ctx context.Context, ms MetaStoreClient) err
 	var errs []error
 	for _, addr := range c.MetaStoreAddrs {
 		err := c.callOn("metastore", addr, func(ctx context.Context, cc *grpc.ClientConn) error {
-			return f(ctx, NewMetaStoreClient(cc))
+			return c.metaOn(ctx, addr, cc, f)
 		})
 		if err == nil {
 			return nil
@@ -185,6 +190,51 @@ func (c *RPCClient) metaCall(f func(ctx context.Context, ms MetaStoreClient) err
 		}
 	}
 	return fmt.Errorf("%w: %w", errNoMetaStore, errors.Join(errs...))
+}
+
+// metaOn runs f on the server at addr through its MetaStore service, or
+// through its RaftSurfstore service's metadata calls (the same four, with
+// the same messages) if it has no MetaStore service: a stage-3 server
+// written to the course registers only RaftSurfstore, and a MetaStore call
+// to it fails with Unimplemented before any handler runs, so repeating the
+// call is safe. With KeepConns the client remembers such a server for the
+// rest of the sync.
+func (c *RPCClient) metaOn(ctx context.Context, addr string, cc *grpc.ClientConn, f func(ctx context.Context, ms MetaStoreClient) error) error {
+	if c.isRaftOnly(addr) {
+		return f(ctx, NewRaftSurfstoreClient(cc))
+	}
+	err := f(ctx, NewMetaStoreClient(cc))
+	if status.Code(err) != codes.Unimplemented {
+		return err
+	}
+	c.logf("metastore %s: %v; using its RaftSurfstore service", addr, err)
+	err = f(ctx, NewRaftSurfstoreClient(cc))
+	if status.Code(err) != codes.Unimplemented {
+		c.setRaftOnly(addr) // the service exists, whatever this call's answer
+	}
+	return err
+}
+
+// isRaftOnly reports whether metaOn found no MetaStore service at addr
+// earlier in this sync.
+func (c *RPCClient) isRaftOnly(addr string) bool {
+	if c.conns == nil {
+		return false
+	}
+	c.conns.mu.Lock()
+	defer c.conns.mu.Unlock()
+	return c.conns.raftOnly[addr]
+}
+
+// setRaftOnly records that addr serves the metadata calls through
+// RaftSurfstore only.
+func (c *RPCClient) setRaftOnly(addr string) {
+	if c.conns == nil {
+		return
+	}
+	c.conns.mu.Lock()
+	defer c.conns.mu.Unlock()
+	c.conns.raftOnly[addr] = true
 }
 
 // errNoMetaStore is wrapped by metaCall's error when no MetaStore address

@@ -363,33 +363,6 @@ func TestSyncNoChangesS1(t *testing.T) {
 	})
 }
 
-// TestSyncCorruptIndexS1: an index.db that is not a valid index fails the
-// sync with an error, and the sync changes nothing: not the directory, not
-// the index, not the server.
-func TestSyncCorruptIndexS1(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test (S1): corrupt index.db")
-		c := newCluster(t, 1)
-		a, b := c.client(4), c.client(4)
-		write(t, a.BaseDir, "f", []byte("from a"))
-		sync(t, a)
-		garbage := []byte("this is not an SQLite database, just text\n")
-		write(t, b.BaseDir, "index.db", garbage)
-		write(t, b.BaseDir, "g", []byte("local to b"))
-		if err := surfstore.ClientSync(b); err == nil {
-			t.Fatal("ClientSync with a corrupt index.db succeeded")
-		}
-		checkDir(t, b.BaseDir, map[string][]byte{"g": []byte("local to b")})
-		if got, _ := os.ReadFile(filepath.Join(b.BaseDir, "index.db")); !bytes.Equal(got, garbage) {
-			t.Fatalf("index.db changed to %s", brief(got))
-		}
-		sync(t, a)
-		checkDir(t, a.BaseDir, map[string][]byte{"f": []byte("from a")})
-		checkIndex(t, a.BaseDir, 4, map[string]entry{"f": {1, []byte("from a")}})
-		t.Passed(2, 0, 0, 0)
-	})
-}
-
 func equal(a, b []string) bool {
 	if len(a) != len(b) {
 		return false
