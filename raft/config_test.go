@@ -626,6 +626,25 @@ func (cfg *config) checkSnapshotsSaved() {
 	}
 }
 
+// checkRestartKeepsLog crashes every peer and restarts it from its
+// persister, as after a power failure, and commits one more command. The
+// log, currentTerm and votedFor are persistent state (Figure 2): the
+// committed entries must survive, so the new command goes after every index
+// committed before, and what the peers apply again must match what they
+// applied before (checkLogs). Call it with the cluster healed and the
+// network reliable.
+func (cfg *config) checkRestartKeepsLog() {
+	before := cfg.one(cfg.t.Rand.Int(), cfg.n, true)
+	cfg.rebootAll()
+	after, err := cfg.tryOne(cfg.t.Rand.Int(), cfg.n, true)
+	if err != nil {
+		cfg.t.Fatalf("after every peer restarted from its persister: %v (the log is persistent state, Figure 2: the %d committed entries must survive a restart)", err, before)
+	}
+	if after <= before {
+		cfg.t.Fatalf("after every peer restarted from its persister a new command went to index %d, not past %d: the committed log was lost (Figure 2: the log is persistent state)", after, before)
+	}
+}
+
 // logSize returns the largest Raft state size among the persisters.
 func (cfg *config) logSize() int {
 	cfg.mu.Lock()
