@@ -163,7 +163,8 @@ func figure8Pause(cfg *config) {
 // leaders append entries and crash before those spread, peers come back with
 // stale logs, new leaders arise in later terms. A leader that commits an
 // entry of an earlier term by counting replicas can see it overwritten later;
-// the harness then finds two values applied at one index.
+// the harness then finds two values applied at one index. At the end every
+// peer restarts at once and the committed log must still be there.
 func TestFigure82C(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		const n = 5
@@ -195,6 +196,9 @@ func TestFigure82C(t *testing.T) {
 
 		cfg.healAll()
 		cfg.one(t.Rand.Int(), n, true)
+		// The restarts above do not show that the log survives one: a
+		// peer restarted empty is simply caught up by the leader.
+		cfg.checkRestartKeepsLog()
 		cfg.end()
 	})
 }
@@ -202,7 +206,8 @@ func TestFigure82C(t *testing.T) {
 // TestUnreliableAgree2C: §5.3 — over a network that drops, delays and
 // duplicates RPCs, leaders retry AppendEntries until they get an answer and
 // followers treat repeated or stale entries as no-ops; many clients
-// submitting at once still all see their commands commit.
+// submitting at once still all see their commands commit, and the log they
+// commit survives a restart of every peer (Figure 2: it is persistent state).
 func TestUnreliableAgree2C(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		const n = 5
@@ -231,6 +236,7 @@ func TestUnreliableAgree2C(t *testing.T) {
 		wg.Wait()
 
 		cfg.one(100, n, true)
+		cfg.checkRestartKeepsLog()
 		cfg.end()
 	})
 }
@@ -239,7 +245,8 @@ func TestUnreliableAgree2C(t *testing.T) {
 // delayed messages, and from step 200 on long reordering as well, so that
 // AppendEntries from deposed leaders arrive late. A follower that lets such
 // a message cut its log short, or a leader that counts its reply, breaks
-// agreement.
+// agreement. At the end every peer restarts at once and the committed log
+// must still be there.
 func TestFigure8Unreliable2C(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		const n = 5
@@ -282,6 +289,9 @@ func TestFigure8Unreliable2C(t *testing.T) {
 
 		cfg.healAll()
 		cfg.one(t.Rand.IntN(10000), n, true)
+		cfg.setUnreliable(false)
+		cfg.setLongReordering(false)
+		cfg.checkRestartKeepsLog()
 		cfg.end()
 	})
 }
@@ -297,7 +307,8 @@ const churnThinkTime = 40 * ms
 // offering commands to whichever peer accepts them, while for twenty rounds
 // peers are cut off, reconnected, crashed and restarted at random. Leader
 // Completeness and State Machine Safety (§5.4, Figure 3) demand that any
-// command observed as applied is in the log all peers end up agreeing on.
+// command observed as applied is in the log all peers end up agreeing on,
+// and that log survives a restart of every peer.
 func churn(t *labtest.T, unreliable bool) {
 	const (
 		n       = 5
@@ -386,6 +397,7 @@ func churn(t *labtest.T, unreliable bool) {
 			t.Fatalf("command %d was applied while a client watched but is missing from the final log", cmd)
 		}
 	}
+	cfg.checkRestartKeepsLog()
 	cfg.end()
 }
 

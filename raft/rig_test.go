@@ -8,6 +8,7 @@ package raft_test
 // peer sends, and answer as the scenario needs.
 
 import (
+	"bytes"
 	"fmt"
 	"sync"
 	"time"
@@ -226,12 +227,19 @@ func (r *rig) cleanup() {
 }
 
 // snapshot plays the service: it hands the real peer a snapshot through
-// index and remembers where a restart resumes.
+// index and remembers where a restart resumes. The 2D lab: Raft stores each
+// snapshot in the persister (persister.Save); the save may lag the call a
+// little.
 func (r *rig) snapshot(index int, data []byte) {
 	r.real().Snapshot(index, data)
 	r.mu.Lock()
 	r.snapIndex = index
+	persister := r.persister
 	r.mu.Unlock()
+	if !waitFor(sec, func() bool { return bytes.Equal(persister.ReadSnapshot(), data) }) {
+		r.t.Fatalf("Snapshot(%d, %q) returned, but the persister holds the snapshot %q: Raft must save each snapshot with persister.Save (SaveStateAndSnapshot)",
+			index, data, persister.ReadSnapshot())
+	}
 }
 
 // link connects (on) or disconnects the real peer's end to fake j, as the

@@ -206,7 +206,8 @@ func runPartitioner(cfg *config, round int, stop *atomic.Bool) {
 // Appends in a row must average at most 33.3 ms (a third of a typical
 // heartbeat interval), i.e. the service must not wait for heartbeats to
 // commit. Reports ms/op on the test's clock (virtual, or real with
-// -realtime).
+// -realtime). With snapshots on (maxraftstate > 0, 3B) the Raft state must
+// also stay within checkRaftStateBound, as in the other 3B tests.
 func speedTest(t *labtest.T, part string, maxraftstate int) {
 	const (
 		nservers = 3
@@ -239,6 +240,10 @@ func speedTest(t *labtest.T, part string, maxraftstate int) {
 	t.Logf("%s: %.3f ms/op (%s time; bound %.1f ms/op)", t.Name(), float64(perOp)/float64(time.Millisecond), clock, float64(bound)/float64(time.Millisecond))
 	if perOp > bound {
 		t.Fatalf("one client's operations took %v each on average; the limit is %v", perOp, bound)
+	}
+	if maxraftstate > 0 {
+		// With snapshots on (3B), fast must not mean uncompacted.
+		checkRaftStateBound(t, cfg, maxraftstate, "after the appends")
 	}
 	cfg.end()
 }

@@ -2,37 +2,63 @@ package main
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"distlabs/test/handout/solution"
 	"distlabs/test/internal/tree"
 )
 
-// partLabs lists, per package with part-tagged markers, its parts in order.
-// Test names end with their part (TestBackup2B), which is how the tests of a
-// part are selected.
-var partLabs = []struct {
-	pkg   string
-	scope string // UPTO's lab prefix for lettered parts ("surfstore:S1")
-	parts []string
+// labPart is one part of a lab and the package its tests are in. Test names
+// end with their part (TestBackup2B), which is how the tests of a part are
+// selected.
+type labPart struct{ part, pkg string }
+
+// partChains lists the parts in the order students do them. Numbered parts
+// are one sequence across the 6.824 labs (UPTO=2D keeps raft and stubs
+// kvraft); lettered parts are per lab family, and UPTO names the lab whose
+// imports keep them (scope, the lab's directory: UPTO=pbkv:A keeps
+// viewservice's A and stubs pbkv's B).
+var partChains = []struct {
+	scope string
+	parts []labPart
 }{
-	{pkg: "./raft", parts: []string{"2A", "2B", "2C", "2D"}},
-	{pkg: "./raft/kvraft", parts: []string{"3A", "3B"}},
-	{pkg: "./surfstore", scope: "surfstore:", parts: []string{"S1", "S2", "S3"}},
+	{parts: []labPart{
+		{"2A", "./raft"}, {"2B", "./raft"}, {"2C", "./raft"}, {"2D", "./raft"},
+		{"3A", "./raft/kvraft"}, {"3B", "./raft/kvraft"},
+		{"4A", "./shardkv/shardctrler"}, {"4B", "./shardkv"},
+	}},
+	{scope: "pbkv:", parts: []labPart{{"A", "./viewservice"}, {"B", "./pbkv"}}},
+	{scope: "paxos/kvpaxos:", parts: []labPart{{"A", "./paxos"}, {"B", "./paxos/kvpaxos"}}},
+	{scope: "surfstore:", parts: []labPart{{"S1", "./surfstore"}, {"S2", "./surfstore"}, {"S3", "./surfstore"}}},
 }
+
+// passOnStubs lists the tests known to pass on their own part's stubs, as
+// "pkg TestName": work not done earns their points. The check fails for any
+// other test that passes on its part's stubs, and for a listed test that no
+// longer does (so that the list only shrinks). Every entry says why it is
+// here.
+var passOnStubs = map[string]string{}
 
 // TestUpToHandoutsPassTheirParts checks that the part tags of the markers
 // agree with the tests: a handout made with UPTO=P (the reference of parts
-// through P kept) passes every test of the parts through P, and the tests of
-// the part after P fail on its stubs. A region tagged later than a test needs
-// (say, heartbeats tagged 2B while a 2A test relies on them) fails the first
-// half; a region tagged too early hands out the next part's solution and
-// fails the second.
+// through P kept) passes every test of P's package of the parts through P,
+// and every test of the part after P fails on its stubs; the full handout
+// (no UPTO) fails every test of each lab's first part and every graded test
+// of the labs without parts (test/rubric.yaml), and every part the rubric
+// names is in partChains. A region tagged later
+// than a test needs (say, heartbeats tagged 2B while a 2A test relies on
+// them) fails the first half; a region tagged too early hands out the next
+// part's solution, and a test that cannot tell a stub from a solution earns
+// points for work not done: both fail the second.
 func TestUpToHandoutsPassTheirParts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds one handout per part; skipped with -short")
@@ -44,47 +70,184 @@ func TestUpToHandoutsPassTheirParts(t *testing.T) {
 	if left, err := solution.FindMarkers(filepath.Join(root, "raft")); err != nil || len(left) == 0 {
 		t.Skip("no raft package with markers (inside a generated handout?)")
 	}
-	for _, lab := range partLabs {
-		for i, p := range lab.parts {
-			if i == len(lab.parts)-1 {
-				break // the last part's handout is the reference of this package
+	labs := rubricLabs(t, root)
+	for _, lab := range labs {
+		for _, part := range lab.parts {
+			if !slices.Contains(chainParts(lab.pkg), part) {
+				t.Errorf("rubric lab %s (%s) has tests of part %s, which partChains does not list for that package: add it", lab.name, lab.pkg, part)
 			}
-			t.Run(p, func(t *testing.T) {
-				out := filepath.Join(t.TempDir(), "handout")
-				if _, err := solution.Generate(root, out, solution.Options{UpTo: lab.scope + p}); err != nil {
-					t.Fatal(err)
+		}
+	}
+	stubbedLeft := map[string]bool{} // passOnStubs entries seen passing
+	t.Run("none", func(t *testing.T) {
+		out := generate(t, root, "")
+		for _, chain := range partChains {
+			lp := chain.parts[0]
+			checkStubsFail(t, out, "", lp.pkg, "part "+lp.part, partsRun([]string{lp.part}), stubbedLeft)
+		}
+		// A lab without parts is stubbed whole: every graded test fails.
+		for _, lab := range labs {
+			if len(lab.parts) == 0 {
+				checkStubsFail(t, out, "", lab.pkg, "lab "+lab.name, "^("+strings.Join(lab.tests, "|")+")$", stubbedLeft)
+			}
+		}
+	})
+	for _, chain := range partChains {
+		for i, lp := range chain.parts[:len(chain.parts)-1] {
+			upto := chain.scope + lp.part
+			// A subtest name's slashes would nest it.
+			t.Run(strings.ReplaceAll(upto, "/", "-"), func(t *testing.T) {
+				out := generate(t, root, upto)
+				next := chain.parts[i+1]
+				// The pass half. When the next part is in another
+				// package, this package is wholly kept: it is the
+				// reference, which go test runs anyway.
+				if next.pkg == lp.pkg {
+					var done []string
+					for _, d := range chain.parts[:i+1] {
+						if d.pkg == lp.pkg {
+							done = append(done, d.part)
+						}
+					}
+					passed, failed, log := runParts(t, out, lp.pkg, done)
+					if len(failed) > 0 {
+						t.Errorf("UPTO=%s: tests of parts %v fail although their reference is kept: %v\n%s", upto, done, failed, tailOf(log))
+					}
+					if len(passed) == 0 {
+						t.Errorf("UPTO=%s: no test of parts %v ran\n%s", upto, done, tailOf(log))
+					}
 				}
-				done := lab.parts[:i+1]
-				passed, failed, log := runParts(t, out, lab.pkg, done)
-				if len(failed) > 0 {
-					t.Errorf("UPTO=%s: tests of parts %v fail although their reference is kept: %v\n%s", p, done, failed, tailOf(log))
-				}
-				if len(passed) == 0 {
-					t.Errorf("UPTO=%s: no test of parts %v ran\n%s", p, done, tailOf(log))
-				}
-				next := lab.parts[i+1]
-				passed, failed, log = runParts(t, out, lab.pkg, []string{next})
-				if len(failed) == 0 {
-					t.Errorf("UPTO=%s: no test of part %s fails on its stubs (passing: %v)\n%s", p, next, passed, tailOf(log))
-				} else if len(passed) > 0 {
-					t.Logf("UPTO=%s: tests of part %s that pass on its stubs: %v", p, next, passed)
-				}
+				checkStubsFail(t, out, upto, next.pkg, "part "+next.part, partsRun([]string{next.part}), stubbedLeft)
 			})
 		}
 	}
+	if t.Failed() {
+		return
+	}
+	for name, why := range passOnStubs {
+		if !stubbedLeft[name] {
+			t.Errorf("%s is listed in passOnStubs (%s) but now fails on its part's stubs: remove it from the list", name, why)
+		}
+	}
+}
+
+// generate writes the handout with UPTO=upto to a temp directory.
+func generate(t *testing.T, root, upto string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "handout")
+	if _, err := solution.Generate(root, out, solution.Options{UpTo: upto}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// checkStubsFail runs the tests of pkg that match run (what names them) in
+// the handout out, where their code is stubbed, and fails for each one that
+// passes, unless passOnStubs lists it (recorded in listed).
+func checkStubsFail(t *testing.T, out, upto, pkg, what, run string, listed map[string]bool) {
+	t.Helper()
+	passed, failed, log := runTests(t, out, pkg, run)
+	if len(passed) == 0 && (len(failed) == 0 || strings.HasPrefix(failed[0], "(go test:")) {
+		// A handout that does not build fails no test of its own.
+		t.Errorf("UPTO=%q: no test of %s ran in %s\n%s", upto, what, pkg, tailOf(log))
+	}
+	var bad []string
+	for _, name := range passed {
+		key := pkg + " " + name
+		if _, ok := passOnStubs[key]; ok {
+			listed[key] = true
+			continue
+		}
+		bad = append(bad, name)
+	}
+	if len(bad) > 0 {
+		t.Errorf("UPTO=%q: tests of %s (%s) pass on its stubs, so they award points for work not done: %s\n"+
+			"Each test must fail unless the work is done: add a check that only a working solution passes.",
+			upto, what, pkg, strings.Join(bad, ", "))
+	}
+}
+
+// chainParts returns the parts partChains lists for pkg.
+func chainParts(pkg string) []string {
+	var parts []string
+	for _, chain := range partChains {
+		for _, lp := range chain.parts {
+			if lp.pkg == pkg {
+				parts = append(parts, lp.part)
+			}
+		}
+	}
+	return parts
+}
+
+// rubricLab is a lab of test/rubric.yaml: its package, its graded tests and
+// the parts they belong to (none for a lab without parts).
+type rubricLab struct {
+	name, pkg string
+	tests     []string
+	parts     []string
+}
+
+// rubricLabs reads the labs of test/rubric.yaml whose package exists.
+func rubricLabs(t *testing.T, root string) []rubricLab {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, "test", "rubric.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rubric struct {
+		Labs []struct {
+			Lab     string `yaml:"lab"`
+			Package string `yaml:"package"`
+			Tests   []struct {
+				Name string `yaml:"name"`
+				Part string `yaml:"part"`
+			} `yaml:"tests"`
+		} `yaml:"labs"`
+	}
+	if err := yaml.Unmarshal(data, &rubric); err != nil {
+		t.Fatal(err)
+	}
+	var labs []rubricLab
+	for _, l := range rubric.Labs {
+		if _, err := os.Stat(filepath.Join(root, l.Package)); err != nil || len(l.Tests) == 0 {
+			continue
+		}
+		lab := rubricLab{name: l.Lab, pkg: l.Package}
+		for _, tc := range l.Tests {
+			lab.tests = append(lab.tests, regexp.QuoteMeta(tc.Name))
+			if tc.Part != "" && !slices.Contains(lab.parts, tc.Part) {
+				lab.parts = append(lab.parts, tc.Part)
+			}
+		}
+		labs = append(labs, lab)
+	}
+	return labs
 }
 
 // resultLine matches the result line of a top-level test (subtests' are
 // indented).
 var resultLine = regexp.MustCompile(`(?m)^--- (PASS|FAIL): (Test\w+)`)
 
+// partsRun is the -run pattern of the top-level tests whose names end with
+// one of parts.
+func partsRun(parts []string) string {
+	return "^Test.*(" + strings.Join(parts, "|") + ")$"
+}
+
 // runParts runs the top-level tests of pkg in the handout dir whose names
 // end with one of parts and returns the names that passed and failed.
 func runParts(t *testing.T, dir, pkg string, parts []string) (passed, failed []string, log string) {
 	t.Helper()
+	return runTests(t, dir, pkg, partsRun(parts))
+}
+
+// runTests runs the top-level tests of pkg in the handout dir that match
+// run and returns the names that passed and failed.
+func runTests(t *testing.T, dir, pkg, run string) (passed, failed []string, log string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	run := "^Test.*(" + strings.Join(parts, "|") + ")$"
 	cmd := exec.CommandContext(ctx, "go", "test", "-count=1", "-timeout=4m", "-v", "-run", run, pkg)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
@@ -102,5 +265,6 @@ func runParts(t *testing.T, dir, pkg string, parts []string) (passed, failed []s
 		// A build error or a crash: no test result to point at.
 		failed = append(failed, "(go test: "+err.Error()+")")
 	}
+	slices.Sort(passed)
 	return passed, failed, string(out)
 }
