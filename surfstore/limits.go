@@ -40,8 +40,8 @@ const (
 	// hold a request of its receive cap and its decoded form).
 	MaxCallsInFlight = 64
 	// MaxCallsInFlightPerPeer caps the calls of one remote host, so a
-	// single client cannot take every slot. A sync client makes one call
-	// at a time, a raft leader one per peer.
+	// single client cannot take every slot. A sync client keeps at most
+	// maxTransfers block calls in flight, a raft leader one per peer.
 	MaxCallsInFlightPerPeer = 16
 	// MaxCallTime bounds a call from its headers to its reply, receiving
 	// the request included, so a client that sends slowly is dropped.

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 
+	"golang.org/x/sync/errgroup"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -234,7 +236,7 @@ func (s *syncer) adopt(name string, rem *FileMetaData) error {
 // version was accepted) are known to be there, so only the others are
 // looked up: the hash lists sent stay proportional to what changed. It
 // reads the file again, so that only missing blocks are held in memory,
-// one at a time.
+// a window (transferWindow) at a time.
 func (s *syncer) upload(name string, hashes, synced []string) error {
 	if len(hashes) == 1 && (hashes[0] == TombstoneHash || hashes[0] == EmptyFileHash) {
 		return nil
@@ -274,22 +276,48 @@ func (s *syncer) upload(name string, hashes, synced []string) error {
 	if len(need) == 0 {
 		return nil
 	}
+	// Blocks go out a window at a time, the calls of a window in parallel:
+	// one call at a time would wait a round trip per block.
+	var batch []*Block
+	var stores []string
+	flush := func() error {
+		var g errgroup.Group
+		for k, b := range batch {
+			addr := stores[k]
+			g.Go(func() error {
+				var stored bool
+				if err := s.c.PutBlock(b, addr, &stored); err != nil {
+					return err
+				}
+				if !stored {
+					return fmt.Errorf("surfstore: block store %s did not store a block of %q", addr, name)
+				}
+				return nil
+			})
+		}
+		err := g.Wait()
+		batch, stores = batch[:0], stores[:0]
+		return err
+	}
+	window := transferWindow(s.c.BlockSize)
 	err = eachBlock(filepath.Join(s.c.BaseDir, name), s.c.BlockSize, func(data []byte) error {
 		h := GetBlockHashString(data)
 		addr, ok := need[h]
 		if !ok {
 			return nil
 		}
-		var ok2 bool
-		if err := s.c.PutBlock(&Block{BlockData: data, BlockSize: int32(len(data))}, addr, &ok2); err != nil {
-			return err
+		delete(need, h)           // a block repeated in the file goes once
+		data = slices.Clone(data) // eachBlock reuses its buffer
+		batch = append(batch, &Block{BlockData: data, BlockSize: int32(len(data))})
+		stores = append(stores, addr)
+		if len(batch) == window {
+			return flush()
 		}
-		if !ok2 {
-			return fmt.Errorf("surfstore: block store %s did not store a block of %q", addr, name)
-		}
-		delete(need, h)
 		return nil
 	})
+	if err == nil {
+		err = flush()
+	}
 	if err != nil {
 		return fmt.Errorf("surfstore: upload %q: %w", name, err)
 	}
@@ -297,6 +325,21 @@ func (s *syncer) upload(name string, hashes, synced []string) error {
 		return fmt.Errorf("surfstore: %q changed during the sync; sync again", name)
 	}
 	return nil
+}
+
+// Block transfers a sync keeps in flight: at most maxTransfers calls, and
+// at most transferBytes of block data held for them (blocks may be up to
+// MaxBlockSize). The BlockStores admit MaxCallsInFlightPerPeer calls of
+// one host; a window stays well under that.
+const (
+	maxTransfers  = 8
+	transferBytes = 16 << 20
+)
+
+// transferWindow returns how many blocks of blockSize bytes a sync
+// transfers at once.
+func transferWindow(blockSize int) int {
+	return max(1, min(maxTransfers, transferBytes/max(blockSize, 1)))
 }
 
 // locate asks the MetaStore which BlockStore holds each of hashes.
@@ -360,8 +403,9 @@ func (s *syncer) download(name string, hashes []string) (err error) {
 	return nil
 }
 
-// fillFile writes the blocks of hashes to w in order, fetching each from
-// its store once (a block that repeats is kept until its last use).
+// fillFile writes the blocks of hashes to w in order. It fetches each
+// block once (one that repeats is kept until its last use), a window of
+// blocks at a time, the calls of a window in parallel.
 func fillFile(w io.Writer, hashes []string, where map[string]string, c *RPCClient) error {
 	if hashes[0] == EmptyFileHash {
 		return nil
@@ -371,23 +415,53 @@ func fillFile(w io.Writer, hashes []string, where map[string]string, c *RPCClien
 		left[h]++
 	}
 	kept := map[string][]byte{}
-	for _, h := range hashes {
-		data, ok := kept[h]
-		if !ok {
-			var b Block
-			if err := c.GetBlock(h, where[h], &b); err != nil {
-				return err
+	window := transferWindow(c.BlockSize)
+	for start := 0; start < len(hashes); {
+		// The next window: the following hashes up to window blocks not
+		// yet held.
+		end, fetch := start, map[string][]byte{}
+		for ; end < len(hashes) && len(fetch) < window; end++ {
+			if _, ok := kept[hashes[end]]; !ok {
+				fetch[hashes[end]] = nil
 			}
-			data = b.GetBlockData()
 		}
-		if left[h]--; left[h] > 0 {
-			kept[h] = data
-		} else {
-			delete(kept, h)
+		for end < len(hashes) {
+			_, k := kept[hashes[end]]
+			_, f := fetch[hashes[end]]
+			if !k && !f {
+				break
+			}
+			end++
 		}
-		if _, err := w.Write(data); err != nil {
+		want := slices.Collect(maps.Keys(fetch))
+		got := make([][]byte, len(want))
+		var g errgroup.Group
+		for k, h := range want {
+			g.Go(func() error {
+				var b Block
+				if err := c.GetBlock(h, where[h], &b); err != nil {
+					return err
+				}
+				got[k] = b.GetBlockData()
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
 			return err
 		}
+		for k, h := range want {
+			kept[h] = got[k]
+		}
+		for _, h := range hashes[start:end] {
+			data := kept[h]
+			if left[h]--; left[h] == 0 {
+				delete(kept, h)
+			}
+			if _, err := w.Write(data); err != nil {
+				return err
+			}
+		}
+		start = end
 	}
 	return nil
 }
