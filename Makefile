@@ -3,8 +3,9 @@
 #   make grade   [LAB=raft] [PART=2B] [SEEDS=3] [SUBMISSION=dir | SUBMISSIONS=dir-or-glob [CSV=file]] [HIDDEN=dir]
 #                [JOBS=N] [RESULTS=file] [TIMEOUT=60s] [MEMLIMIT=2GiB] [CPULIMIT=120s] [KEEP=1]
 #                [ISOLATION=auto|require|none] [SCRATCH=1GiB]
-#   make test    gofmt + go vet + go test (-race on RACE_PKGS) + handout check
+#   make test    gofmt + go vet + go test (-race on RACE_PKGS) + handout check + actionlint
 #   make handout OUT=dir [UPTO=2B]
+#   make gradescope LAB=raft [PART=2B] [SEEDS=3] [HIDDEN=dir] OUT=dir  (a Gradescope autograder)
 #   make stress  PKG=raft RUN=2B N=500 [JOBS=2] [START=1] [TIMEOUT=10m] [RACE=1]
 #   make lint    staticcheck $(STATICCHECK_VERSION), fetched by the go command
 #   make lint-handout  staticcheck inside a fresh handout (no unused reference helpers)
@@ -24,7 +25,7 @@ RACE_PKGS ?= ./labrpc/... ./test/labtest ./raft/... ./mapreduce/... ./tritonhttp
 
 export LAB PART SEEDS SUBMISSION SUBMISSIONS CSV HIDDEN JOBS RESULTS TIMEOUT MEMLIMIT CPULIMIT KEEP ISOLATION SCRATCH OUT UPTO PKG RUN N START RACE RACE_PKGS
 
-.PHONY: all test grade handout stress lint lint-handout bench-http bench-sort bench-mr
+.PHONY: all test grade handout gradescope stress lint lint-handout bench-http bench-sort bench-mr
 
 all: test
 
@@ -36,6 +37,12 @@ test:
 
 handout:
 	$(GO) run ./test/handout -out "$(OUT)"
+
+# A Gradescope autograder for one lab: make gradescope LAB=raft [PART=2B]
+# [SEEDS=3] [HIDDEN=dir] OUT=dir (writes dir and dir.zip; README, "Running
+# on Gradescope").
+gradescope:
+	$(GO) run ./test/gradescope bundle
 
 stress:
 	$(GO) run ./test/stress

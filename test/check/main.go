@@ -6,7 +6,9 @@
 //  3. go test -race on the concurrent packages (RACE_PKGS);
 //  4. go test on every other package;
 //  5. the handout check: go test ./test/handout generates the handout of
-//     this tree, builds and vets it, and runs a sample of graded tests on it.
+//     this tree, builds and vets it, and runs a sample of graded tests on it;
+//  6. actionlint on the GitHub workflows (.github/workflows, handed out for
+//     GitHub Classroom), built from the Go module proxy at a fixed version.
 //
 // Tests run with DISTLABS_LEAKS=strict: in our own packages a goroutine
 // that outlives its test fails it.
@@ -29,6 +31,9 @@ import (
 
 // handoutPkg runs as its own final step: it builds a copy of everything.
 const handoutPkg = "distlabs/test/handout"
+
+// actionlint checks the workflow files; make test builds it with go run.
+const actionlint = "github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"
 
 // defaultRacePkgs mirrors the Makefile's RACE_PKGS for `go run ./test/check`.
 const defaultRacePkgs = "./labrpc/... ./test/labtest ./raft/... ./mapreduce/... ./tritonhttp/... ./distsort/... ./viewservice ./pbkv ./paxos/... ./shardkv/... ./surfstore/..."
@@ -97,6 +102,10 @@ func main() {
 	}
 	c.step("handout check", func() error {
 		return c.goCmd("test", "-count=1", "-timeout", timeout, "./test/handout")
+	})
+
+	c.step("actionlint .github/workflows", func() error {
+		return c.goCmd("run", actionlint, "-color=false")
 	})
 
 	fmt.Printf("\ncheck: %d step(s) in %v\n", len(c.results), time.Since(start).Round(time.Second))
