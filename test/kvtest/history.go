@@ -103,13 +103,15 @@ func (h *History) do(ck Clerk, op func()) bool {
 }
 
 // Get performs ck.Get for client (the row in the visualisation) and
-// records it. A Get cut short returns "".
+// records it. A Get cut short (not recorded) returns "": an abandoned one
+// may still be writing its result.
 func (h *History) Get(ck Clerk, client int, key string) string {
 	op := h.rec.Start(client, linearize.Input{Op: linearize.Get, Key: key})
 	var v string
-	if h.do(ck, func() { v = ck.Get(key) }) {
-		op.End(v)
+	if !h.do(ck, func() { v = ck.Get(key) }) {
+		return ""
 	}
+	op.End(v)
 	return v
 }
 
