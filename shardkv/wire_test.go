@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"distlabs/test/kvtest"
 	"distlabs/test/labtest"
 )
 
@@ -34,17 +35,8 @@ func TestBadOp4B(t *testing.T) {
 			t.Fatalf("PutAppend with op %q answered %q, want %q", args.Op, reply.Err, ErrBadOp)
 		}
 
-		// A Clerk that retries for good cannot be stopped; the harness
-		// goroutine it runs in is abandoned with the bubble.
 		bad := cfg.makeClerk("bad")
-		done := make(chan struct{})
-		t.Background(func() {
-			defer close(done)
-			bad.PutAppend("k", "y", "Frob")
-		})
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
+		if !kvtest.Returns(t, 10*time.Second, func() { bad.PutAppend("k", "y", "Frob") }) {
 			t.Fatalf("Clerk.PutAppend with op %q still retrying after 10 s; a bad op must not be retried", "Frob")
 		}
 		c.check("k", "v")
