@@ -2,32 +2,25 @@ package shardkv
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/anishathalye/porcupine"
 
 	"distlabs/labrpc"
 	"distlabs/raft"
 	"distlabs/shardkv/shardctrler"
+	"distlabs/test/kvtest"
 	"distlabs/test/labtest"
-	"distlabs/test/linearize"
+	"distlabs/test/tester"
 )
-
-// linearizabilityTimeout bounds the porcupine check in -realtime runs (in a
-// bubble the CPU-bound check runs to completion).
-const linearizabilityTimeout = 30 * time.Second
 
 // virtualLimit bounds a test in virtual time (the 6.824 tests allow two
 // minutes of real time; ours need under 15 s of virtual time). A stuck
 // service keeps clients retrying and the virtual clock running, so without
 // a bound it would spin until the harness's real-time watchdog; past the
 // bound the test fails and the test's clients stop waiting for their
-// requests (client.do), so it ends within seconds.
+// requests (kvtest.Options.Abandon), so it ends within seconds.
 const virtualLimit = 60 * time.Second
 
 // Cluster shape of the tests, as in 6.824.
@@ -65,289 +58,226 @@ var restartable = func() bool { return true }
 
 // group is one replica group of the test cluster.
 type group struct {
-	gid      int
-	servers  []*ShardKV
-	saved    []*raft.Persister
-	endnames [][]string // endnames[i][j]: server i's end to server j of the group
-	ctrlEnds [][]string // ctrlEnds[i][j]: server i's end to controller j
-	madeEnds [][]string // ends server i made with makeEnd, this incarnation
+	*tester.Group[*ShardKV]
+	gid   int
+	saved *tester.States[*raft.Persister]
+
+	mu  sync.Mutex
+	out []*outLinks // by server: its current incarnation's links
+}
+
+// outLinks are one server incarnation's ends beyond its group (to the
+// controller, and those it made with makeEnd). The tester cuts only the
+// group's own links at a crash; these are cut too, and any end the dying
+// instance still makes starts cut.
+type outLinks struct {
+	net *tester.Net
+
+	mu    sync.Mutex
+	names []string
+	cut   bool
+}
+
+// add enables the end name unless the incarnation has crashed.
+func (l *outLinks) add(name string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.names = append(l.names, name)
+	l.net.Enable(name, !l.cut)
+}
+
+// cutAll disables every end of the incarnation, now and later.
+func (l *outLinks) cutAll() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.cut = true
+	for _, name := range l.names {
+		l.net.Enable(name, false)
+	}
 }
 
 // config is one test's world: a controller cluster, ngroups replica
-// groups, the clerks, and the history of client operations that is checked
-// for linearizability when the test ends.
+// groups (gids 100, 101, ...) on one network, the clerks, and the history
+// of client operations that is checked for linearizability when the test
+// ends.
 type config struct {
 	t            *labtest.T
-	net          *labrpc.Network
+	net          *tester.Net
 	maxraftstate int
+	ctrlers      *tester.Group[*shardctrler.ShardCtrler]
+	groups       []*group
+	hist         *kvtest.History
+	mck          *shardctrler.Clerk // the test's administrator clerk
 
-	mu       sync.Mutex
-	ctrlers  []*shardctrler.ShardCtrler
-	ctrlSave []*raft.Persister
-	groups   []*group
-	names    map[string]int     // per-prefix counters: deterministic end names
-	mck      *shardctrler.Clerk // the test's administrator clerk
-	joined   map[int]bool       // gi -> the group is in the configuration
-
-	// stop is closed when the test's clients must give up: at virtualLimit
-	// or when the test ends (stopClients).
-	stop     chan struct{}
-	stopOnce sync.Once
-
-	hist    *linearize.Recorder
-	clients atomic.Int32 // history ids handed out
-	ops     atomic.Int32
+	mu      sync.Mutex
+	joined  map[int]bool // gi -> the group is in the configuration
+	clients int          // history rows (and clerk end prefixes) handed out
 }
 
-func ctrlerName(i int) string      { return fmt.Sprintf("ctrler-%d", i) }
-func serverName(gid, i int) string { return fmt.Sprintf("server-%d-%d", gid, i) }
+// setup is the cluster a test runs on.
+type setup struct {
+	unreliable   bool
+	maxraftstate int  // -1: no snapshots
+	restarts     bool // the test restarts servers from persisted state (needsRestart)
+}
 
-// makeConfig starts the controller and ngroups groups (gids 100, 101, ...),
-// none of them joined yet.
+// run is the frame of every test: the cluster, a client, the phase desc,
+// and at the end (unless the test failed) the history check and the
+// "Passed" line.
+func run(t *testing.T, s setup, desc string, body func(t *labtest.T, cfg *config, c *client)) {
+	if s.restarts {
+		needsRestart(t)
+	}
+	labtest.Run(t, func(t *labtest.T) {
+		cfg := makeConfig(t, s.unreliable, s.maxraftstate)
+		c := cfg.newClient()
+		cfg.net.Begin(desc)
+		body(t, cfg, c)
+		if !t.Failed() {
+			cfg.end()
+		}
+	})
+}
+
+// makeConfig starts the controller and ngroups groups, none of them
+// joined yet.
 func makeConfig(t *labtest.T, unreliable bool, maxraftstate int) *config {
+	net := tester.NewNet(t, !unreliable)
 	cfg := &config{
 		t:            t,
-		net:          labrpc.MakeNetwork(),
+		net:          net,
 		maxraftstate: maxraftstate,
-		ctrlers:      make([]*shardctrler.ShardCtrler, nctrlers),
-		ctrlSave:     make([]*raft.Persister, nctrlers),
-		names:        make(map[string]int),
+		hist:         kvtest.NewHistory(t, net, kvtest.Options{Abandon: true}),
 		joined:       make(map[int]bool),
-		stop:         make(chan struct{}),
-		hist:         linearize.NewRecorder(),
 	}
-	cfg.net.Reliable(!unreliable)
 	t.Cleanup(cfg.cleanup)
 	limit := time.AfterFunc(virtualLimit, cfg.expire)
 	t.Cleanup(func() { limit.Stop() })
-	for i := range nctrlers {
-		cfg.startCtrler(i)
-	}
-	cfg.mck = cfg.ctrlerClerk()
+	cfg.ctrlers = tester.NewGroup(net, tester.Spec[*shardctrler.ShardCtrler]{
+		Name: "ctrler",
+		N:    nctrlers,
+		Start: func(i int, ends []*labrpc.ClientEnd) (*shardctrler.ShardCtrler, []any) {
+			sc, peer := startCtrlerServer(ends, i, raft.MakePersister())
+			return sc, []any{sc, peer}
+		},
+	})
+	cfg.ctrlers.StartAll()
+	_, ends := cfg.ctrlers.NewClient(t.Rand.Perm(nctrlers)...)
+	cfg.mck = shardctrler.MakeClerk(ends)
 	for gi := range ngroups {
-		gg := &group{
-			gid:      100 + gi,
-			servers:  make([]*ShardKV, nper),
-			saved:    make([]*raft.Persister, nper),
-			endnames: make([][]string, nper),
-			ctrlEnds: make([][]string, nper),
-			madeEnds: make([][]string, nper),
-		}
-		cfg.groups = append(cfg.groups, gg)
-		for i := range nper {
-			cfg.StartServer(gi, i)
-		}
+		cfg.groups = append(cfg.groups, cfg.newGroup(100+gi))
+		cfg.groups[gi].StartAll()
 	}
 	return cfg
 }
 
+// newGroup returns group gid with no server started. Server i reaches the
+// controller and, by name (makeEnd), the servers of other groups through
+// ends of its own, numbered per server so that names replay with the seed.
+func (cfg *config) newGroup(gid int) *group {
+	gg := &group{gid: gid, saved: tester.NewStates(nper, raft.MakePersister), out: make([]*outLinks, nper)}
+	gg.Group = tester.NewGroup(cfg.net, tester.Spec[*ShardKV]{
+		Name: fmt.Sprintf("g%d", gid),
+		N:    nper,
+		Start: func(i int, ends []*labrpc.ClientEnd) (*ShardKV, []any) {
+			me := gg.ServerName(i)
+			out := &outLinks{net: cfg.net}
+			gg.mu.Lock()
+			gg.out[i] = out
+			gg.mu.Unlock()
+			cends := make([]*labrpc.ClientEnd, nctrlers)
+			for n, j := range cfg.perm(nctrlers) {
+				var name string
+				name, cends[n] = cfg.net.NewEnd(me+"-ctrler", cfg.ctrlers.ServerName(j))
+				out.add(name)
+			}
+			makeEnd := func(server string) *labrpc.ClientEnd {
+				name, end := cfg.net.NewEnd(me+"-out", server)
+				out.add(name)
+				return end
+			}
+			kv, peer := startGroupServer(ends, i, gg.saved.Restart(i), cfg.maxraftstate, gid, cends, makeEnd)
+			return kv, []any{kv, peer}
+		},
+		Crashed: func(i int) {
+			gg.mu.Lock()
+			out := gg.out[i]
+			gg.mu.Unlock()
+			out.cutAll()
+			gg.saved.Freeze(i)
+		},
+	})
+	return gg
+}
+
+// perm returns a seeded random order of 0..n-1, for the order in which a
+// client tries the controller servers.
+func (cfg *config) perm(n int) []int { return cfg.t.Rand.Perm(n) }
+
 // cleanup stops the test's clients, every server and the network.
 func (cfg *config) cleanup() {
-	cfg.stopClients()
-	cfg.mu.Lock()
-	var kill []interface{ Kill() }
+	cfg.hist.Stop()
 	for _, gg := range cfg.groups {
-		for _, kv := range gg.servers {
-			if kv != nil {
-				kill = append(kill, kv)
-			}
-		}
+		gg.Shutdown()
 	}
-	for _, sc := range cfg.ctrlers {
-		if sc != nil {
-			kill = append(kill, sc)
-		}
-	}
-	cfg.mu.Unlock()
-	for _, k := range kill {
-		k.Kill()
-	}
+	cfg.ctrlers.Shutdown()
 	cfg.net.Cleanup()
 }
 
 // expire fails the test and stops its clients, present and future.
 func (cfg *config) expire() {
 	cfg.t.Errorf("the test is still running after %v of virtual time: the service is stuck (operations never complete)", virtualLimit)
-	cfg.stopClients()
-}
-
-// stopClients makes every request of the test's clients in progress, and
-// every later one, return at once without a result (client.do).
-func (cfg *config) stopClients() {
-	cfg.stopOnce.Do(func() { close(cfg.stop) })
+	cfg.hist.Stop()
 }
 
 // stopped reports whether the clients have been stopped: a request that
 // returned then may have been cut short, and its result means nothing.
-func (cfg *config) stopped() bool {
-	select {
-	case <-cfg.stop:
-		return true
-	default:
-		return false
-	}
-}
+func (cfg *config) stopped() bool { return cfg.hist.Stopped() }
 
-// newNameLocked returns a fresh end name with the given prefix. Names are
-// numbered per prefix, so they do not depend on how goroutines interleave
-// as long as each prefix is used by one goroutine at a time.
-func (cfg *config) newNameLocked(prefix string) string {
-	cfg.names[prefix]++
-	return fmt.Sprintf("%s#%d", prefix, cfg.names[prefix])
-}
-
-// connectLocked makes a new enabled end named after prefix to server.
-func (cfg *config) endLocked(prefix string, server string) (string, *labrpc.ClientEnd) {
-	name := cfg.newNameLocked(prefix + "->" + server)
-	end := cfg.net.MakeEnd(name)
-	cfg.net.Connect(name, server)
+// link returns a new enabled end named after prefix to server.
+func (cfg *config) link(prefix, server string) *labrpc.ClientEnd {
+	name, end := cfg.net.NewEnd(prefix, server)
 	cfg.net.Enable(name, true)
-	return name, end
+	return end
 }
 
-// startCtrler starts controller server i.
-func (cfg *config) startCtrler(i int) {
-	cfg.mu.Lock()
-	ends := make([]*labrpc.ClientEnd, nctrlers)
-	for j := range nctrlers {
-		_, ends[j] = cfg.endLocked(ctrlerName(i), ctrlerName(j))
-	}
-	if cfg.ctrlSave[i] == nil {
-		cfg.ctrlSave[i] = raft.MakePersister()
-	}
-	p := cfg.ctrlSave[i]
-	cfg.mu.Unlock()
-	sc, peer := startCtrlerServer(ends, i, p)
-	cfg.mu.Lock()
-	cfg.ctrlers[i] = sc
-	cfg.mu.Unlock()
-	srv := labrpc.MakeServer()
-	srv.AddService(labrpc.MakeService(sc))
-	srv.AddService(labrpc.MakeService(peer))
-	cfg.net.AddServer(ctrlerName(i), srv)
+// makeClerk returns a Clerk with its own ends to the controller and to
+// every server it asks for; prefix names the latter.
+func (cfg *config) makeClerk(prefix string) *Clerk {
+	_, ends := cfg.ctrlers.NewClient(cfg.perm(nctrlers)...)
+	return MakeClerk(ends, func(server string) *labrpc.ClientEnd { return cfg.link(prefix, server) })
 }
 
-// ctrlerEndsLocked returns new ends from prefix to every controller server.
-func (cfg *config) ctrlerEndsLocked(prefix string) ([]string, []*labrpc.ClientEnd) {
-	names := make([]string, nctrlers)
-	ends := make([]*labrpc.ClientEnd, nctrlers)
-	for j := range nctrlers {
-		names[j], ends[j] = cfg.endLocked(prefix, ctrlerName(j))
-	}
-	cfg.t.Rand.Shuffle(nctrlers, func(a, b int) { ends[a], ends[b] = ends[b], ends[a]; names[a], names[b] = names[b], names[a] })
-	return names, ends
-}
+// ShutdownServer crashes server i of group gi; what it persisted survives.
+func (cfg *config) ShutdownServer(gi, i int) { cfg.groups[gi].Crash(i) }
 
-// ctrlerClerk returns a controller Clerk for the test's own use.
-func (cfg *config) ctrlerClerk() *shardctrler.Clerk {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
-	_, ends := cfg.ctrlerEndsLocked("admin")
-	return shardctrler.MakeClerk(ends)
-}
-
-// makeClient returns a Clerk with its own ends to the controller and to
-// every server it asks for.
-func (cfg *config) makeClient() *Clerk {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
-	prefix := cfg.newNameLocked("clerk")
-	_, ends := cfg.ctrlerEndsLocked(prefix)
-	return MakeClerk(ends, func(server string) *labrpc.ClientEnd {
-		cfg.mu.Lock()
-		defer cfg.mu.Unlock()
-		_, end := cfg.endLocked(prefix, server)
-		return end
-	})
-}
-
-// ShutdownServer crashes server i of group gi: its ends are disabled, it
-// leaves the network and is killed; its persister is copied first, so that
-// anything the dying instance still writes cannot reach the restart.
-func (cfg *config) ShutdownServer(gi, i int) {
-	cfg.mu.Lock()
-	gg := cfg.groups[gi]
-	for _, names := range [][]string{gg.endnames[i], gg.ctrlEnds[i], gg.madeEnds[i]} {
-		for _, n := range names {
-			cfg.net.Enable(n, false)
-		}
-	}
-	for j := range nper {
-		if gg.endnames[j] != nil {
-			cfg.net.Enable(gg.endnames[j][i], false)
-		}
-	}
-	cfg.net.DeleteServer(serverName(gg.gid, i))
-	if gg.saved[i] != nil {
-		gg.saved[i] = gg.saved[i].Copy()
-	}
-	kv := gg.servers[i]
-	gg.servers[i] = nil
-	cfg.mu.Unlock()
-	if kv != nil {
-		kv.Kill()
-	}
-}
-
-// StartServer starts (or restarts) server i of group gi from a copy of its
-// persisted state, connected to its group, the controller, and any server
-// it names.
+// StartServer restarts server i of group gi from what it persisted,
+// connected to its group.
 func (cfg *config) StartServer(gi, i int) {
-	cfg.mu.Lock()
-	gg := cfg.groups[gi]
-	me := serverName(gg.gid, i)
-	gg.endnames[i] = make([]string, nper)
-	ends := make([]*labrpc.ClientEnd, nper)
-	for j := range nper {
-		gg.endnames[i][j], ends[j] = cfg.endLocked(me, serverName(gg.gid, j))
-	}
-	for j := range nper {
-		// Links from live peers to this server come back up.
-		if j != i && gg.endnames[j] != nil && gg.servers[j] != nil {
-			cfg.net.Enable(gg.endnames[j][i], true)
-		}
-	}
-	var cends []*labrpc.ClientEnd
-	gg.ctrlEnds[i], cends = cfg.ctrlerEndsLocked(me)
-	gg.madeEnds[i] = nil
-	if gg.saved[i] != nil {
-		gg.saved[i] = gg.saved[i].Copy()
-	} else {
-		gg.saved[i] = raft.MakePersister()
-	}
-	p := gg.saved[i]
-	cfg.mu.Unlock()
-
-	makeEnd := func(server string) *labrpc.ClientEnd {
-		cfg.mu.Lock()
-		defer cfg.mu.Unlock()
-		name, end := cfg.endLocked(me, server)
-		gg.madeEnds[i] = append(gg.madeEnds[i], name)
-		return end
-	}
-	kv, peer := startGroupServer(ends, i, p, cfg.maxraftstate, gg.gid, cends, makeEnd)
-
-	cfg.mu.Lock()
-	gg.servers[i] = kv
-	cfg.mu.Unlock()
-	srv := labrpc.MakeServer()
-	srv.AddService(labrpc.MakeService(kv))
-	srv.AddService(labrpc.MakeService(peer))
-	cfg.net.AddServer(me, srv)
+	cfg.groups[gi].Start(i)
+	cfg.groups[gi].Connect(i)
 }
 
 // ShutdownGroup crashes every server of group gi.
-func (cfg *config) ShutdownGroup(gi int) {
-	for i := range nper {
-		cfg.ShutdownServer(gi, i)
-	}
-}
+func (cfg *config) ShutdownGroup(gi int) { cfg.groups[gi].Shutdown() }
 
 // StartGroup restarts every server of group gi.
-func (cfg *config) StartGroup(gi int) {
-	for i := range nper {
-		cfg.StartServer(gi, i)
-	}
+func (cfg *config) StartGroup(gi int) { cfg.groups[gi].StartAll() }
+
+// isolate cuts server i of group gi off from the rest of its group (both
+// directions); the controller and other groups still reach it.
+func (cfg *config) isolate(gi, i int) {
+	rest := slices.DeleteFunc(cfg.groups[gi].All(), func(j int) bool { return j == i })
+	cfg.groups[gi].Partition(rest, []int{i})
+}
+
+// healGroup reconnects the live servers of group gi with each other.
+func (cfg *config) healGroup(gi int) { cfg.groups[gi].ConnectAll() }
+
+// alive reports whether server i of group gi is running.
+func (cfg *config) alive(gi, i int) bool {
+	_, up := cfg.groups[gi].Server(i)
+	return up
 }
 
 // join adds the groups gis to the configuration. Like the 6.824 tester it
@@ -357,9 +287,9 @@ func (cfg *config) StartGroup(gi int) {
 func (cfg *config) join(gis ...int) {
 	m := make(map[int][]string, len(gis))
 	for _, gi := range cfg.flip(gis, true) {
-		gid := cfg.groups[gi].gid
+		gg := cfg.groups[gi]
 		for i := range nper {
-			m[gid] = append(m[gid], serverName(gid, i))
+			m[gg.gid] = append(m[gg.gid], gg.ServerName(i))
 		}
 	}
 	if len(m) > 0 {
@@ -393,44 +323,40 @@ func (cfg *config) flip(gis []int, in bool) []int {
 	return out
 }
 
-// checkLogs fails the test if any server's Raft state exceeds 8 ×
-// maxraftstate, or if a server saved a snapshot with snapshots off.
-func (cfg *config) checkLogs() {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
+// persisted calls f with every server's persisted state.
+func (cfg *config) persisted(f func(gg *group, i int, p *raft.Persister)) {
 	for _, gg := range cfg.groups {
-		for i, p := range gg.saved {
-			if p == nil {
-				continue
-			}
-			if cfg.maxraftstate >= 0 && p.RaftStateSize() > 8*cfg.maxraftstate {
-				cfg.t.Fatalf("group %d server %d: Raft state is %d bytes, more than 8 × maxraftstate (%d): snapshots are not trimming the log",
-					gg.gid, i, p.RaftStateSize(), cfg.maxraftstate)
-			}
-			if cfg.maxraftstate < 0 && p.SnapshotSize() > 0 {
-				cfg.t.Fatalf("group %d server %d saved a %d-byte snapshot, but maxraftstate is -1", gg.gid, i, p.SnapshotSize())
+		for i := range nper {
+			if p, ok := gg.saved.Get(i); ok {
+				f(gg, i, p)
 			}
 		}
 	}
+}
+
+// checkLogs fails the test if any server's Raft state exceeds 8 ×
+// maxraftstate, or if a server saved a snapshot with snapshots off.
+func (cfg *config) checkLogs() {
+	cfg.t.Helper()
+	cfg.persisted(func(gg *group, i int, p *raft.Persister) {
+		if cfg.maxraftstate >= 0 && p.RaftStateSize() > 8*cfg.maxraftstate {
+			cfg.t.Fatalf("group %d server %d: Raft state is %d bytes, more than 8 × maxraftstate (%d): snapshots are not trimming the log",
+				gg.gid, i, p.RaftStateSize(), cfg.maxraftstate)
+		}
+		if cfg.maxraftstate < 0 && p.SnapshotSize() > 0 {
+			cfg.t.Fatalf("group %d server %d saved a %d-byte snapshot, but maxraftstate is -1", gg.gid, i, p.SnapshotSize())
+		}
+	})
 }
 
 // persistedBytes is the total Raft state and snapshot size of every server.
 func (cfg *config) persistedBytes() int {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
 	total := 0
-	for _, gg := range cfg.groups {
-		for _, p := range gg.saved {
-			if p != nil {
-				total += p.RaftStateSize() + p.SnapshotSize()
-			}
-		}
-	}
+	cfg.persisted(func(_ *group, _ int, p *raft.Persister) { total += p.RaftStateSize() + p.SnapshotSize() })
 	return total
 }
 
-// ownerOf returns the group index (gi) that owns key's shard in the latest
-// configuration, or -1.
+// ownerOf returns the group index (gi) that owns key's shard in c, or -1.
 func (cfg *config) ownerOf(c shardctrler.Config, key string) int {
 	gid := c.Shards[key2shard(key)]
 	for gi, gg := range cfg.groups {
@@ -441,20 +367,12 @@ func (cfg *config) ownerOf(c shardctrler.Config, key string) int {
 	return -1
 }
 
-// begin starts a test phase and its progress line.
-func (cfg *config) begin(desc string) {
-	cfg.t.Begin(desc)
-	cfg.ops.Store(0)
-}
-
 // end checks the whole history so far for linearizability and prints the
 // phase's "Passed" line.
 func (cfg *config) end() {
 	cfg.t.Helper()
-	if linearize.Check(cfg.t, cfg.hist.Operations(), linearizabilityTimeout) == porcupine.Illegal {
-		cfg.t.FailNow()
-	}
-	cfg.t.Passed(ngroups*nper+nctrlers, cfg.net.GetTotalCount(), cfg.net.GetTotalBytes(), int(cfg.ops.Load()))
+	cfg.hist.Check()
+	cfg.net.Passed(ngroups*nper + nctrlers)
 }
 
 // client is a Clerk with its own row in the history.
@@ -464,63 +382,24 @@ type client struct {
 	id  int
 }
 
-// newClient returns a fresh Clerk with a history id.
+// newClient returns a fresh Clerk with a history row.
 func (cfg *config) newClient() *client {
-	return &client{cfg: cfg, ck: cfg.makeClient(), id: int(cfg.clients.Add(1)) - 1}
+	cfg.mu.Lock()
+	id := cfg.clients
+	cfg.clients++
+	cfg.mu.Unlock()
+	return &client{cfg: cfg, ck: cfg.makeClerk(fmt.Sprintf("clerk%d", id)), id: id}
 }
 
-// do runs req, a request of c's Clerk, and reports whether it completed
-// before the test stopped its clients. The 6.824 Clerk API has no way to
-// stop a request (a Clerk retries until a group answers), so a request
-// still running then is abandoned: it goes on in a harness goroutine,
-// which the leak check does not count, until the bubble ends.
-func (c *client) do(req func()) bool {
-	if c.cfg.stopped() {
-		return false
-	}
-	done := make(chan struct{})
-	c.cfg.t.Background(func() {
-		defer close(done)
-		req()
-	})
-	select {
-	case <-done:
-		return true
-	case <-c.cfg.stop:
-		return false
-	}
-}
-
-// Get performs and records a Get (an operation cut short when the clients
-// stop is not recorded, and returns "").
-func (c *client) Get(key string) string {
-	op := c.cfg.hist.Start(c.id, linearize.Input{Op: linearize.Get, Key: key})
-	var v string
-	if c.do(func() { v = c.ck.Get(key) }) {
-		op.End(v)
-		c.cfg.ops.Add(1)
-		return v
-	}
-	return ""
-}
+// Get performs and records a Get (one cut short when the clients stop is
+// not recorded).
+func (c *client) Get(key string) string { return c.cfg.hist.Get(c.ck, c.id, key) }
 
 // Put performs and records a Put.
-func (c *client) Put(key, value string) {
-	op := c.cfg.hist.Start(c.id, linearize.Input{Op: linearize.Put, Key: key, Value: value})
-	if c.do(func() { c.ck.Put(key, value) }) {
-		op.End("")
-		c.cfg.ops.Add(1)
-	}
-}
+func (c *client) Put(key, value string) { c.cfg.hist.Put(c.ck, c.id, key, value) }
 
 // Append performs and records an Append.
-func (c *client) Append(key, value string) {
-	op := c.cfg.hist.Start(c.id, linearize.Input{Op: linearize.Append, Key: key, Value: value})
-	if c.do(func() { c.ck.Append(key, value) }) {
-		op.End("")
-		c.cfg.ops.Add(1)
-	}
-}
+func (c *client) Append(key, value string) { c.cfg.hist.Append(c.ck, c.id, key, value) }
 
 // check fails the test unless key reads as want. Once the clients are
 // stopped the test has failed already (expire says why) or is over, so
@@ -537,16 +416,8 @@ func (c *client) check(key, want string) {
 			at++
 		}
 		c.cfg.t.Fatalf("Get(%q) returned %q; it should be %q (they differ from byte %d: %q vs %q)",
-			key, abbrev(v), abbrev(want), at, abbrev(v[at:]), abbrev(want[at:]))
+			key, kvtest.Abbrev(v), kvtest.Abbrev(want), at, kvtest.Abbrev(v[at:]), kvtest.Abbrev(want[at:]))
 	}
-}
-
-// abbrev shortens long values in failure messages.
-func abbrev(s string) string {
-	if len(s) > 120 {
-		return s[:50] + " ... " + s[len(s)-50:]
-	}
-	return s
 }
 
 // keysAllShards returns n keys, the i-th in shard i mod NShards.
@@ -568,50 +439,4 @@ func gisExcept(skip ...int) []int {
 		}
 	}
 	return out
-}
-
-// clientRand returns a random source for test client cli, derived from the
-// seed, so that a client's choices do not depend on goroutine interleaving.
-func (cfg *config) clientRand(cli int) *rand.Rand {
-	return rand.New(rand.NewPCG(uint64(cfg.t.Seed), uint64(cli)+1))
-}
-
-// isolate cuts server i of group gi off from the rest of its group (both
-// directions); the controller and other groups still reach it.
-func (cfg *config) isolate(gi, i int) {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
-	gg := cfg.groups[gi]
-	for j := range nper {
-		if j == i {
-			continue
-		}
-		if gg.endnames[i] != nil {
-			cfg.net.Enable(gg.endnames[i][j], false)
-		}
-		if gg.endnames[j] != nil {
-			cfg.net.Enable(gg.endnames[j][i], false)
-		}
-	}
-}
-
-// healGroup reconnects the live servers of group gi with each other.
-func (cfg *config) healGroup(gi int) {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
-	gg := cfg.groups[gi]
-	for i := range nper {
-		for j := range nper {
-			if gg.servers[i] != nil && gg.servers[j] != nil {
-				cfg.net.Enable(gg.endnames[i][j], true)
-			}
-		}
-	}
-}
-
-// alive reports whether server i of group gi is running.
-func (cfg *config) alive(gi, i int) bool {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
-	return cfg.groups[gi].servers[i] != nil
 }

@@ -1,67 +1,33 @@
 package shardkv
 
 import (
-	"fmt"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"distlabs/test/kvtest"
 	"distlabs/test/labtest"
 )
 
 // TestNemesis4B reconfigures continuously (random Joins and Leaves) over a
 // lossy network while a nemesis crashes, restarts and isolates servers of
 // every group; at most one server per group is down or cut off at a time,
-// so every group keeps a majority. Safety is checked all along: each client owns a key and reads
-// it back after every few appends, which must show exactly its own appends
-// (a lost, doubled or stale write shows at once), and porcupine checks the
-// whole history at the end. Liveness is checked after the heal: with every
-// server back and every group joined, each key must take an append within
-// 30 s.
+// so every group keeps a majority. Safety is checked all along: each
+// client owns a key and reads it back after every few appends, which must
+// show exactly its own appends (a lost, doubled or stale write shows at
+// once), and porcupine checks the whole history at the end. Liveness is
+// checked after the heal: with every server back and every group joined,
+// each key must take an append within 30 s.
 func TestNemesis4B(t *testing.T) {
-	needsRestart(t)
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, true, 500)
-		cfg.begin("Test (4B): nemesis: reconfiguration with crashes, restarts and partitions")
+	run(t, setup{unreliable: true, maxraftstate: 500, restarts: true}, "Test (4B): nemesis: reconfiguration with crashes, restarts and partitions", func(t *labtest.T, cfg *config, c *client) {
 		cfg.join(0, 1)
 		joined := []int{0, 1}
 
 		const nclients = 6
 		keys := keysAllShards(nclients)
-		setup := cfg.newClient()
-		for _, k := range keys {
-			setup.Put(k, "")
-		}
-		var stop atomic.Bool
-		var clients sync.WaitGroup
-		want := make([]string, nclients)
-		for i := range nclients {
-			clients.Add(1)
-			go func() {
-				defer clients.Done()
-				c := cfg.newClient()
-				rng := cfg.clientRand(i)
-				for j := 0; !stop.Load(); j++ {
-					v := fmt.Sprintf("[%d.%d]", i, j)
-					c.Append(keys[i], v)
-					if cfg.stopped() {
-						return
-					}
-					want[i] += v
-					if j%4 == 3 {
-						if got := c.Get(keys[i]); got != want[i] && !cfg.stopped() {
-							t.Errorf("client %d: key %q reads %q, but holds exactly the client's own appends %q", i, keys[i], abbrev(got), abbrev(want[i]))
-							return
-						}
-					}
-					time.Sleep(time.Duration(1+rng.IntN(8)) * thinkQuantum)
-				}
-			}()
-		}
+		a := cfg.startAppenders(c, keys, 8, 4)
 
-		rng := cfg.clientRand(1000)
+		rng := kvtest.ClientRand(t.Seed, 1000)
 		// trouble[gi] is the server of group gi that is down or isolated,
 		// or -1.
 		trouble := []int{-1, -1, -1}
@@ -106,8 +72,7 @@ func TestNemesis4B(t *testing.T) {
 		if out := gisExcept(joined...); len(out) > 0 {
 			cfg.join(out...)
 		}
-		stop.Store(true)
-		clients.Wait()
+		a.stop()
 		if t.Failed() {
 			return
 		}
@@ -118,7 +83,7 @@ func TestNemesis4B(t *testing.T) {
 			go func() {
 				c := cfg.newClient()
 				c.Append(keys[i], "[end]")
-				if c.Get(keys[i]) == want[i]+"[end]" {
+				if c.Get(keys[i]) == a.want[i]+"[end]" {
 					done <- i
 				}
 			}()
@@ -134,6 +99,5 @@ func TestNemesis4B(t *testing.T) {
 			}
 		}
 		cfg.checkLogs()
-		cfg.end()
 	})
 }

@@ -2,26 +2,22 @@ package shardctrler
 
 import (
 	"fmt"
-	"sync"
+	"slices"
 	"testing"
 
 	"distlabs/labrpc"
 	"distlabs/raft"
 	"distlabs/test/labtest"
+	"distlabs/test/tester"
 )
 
 // config is one test's controller cluster: n servers on a simulated
 // network and the persisters that survive a crash.
 type config struct {
-	t   *labtest.T
-	net *labrpc.Network
-	n   int
-
-	mu       sync.Mutex
-	servers  []*ShardCtrler
-	saved    []*raft.Persister
-	endnames [][]string // endnames[i][j]: server i's end to server j, this incarnation
-	names    int        // keeps end names unique and deterministic
+	t     *labtest.T
+	net   *tester.Net
+	g     *tester.Group[*ShardCtrler]
+	saved *tester.States[*raft.Persister]
 }
 
 // startServer starts replica i and returns it with the consensus peer
@@ -43,162 +39,198 @@ var needsRestart = func(*testing.T) {}
 var persists = func() bool { return true }
 
 // makeConfig starts n connected controller servers on a fresh network.
+// Clerks have nothing to stop at cleanup: once the test's clients have
+// returned, a 6.824 Clerk runs no goroutine (a request still retrying, only
+// when the test has failed already, is parked with the bubble).
 func makeConfig(t *labtest.T, n int, unreliable bool) *config {
 	cfg := &config{
-		t:        t,
-		net:      labrpc.MakeNetwork(),
-		n:        n,
-		servers:  make([]*ShardCtrler, n),
-		saved:    make([]*raft.Persister, n),
-		endnames: make([][]string, n),
+		t:     t,
+		net:   tester.NewNet(t, !unreliable),
+		saved: tester.NewStates(n, raft.MakePersister),
 	}
-	cfg.net.Reliable(!unreliable)
-	for i := range n {
-		cfg.StartServer(i)
-	}
-	cfg.ConnectAll()
-	t.Cleanup(cfg.cleanup)
+	cfg.g = tester.NewGroup(cfg.net, tester.Spec[*ShardCtrler]{
+		Name: "ctrler",
+		N:    n,
+		Start: func(i int, ends []*labrpc.ClientEnd) (*ShardCtrler, []any) {
+			sc, peer := startServer(ends, i, cfg.saved.Restart(i))
+			return sc, []any{sc, peer}
+		},
+		Crashed: cfg.saved.Freeze,
+	})
+	cfg.g.StartAll()
+	t.Cleanup(func() {
+		cfg.g.Shutdown()
+		cfg.net.Cleanup()
+	})
 	return cfg
 }
 
-// cleanup stops every server and the network, so that nothing outlives the
-// test. Clerks have nothing to stop: once the test's clients have returned,
-// a 6.824 Clerk runs no goroutine (a request still retrying, only when the
-// test has failed already, is parked with the bubble).
-func (cfg *config) cleanup() {
-	cfg.mu.Lock()
-	servers := append([]*ShardCtrler(nil), cfg.servers...)
-	cfg.mu.Unlock()
-	for _, sc := range servers {
-		if sc != nil {
-			sc.Kill()
-		}
-	}
-	cfg.net.Cleanup()
+// run is the frame of every test: a cluster of nctrlers servers, a Clerk,
+// and the phase desc; body may begin further phases.
+func run(t *testing.T, unreliable bool, desc string, body func(t *labtest.T, cfg *config, ck *Clerk)) {
+	labtest.Run(t, func(t *labtest.T) {
+		cfg := makeConfig(t, nctrlers, unreliable)
+		ck := cfg.makeClient()
+		cfg.begin(desc)
+		body(t, cfg, ck)
+	})
 }
 
-func (cfg *config) newNameLocked(kind string) string {
-	cfg.names++
-	return fmt.Sprintf("%s-%d", kind, cfg.names)
-}
-
-// ConnectAll connects every live server to every other.
-func (cfg *config) ConnectAll() {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
-	for i := range cfg.n {
-		for j := range cfg.n {
-			if cfg.endnames[i] != nil {
-				cfg.net.Enable(cfg.endnames[i][j], true)
-			}
-		}
-	}
-}
-
-// makeClient returns a Clerk connected to every server.
+// makeClient returns a Clerk connected to every server, trying them in a
+// seeded random order.
 func (cfg *config) makeClient() *Clerk {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
-	names := make([]string, cfg.n)
-	ends := make([]*labrpc.ClientEnd, cfg.n)
-	for j := range cfg.n {
-		names[j] = cfg.newNameLocked(fmt.Sprintf("clerk-to-%d", j))
-		ends[j] = cfg.net.MakeEnd(names[j])
-		cfg.net.Connect(names[j], j)
-		cfg.net.Enable(names[j], true)
-	}
-	cfg.t.Rand.Shuffle(len(ends), func(a, b int) { ends[a], ends[b] = ends[b], ends[a] })
+	_, ends := cfg.g.NewClient(cfg.t.Rand.Perm(cfg.g.N())...)
 	return MakeClerk(ends)
 }
 
-// ShutdownServer crashes server i: cut off, removed from the network,
-// killed, with its persister copied first so that anything the dying
-// instance still writes cannot reach the state a restart reads.
-func (cfg *config) ShutdownServer(i int) {
-	cfg.mu.Lock()
-	for j := range cfg.n {
-		if cfg.endnames[i] != nil {
-			cfg.net.Enable(cfg.endnames[i][j], false)
-		}
-		if cfg.endnames[j] != nil {
-			cfg.net.Enable(cfg.endnames[j][i], false)
-		}
-	}
-	cfg.net.DeleteServer(i)
-	if cfg.saved[i] != nil {
-		cfg.saved[i] = cfg.saved[i].Copy()
-	}
-	sc := cfg.servers[i]
-	cfg.servers[i] = nil
-	cfg.mu.Unlock()
-	if sc != nil {
-		sc.Kill()
-	}
+// crash crashes server i; its persisted state survives for restart.
+func (cfg *config) crash(i int) { cfg.g.Crash(i) }
+
+// restart starts server i again from what it persisted and reconnects it.
+func (cfg *config) restart(i int) {
+	cfg.g.Start(i)
+	cfg.g.ConnectAll()
 }
 
-// StartServer starts (or restarts) server i with fresh ends and a copy of
-// its persisted state; call ConnectAll to connect it.
-func (cfg *config) StartServer(i int) {
-	cfg.mu.Lock()
-	cfg.endnames[i] = make([]string, cfg.n)
-	ends := make([]*labrpc.ClientEnd, cfg.n)
-	for j := range cfg.n {
-		cfg.endnames[i][j] = cfg.newNameLocked(fmt.Sprintf("ctrler%d-to-%d", i, j))
-		ends[j] = cfg.net.MakeEnd(cfg.endnames[i][j])
-		cfg.net.Connect(cfg.endnames[i][j], j)
-	}
-	if cfg.saved[i] != nil {
-		cfg.saved[i] = cfg.saved[i].Copy()
-	} else {
-		cfg.saved[i] = raft.MakePersister()
-	}
-	persister := cfg.saved[i]
-	cfg.mu.Unlock()
-
-	sc, peer := startServer(ends, i, persister)
-
-	cfg.mu.Lock()
-	cfg.servers[i] = sc
-	cfg.mu.Unlock()
-	srv := labrpc.MakeServer()
-	srv.AddService(labrpc.MakeService(sc))
-	srv.AddService(labrpc.MakeService(peer))
-	cfg.net.AddServer(i, srv)
-}
-
-// Leader returns a live server that believes it leads, if any.
-func (cfg *config) Leader() (bool, int) {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
-	for i, sc := range cfg.servers {
-		if sc == nil {
-			continue
-		}
-		if _, isLeader := sc.Raft().GetState(); isLeader {
-			return true, i
-		}
-	}
-	return false, 0
+// leader returns a live server that believes it leads, if any.
+func (cfg *config) leader() (int, bool) {
+	return cfg.g.Leader(func(sc *ShardCtrler) bool {
+		_, isLeader := sc.Raft().GetState()
+		return isLeader
+	})
 }
 
 // begin starts a test phase and its progress line.
-func (cfg *config) begin(desc string) { cfg.t.Begin(desc) }
+func (cfg *config) begin(desc string) { cfg.net.Begin(desc) }
 
 // raftStateSize returns the largest Raft state among the controllers'
 // persisters.
 func (cfg *config) raftStateSize() int {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
-	most := 0
-	for _, p := range cfg.saved {
-		if p != nil {
-			most = max(most, p.RaftStateSize())
-		}
-	}
-	return most
+	return cfg.saved.Max((*raft.Persister).RaftStateSize)
 }
 
-// end prints the phase's "Passed" line.
+// end prints the phase's "Passed" line with ops, the controller calls the
+// test counted itself.
 func (cfg *config) end(ops int) {
-	cfg.t.Passed(cfg.n, cfg.net.GetTotalCount(), cfg.net.GetTotalBytes(), ops)
+	for range ops - cfg.net.Ops() {
+		cfg.net.Op()
+	}
+	cfg.net.Passed(cfg.g.N())
+}
+
+// servers returns the server names the tests give group gid.
+func servers(gid int) []string {
+	return []string{fmt.Sprintf("g%d-a", gid), fmt.Sprintf("g%d-b", gid), fmt.Sprintf("g%d-c", gid)}
+}
+
+// joinArg is the Join argument for the given gids.
+func joinArg(gids ...int) map[int][]string {
+	m := make(map[int][]string, len(gids))
+	for _, g := range gids {
+		m[g] = servers(g)
+	}
+	return m
+}
+
+// checkConfig fails the test unless c holds exactly the groups gids, with
+// the servers the tests gave them, and its shards are spread over them
+// evenly (counts differ by at most one; no shard on gid 0 unless there are
+// no groups).
+func checkConfig(t *labtest.T, c Config, gids []int) {
+	t.Helper()
+	var have []int
+	for g := range c.Groups {
+		have = append(have, g)
+	}
+	slices.Sort(have)
+	want := append([]int(nil), gids...)
+	slices.Sort(want)
+	if !slices.Equal(have, want) {
+		t.Fatalf("config %d has groups %v, want %v", c.Num, have, want)
+	}
+	for _, g := range want {
+		if !slices.Equal(c.Groups[g], servers(g)) {
+			t.Fatalf("config %d: group %d has servers %v, want %v", c.Num, g, c.Groups[g], servers(g))
+		}
+	}
+	counts := map[int]int{}
+	for s, g := range c.Shards {
+		if len(want) == 0 {
+			if g != 0 {
+				t.Fatalf("config %d has no groups but assigns shard %d to gid %d (want 0)", c.Num, s, g)
+			}
+			continue
+		}
+		if _, ok := c.Groups[g]; !ok {
+			t.Fatalf("config %d assigns shard %d to gid %d, which is not in the config", c.Num, s, g)
+		}
+		counts[g]++
+	}
+	if len(want) == 0 {
+		return
+	}
+	lo, hi := NShards, 0
+	for _, g := range want {
+		lo, hi = min(lo, counts[g]), max(hi, counts[g])
+	}
+	if hi-lo > 1 {
+		t.Fatalf("config %d is unbalanced: shards per group %v (max %d, min %d; they may differ by one)", c.Num, counts, hi, lo)
+	}
+}
+
+// moved returns the shards whose group differs between a and b.
+func moved(a, b Config) []int {
+	var out []int
+	for s := range NShards {
+		if a.Shards[s] != b.Shards[s] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// fewestMoves is the least number of shards any balanced assignment of
+// next's groups must move away from prev's assignment: a group keeps at
+// most its quota of its own shards; the quotas are NShards/n each, plus one
+// for NShards%n groups, best spent on groups that have more than the base.
+func fewestMoves(prev Config, next Config) int {
+	n := len(next.Groups)
+	if n == 0 {
+		return len(moved(prev, next))
+	}
+	base, extra := NShards/n, NShards%n
+	counts := map[int]int{}
+	for _, g := range prev.Shards {
+		if _, ok := next.Groups[g]; ok {
+			counts[g]++
+		}
+	}
+	kept, over := 0, 0
+	for g := range next.Groups {
+		kept += min(counts[g], base)
+		if counts[g] > base {
+			over++
+		}
+	}
+	kept += min(extra, over)
+	return NShards - kept
+}
+
+// sameConfig reports how a and b differ, or "" if they are equal.
+func sameConfig(a, b Config) string {
+	if a.Num != b.Num {
+		return fmt.Sprintf("numbers %d and %d", a.Num, b.Num)
+	}
+	if a.Shards != b.Shards {
+		return fmt.Sprintf("config %d: shards %v and %v", a.Num, a.Shards, b.Shards)
+	}
+	if len(a.Groups) != len(b.Groups) {
+		return fmt.Sprintf("config %d: %d and %d groups", a.Num, len(a.Groups), len(b.Groups))
+	}
+	for g, s := range a.Groups {
+		if !slices.Equal(s, b.Groups[g]) {
+			return fmt.Sprintf("config %d: group %d has servers %v and %v", a.Num, g, s, b.Groups[g])
+		}
+	}
+	return ""
 }

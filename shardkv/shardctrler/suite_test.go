@@ -1,6 +1,7 @@
 package shardctrler
 
 import (
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -19,12 +20,8 @@ const nctrlers = 3
 // after Leaves moves only the shards it must.
 func TestBasic4A(t *testing.T) {
 	needsRestart(t)
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, nctrlers, false)
-		ck := cfg.makeClient()
+	run(t, false, "Test (4A): the initial configuration", func(t *labtest.T, cfg *config, ck *Clerk) {
 		ops := 0
-
-		cfg.begin("Test (4A): the initial configuration")
 		c0 := ck.Query(-1)
 		ops++
 		if c0.Num != 0 {
@@ -67,10 +64,9 @@ func TestBasic4A(t *testing.T) {
 		}
 		checkHistory()
 		for i := range nctrlers {
-			cfg.ShutdownServer(i)
+			cfg.crash(i)
 			checkHistory()
-			cfg.StartServer(i)
-			cfg.ConnectAll()
+			cfg.restart(i)
 		}
 		cfg.end(ops)
 
@@ -117,11 +113,7 @@ func TestBasic4A(t *testing.T) {
 // TestMulti4A repeats the scenarios with Joins and Leaves of several groups
 // per request.
 func TestMulti4A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, nctrlers, false)
-		ck := cfg.makeClient()
-
-		cfg.begin("Test (4A): multi-group join and leave")
+	run(t, false, "Test (4A): multi-group join and leave", func(t *labtest.T, cfg *config, ck *Clerk) {
 		ck.Join(joinArg(1, 2))
 		checkConfig(t, ck.Query(-1), []int{1, 2})
 		ck.Join(joinArg(3, 4, 5))
@@ -189,7 +181,7 @@ func minimalTransfers(t *labtest.T, ck *Clerk, joins, leaves [][]int) {
 		after := ck.Query(-1)
 		checkConfig(t, after, live)
 		for _, s := range moved(before, after) {
-			if before.Shards[s] != 0 && !containsInt(batch, after.Shards[s]) {
+			if before.Shards[s] != 0 && !slices.Contains(batch, after.Shards[s]) {
 				t.Fatalf("Join(%v) moved shard %d from gid %d to gid %d, an old group: only moves to the new groups are needed",
 					batch, s, before.Shards[s], after.Shards[s])
 			}
@@ -201,11 +193,11 @@ func minimalTransfers(t *labtest.T, ck *Clerk, joins, leaves [][]int) {
 	for _, batch := range leaves {
 		before := ck.Query(-1)
 		ck.Leave(batch)
-		live = removeInts(live, batch)
+		live = slices.DeleteFunc(live, func(g int) bool { return slices.Contains(batch, g) })
 		after := ck.Query(-1)
 		checkConfig(t, after, live)
 		for _, s := range moved(before, after) {
-			if !containsInt(batch, before.Shards[s]) {
+			if !slices.Contains(batch, before.Shards[s]) {
 				t.Fatalf("Leave(%v) moved shard %d from gid %d, which stays: only the departed groups' shards need to move",
 					batch, s, before.Shards[s])
 			}
@@ -216,35 +208,13 @@ func minimalTransfers(t *labtest.T, ck *Clerk, joins, leaves [][]int) {
 	}
 }
 
-func containsInt(xs []int, x int) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}
-
-func removeInts(xs, drop []int) []int {
-	var out []int
-	for _, x := range xs {
-		if !containsInt(drop, x) {
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
 // TestMinimalMoves4A drives a seeded random sequence of Joins (of new gids
 // in random order, so a newcomer may sort before the old groups), Leaves
 // and Moves (which unbalance the config), and checks after each Join and
 // Leave that the new config is balanced and moves exactly the fewest shards
 // any balanced assignment could (spec: "moving as few shards as possible").
 func TestMinimalMoves4A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, nctrlers, false)
-		ck := cfg.makeClient()
-		cfg.begin("Test (4A): random joins, leaves and moves; rebalancing moves the fewest shards")
+	run(t, false, "Test (4A): random joins, leaves and moves; rebalancing moves the fewest shards", func(t *labtest.T, cfg *config, ck *Clerk) {
 		var live []int
 		used := map[int]bool{}
 		for range 60 {
@@ -268,12 +238,12 @@ func TestMinimalMoves4A(t *testing.T) {
 				var batch []int
 				for range 1 + t.Rand.IntN(min(3, len(live))) {
 					g := live[t.Rand.IntN(len(live))]
-					if !containsInt(batch, g) {
+					if !slices.Contains(batch, g) {
 						batch = append(batch, g)
 					}
 				}
 				ck.Leave(batch)
-				live = removeInts(live, batch)
+				live = slices.DeleteFunc(live, func(g int) bool { return slices.Contains(batch, g) })
 			}
 			after := ck.Query(-1)
 			checkConfig(t, after, live)
@@ -293,10 +263,7 @@ func TestMinimalMoves4A(t *testing.T) {
 // themselves, and every config must equal what the first leader returned.
 func TestDeterministicRebalance4A(t *testing.T) {
 	needsRestart(t)
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, nctrlers, false)
-		ck := cfg.makeClient()
-		cfg.begin("Test (4A): replicas agree on every rebalance")
+	run(t, false, "Test (4A): replicas agree on every rebalance", func(t *labtest.T, cfg *config, ck *Clerk) {
 		ck.Join(joinArg(1, 2, 3, 4, 5, 6, 7))
 		ck.Leave([]int{2, 5})
 		ck.Join(joinArg(8, 9, 10, 11, 12, 13, 14))
@@ -314,20 +281,19 @@ func TestDeterministicRebalance4A(t *testing.T) {
 			history[i] = ck.Query(i)
 		}
 		for round := range 2 * nctrlers {
-			ok, leader := cfg.Leader()
+			leader, ok := cfg.leader()
 			if !ok {
 				// Wait for an election and try again.
 				time.Sleep(time.Second)
 				continue
 			}
-			cfg.ShutdownServer(leader)
+			cfg.crash(leader)
 			for i, want := range history {
 				if d := sameConfig(ck.Query(i), want); d != "" {
 					t.Fatalf("round %d: with server %d down, another replica answers config %d differently: %s", round, leader, i, d)
 				}
 			}
-			cfg.StartServer(leader)
-			cfg.ConnectAll()
+			cfg.restart(leader)
 			// Let the restarted server catch up before the next crash.
 			time.Sleep(time.Second)
 		}
@@ -339,10 +305,7 @@ func TestDeterministicRebalance4A(t *testing.T) {
 // and replies: each retried Join, Leave or Move must be applied once, so
 // after k changes the latest config is number k.
 func TestDuplicateRequests4A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, nctrlers, true)
-		ck := cfg.makeClient()
-		cfg.begin("Test (4A): retried changes apply once (unreliable net)")
+	run(t, true, "Test (4A): retried changes apply once (unreliable net)", func(t *labtest.T, cfg *config, ck *Clerk) {
 		changes := 0
 		for i := range 10 {
 			ck.Join(joinArg(i + 1))
@@ -371,11 +334,8 @@ func TestDuplicateRequests4A(t *testing.T) {
 // have gone through Raft (persisted Raft state), so a controller that starts
 // no goroutines cannot pass by leaking none.
 func TestKillStopsGoroutines4A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
+	run(t, false, "Test (4A): Kill stops every goroutine", func(t *labtest.T, cfg *config, ck *Clerk) {
 		t.StrictLeaks()
-		cfg := makeConfig(t, nctrlers, false)
-		ck := cfg.makeClient()
-		cfg.begin("Test (4A): Kill stops every goroutine")
 		ck.Join(joinArg(1))
 		ck.Join(joinArg(2))
 		if c := ck.Query(-1); c.Num != 2 {
@@ -396,10 +356,7 @@ func TestKillStopsGoroutines4A(t *testing.T) {
 // shards would stall.
 // Not graded: 6.824 does not ask for it (see the README).
 func TestJoinEmptyGroup4A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, nctrlers, false)
-		ck := cfg.makeClient()
-		cfg.begin("Test (4A): a Join of a group with no servers is refused")
+	run(t, false, "Test (4A): a Join of a group with no servers is refused", func(t *labtest.T, cfg *config, ck *Clerk) {
 		ck.Join(joinArg(1))
 		ck.Join(map[int][]string{2: nil})
 		ck.Join(map[int][]string{3: {}, 4: servers(4)})

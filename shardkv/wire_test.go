@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"distlabs/test/kvtest"
 	"distlabs/test/labtest"
 )
 
@@ -20,16 +21,11 @@ import (
 // does not retry) and change nothing; a Clerk given such an op must return
 // instead of retrying forever.
 func TestBadOp4B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, false, -1)
-		c := cfg.newClient()
-		cfg.begin("Test (4B): a bad op gets ErrBadOp")
+	run(t, setup{maxraftstate: -1}, "Test (4B): a bad op gets ErrBadOp", func(t *labtest.T, cfg *config, c *client) {
 		cfg.join(0)
 		c.Put("k", "v")
 
-		cfg.mu.Lock()
-		_, end := cfg.endLocked("raw", serverName(cfg.groups[0].gid, 0))
-		cfg.mu.Unlock()
+		end := cfg.link("raw", cfg.groups[0].ServerName(0))
 		args := PutAppendArgs{Key: "k", Value: "x", Op: "Frob"}
 		var reply PutAppendReply
 		if !end.Call("ShardKV.PutAppend", &args, &reply) {
@@ -39,20 +35,10 @@ func TestBadOp4B(t *testing.T) {
 			t.Fatalf("PutAppend with op %q answered %q, want %q", args.Op, reply.Err, ErrBadOp)
 		}
 
-		// A Clerk that retries for good cannot be stopped; the harness
-		// goroutine it runs in is abandoned with the bubble.
-		bad := cfg.makeClient()
-		done := make(chan struct{})
-		t.Background(func() {
-			defer close(done)
-			bad.PutAppend("k", "y", "Frob")
-		})
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
+		bad := cfg.makeClerk("bad")
+		if !kvtest.Returns(t, 10*time.Second, func() { bad.PutAppend("k", "y", "Frob") }) {
 			t.Fatalf("Clerk.PutAppend with op %q still retrying after 10 s; a bad op must not be retried", "Frob")
 		}
 		c.check("k", "v")
-		cfg.end()
 	})
 }

@@ -64,10 +64,7 @@ func TestPaxosCatchUpForget4B(t *testing.T) {
 	if !onPaxos() {
 		t.Skip("checks Paxos groups: run with -consensus=paxos")
 	}
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, false, -1)
-		c := cfg.newClient()
-		cfg.begin("Test (4B): a cut-off Paxos peer catches up; applied instances are forgotten")
+	run(t, setup{maxraftstate: -1}, "Test (4B): a cut-off Paxos peer catches up; applied instances are forgotten", func(t *labtest.T, cfg *config, c *client) {
 		const nops = 100
 		// Server 2 misses the first half of the decisions, so it must
 		// fill its holes (with no-ops) to catch up before its Done, and
@@ -77,9 +74,10 @@ func TestPaxosCatchUpForget4B(t *testing.T) {
 		cfg.healGroup(0)
 		c.checkAll(keys, vals)
 		time.Sleep(settle)
-		cfg.mu.Lock()
-		servers := append([]*ShardKV(nil), cfg.groups[0].servers...)
-		cfg.mu.Unlock()
+		servers := make([]*ShardKV, nper)
+		for i := range servers {
+			servers[i], _ = cfg.groups[0].Server(i)
+		}
 		for i, kv := range servers {
 			v, ok := paxosPeers.Load(kv)
 			if !ok {
@@ -108,6 +106,5 @@ func TestPaxosCatchUpForget4B(t *testing.T) {
 				t.Fatalf("group 0 server %d holds different data than server 0 after the group healed and settled: it did not learn every decided instance", i+1)
 			}
 		}
-		cfg.end()
 	})
 }

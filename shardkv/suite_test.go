@@ -2,12 +2,14 @@ package shardkv
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"distlabs/shardkv/shardctrler"
+	"distlabs/test/kvtest"
 	"distlabs/test/labtest"
 )
 
@@ -27,10 +29,7 @@ const settle = 2 * time.Second
 // TestStaticShards4B: with one of two groups down, exactly the keys of the
 // live group's shards are served, and the rest are once the group is back.
 func TestStaticShards4B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, false, -1)
-		c := cfg.newClient()
-		cfg.begin("Test (4B): static shards")
+	run(t, setup{maxraftstate: -1}, "Test (4B): static shards", func(t *labtest.T, cfg *config, c *client) {
 		cfg.join(0)
 		cfg.join(1)
 		keys := keysAllShards(nshards)
@@ -74,22 +73,17 @@ func TestStaticShards4B(t *testing.T) {
 		if !restartable() {
 			// Group 1 cannot come back: the Gets still waiting for it
 			// are stopped when the test ends, and not recorded.
-			cfg.end()
 			return
 		}
 		cfg.StartGroup(1)
 		wg.Wait()
-		cfg.end()
 	})
 }
 
 // TestJoinLeave4B: data follows its shards when groups join and leave, and
 // survives the old owner's crash once moved.
 func TestJoinLeave4B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, false, -1)
-		c := cfg.newClient()
-		cfg.begin("Test (4B): join then leave")
+	run(t, setup{maxraftstate: -1}, "Test (4B): join then leave", func(t *labtest.T, cfg *config, c *client) {
 		keys, vals := c.startWithData(2*nshards, "a")
 		c.checkAll(keys, vals)
 
@@ -105,18 +99,13 @@ func TestJoinLeave4B(t *testing.T) {
 		time.Sleep(settle)
 		cfg.ShutdownGroup(0)
 		c.checkAll(keys, vals)
-		cfg.end()
 	})
 }
 
 // TestSnapshot4B: with snapshots on, groups survive many reconfigurations
 // and then a crash of every server at once.
 func TestSnapshot4B(t *testing.T) {
-	needsRestart(t)
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, false, 1000)
-		c := cfg.newClient()
-		cfg.begin("Test (4B): snapshots, join, and leave")
+	run(t, setup{maxraftstate: 1000, restarts: true}, "Test (4B): snapshots, join, and leave", func(t *labtest.T, cfg *config, c *client) {
 		keys, vals := c.startWithData(3*nshards, "s")
 		c.checkAll(keys, vals)
 
@@ -142,7 +131,6 @@ func TestSnapshot4B(t *testing.T) {
 		}
 		c.checkAll(keys, vals)
 		cfg.checkLogs()
-		cfg.end()
 	})
 }
 
@@ -150,11 +138,7 @@ func TestSnapshot4B(t *testing.T) {
 // catches up (through its log or a snapshot) and applies every one of
 // them, in order, when it comes back.
 func TestMissChange4B(t *testing.T) {
-	needsRestart(t)
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, false, 1000)
-		c := cfg.newClient()
-		cfg.begin("Test (4B): servers miss configuration changes")
+	run(t, setup{maxraftstate: 1000, restarts: true}, "Test (4B): servers miss configuration changes", func(t *labtest.T, cfg *config, c *client) {
 		keys, vals := c.startWithData(2*nshards, "m")
 		cfg.join(1)
 
@@ -186,43 +170,14 @@ func TestMissChange4B(t *testing.T) {
 			c.checkAll(keys, vals)
 		}
 		cfg.checkLogs()
-		cfg.end()
 	})
-}
-
-// An action is one step of a reconfiguration schedule.
-type action func(cfg *config)
-
-func join(gis ...int) action  { return func(cfg *config) { cfg.join(gis...) } }
-func leave(gis ...int) action { return func(cfg *config) { cfg.leave(gis...) } }
-func pause(d time.Duration) action {
-	return func(*config) { time.Sleep(d) }
-}
-func crashGroup(gi int) action { return func(cfg *config) { cfg.ShutdownGroup(gi) } }
-func startGroup(gi int) action { return func(cfg *config) { cfg.StartGroup(gi) } }
-
-// runSchedule runs appenders on nkeys keys while the schedule plays, then
-// checks every key.
-func runSchedule(cfg *config, nkeys int, schedule []action) {
-	cfg.t.Helper()
-	cfg.join(0)
-	a := cfg.startAppenders(keysAllShards(nkeys))
-	for _, act := range schedule {
-		act(cfg)
-	}
-	a.finish()
-	cfg.checkLogs()
-	cfg.end()
 }
 
 // TestConcurrent1_4B: clients append while groups join and leave and, at
 // one point, every group crashes.
 func TestConcurrent1_4B(t *testing.T) {
-	needsRestart(t)
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, false, -1)
-		cfg.begin("Test (4B): concurrent puts and configuration changes")
-		runSchedule(cfg, 10, []action{
+	run(t, setup{maxraftstate: -1, restarts: true}, "Test (4B): concurrent puts and configuration changes", func(t *labtest.T, cfg *config, c *client) {
+		runSchedule(cfg, c, 10, []action{
 			pause(200 * time.Millisecond), join(1), pause(400 * time.Millisecond),
 			join(2), pause(400 * time.Millisecond), leave(0),
 			crashGroup(1), pause(150 * time.Millisecond), crashGroup(0), crashGroup(2),
@@ -237,11 +192,8 @@ func TestConcurrent1_4B(t *testing.T) {
 // TestConcurrent2_4B: more changes, back to back; groups not in the
 // configuration crash and restart meanwhile.
 func TestConcurrent2_4B(t *testing.T) {
-	needsRestart(t)
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, false, -1)
-		cfg.begin("Test (4B): more concurrent puts and configuration changes")
-		runSchedule(cfg, 10, []action{
+	run(t, setup{maxraftstate: -1, restarts: true}, "Test (4B): more concurrent puts and configuration changes", func(t *labtest.T, cfg *config, c *client) {
+		runSchedule(cfg, c, 10, []action{
 			join(2), join(1), pause(300 * time.Millisecond),
 			leave(0), leave(2), crashGroup(0), crashGroup(2), pause(300 * time.Millisecond),
 			startGroup(0), join(0), leave(1), pause(300 * time.Millisecond),
@@ -254,10 +206,7 @@ func TestConcurrent2_4B(t *testing.T) {
 // TestConcurrent3_4B: concurrent changes with small snapshots, and crashes
 // and restarts of groups that are in the configuration.
 func TestConcurrent3_4B(t *testing.T) {
-	needsRestart(t)
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, false, 300)
-		cfg.begin("Test (4B): concurrent configuration changes and restarts")
+	run(t, setup{maxraftstate: 300, restarts: true}, "Test (4B): concurrent configuration changes and restarts", func(t *labtest.T, cfg *config, c *client) {
 		var sched []action
 		for round := range 8 {
 			gi := round % ngroups
@@ -269,17 +218,14 @@ func TestConcurrent3_4B(t *testing.T) {
 			}
 		}
 		sched = append(sched, join(0, 1, 2), pause(time.Second))
-		runSchedule(cfg, 10, sched)
+		runSchedule(cfg, c, 10, sched)
 	})
 }
 
 // TestUnreliable1_4B: joins and leaves over a network that drops and delays
 // messages, with sequential clients.
 func TestUnreliable1_4B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, true, 100)
-		c := cfg.newClient()
-		cfg.begin("Test (4B): unreliable 1")
+	run(t, setup{unreliable: true, maxraftstate: 100}, "Test (4B): unreliable 1", func(t *labtest.T, cfg *config, c *client) {
 		keys, vals := c.startWithData(nshards, "u")
 		cfg.join(1)
 		cfg.join(2)
@@ -295,7 +241,6 @@ func TestUnreliable1_4B(t *testing.T) {
 				cfg.leave(0)
 			}
 		}
-		cfg.end()
 	})
 }
 
@@ -303,10 +248,8 @@ func TestUnreliable1_4B(t *testing.T) {
 // groups join and leave: every append must land exactly once although
 // requests are retried across reconfigurations.
 func TestUnreliable2_4B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, true, 100)
-		cfg.begin("Test (4B): unreliable 2")
-		runSchedule(cfg, 10, []action{
+	run(t, setup{unreliable: true, maxraftstate: 100}, "Test (4B): unreliable 2", func(t *labtest.T, cfg *config, c *client) {
+		runSchedule(cfg, c, 10, []action{
 			pause(200 * time.Millisecond), join(1), pause(500 * time.Millisecond),
 			join(2), pause(500 * time.Millisecond), leave(0), pause(500 * time.Millisecond),
 			leave(1), pause(500 * time.Millisecond), join(1), join(0), pause(2 * time.Second),
@@ -318,48 +261,35 @@ func TestUnreliable2_4B(t *testing.T) {
 // clients per key) over a lossy network while groups join and leave; only
 // porcupine judges the result.
 func TestUnreliable3_4B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, true, 100)
-		cfg.begin("Test (4B): unreliable 3")
+	run(t, setup{unreliable: true, maxraftstate: 100}, "Test (4B): unreliable 3", func(t *labtest.T, cfg *config, _ *client) {
 		cfg.join(0)
 		keys := keysAllShards(nshards)
-		var stop sync.WaitGroup
-		var quit = make(chan struct{})
-		for cli := range 5 {
-			stop.Add(1)
-			go func() {
-				defer stop.Done()
-				c := cfg.newClient()
-				rng := cfg.clientRand(cli)
-				for j := 0; ; j++ {
-					select {
-					case <-quit:
-						return
-					default:
-					}
-					k := keys[rng.IntN(len(keys))]
-					switch rng.IntN(3) {
-					case 0:
-						c.Get(k)
-					case 1:
-						c.Put(k, fmt.Sprintf("%d.%d", cli, j))
-					default:
-						c.Append(k, fmt.Sprintf("+%d.%d", cli, j))
-					}
-					time.Sleep(time.Duration(1+rng.IntN(10)) * thinkQuantum)
-				}
-			}()
+		const nclients = 5
+		cs := make([]*client, nclients)
+		rngs := make([]*rand.Rand, nclients)
+		for cli := range nclients {
+			cs[cli], rngs[cli] = cfg.newClient(), kvtest.ClientRand(t.Seed, cli)
 		}
-		for _, act := range []action{
+		stop := kvtest.Clients(nclients, func(cli, j int) bool {
+			c, rng := cs[cli], rngs[cli]
+			k := keys[rng.IntN(len(keys))]
+			switch rng.IntN(3) {
+			case 0:
+				c.Get(k)
+			case 1:
+				c.Put(k, fmt.Sprintf("%d.%d", cli, j))
+			default:
+				c.Append(k, kvtest.AppendValue(cli, j))
+			}
+			think(rng, 10)
+			return true
+		})
+		cfg.play([]action{
 			pause(300 * time.Millisecond), join(1), pause(400 * time.Millisecond), join(2),
 			pause(400 * time.Millisecond), leave(0), pause(400 * time.Millisecond), leave(1),
 			pause(400 * time.Millisecond), join(0), join(1), pause(time.Second),
-		} {
-			act(cfg)
-		}
-		close(quit)
-		stop.Wait()
-		cfg.end()
+		})
+		stop()
 	})
 }
 
@@ -367,11 +297,7 @@ func TestUnreliable3_4B(t *testing.T) {
 // every group has deleted the shards it no longer owns, so the total
 // persisted state is about one copy of the data per replica.
 func TestChallenge1Delete4B(t *testing.T) {
-	needsRestart(t)
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, false, 1)
-		c := cfg.newClient()
-		cfg.begin("Test (4B): challenge 1: shard deletion")
+	run(t, setup{maxraftstate: 1, restarts: true}, "Test (4B): challenge 1: shard deletion", func(t *labtest.T, cfg *config, c *client) {
 		cfg.join(0)
 		const nkeys, vsize = 30, 1000
 		keys := keysAllShards(nkeys)
@@ -409,7 +335,6 @@ func TestChallenge1Delete4B(t *testing.T) {
 			t.Fatalf("the servers persist %d bytes in all, more than %d (one copy of the %d bytes of data per replica plus overhead) 10 s after the last change: shards a group no longer owns are not deleted",
 				total, limit, data)
 		}
-		cfg.end()
 	})
 }
 
@@ -417,11 +342,7 @@ func TestChallenge1Delete4B(t *testing.T) {
 // it cannot get (their previous owner is down), it keeps serving the
 // shards it already had.
 func TestChallenge2Unaffected4B(t *testing.T) {
-	needsRestart(t)
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, false, 100)
-		c := cfg.newClient()
-		cfg.begin("Test (4B): challenge 2: unaffected shards")
+	run(t, setup{maxraftstate: 100, restarts: true}, "Test (4B): challenge 2: unaffected shards", func(t *labtest.T, cfg *config, c *client) {
 		keys, vals := c.startWithData(nshards, "a")
 		cfg.join(1)
 		c.appendAll(keys, vals, "b")
@@ -444,18 +365,13 @@ func TestChallenge2Unaffected4B(t *testing.T) {
 		}
 		cfg.StartGroup(0)
 		c.checkAll(keys, vals)
-		cfg.end()
 	})
 }
 
 // TestChallenge2Partial4B (challenge 2): a group that gains shards from two
 // groups serves those that arrived while the others are still stuck.
 func TestChallenge2Partial4B(t *testing.T) {
-	needsRestart(t)
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, false, 100)
-		c := cfg.newClient()
-		cfg.begin("Test (4B): challenge 2: partial migration")
+	run(t, setup{maxraftstate: 100, restarts: true}, "Test (4B): challenge 2: partial migration", func(t *labtest.T, cfg *config, c *client) {
 		cfg.join(0, 1, 2)
 		keys := keysAllShards(nshards)
 		vals := c.putAll(keys, "a")
@@ -478,7 +394,6 @@ func TestChallenge2Partial4B(t *testing.T) {
 		}
 		cfg.StartGroup(2)
 		c.checkAll(keys, vals)
-		cfg.end()
 	})
 }
 
@@ -523,11 +438,7 @@ func serveWithin(cfg *config, keys, vals []string, idx []int, d time.Duration) [
 // while it owns the shard ... and has the shard's data") and return the
 // right values once the owner is back.
 func TestNoServeBeforeData4B(t *testing.T) {
-	needsRestart(t)
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, false, -1)
-		c := cfg.newClient()
-		cfg.begin("Test (4B): no shard is served before its data arrives")
+	run(t, setup{maxraftstate: -1, restarts: true}, "Test (4B): no shard is served before its data arrives", func(t *labtest.T, cfg *config, c *client) {
 		keys, vals := c.startWithData(nshards, "d")
 		cfg.ShutdownGroup(0)
 		cfg.join(1)
@@ -580,7 +491,6 @@ func TestNoServeBeforeData4B(t *testing.T) {
 		cfg.StartGroup(0)
 		wg.Wait()
 		c.checkAll(keys, vals)
-		cfg.end()
 	})
 }
 
@@ -593,11 +503,8 @@ func TestNoServeBeforeData4B(t *testing.T) {
 // time. The groups must also have persisted Raft state, so a service that
 // starts no goroutines cannot pass by leaking none.
 func TestKillStopsGoroutines4B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
+	run(t, setup{maxraftstate: -1}, "Test (4B): Kill stops every goroutine", func(t *labtest.T, cfg *config, c *client) {
 		t.StrictLeaks()
-		cfg := makeConfig(t, false, -1)
-		c := cfg.newClient()
-		cfg.begin("Test (4B): Kill stops every goroutine")
 		cfg.join(0)
 		keys := keysAllShards(nshards)
 		vals := c.putAll(keys, "v")
@@ -608,6 +515,5 @@ func TestKillStopsGoroutines4B(t *testing.T) {
 		if restartable() && cfg.persistedBytes() == 0 {
 			t.Fatalf("no server persisted any Raft state: the operations never went through Raft")
 		}
-		cfg.end()
 	})
 }
