@@ -30,19 +30,13 @@ type config struct {
 	vs *ViewServer
 }
 
-// makeConfig starts the view service on a fresh network.
-func makeConfig(t *labtest.T) *config {
-	cfg := &config{t: t, net: tester.NewNet(t, true)}
-	cfg.vs = cfg.serveVS()
-	return cfg
-}
-
 // run runs body as the test t on a fresh view service, between the
 // progress line desc and the "Passed" line, so each test states only its
 // scenario.
 func run(t *testing.T, desc string, body func(t *labtest.T, cfg *config)) {
 	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t)
+		cfg := &config{t: t, net: tester.NewNet(t, true)}
+		cfg.vs = cfg.serveVS()
 		defer cfg.cleanup()
 		cfg.net.Begin(desc)
 		body(t, cfg)
