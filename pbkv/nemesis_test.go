@@ -37,12 +37,14 @@ const nemesisDuration = 40 * time.Second
 // nemesisClients is the number of clients the nemesis runs against.
 const nemesisClients = 3
 
-// firstError keeps the first failure the clients report.
+// firstError keeps the first failure the clients report: they run on
+// goroutines of their own, where the test may not fail.
 type firstError struct {
 	mu  sync.Mutex
 	err string
 }
 
+// failf records a failure unless one came first.
 func (f *firstError) failf(format string, args ...any) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -51,6 +53,7 @@ func (f *firstError) failf(format string, args ...any) {
 	}
 }
 
+// get returns the failure recorded, or "".
 func (f *firstError) get() string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
