@@ -4,8 +4,13 @@ package pbkv
 // a simulated network, all named by strings. Every host (server or client)
 // reaches others through ends its makeEnd makes, so the harness can crash,
 // restart and cut any pair of hosts by name, the view service included.
-// Client operations go through recording wrappers (linearize_test.go) and
-// every test checks its history with porcupine at the end.
+// Client operations go through a kvtest.History and every test checks its
+// history with porcupine at the end.
+//
+// The servers do not fit a tester.Group: they address each other and the
+// view service by name through makeEnd, not through ends by index, and the
+// tests cut single pairs of hosts (a server from the view service, a
+// client from a server), which a Group's partitions do not express.
 //
 // The view service sits on a network of its own that is never lossy, as in
 // the 2015 lab, where only the key/value servers' links dropped messages.
@@ -17,14 +22,16 @@ package pbkv
 
 import (
 	"fmt"
-	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	"distlabs/labrpc"
+	"distlabs/test/kvtest"
 	"distlabs/test/labtest"
-	"distlabs/test/linearize"
+	"distlabs/test/tester"
 	"distlabs/viewservice"
 )
 
@@ -36,57 +43,82 @@ const vshost = "viewservice"
 // suite allowed, which leaves room for the real clock's jitter too.
 const deadTime = 2 * viewservice.DeadPings * viewservice.PingInterval
 
+// clientPause is the pause between a busy client's operations: without
+// it, on a reliable network that takes no virtual time, the clients would
+// keep the clock still.
+const clientPause = 20 * time.Millisecond
+
 // end is one end a host made.
 type end struct{ name, host, to string }
 
 type config struct {
 	t     *labtest.T
-	net   *labrpc.Network // servers and clients; lossy on request
-	vsnet *labrpc.Network // the view service's links; always reliable
-	rec   *linearize.Recorder
-	ops   atomic.Int32
+	net   *tester.Net // servers and clients; lossy on request
+	vsnet *tester.Net // the view service's links; always reliable
+	h     *kvtest.History
 	lossy atomic.Bool // the network is unreliable
-	// skipPorcupine, if set, says why a test checks its history its own
-	// way instead.
-	skipPorcupine string
 
 	mu      sync.Mutex
-	vs      *viewservice.ViewServer
+	vs      *viewservice.ViewServer // nil when a test serves its own
 	servers map[string]*PBServer
 	ends    []end
 	cut     map[[2]string]bool // host pairs that cannot talk, both orders
-	names   int
 	clerks  []*Clerk
 	vck     *viewservice.Clerk // the harness's own view of the views
 }
 
-// makeConfig starts the view service and servers s1..sn on a fresh network.
-func makeConfig(t *labtest.T, n int, unreliable bool) *config {
+// newConfig returns a harness with no view service and no server.
+func newConfig(t *labtest.T) *config {
 	cfg := &config{
 		t:       t,
-		net:     labrpc.MakeNetwork(),
-		vsnet:   labrpc.MakeNetwork(),
-		rec:     linearize.NewRecorder(),
+		net:     tester.NewNet(t, true),
+		vsnet:   tester.NewNet(t, true),
 		servers: map[string]*PBServer{},
 		cut:     map[[2]string]bool{},
 	}
-	cfg.setReliable(!unreliable)
-	cfg.vs = viewservice.StartServer(vshost)
-	srv := labrpc.MakeServer()
-	srv.AddService(labrpc.MakeService(cfg.vs))
-	cfg.vsnet.AddServer(vshost, srv)
+	cfg.h = kvtest.NewHistory(t, cfg.net, kvtest.Options{
+		// An operation cut short by shutdown returned nothing.
+		Dropped: func(ck kvtest.Clerk) bool { return ck.(*Clerk).stopped.Load() },
+	})
 	cfg.vck = viewservice.MakeClerk("", vshost, cfg.makeEnd("harness"))
-	for i := 1; i <= n; i++ {
-		cfg.start(server(i))
-	}
 	return cfg
+}
+
+// makeConfig starts the view service, and no server, on fresh networks.
+func makeConfig(t *labtest.T) *config {
+	cfg := newConfig(t)
+	cfg.vs = viewservice.StartServer(vshost)
+	cfg.serveVS(cfg.vs)
+	return cfg
+}
+
+// run runs body as the test t on a fresh makeConfig, between the progress
+// line desc and the history check with the "Passed" line, so each test
+// states only its scenario.
+func run(t *testing.T, desc string, body func(t *labtest.T, cfg *config)) {
+	labtest.Run(t, func(t *labtest.T) {
+		cfg := makeConfig(t)
+		defer cfg.cleanup()
+		cfg.net.Begin(desc)
+		body(t, cfg)
+		cfg.end()
+	})
+}
+
+// serveVS serves vs (the view service, or a test's stand-in) under vshost.
+func (cfg *config) serveVS(vs any) {
+	srv := labrpc.MakeServer()
+	srv.AddService(labrpc.MakeService(vs))
+	cfg.vsnet.AddServer(vshost, srv)
 }
 
 // server is the name of the i-th server.
 func server(i int) string { return fmt.Sprintf("s%d", i) }
 
-// cleanup stops every clerk, server, the view service and the network.
+// cleanup ends the clients, then stops every server, the view service and
+// the networks; a second call is harmless.
 func (cfg *config) cleanup() {
+	cfg.h.Stop()
 	cfg.mu.Lock()
 	for _, ck := range cfg.clerks {
 		ck.shutdown()
@@ -100,22 +132,22 @@ func (cfg *config) cleanup() {
 	for _, pb := range servers {
 		pb.Kill()
 	}
-	vs.Kill()
+	if vs != nil {
+		vs.Kill()
+	}
 	cfg.net.Cleanup()
 	cfg.vsnet.Cleanup()
 }
 
-// makeEnd returns host's makeEnd: each end gets a deterministic name and is
-// enabled unless host and its target are cut apart.
+// makeEnd returns host's makeEnd: each end gets a deterministic name
+// (tester.Net.NewEnd) and is enabled unless host and its target are cut
+// apart.
 func (cfg *config) makeEnd(host string) func(string) *labrpc.ClientEnd {
 	return func(to string) *labrpc.ClientEnd {
 		cfg.mu.Lock()
 		defer cfg.mu.Unlock()
-		cfg.names++
-		name := fmt.Sprintf("%s->%s#%d", host, to, cfg.names)
 		net := cfg.netTo(to)
-		e := net.MakeEnd(name)
-		net.Connect(name, to)
+		name, e := net.NewEnd(host+"->"+to, to)
 		net.Enable(name, !cfg.cut[[2]string{host, to}])
 		cfg.ends = append(cfg.ends, end{name, host, to})
 		return e
@@ -123,7 +155,7 @@ func (cfg *config) makeEnd(host string) func(string) *labrpc.ClientEnd {
 }
 
 // netTo is the network that reaches the host named to.
-func (cfg *config) netTo(to string) *labrpc.Network {
+func (cfg *config) netTo(to string) *tester.Net {
 	if to == vshost {
 		return cfg.vsnet
 	}
@@ -198,7 +230,8 @@ func (cfg *config) crash(name string) {
 	}
 }
 
-// makeClerk returns a Clerk for the client host name.
+// makeClerk returns a Clerk for the client host name; cleanup shuts it
+// down.
 func (cfg *config) makeClerk(name string) *Clerk {
 	ck := MakeClerk(vshost, cfg.makeEnd(name))
 	cfg.mu.Lock()
@@ -274,24 +307,134 @@ func (cfg *config) waitSettled(primary, backup string, limit time.Duration) view
 	}
 }
 
-// begin prints the test's progress line.
-func (cfg *config) begin(desc string) {
-	cfg.t.Begin(desc)
+// waitStable waits until the view has a primary and a backup and has not
+// changed for settleTime, so its backup holds the state.
+func (cfg *config) waitStable(limit time.Duration) viewservice.View {
+	cfg.t.Helper()
+	deadline := time.Now().Add(limit)
+	var last viewservice.View
+	since := time.Now()
+	for {
+		v := cfg.view()
+		if v != last {
+			last, since = v, time.Now()
+		}
+		if v.Primary != "" && v.Backup != "" && time.Since(since) >= cfg.settleTime() {
+			return v
+		}
+		if time.Now().After(deadline) {
+			cfg.t.Fatalf("no stable view with primary and backup within %v; last %+v", limit, v)
+		}
+		time.Sleep(viewservice.PingInterval)
+	}
+}
+
+// solo starts s1 and waits until it is the primary, alone, of a view
+// it has had time to act on.
+func (cfg *config) solo() {
+	cfg.t.Helper()
+	cfg.start("s1")
+	cfg.waitView("s1", "", deadTime)
+	cfg.settle()
+}
+
+// pair starts s1 as primary and s2 as its synced backup.
+func (cfg *config) pair() viewservice.View {
+	cfg.t.Helper()
+	cfg.start("s1")
+	cfg.waitView("s1", "", deadTime)
+	cfg.start("s2")
+	return cfg.waitSettled("s1", "s2", 2*deadTime)
+}
+
+// pairPut starts the pair (pair) and puts value at "k" through a new
+// clerk, c1 (client 0 of the history), which it returns: where most
+// scenarios start.
+func (cfg *config) pairPut(value string) *Clerk {
+	cfg.t.Helper()
+	cfg.pair()
+	ck := cfg.makeClerk("c1")
+	cfg.h.Put(ck, 0, "k", value)
+	return ck
+}
+
+// putGet puts value at key through ck (client cli) and reads it back.
+func (cfg *config) putGet(ck *Clerk, cli int, key, value string) {
+	cfg.t.Helper()
+	cfg.h.Put(ck, cli, key, value)
+	cfg.h.Expect(ck, cli, key, value)
 }
 
 // end checks the history for linearizability and prints the "Passed" line.
+// The counts cover both networks, the view service's pings included; both
+// are fresh when a test begins.
 func (cfg *config) end() {
 	cfg.t.Helper()
-	cfg.checkHistory()
+	cfg.h.Check()
 	cfg.mu.Lock()
 	n := len(cfg.servers)
 	cfg.mu.Unlock()
 	rpcs := cfg.net.GetTotalCount() + cfg.vsnet.GetTotalCount()
-	cfg.t.Passed(n, rpcs, cfg.net.GetTotalBytes()+cfg.vsnet.GetTotalBytes(), int(cfg.ops.Load()))
+	cfg.t.Passed(n, rpcs, cfg.net.GetTotalBytes()+cfg.vsnet.GetTotalBytes(), cfg.net.Ops())
 }
 
-// clientRand returns client cli's random source, derived from the seed, so
-// that a client's choices do not depend on how goroutines interleave.
-func (cfg *config) clientRand(cli int) *rand.Rand {
-	return rand.New(rand.NewPCG(uint64(cfg.t.Seed), uint64(cli)+1))
+// blocks runs f on its own goroutine and fails the test (saying what went
+// wrong, with the fmt arguments) if f returns within d. It returns the
+// channel closed when f returns, for the test to wait on once it has made f
+// able to finish (or shut its clerk down).
+func (cfg *config) blocks(d time.Duration, f func(), format string, args ...any) <-chan struct{} {
+	cfg.t.Helper()
+	finished := kvtest.Async(f)
+	select {
+	case <-finished:
+		cfg.t.Fatalf(format, args...)
+	case <-time.After(d):
+	}
+	return finished
+}
+
+// getBlocks fails the test (saying why) if a Get of "k" through ck, as
+// client cli, returns within 2*deadTime; then it shuts ck down and waits
+// for the Get to return.
+func (cfg *config) getBlocks(ck *Clerk, cli int, why string) {
+	cfg.t.Helper()
+	finished := cfg.blocks(2*deadTime, func() { cfg.h.Get(ck, cli, "k") }, "%s", why)
+	ck.shutdown()
+	<-finished
+}
+
+// appendMany appends n values to key through ck (client cli) one after
+// another and returns what they add up to.
+func (cfg *config) appendMany(ck *Clerk, cli int, key string, n int) string {
+	var all strings.Builder
+	for i := range n {
+		cfg.h.Append(ck, cli, key, kvtest.AppendValue(cli, i))
+		all.WriteString(kvtest.AppendValue(cli, i))
+	}
+	return all.String()
+}
+
+// writers starts n clients (rows 0..n-1 of the history, hosts c0..) that
+// each call step with their clerk and a counter until the returned stop
+// function is called; stop waits for them. A clerk shut down by a failing
+// test ends its client too.
+func (cfg *config) writers(n int, step func(ck *Clerk, cli, i int)) (stop func()) {
+	cks := make([]*Clerk, n)
+	for c := range cks {
+		cks[c] = cfg.makeClerk(fmt.Sprintf("c%d", c))
+	}
+	return kvtest.Clients(n, func(cli, i int) bool {
+		step(cks[cli], cli, i)
+		return !cks[cli].stopped.Load()
+	})
+}
+
+// readAll reads the keys prefix0..prefix(n-1) through a fresh clerk (row
+// n of the history), so that the history's check covers what the writers
+// left behind.
+func (cfg *config) readAll(n int, prefix string) {
+	ck := cfg.makeClerk("reader")
+	for c := range n {
+		cfg.h.Get(ck, n, fmt.Sprintf("%s%d", prefix, c))
+	}
 }

@@ -21,81 +21,79 @@ package pbkv
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"distlabs/test/kvtest"
 	"distlabs/test/labtest"
 )
 
 // nemesisDuration is the virtual time the nemesis runs for.
 const nemesisDuration = 40 * time.Second
 
+// nemesisClients is the number of clients the nemesis runs against.
+const nemesisClients = 3
+
+// firstError keeps the first failure the clients report: they run on
+// goroutines of their own, where the test may not fail.
+type firstError struct {
+	mu  sync.Mutex
+	err string
+}
+
+// failf records a failure unless one came first.
+func (f *firstError) failf(format string, args ...any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err == "" {
+		f.err = fmt.Sprintf(format, args...)
+	}
+}
+
+// get returns the failure recorded, or "".
+func (f *firstError) get() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
+}
+
 func TestNemesisB(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, 0, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (B): randomized nemesis: crashes, restarts, view service cut off, lossy links")
-		pair(cfg)
+	run(t, "Test (B): randomized nemesis: crashes, restarts, view service cut off, lossy links", func(t *labtest.T, cfg *config) {
+		cfg.pair()
 		cfg.start("s3")
-		const nclients = 3
-		var mu sync.Mutex
-		var failure string
-		fail := func(format string, args ...interface{}) {
-			mu.Lock()
-			defer mu.Unlock()
-			if failure == "" {
-				failure = fmt.Sprintf(format, args...)
+		var failure firstError
+		// acked[c] is what client c's own key holds as far as it knows:
+		// its acknowledged appends.
+		acked := make([]strings.Builder, nemesisClients)
+		rands := make([]*rand.Rand, nemesisClients)
+		for c := range rands {
+			rands[c] = kvtest.ClientRand(t.Seed, c)
+		}
+		stop := cfg.writers(nemesisClients, func(ck *Clerk, c, i int) {
+			own := fmt.Sprintf("own%d", c)
+			cfg.h.Append(ck, c, own, kvtest.AppendValue(c, i))
+			if ck.stopped.Load() {
+				return
 			}
-		}
-		failed := func() string {
-			mu.Lock()
-			defer mu.Unlock()
-			return failure
-		}
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		want := make([]string, nclients) // each client's own key, as acknowledged
-		for c := range nclients {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				ck := cfg.makeClerk(fmt.Sprintf("c%d", c))
-				own := fmt.Sprintf("own%d", c)
-				r := cfg.clientRand(c)
-				var acked strings.Builder
-				for i := 0; ; i++ {
-					select {
-					case <-stop:
-						mu.Lock()
-						want[c] = acked.String()
-						mu.Unlock()
-						return
-					default:
-					}
-					cfg.Append(ck, c, own, appendValue(c, i))
-					if ck.stopped.Load() {
-						return
-					}
-					acked.WriteString(appendValue(c, i))
-					if got := cfg.Get(ck, c, own); got != acked.String() && !ck.stopped.Load() {
-						fail("client %d read %q from its own key after its append #%d; its acknowledged appends are %q", c, abbrev(got), i, abbrev(acked.String()))
-					}
-					shared := fmt.Sprintf("shared%d", r.IntN(2))
-					if r.IntN(2) == 0 {
-						cfg.Put(ck, c, shared, appendValue(c, i))
-					} else {
-						cfg.Get(ck, c, shared)
-					}
-					time.Sleep(clientPause)
-				}
-			}()
-		}
+			acked[c].WriteString(kvtest.AppendValue(c, i))
+			if got := cfg.h.Get(ck, c, own); got != acked[c].String() && !ck.stopped.Load() {
+				failure.failf("client %d read %q from its own key after its append #%d; its acknowledged appends are %q", c, kvtest.Abbrev(got), i, kvtest.Abbrev(acked[c].String()))
+			}
+			shared := fmt.Sprintf("shared%d", rands[c].IntN(2))
+			if rands[c].IntN(2) == 0 {
+				cfg.h.Put(ck, c, shared, kvtest.AppendValue(c, i))
+			} else {
+				cfg.h.Get(ck, c, shared)
+			}
+			time.Sleep(clientPause)
+		})
 
 		deadline := time.Now().Add(nemesisDuration)
 		faults := 0
-		for time.Now().Before(deadline) && failed() == "" {
+		for time.Now().Before(deadline) && failure.get() == "" {
 			time.Sleep(time.Duration(200+t.Rand.IntN(800)) * time.Millisecond)
 			switch t.Rand.IntN(3) {
 			case 0: // crash a server, restart it later
@@ -116,21 +114,18 @@ func TestNemesisB(t *testing.T) {
 			faults++
 		}
 		cfg.setReliable(true)
-		close(stop)
-		finished := async(wg.Wait)
 		select {
-		case <-finished:
+		case <-kvtest.Async(stop):
 		case <-time.After(30 * time.Second):
 			t.Fatalf("clients still stuck 30 s after the nemesis stopped (%d faults)", faults)
 		}
-		if f := failed(); f != "" {
+		if f := failure.get(); f != "" {
 			t.Fatalf("after %d faults: %s", faults, f)
 		}
 		ck := cfg.makeClerk("final")
-		for c := range nclients {
-			cfg.check(ck, nclients, fmt.Sprintf("own%d", c), want[c])
+		for c := range nemesisClients {
+			cfg.h.Expect(ck, nemesisClients, fmt.Sprintf("own%d", c), acked[c].String())
 		}
-		t.Logf("%d faults, %d operations", faults, cfg.ops.Load())
-		cfg.end()
+		t.Logf("%d faults, %d operations", faults, cfg.net.Ops())
 	})
 }

@@ -9,26 +9,34 @@ import (
 	"testing"
 	"time"
 
+	"distlabs/test/kvtest"
 	"distlabs/test/labtest"
 )
+
+// churn keeps four writers appending, each to a key of its own, while
+// rounds (which start and crash servers) run; then it reads every key so
+// that the history's check covers what they wrote.
+func churn(cfg *config, pause func(c int) time.Duration, rounds func()) {
+	stop := cfg.writers(4, func(ck *Clerk, c, i int) {
+		cfg.h.Append(ck, c, fmt.Sprintf("k%d", c), kvtest.AppendValue(c, i))
+		time.Sleep(pause(c))
+	})
+	rounds()
+	stop()
+	cfg.readAll(4, "k")
+}
 
 // Spec: "at-most-once per client request even when replies are lost and
 // requests are resent" — at the backup too. Forwards whose replies are lost
 // are resent; a backup that applies one twice shows it once it is primary.
 func TestBackupAppliesForwardOnceB(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, 0, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (B): the backup applies a resent forward once")
-		pair(cfg)
-		ck := cfg.makeClerk("c1")
-		cfg.Put(ck, 0, "k", "")
+	run(t, "Test (B): the backup applies a resent forward once", func(t *labtest.T, cfg *config) {
+		ck := cfg.pairPut("")
 		cfg.setReliable(false)
 		want := cfg.appendMany(ck, 0, "k", 60)
 		cfg.setReliable(true)
 		cfg.crash(cfg.view().Primary)
-		cfg.check(ck, 0, "k", want)
-		cfg.end()
+		cfg.h.Expect(ck, 0, "k", want)
 	})
 }
 
@@ -37,15 +45,10 @@ func TestBackupAppliesForwardOnceB(t *testing.T) {
 // not from the view service, so the view stays), a Put must not complete;
 // once the primary dies, the backup must hold every write that did.
 func TestAnswerAfterBackupAppliedB(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, 0, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (B): the primary answers only after the backup applied")
-		pair(cfg)
-		ck := cfg.makeClerk("c1")
-		cfg.Put(ck, 0, "k", "1")
+	run(t, "Test (B): the primary answers only after the backup applied", func(t *labtest.T, cfg *config) {
+		ck := cfg.pairPut("1")
 		cfg.setCut("s1", "s2", true)
-		finished := async(func() { cfg.Put(ck, 0, "k", "2") })
+		finished := kvtest.Async(func() { cfg.h.Put(ck, 0, "k", "2") })
 		select {
 		case <-finished:
 			// Legitimate only if the view service has moved on (on a
@@ -57,9 +60,7 @@ func TestAnswerAfterBackupAppliedB(t *testing.T) {
 		}
 		cfg.crash("s1")
 		<-finished
-		ck2 := cfg.makeClerk("c2")
-		cfg.check(ck2, 1, "k", "2")
-		cfg.end()
+		cfg.h.Expect(cfg.makeClerk("c2"), 1, "k", "2")
 	})
 }
 
@@ -69,31 +70,23 @@ func TestAnswerAfterBackupAppliedB(t *testing.T) {
 // a transfer that misses a write applied meanwhile, or an acknowledgement
 // sent before the transfer, loses acknowledged writes.
 func TestTransferDuringWritesB(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, 0, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (B): state transfer races with concurrent writes")
+	run(t, "Test (B): state transfer races with concurrent writes", func(t *labtest.T, cfg *config) {
 		// Request delays on a lossy network keep a transfer in flight
 		// while writes arrive.
 		cfg.setReliable(false)
 		cfg.start("s1")
 		cfg.waitView("s1", "", deadTime)
-		stop := cfg.writers(4, func(ck *Clerk, c, i int) {
-			cfg.Append(ck, c, fmt.Sprintf("k%d", c), appendValue(c, i))
-			time.Sleep(time.Duration(1+c) * time.Millisecond)
+		churn(cfg, func(c int) time.Duration { return time.Duration(1+c) * time.Millisecond }, func() {
+			primary := "s1"
+			for round := 2; round <= 6; round++ {
+				backup := server(round)
+				cfg.start(backup)
+				cfg.waitSettled(primary, backup, 4*deadTime)
+				cfg.crash(primary)
+				cfg.waitView(backup, "", 2*deadTime)
+				primary = backup
+			}
 		})
-		primary := "s1"
-		for round := 2; round <= 6; round++ {
-			backup := server(round)
-			cfg.start(backup)
-			cfg.waitSettled(primary, backup, 4*deadTime)
-			cfg.crash(primary)
-			cfg.waitView(backup, "", 2*deadTime)
-			primary = backup
-		}
-		stop()
-		cfg.readAll(4, "k")
-		cfg.end()
 	})
 }
 
@@ -102,21 +95,15 @@ func TestTransferDuringWritesB(t *testing.T) {
 // view service is stuck (no backup to promote) and still names it, but the
 // restarted server has an empty store and must not serve it as primary.
 func TestRestartedPrimaryDoesNotServeB(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, 0, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (B): a restarted primary does not serve an empty store")
-		pair(cfg)
+	run(t, "Test (B): a restarted primary does not serve an empty store", func(t *labtest.T, cfg *config) {
+		cfg.pair()
 		cfg.crash("s2")
 		cfg.waitSettled("s1", "", 2*deadTime)
 		ck := cfg.makeClerk("c1")
-		cfg.Put(ck, 0, "k", "v")
+		cfg.h.Put(ck, 0, "k", "v")
 		cfg.crash("s1")
 		cfg.start("s1")
-		finished := cfg.blocks(2*deadTime, func() { cfg.Get(ck, 0, "k") }, "the restarted primary served a Get although it lost the data")
-		ck.shutdown()
-		<-finished
-		cfg.end()
+		cfg.getBlocks(ck, 0, "the restarted primary served a Get although it lost the data")
 	})
 }
 
@@ -125,27 +112,19 @@ func TestRestartedPrimaryDoesNotServeB(t *testing.T) {
 // backup, so it must not acknowledge the view; when it then dies, the view
 // service must not promote the empty backup, and no Get may return.
 func TestNoAckBeforeTransferB(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, 0, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (B): no acknowledgement before the state transfer")
-		cfg.start("s1")
-		cfg.waitView("s1", "", deadTime)
-		cfg.settle()
+	run(t, "Test (B): no acknowledgement before the state transfer", func(t *labtest.T, cfg *config) {
+		cfg.solo()
 		ck := cfg.makeClerk("c1")
-		cfg.Put(ck, 0, "k", "v")
+		cfg.h.Put(ck, 0, "k", "v")
 		cfg.setCut("s1", "s2", true)
 		cfg.start("s2")
 		cfg.waitView("s1", "s2", deadTime)
 		cfg.settle()
 		cfg.crash("s1")
-		finished := cfg.blocks(2*deadTime, func() { cfg.Get(ck, 0, "k") }, "a Get returned after the only server with the data died")
+		cfg.getBlocks(ck, 0, "a Get returned after the only server with the data died")
 		if v := cfg.view(); v.Primary == "s2" {
 			t.Fatalf("the backup that never got the state was promoted: %+v", v)
 		}
-		ck.shutdown()
-		<-finished
-		cfg.end()
 	})
 }
 
@@ -156,37 +135,29 @@ func TestNoAckBeforeTransferB(t *testing.T) {
 // state to its own new backup: a forward applied after the copy would be
 // missing once the promoted server dies in turn.
 func TestPromotedBackupStopsTakingForwardsB(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, 0, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (B): a promoted backup takes no more forwards of its old view")
-		pair(cfg)
+	run(t, "Test (B): a promoted backup takes no more forwards of its old view", func(t *labtest.T, cfg *config) {
+		cfg.pair()
 		cfg.start("s3")
 		cfg.setReliable(false) // delays widen the window between copy and switch
-		stop := cfg.writers(4, func(ck *Clerk, c, i int) {
-			cfg.Append(ck, c, fmt.Sprintf("k%d", c), appendValue(c, i))
-			time.Sleep(time.Millisecond)
+		churn(cfg, func(int) time.Duration { return time.Millisecond }, func() {
+			// Each round: the view service loses the primary, promotes
+			// the backup, the idle server becomes backup; then both old
+			// servers die and two fresh ones join.
+			p, b, idle, next := "s1", "s2", "s3", 4
+			for range 3 {
+				time.Sleep(500 * time.Millisecond)
+				cfg.setCut(p, vshost, true) // p still reaches b and the clients
+				cfg.waitSettled(b, idle, 3*deadTime)
+				cfg.crash(b)
+				cfg.crash(p)
+				cfg.waitView(idle, "", 3*deadTime)
+				p, b, idle = idle, server(next), server(next+1)
+				next += 2
+				cfg.start(b)
+				cfg.waitView(p, b, 3*deadTime)
+				cfg.start(idle)
+				cfg.settle()
+			}
 		})
-		// Each round: the view service loses the primary, promotes the
-		// backup, the idle server becomes backup; then both old servers
-		// die and two fresh ones join.
-		p, b, idle, next := "s1", "s2", "s3", 4
-		for range 3 {
-			time.Sleep(500 * time.Millisecond)
-			cfg.setCut(p, vshost, true) // p still reaches b and the clients
-			cfg.waitSettled(b, idle, 3*deadTime)
-			cfg.crash(b)
-			cfg.crash(p)
-			cfg.waitView(idle, "", 3*deadTime)
-			p, b, idle = idle, server(next), server(next+1)
-			next += 2
-			cfg.start(b)
-			cfg.waitView(p, b, 3*deadTime)
-			cfg.start(idle)
-			cfg.settle()
-		}
-		stop()
-		cfg.readAll(4, "k")
-		cfg.end()
 	})
 }

@@ -2,7 +2,6 @@ package viewservice
 
 import (
 	"errors"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -16,10 +15,7 @@ import (
 // answers to is an error naming it. The service, which none of these calls
 // reached, still works for a Clerk that is set up right.
 func TestClerkBadConfigA(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t)
-		defer cfg.cleanup()
-		cfg.begin("Test (A): a Clerk without a view service reports an error")
+	run(t, "Test (A): a Clerk without a view service reports an error", func(t *labtest.T, cfg *config) {
 		for _, ck := range []*Clerk{
 			MakeClerk("s1", "", cfg.makeEnd("s1")),
 			MakeClerk("s1", vshost, nil),
@@ -41,40 +37,16 @@ func TestClerkBadConfigA(t *testing.T) {
 		}
 		cfg.check(cfg.clerk(""), View{}) // none of it reached the real service
 		// which still works: a real Clerk's pings make s1 primary.
-		s1 := &pinger{ck: cfg.clerk("s1")}
-		cfg.until(settle, "s1 should be primary", is("s1", ""), s1)
-		cfg.end()
+		cfg.until(settle, "s1 should be primary", is("s1", ""), cfg.pinger("s1"))
 	})
 }
 
 // Kill stops every goroutine of the view service, whatever the harness's
 // leak policy; a call after Kill gets no answer or a harmless one.
 func TestKillStopsGoroutinesA(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t)
-		defer cfg.cleanup() // again, harmless, if the test fails early
-		cfg.begin("Test (A): Kill stops the view service's goroutines")
-		s1 := &pinger{ck: cfg.clerk("s1")}
-		cfg.until(settle, "s1 should be primary", is("s1", ""), s1)
-		cfg.cleanup()
-		time.Sleep(time.Second)
-		if stacks := liveStacks("distlabs/viewservice."); stacks != "" {
-			t.Fatalf("goroutines of the view service still run after Kill:\n%s", stacks)
-		}
-		cfg.end()
+	run(t, "Test (A): Kill stops the view service's goroutines", func(t *labtest.T, cfg *config) {
+		cfg.until(settle, "s1 should be primary", is("s1", ""), cfg.pinger("s1"))
+		cfg.cleanup() // and again, harmless, when the test ends
+		t.CheckStopped(time.Second, "after Kill of the view service", "distlabs/viewservice")
 	})
-}
-
-// liveStacks returns the stacks of goroutines other than the caller's that
-// run code of the package with this prefix (e.g. "distlabs/pbkv.").
-func liveStacks(prefix string) string {
-	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	var found []string
-	for i, g := range strings.Split(string(buf), "\n\n") {
-		if i > 0 && strings.Contains(g, prefix) && !strings.Contains(g, "_test.go") { // the first is the caller's
-			found = append(found, g)
-		}
-	}
-	return strings.Join(found, "\n\n")
 }

@@ -6,37 +6,55 @@ package viewservice
 // grade any view service behind the handout's RPC types.
 
 import (
-	"fmt"
 	"sync"
+	"testing"
 	"time"
 
 	"distlabs/labrpc"
 	"distlabs/test/labtest"
+	"distlabs/test/tester"
 )
 
 // vshost is the view service's name on the network.
 const vshost = "viewservice"
 
+// settle is how long the tests give the service to reach a view it must
+// reach: well beyond the DeadPings intervals any change needs.
+const settle = 3 * DeadPings * PingInterval
+
 type config struct {
 	t   *labtest.T
-	net *labrpc.Network
-	vs  *ViewServer
+	net *tester.Net
 
-	mu    sync.Mutex
-	names int // end counter: deterministic, unique end names
+	mu sync.Mutex
+	vs *ViewServer
 }
 
-// makeConfig starts the view service on a fresh network.
-func makeConfig(t *labtest.T) *config {
-	cfg := &config{t: t, net: labrpc.MakeNetwork()}
-	cfg.vs = StartServer(vshost)
+// run runs body as the test t on a fresh view service, between the
+// progress line desc and the "Passed" line, so each test states only its
+// scenario.
+func run(t *testing.T, desc string, body func(t *labtest.T, cfg *config)) {
+	labtest.Run(t, func(t *labtest.T) {
+		cfg := &config{t: t, net: tester.NewNet(t, true)}
+		cfg.vs = cfg.serveVS()
+		defer cfg.cleanup()
+		cfg.net.Begin(desc)
+		body(t, cfg)
+		cfg.net.Passed(1)
+	})
+}
+
+// serveVS starts a view service (at view 0) and serves it under vshost.
+func (cfg *config) serveVS() *ViewServer {
+	vs := StartServer(vshost)
 	srv := labrpc.MakeServer()
-	srv.AddService(labrpc.MakeService(cfg.vs))
+	srv.AddService(labrpc.MakeService(vs))
 	cfg.net.AddServer(vshost, srv)
-	return cfg
+	return vs
 }
 
-// cleanup stops the view service and the network.
+// cleanup stops the view service and the network; a second call is
+// harmless.
 func (cfg *config) cleanup() {
 	cfg.mu.Lock()
 	vs := cfg.vs
@@ -50,25 +68,17 @@ func (cfg *config) cleanup() {
 func (cfg *config) restartVS() {
 	cfg.net.DeleteServer(vshost)
 	cfg.mu.Lock()
-	old := cfg.vs
-	cfg.vs = StartServer(vshost)
-	srv := labrpc.MakeServer()
-	srv.AddService(labrpc.MakeService(cfg.vs))
-	cfg.mu.Unlock()
-	old.Kill()
-	cfg.net.AddServer(vshost, srv)
+	defer cfg.mu.Unlock()
+	cfg.vs.Kill()
+	cfg.vs = cfg.serveVS()
 }
 
 // makeEnd returns the makeEnd function of host: each end it makes has a
-// deterministic name, is connected to the named server and enabled.
+// deterministic name (tester.Net.NewEnd), leads to the named server and is
+// enabled.
 func (cfg *config) makeEnd(host string) func(string) *labrpc.ClientEnd {
 	return func(name string) *labrpc.ClientEnd {
-		cfg.mu.Lock()
-		defer cfg.mu.Unlock()
-		cfg.names++
-		endname := fmt.Sprintf("%s->%s#%d", host, name, cfg.names)
-		e := cfg.net.MakeEnd(endname)
-		cfg.net.Connect(endname, name)
+		endname, e := cfg.net.NewEnd(host+"->"+name, name)
 		cfg.net.Enable(endname, true)
 		return e
 	}
@@ -112,12 +122,24 @@ func (cfg *config) check(ck *Clerk, want View) {
 	}
 }
 
+// numbered fails the test unless view v is numbered n: each change the
+// rules allow costs exactly one view.
+func (cfg *config) numbered(v View, n uint) {
+	cfg.t.Helper()
+	if v.Viewnum != n {
+		cfg.t.Fatalf("want view %d, got %+v", n, v)
+	}
+}
+
 // pinger is a pretend server in a test: who it is and which view number it
 // pings with next.
 type pinger struct {
 	ck *Clerk
 	n  uint
 }
+
+// pinger returns a pretend server named me that has seen no view.
+func (cfg *config) pinger(me string) *pinger { return &pinger{ck: cfg.clerk(me)} }
 
 // round pings once with every pinger (each with the view number it has
 // seen, and then adopting the reply, as a correct server does) and sleeps
@@ -149,18 +171,46 @@ func (cfg *config) until(limit time.Duration, what string, cond func(View) bool,
 	}
 }
 
+// never runs the given number of rounds of pings with ps and fails the
+// test (saying what went wrong) as soon as a view they see satisfies bad:
+// the rules' "must not" checks, which only time can show.
+func (cfg *config) never(rounds int, what string, bad func(View) bool, ps ...*pinger) {
+	cfg.t.Helper()
+	for i := range rounds {
+		if v := cfg.round(ps...); bad(v) {
+			cfg.t.Fatalf("%s (round %d of %d): the view is %+v", what, i+1, rounds, v)
+		}
+	}
+}
+
 // is returns a condition that holds once the view has this primary and
 // backup.
 func is(primary, backup string) func(View) bool {
 	return func(v View) bool { return v.Primary == primary && v.Backup == backup }
 }
 
-// begin prints the test's progress line.
-func (cfg *config) begin(desc string) {
-	cfg.t.Begin(desc)
+// not returns a condition that holds for any view but v.
+func not(v View) func(View) bool {
+	return func(w View) bool { return w != v }
 }
 
-// end prints the "Passed" line.
-func (cfg *config) end() {
-	cfg.t.Passed(1, cfg.net.GetTotalCount(), cfg.net.GetTotalBytes(), 0)
+// primaryIs returns a condition that holds while name is primary.
+func primaryIs(name string) func(View) bool {
+	return func(v View) bool { return v.Primary == name }
+}
+
+// acked returns a primary "s1" and backup "s2" in an acknowledged view 2,
+// where most scenarios start.
+func (cfg *config) acked() (*pinger, *pinger, View) {
+	cfg.t.Helper()
+	s1, s2 := cfg.pinger("s1"), cfg.pinger("s2")
+	cfg.until(settle, "s1 should be primary", is("s1", ""), s1)
+	cfg.round(s1) // s1 acknowledges view 1
+	v := cfg.until(settle, "s2 should become backup", is("s1", "s2"), s1, s2)
+	cfg.round(s1, s2) // s1 learns view 2 ...
+	cfg.round(s1, s2) // ... and acknowledges it
+	if v.Viewnum != 2 {
+		cfg.t.Fatalf("s1 primary then s2 backup should be views 1 and 2, got %+v", v)
+	}
+	return s1, s2, v
 }

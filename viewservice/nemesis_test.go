@@ -169,10 +169,7 @@ func (s *nemesisServer) run(w *watcher, stop <-chan struct{}) {
 }
 
 func TestNemesisA(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t)
-		defer cfg.cleanup()
-		cfg.begin("Test (A): randomized nemesis: silences, restarts, lossy network")
+	run(t, "Test (A): randomized nemesis: silences, restarts, lossy network", func(t *labtest.T, cfg *config) {
 		w := &watcher{views: map[uint]View{}, acks: map[string]bool{}}
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
@@ -242,6 +239,5 @@ func TestNemesisA(t *testing.T) {
 		if w.total < 10 {
 			t.Fatalf("only %d views in %v: the nemesis did not exercise the service", len(w.views), nemesisDuration)
 		}
-		cfg.end()
 	})
 }

@@ -13,16 +13,13 @@ import (
 // Spec: "Get() (View, bool) (no side effect)". A client that only asks for
 // the view must never be taken for a server.
 func TestGetHasNoSideEffectA(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t)
-		defer cfg.cleanup()
-		cfg.begin("Test (A): Get does not count as a ping")
+	run(t, "Test (A): Get does not count as a ping", func(t *labtest.T, cfg *config) {
 		ck := cfg.clerk("c1")
 		for range 2 * DeadPings {
 			cfg.check(ck, View{})
 			cfg.round()
 		}
-		s1 := &pinger{ck: cfg.clerk("s1")}
+		s1 := cfg.pinger("s1")
 		cfg.until(settle, "s1 should be primary", is("s1", ""), s1)
 		for range 3 * DeadPings {
 			cfg.view(ck)
@@ -30,7 +27,6 @@ func TestGetHasNoSideEffectA(t *testing.T) {
 				t.Fatalf("a Get-only client became backup: %+v", v)
 			}
 		}
-		cfg.end()
 	})
 }
 
@@ -40,12 +36,9 @@ func TestGetHasNoSideEffectA(t *testing.T) {
 // it was to hand to the new backup: that ping must not acknowledge view n,
 // or the next view would promote a backup that never got the data.
 func TestRestartedPrimaryCannotAckA(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t)
-		defer cfg.cleanup()
-		cfg.begin("Test (A): a restarted primary cannot acknowledge its old view")
-		s1, s2, v2 := acked(cfg)
-		s3 := &pinger{ck: cfg.clerk("s3")}
+	run(t, "Test (A): a restarted primary cannot acknowledge its old view", func(t *labtest.T, cfg *config) {
+		s1, s2, v2 := cfg.acked()
+		s3 := cfg.pinger("s3")
 		cfg.round(s1, s2, s3)
 		// s2 restarts: s3 replaces it in view 3, which s1 never acknowledges.
 		s2.n = 0
@@ -66,12 +59,10 @@ func TestRestartedPrimaryCannotAckA(t *testing.T) {
 		cfg.ping(s1.ck, 0)
 		for range 4 * DeadPings {
 			cfg.ping(s1.ck, v3.Viewnum)
-			v := cfg.round(s2, s3)
-			if v.Viewnum != v3.Viewnum {
+			if v := cfg.round(s2, s3); v.Viewnum != v3.Viewnum {
 				t.Fatalf("view moved from %+v to %+v: the restarted primary's ping was taken as an acknowledgement", v3, v)
 			}
 		}
-		cfg.end()
 	})
 }
 
@@ -79,19 +70,11 @@ func TestRestartedPrimaryCannotAckA(t *testing.T) {
 // was in" — the backup too. A restarted backup holds no data, so it must not
 // be promoted when the primary dies.
 func TestRestartedBackupNotPromotedA(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t)
-		defer cfg.cleanup()
-		cfg.begin("Test (A): a restarted backup is not promoted")
-		_, s2, v2 := acked(cfg)
+	run(t, "Test (A): a restarted backup is not promoted", func(t *labtest.T, cfg *config) {
+		_, s2, _ := cfg.acked()
 		// s1 goes silent and s2 restarts before s1 is declared dead.
 		s2.n = 0
-		for range 4 * DeadPings {
-			if v := cfg.round(s2); v.Primary == "s2" {
-				t.Fatalf("the restarted backup s2 was made primary: %+v -> %+v", v2, v)
-			}
-		}
-		cfg.end()
+		cfg.never(4*DeadPings, "the restarted backup s2 was made primary", primaryIs("s2"), s2)
 	})
 }
 
@@ -101,23 +84,15 @@ func TestRestartedBackupNotPromotedA(t *testing.T) {
 // view n+1 only" when a role needs filling. With the primary and the
 // restarted backup pinging normally the views must settle.
 func TestRestartedBackupRejoinsStableA(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t)
-		defer cfg.cleanup()
-		cfg.begin("Test (A): views settle after a restarted backup is taken back")
-		s1, s2, v2 := acked(cfg)
+	run(t, "Test (A): views settle after a restarted backup is taken back", func(t *labtest.T, cfg *config) {
+		s1, s2, v2 := cfg.acked()
 		s2.n = 0 // s2 restarts
 		cfg.until(settle, "the restarted s2 should be taken back as backup of s1",
-			func(v View) bool { return v.Viewnum > v2.Viewnum && v.Primary == "s1" && v.Backup == "s2" }, s1, s2)
+			func(v View) bool { return v.Viewnum > v2.Viewnum && is("s1", "s2")(v) }, s1, s2)
 		cfg.round(s1, s2) // s1 learns the view ...
 		cfg.round(s1, s2) // ... and acknowledges it
-		v := cfg.view(s1.ck)
-		for range 4 * DeadPings {
-			if w := cfg.round(s1, s2); w != v {
-				t.Fatalf("the view moved from %+v to %+v while primary and backup ping normally; s2's restart must count only against the view it was in", v, w)
-			}
-		}
-		cfg.end()
+		cfg.never(4*DeadPings, "the view moved while primary and backup ping normally; s2's restart must count only against the view it was in",
+			not(cfg.view(s1.ck)), s1, s2)
 	})
 }
 
@@ -126,12 +101,9 @@ func TestRestartedBackupRejoinsStableA(t *testing.T) {
 // idle server that stopped pinging long ago holds nothing and answers
 // nothing: it must not be made backup.
 func TestDeadIdleNotBackupA(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t)
-		defer cfg.cleanup()
-		cfg.begin("Test (A): an idle server that stopped pinging is not made backup")
-		s1, s2, _ := acked(cfg)
-		s3 := &pinger{ck: cfg.clerk("s3")}
+	run(t, "Test (A): an idle server that stopped pinging is not made backup", func(t *labtest.T, cfg *config) {
+		s1, s2, _ := cfg.acked()
+		s3 := cfg.pinger("s3")
 		for range 3 {
 			cfg.round(s1, s2, s3) // s3 is a live idle server
 		}
@@ -141,13 +113,10 @@ func TestDeadIdleNotBackupA(t *testing.T) {
 		}
 		v := cfg.until(settle, "the dead backup s2 should be removed",
 			func(v View) bool { return v.Primary == "s1" && v.Backup != "s2" }, s1)
-		for range 2 * DeadPings {
-			if v.Backup == "s3" {
-				t.Fatalf("s3, silent for over %d intervals, was made backup: %+v", 2*DeadPings, v)
-			}
-			v = cfg.round(s1)
+		if v.Backup == "s3" {
+			t.Fatalf("s3, silent for over %d intervals, was made backup: %+v", 2*DeadPings, v)
 		}
-		cfg.end()
+		cfg.never(2*DeadPings, "s3, silent for long, was made backup", func(v View) bool { return v.Backup == "s3" }, s1)
 	})
 }
 
@@ -157,22 +126,15 @@ func TestDeadIdleNotBackupA(t *testing.T) {
 // declared dead together: the dead backup must not be promoted, whoever
 // else pings.
 func TestDeadBackupNotPromotedA(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t)
-		defer cfg.cleanup()
-		cfg.begin("Test (A): a dead backup is not promoted")
-		s1, s2, v2 := acked(cfg)
-		s3 := &pinger{ck: cfg.clerk("s3")}
+	run(t, "Test (A): a dead backup is not promoted", func(t *labtest.T, cfg *config) {
+		s1, s2, _ := cfg.acked()
+		s3 := cfg.pinger("s3")
 		for range 3 {
 			cfg.round(s1, s2, s3)
 		}
 		// s1 and s2 stop pinging together; s3 pings on.
-		for range 4 * DeadPings {
-			if v := cfg.round(s3); v.Primary != "s1" {
-				t.Fatalf("primary s1 and backup s2 fell silent together, and the view moved from %+v to %+v: the dead backup must not be promoted", v2, v)
-			}
-		}
-		cfg.end()
+		cfg.never(4*DeadPings, "primary s1 and backup s2 fell silent together, and the view moved: the dead backup must not be promoted",
+			func(v View) bool { return v.Primary != "s1" }, s3)
 	})
 }
 
@@ -184,18 +146,10 @@ func TestDeadBackupNotPromotedA(t *testing.T) {
 // still silent, nobody holds the data, and the restarted backup must not be
 // promoted.
 func TestRolesRememberedAfterSilenceA(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t)
-		defer cfg.cleanup()
-		cfg.begin("Test (A): a long silence does not erase the view's servers")
-		_, s2, v2 := acked(cfg)
+	run(t, "Test (A): a long silence does not erase the view's servers", func(t *labtest.T, cfg *config) {
+		_, s2, _ := cfg.acked()
 		time.Sleep(60 * DeadPings * PingInterval)
 		s2.n = 0 // s2 restarts; s1 stays silent
-		for range 4 * DeadPings {
-			if v := cfg.round(s2); v.Primary == "s2" {
-				t.Fatalf("after a long silence the restarted backup s2 was made primary: %+v -> %+v", v2, v)
-			}
-		}
-		cfg.end()
+		cfg.never(4*DeadPings, "after a long silence the restarted backup s2 was made primary", primaryIs("s2"), s2)
 	})
 }

@@ -6,12 +6,11 @@ package pbkv
 // service's Ping and Get (package viewservice) and PutAppendArgs/GetArgs.
 
 import (
-	"fmt"
 	"sync"
 	"testing"
 	"time"
 
-	"distlabs/labrpc"
+	"distlabs/test/kvtest"
 	"distlabs/test/labtest"
 	"distlabs/viewservice"
 )
@@ -58,33 +57,15 @@ func (f *ViewServer) unblock() { f.once.Do(func() { close(f.release) }) }
 // not serve until an acknowledgement gets through.
 func TestServeOnlyAcknowledgedViewB(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		net := labrpc.MakeNetwork()
-		defer net.Cleanup()
+		cfg := newConfig(t)
+		defer cfg.cleanup()
 		fake := &ViewServer{view: viewservice.View{Viewnum: 1, Primary: "s1"}, pinged: map[string]bool{}, release: make(chan struct{})}
-		defer fake.unblock()
-		vsrv := labrpc.MakeServer()
-		vsrv.AddService(labrpc.MakeService(fake))
-		net.AddServer(vshost, vsrv)
-		n := 0
-		makeEnd := func(host string) func(string) *labrpc.ClientEnd {
-			return func(to string) *labrpc.ClientEnd {
-				n++
-				name := fmt.Sprintf("%s->%s#%d", host, to, n)
-				e := net.MakeEnd(name)
-				net.Connect(name, to)
-				net.Enable(name, true)
-				return e
-			}
-		}
-		t.Begin("Test (B): serve only in an acknowledged view")
-		pb := StartServer(vshost, "s1", makeEnd("s1"))
-		srv := labrpc.MakeServer()
-		srv.AddService(labrpc.MakeService(pb))
-		net.AddServer("s1", srv)
-		defer pb.Kill()
-		ck := MakeClerk(vshost, makeEnd("c1"))
-		defer ck.shutdown()
-		finished := async(func() { ck.Put("k", "v") })
+		defer fake.unblock() // before cleanup, which waits for s1's ping
+		cfg.serveVS(fake)
+		cfg.net.Begin("Test (B): serve only in an acknowledged view")
+		cfg.start("s1")
+		ck := cfg.makeClerk("c1")
+		finished := kvtest.Async(func() { cfg.h.Put(ck, 0, "k", "v") })
 		select {
 		case <-finished:
 			t.Fatalf("s1 served a Put in view 1 before any acknowledgement of view 1 reached the view service")
@@ -96,21 +77,16 @@ func TestServeOnlyAcknowledgedViewB(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Fatalf("the Put did not complete once s1's pings were answered")
 		}
-		if v := ck.Get("k"); v != "v" {
-			t.Fatalf("Get = %q, want %q", v, "v")
-		}
-		t.Passed(1, net.GetTotalCount(), net.GetTotalBytes(), 2)
+		cfg.h.Expect(ck, 0, "k", "v")
+		cfg.end()
 	})
 }
 
 // A server never crashes on client input: malformed requests get an error
 // reply, and the server keeps serving.
 func TestBadRequestsB(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, 0, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (B): malformed requests do not crash a server")
-		pair(cfg)
+	run(t, "Test (B): malformed requests do not crash a server", func(t *labtest.T, cfg *config) {
+		cfg.pair()
 		e := cfg.makeEnd("raw")("s1")
 		for _, op := range []string{"", "Delete", "put", "Get"} {
 			var reply PutAppendReply
@@ -126,10 +102,8 @@ func TestBadRequestsB(t *testing.T) {
 			t.Fatalf("Get of the empty key: %+v", g)
 		}
 		ck := cfg.makeClerk("c1")
-		cfg.Put(ck, 0, "", "empty key is a key")
-		cfg.check(ck, 0, "", "empty key is a key")
-		cfg.check(ck, 0, "k", "")
-		cfg.end()
+		cfg.putGet(ck, 0, "", "empty key is a key")
+		cfg.h.Expect(ck, 0, "k", "")
 	})
 }
 
@@ -142,13 +116,8 @@ func TestBadRequestsB(t *testing.T) {
 // only call the primary, so the test calls the backup directly, then
 // promotes it and reads the key through it.
 func TestBackupRejectsClientsB(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, 0, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (B): the backup rejects client requests")
-		pair(cfg)
-		ck := cfg.makeClerk("c1")
-		cfg.Put(ck, 0, "k", "v")
+	run(t, "Test (B): the backup rejects client requests", func(t *labtest.T, cfg *config) {
+		ck := cfg.pairPut("v")
 		e := cfg.makeEnd("raw")("s2")
 		var g GetReply
 		if e.Call("PBServer.Get", &GetArgs{Key: "k"}, &g) && (g.Err == OK || g.Err == ErrNoKey) {
@@ -158,10 +127,9 @@ func TestBackupRejectsClientsB(t *testing.T) {
 		if e.Call("PBServer.PutAppend", &PutAppendArgs{Key: "k", Value: "backup", Op: "Put"}, &p) && p.Err == OK {
 			t.Fatalf("PutAppend sent to the backup answered %+v; want an error such as %s, or no answer", p, ErrWrongServer)
 		}
-		cfg.check(ck, 0, "k", "v")
+		cfg.h.Expect(ck, 0, "k", "v")
 		cfg.crash("s1")
 		cfg.waitView("s2", "", deadTime)
-		cfg.check(ck, 0, "k", "v")
-		cfg.end()
+		cfg.h.Expect(ck, 0, "k", "v")
 	})
 }

@@ -17,12 +17,8 @@ import (
 // a narrow window: a write applied just before the transfer whose reply was
 // lost, resent only after the primary died.)
 func TestTransferCarriesDuplicateTable(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		cfg := makeConfig(t, 0, false)
-		defer cfg.cleanup()
-		cfg.start("s1")
-		cfg.waitView("s1", "", deadTime)
-		cfg.settle()
+	run(t, "reference: the transfer carries the duplicate table", func(t *labtest.T, cfg *config) {
+		cfg.solo()
 		for c := range 3 {
 			cfg.appendMany(cfg.makeClerk(string(rune('a'+c))), c, "k", 5)
 		}
@@ -41,6 +37,5 @@ func TestTransferCarriesDuplicateTable(t *testing.T) {
 		if len(pseen) != 3 || !maps.Equal(pseen, bseen) {
 			t.Fatalf("duplicate tables: primary %v, new backup %v", pseen, bseen)
 		}
-		cfg.end()
 	})
 }
