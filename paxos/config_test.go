@@ -344,14 +344,3 @@ func pause(stop <-chan struct{}, d time.Duration) bool {
 		return true
 	}
 }
-
-// randomGroups puts each of n peers in one of k partition groups, drawn
-// with intn (one goroutine's source).
-func randomGroups(intn func(int) int, n, k int) [][]int {
-	groups := make([][]int, k)
-	for i := 0; i < n; i++ {
-		g := intn(k)
-		groups[g] = append(groups[g], i)
-	}
-	return groups
-}

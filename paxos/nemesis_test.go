@@ -20,6 +20,7 @@ import (
 
 	"distlabs/test/kvtest"
 	"distlabs/test/labtest"
+	"distlabs/test/tester"
 )
 
 // nemesisDuration is the virtual time the nemesis runs for.
@@ -76,7 +77,7 @@ func TestNemesisA(t *testing.T) {
 		for time.Now().Before(deadline) {
 			switch k := rng.IntN(10); {
 			case k < 5:
-				c.g.Partition(randomGroups(rng.IntN, n, 1+rng.IntN(3))...)
+				c.g.Partition(tester.RandomGroups(n, 1+rng.IntN(3), rng.IntN)...)
 			case k < 7:
 				c.g.ConnectAll()
 			case k < 9:

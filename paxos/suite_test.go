@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"distlabs/test/labtest"
+	"distlabs/test/tester"
 )
 
 // TestSingleProposerA: one peer proposes, every peer learns the value.
@@ -346,7 +347,7 @@ func TestLotsA(t *testing.T) {
 		var wg sync.WaitGroup
 		wg.Go(func() { // partitioner
 			for {
-				c.g.Partition(randomGroups(t.Rand.IntN, n, 3)...)
+				c.g.Partition(tester.RandomGroups(n, 3, t.Rand.IntN)...)
 				if !pause(stop, time.Duration(100+t.Rand.IntN(200))*ms) {
 					return
 				}
