@@ -193,10 +193,7 @@ func (cfg *config) waitDone(done <-chan struct{}, d time.Duration, failure strin
 // returns.
 func background(f func()) <-chan struct{} {
 	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f()
-	}()
+	go func() { f(); close(done) }()
 	return done
 }
 
