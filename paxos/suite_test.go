@@ -287,55 +287,55 @@ func TestMinorityIgnoredA(t *testing.T) {
 }
 
 // partitionScenario is the partition test on a reliable or unreliable
-// network: no decision without a majority, a decision inside one, agreement
-// after healing, and a peer that moves between partitions.
-func partitionScenario(t *testing.T, unreliable bool, kind string) {
-	run(t, 5, unreliable, "partitions, "+kind, func(t *labtest.T, c *cluster) {
-		seq := 0
+// network (5 peers): no decision without a majority, a decision inside one,
+// agreement after healing, and a peer that moves between partitions.
+func partitionScenario(t *labtest.T, c *cluster) {
+	seq := 0
 
-		// No partition holds a majority.
-		c.g.Partition([]int{2}, []int{0, 1}, []int{3, 4})
-		c.start(1, seq, 111)
-		c.start(3, seq, 333)
-		time.Sleep(3 * sec)
-		c.checkAtMost(seq, 0)
+	// No partition holds a majority.
+	c.g.Partition([]int{2}, []int{0, 1}, []int{3, 4})
+	c.start(1, seq, 111)
+	c.start(3, seq, 333)
+	time.Sleep(3 * sec)
+	c.checkAtMost(seq, 0)
 
-		// {0, 1, 2} is a majority; it decides.
-		// Each of the three proposes: on an unreliable network a peer that
-		// does not may never hear the decision.
+	// {0, 1, 2} is a majority; it decides.
+	// Each of the three proposes: on an unreliable network a peer that
+	// does not may never hear the decision.
+	c.g.Partition([]int{0, 1, 2}, []int{3, 4})
+	for i := 0; i < 3; i++ {
+		c.start(i, seq, 1000+i)
+	}
+	c.waitMajority(seq)
+	c.checkAtMost(seq, 3)
+
+	// Everyone learns it after a full heal.
+	c.g.ConnectAll()
+	c.decideAll(seq, func(i int) any { return 1100 + i })
+
+	// One peer switches sides each round: peer 2 carries the majority's
+	// accepted value over to peers 3 and 4, whose proposers were cut off
+	// and must now adopt it; peers 0 and 1 keep proposing between
+	// themselves, which is no majority, until they learn it.
+	for round := 0; round < 10; round++ {
+		seq++
 		c.g.Partition([]int{0, 1, 2}, []int{3, 4})
-		for i := 0; i < 3; i++ {
-			c.start(i, seq, 1000+i)
-		}
+		c.startAll(seq, own(seq))
 		c.waitMajority(seq)
 		c.checkAtMost(seq, 3)
-
-		// Everyone learns it after a full heal.
-		c.g.ConnectAll()
-		c.decideAll(seq, func(i int) any { return 1100 + i })
-
-		// One peer switches sides each round: peer 2 carries the majority's
-		// accepted value over to peers 3 and 4, whose proposers were cut off
-		// and must now adopt it; peers 0 and 1 keep proposing between
-		// themselves, which is no majority, until they learn it.
-		for round := 0; round < 10; round++ {
-			seq++
-			c.g.Partition([]int{0, 1, 2}, []int{3, 4})
-			c.startAll(seq, own(seq))
-			c.waitMajority(seq)
-			c.checkAtMost(seq, 3)
-			c.g.Partition([]int{0, 1}, []int{2, 3, 4})
-			c.waitn(seq, c.n)
-		}
-		c.end(seq + 1)
-	})
+		c.g.Partition([]int{0, 1}, []int{2, 3, 4})
+		c.waitn(seq, c.n)
+	}
+	c.end(seq + 1)
 }
 
 // TestPartitionA is partitionScenario on a reliable network.
-func TestPartitionA(t *testing.T) { partitionScenario(t, false, "reliable") }
+func TestPartitionA(t *testing.T) { run(t, 5, false, "partitions, reliable", partitionScenario) }
 
 // TestPartitionUnreliableA is partitionScenario on an unreliable network.
-func TestPartitionUnreliableA(t *testing.T) { partitionScenario(t, true, "unreliable") }
+func TestPartitionUnreliableA(t *testing.T) {
+	run(t, 5, true, "partitions, unreliable", partitionScenario)
+}
 
 // TestLotsA: lots of requests from every peer while the partitions change
 // every few hundred milliseconds on an unreliable network; afterwards, with
