@@ -1,10 +1,11 @@
 package paxos
 
-// The group harness every test in this package builds on: n peers on a
-// labrpc network seeded from the test's seed, faults by partition, deafness,
-// unreliable links and Kill, and a safety checker that runs through the whole
-// test. The checker asserts the two safety properties of consensus
-// ("Paxos Made Simple", §2.1) for every instance, from outside:
+// The group harness every test in this package builds on: n peers in a
+// tester.Group on a tester.Net seeded from the test's seed, faults by
+// partition, deafness, unreliable links and Kill, and a safety checker
+// (kvtest.Decisions) that runs through the whole test. The checker asserts
+// the two safety properties of consensus ("Paxos Made Simple", §2.1) for
+// every instance, from outside:
 //
 //   - agreement: no two peers ever report different decided values for one
 //     instance, and a peer never changes the value it reported;
@@ -15,18 +16,15 @@ package paxos
 // when the test ends.
 
 import (
-	"fmt"
-	"math/rand/v2"
-	"reflect"
-	"regexp"
-	"runtime"
-	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"distlabs/labrpc"
 	"distlabs/labrpc/labgob"
+	"distlabs/test/kvtest"
 	"distlabs/test/labtest"
+	"distlabs/test/tester"
 )
 
 const (
@@ -36,6 +34,9 @@ const (
 
 // decideTimeout bounds how long the waits give a group to decide.
 const decideTimeout = 20 * sec
+
+// watchInterval is how often the safety checker polls every peer.
+const watchInterval = 50 * ms
 
 // value is a test value that is not an int or a string, so the group must
 // carry arbitrary labgob-encodable types.
@@ -53,198 +54,125 @@ func init() {
 
 type cluster struct {
 	t   *labtest.T
-	net *labrpc.Network
+	net *tester.Net
+	g   *tester.Group[*Paxos]
 	n   int
+	dec *kvtest.Decisions
 
-	mu       sync.Mutex
-	pxs      []*Paxos // nil once killed
-	proposed map[int][]interface{}
-	seen     map[int]interface{} // first decided value observed per instance
-	seenBy   map[int]int         // which peer reported it
-	reported []map[int]interface{}
-	settled  map[int]bool // decided or forgotten on every live peer
-	err      string       // first safety violation
+	stopWatch func() // stops the safety checker's polling
 
-	stop, done chan struct{}
-	stopOnce   sync.Once
-	rpcs0      int
+	mu      sync.Mutex
+	settled map[int]bool // decided or forgotten on every live peer
 }
 
-// makeCluster starts n connected peers.
+// makeCluster starts n connected peers and the safety checker.
 func makeCluster(t *labtest.T, n int, unreliable bool) *cluster {
+	net := tester.NewNet(t, !unreliable)
 	c := &cluster{
-		t:        t,
-		net:      labrpc.MakeNetwork(),
-		n:        n,
-		pxs:      make([]*Paxos, n),
-		proposed: map[int][]interface{}{},
-		seen:     map[int]interface{}{},
-		seenBy:   map[int]int{},
-		settled:  map[int]bool{},
-		reported: make([]map[int]interface{}, n),
-		stop:     make(chan struct{}),
-		done:     make(chan struct{}),
+		t:   t,
+		net: net,
+		g: tester.NewGroup(net, tester.Spec[*Paxos]{
+			Name: "px",
+			N:    n,
+			Start: func(i int, ends []*labrpc.ClientEnd) (*Paxos, []any) {
+				px := Make(ends, i)
+				return px, []any{px}
+			},
+		}),
+		n:       n,
+		dec:     kvtest.NewDecisions(true),
+		settled: map[int]bool{},
 	}
-	c.net.Reliable(!unreliable)
-	for i := 0; i < n; i++ {
-		c.reported[i] = map[int]interface{}{}
-		ends := make([]*labrpc.ClientEnd, n)
-		for j := 0; j < n; j++ {
-			// Deterministic names: labrpc draws each link's faults from
-			// (seed, end name, message number).
-			ends[j] = c.net.MakeEnd(endName(i, j))
-			c.net.Connect(endName(i, j), j)
-			c.net.Enable(endName(i, j), true)
-		}
-		c.pxs[i] = Make(ends, i)
-		srv := labrpc.MakeServer()
-		srv.AddService(labrpc.MakeService(c.pxs[i]))
-		c.net.AddServer(i, srv)
-	}
-	go c.watch()
+	c.g.StartAll()
+	c.stopWatch = kvtest.Watch(watchInterval, func() { c.sweep(false) })
 	return c
 }
 
-func endName(from, to int) string { return fmt.Sprintf("px-%d-%d", from, to) }
+// run is the frame of a test: a group of n peers, begun with desc and
+// cleaned up when body returns.
+func run(t *testing.T, n int, unreliable bool, desc string, body func(t *labtest.T, c *cluster)) {
+	labtest.Run(t, func(t *labtest.T) {
+		c := makeCluster(t, n, unreliable)
+		defer c.cleanup()
+		c.net.Begin("Test (A): " + desc)
+		body(t, c)
+	})
+}
 
 // cleanup kills every peer and the network and reports a safety violation
-// seen at any time. Tests defer it.
+// seen at any time.
 func (c *cluster) cleanup() {
 	c.stopWatch()
 	c.sweep(true)
-	for i := 0; i < c.n; i++ {
-		c.kill(i)
-	}
+	c.g.Shutdown()
 	c.net.Cleanup()
-	if err := c.safetyErr(); err != "" && !c.t.Failed() {
+	if err := c.dec.Err(); err != "" && !c.t.Failed() {
 		c.t.Error(err)
 	}
 }
 
-// begin prints the test's start line and resets the RPC counter.
-func (c *cluster) begin(desc string) {
-	c.t.Begin(desc)
-	c.rpcs0 = c.net.GetTotalCount()
-}
-
-// end checks safety and prints the pass line.
+// end checks safety and prints the pass line, counting instances as the
+// operations.
 func (c *cluster) end(instances int) {
 	c.t.Helper()
 	c.sweep(true)
-	if err := c.safetyErr(); err != "" {
+	if err := c.dec.Err(); err != "" {
 		c.t.Fatal(err)
 	}
-	c.t.Passed(c.n, c.net.GetTotalCount()-c.rpcs0, c.net.GetTotalBytes(), instances)
+	for range instances - c.net.Ops() {
+		c.net.Op()
+	}
+	c.net.Passed(c.n)
 }
 
+// peer returns peer i, or nil once it was killed.
 func (c *cluster) peer(i int) *Paxos {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.pxs[i]
+	px, _ := c.g.Server(i)
+	return px
 }
+
+// kill stops peer i and removes it from the network.
+func (c *cluster) kill(i int) { c.g.Crash(i) }
 
 // start records v as proposed for seq and calls Start on peer i.
-func (c *cluster) start(i, seq int, v interface{}) {
-	c.mu.Lock()
-	c.proposed[seq] = append(c.proposed[seq], v)
-	px := c.pxs[i]
-	c.mu.Unlock()
-	if px != nil {
+func (c *cluster) start(i, seq int, v any) {
+	c.dec.Proposed(seq, v)
+	if px := c.peer(i); px != nil {
 		px.Start(seq, v)
 	}
 }
 
-// kill stops peer i and removes it from the network.
-func (c *cluster) kill(i int) {
-	c.mu.Lock()
-	px := c.pxs[i]
-	c.pxs[i] = nil
-	c.mu.Unlock()
-	c.net.DeleteServer(i)
-	if px != nil {
-		px.Kill()
-	}
-}
-
-// partition connects peers within each group and cuts every other link; a
-// peer in no group is isolated.
-func (c *cluster) partition(groups ...[]int) {
-	group := make([]int, c.n)
-	for i := range group {
-		group[i] = -1 - i
-	}
-	for g, members := range groups {
-		for _, i := range members {
-			group[i] = g
-		}
-	}
+// startAll has every peer i propose v(i) for seq.
+func (c *cluster) startAll(seq int, v func(i int) any) {
 	for i := 0; i < c.n; i++ {
-		for j := 0; j < c.n; j++ {
-			c.net.Enable(endName(i, j), group[i] == group[j])
-		}
+		c.start(i, seq, v(i))
 	}
 }
 
-// heal connects everybody.
-func (c *cluster) heal() {
-	for i := 0; i < c.n; i++ {
-		for j := 0; j < c.n; j++ {
-			c.net.Enable(endName(i, j), true)
-		}
-	}
+// decideAll has every peer propose v(i) for seq and waits until every
+// peer knows the decision.
+func (c *cluster) decideAll(seq int, v func(i int) any) {
+	c.t.Helper()
+	c.startAll(seq, v)
+	c.waitn(seq, c.n)
 }
 
-// deafen makes peer i unable to receive requests; its own requests and
-// their replies still go through.
-func (c *cluster) deafen(i int) {
-	for j := 0; j < c.n; j++ {
-		if j != i {
-			c.net.Enable(endName(j, i), false)
-		}
-	}
-}
+// same is a v for startAll: one value for every peer.
+func same(v any) func(int) any { return func(int) any { return v } }
 
-// observe records what peer i reports for seq and checks it against every
-// earlier report; the caller holds c.mu.
-func (c *cluster) observeLocked(i, seq int, fate Fate, v interface{}) {
-	if fate != Decided || c.err != "" {
-		return
-	}
-	if old, ok := c.reported[i][seq]; ok && !reflect.DeepEqual(old, v) {
-		c.err = fmt.Sprintf("safety: peer %d reported instance %d decided as %v, later as %v", i, seq, old, v)
-		return
-	}
-	c.reported[i][seq] = v
-	if first, ok := c.seen[seq]; ok {
-		if !reflect.DeepEqual(first, v) {
-			c.err = fmt.Sprintf("safety: instance %d decided as %v on peer %d but as %v on peer %d", seq, first, c.seenBy[seq], v, i)
-		}
-		return
-	}
-	valid := false
-	for _, p := range c.proposed[seq] {
-		if reflect.DeepEqual(p, v) {
-			valid = true
-			break
-		}
-	}
-	if !valid {
-		c.err = fmt.Sprintf("safety: instance %d decided on peer %d as %v, which was never proposed for it (proposed: %v)", seq, i, v, c.proposed[seq])
-		return
-	}
-	c.seen[seq], c.seenBy[seq] = v, i
-}
+// own is a v for startAll: each peer its own value for seq.
+func own(seq int) func(int) any { return func(i int) any { return seq*10 + i } }
 
 // status is Status on peer i, checked by the safety checker.
-func (c *cluster) status(i, seq int) (Fate, interface{}) {
+func (c *cluster) status(i, seq int) (Fate, any) {
 	px := c.peer(i)
 	if px == nil {
 		return Pending, nil
 	}
 	fate, v := px.Status(seq)
-	c.mu.Lock()
-	c.observeLocked(i, seq, fate, v)
-	c.mu.Unlock()
+	if fate == Decided {
+		c.dec.Observe(i, seq, v)
+	}
 	return fate, v
 }
 
@@ -252,21 +180,16 @@ func (c *cluster) status(i, seq int) (Fate, interface{}) {
 // it skips instances a previous sweep found settled (decided or forgotten on
 // every live peer), which keeps the watcher cheap in long tests.
 func (c *cluster) sweep(all bool) {
-	c.mu.Lock()
-	seqs := make([]int, 0, len(c.proposed))
-	for seq := range c.proposed {
-		if all || !c.settled[seq] {
-			seqs = append(seqs, seq)
+	for _, seq := range c.dec.Instances() {
+		c.mu.Lock()
+		skip := !all && c.settled[seq]
+		c.mu.Unlock()
+		if skip {
+			continue
 		}
-	}
-	c.mu.Unlock()
-	for _, seq := range seqs {
 		settled := true
 		for i := 0; i < c.n; i++ {
-			if c.peer(i) == nil {
-				continue
-			}
-			if fate, _ := c.status(i, seq); fate == Pending {
+			if fate, _ := c.status(i, seq); fate == Pending && c.peer(i) != nil {
 				settled = false
 			}
 		}
@@ -276,36 +199,6 @@ func (c *cluster) sweep(all bool) {
 			c.mu.Unlock()
 		}
 	}
-}
-
-// stopWatch stops the watcher (a final sweep is still done by end and
-// cleanup).
-func (c *cluster) stopWatch() {
-	c.stopOnce.Do(func() {
-		close(c.stop)
-		<-c.done
-	})
-}
-
-// watch sweeps every 50 ms until cleanup.
-func (c *cluster) watch() {
-	defer close(c.done)
-	tick := time.NewTicker(50 * ms)
-	defer tick.Stop()
-	for {
-		select {
-		case <-c.stop:
-			return
-		case <-tick.C:
-			c.sweep(false)
-		}
-	}
-}
-
-func (c *cluster) safetyErr() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.err
 }
 
 // ndecided returns how many live peers know seq's decision; a safety
@@ -318,7 +211,7 @@ func (c *cluster) ndecided(seq int) int {
 			count++
 		}
 	}
-	if err := c.safetyErr(); err != "" {
+	if err := c.dec.Err(); err != "" {
 		c.t.Fatal(err)
 	}
 	return count
@@ -347,86 +240,107 @@ func (c *cluster) checkAtMost(seq, most int) {
 	}
 }
 
-// decidedValue returns the value of seq on some peer that decided it.
-func (c *cluster) decidedValue(seq int) interface{} {
+// checkDecided fails the test unless seq was decided as want.
+func (c *cluster) checkDecided(seq int, want any, why string) {
+	c.t.Helper()
 	for i := 0; i < c.n; i++ {
 		if fate, v := c.status(i, seq); fate == Decided {
-			return v
+			if v != want {
+				c.t.Fatalf("instance %d decided %v; %s", seq, v, why)
+			}
+			return
 		}
 	}
-	return nil
+	c.t.Fatalf("instance %d decided on no peer; want %v", seq, want)
 }
 
-// rpcs is the number of RPCs sent since begin.
-func (c *cluster) rpcs() int { return c.net.GetTotalCount() - c.rpcs0 }
-
-// paxosGoroutines lists the stacks of goroutines running code of this
-// package outside its tests (the implementation's goroutines) in the
-// caller's bubble.
-func paxosGoroutines() []string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
+// checkPeers fails the test unless got(peer i) is want on every peer in
+// peers (all when none are given): Min or Max after some Done calls.
+func (c *cluster) checkPeers(what string, got func(*Paxos) int, want int, why string, peers ...int) {
+	c.t.Helper()
+	if len(peers) == 0 {
+		peers = c.g.All()
 	}
-	var out []string
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		if inCallerBubble(string(buf), g) && implFrame(g) {
-			out = append(out, g)
+	for _, i := range peers {
+		if v := got(c.peer(i)); v != want {
+			c.t.Fatalf("peer %d: %s() = %d %s; want %d", i, what, v, why, want)
 		}
 	}
-	return out
 }
 
-// inCallerBubble reports whether goroutine stack g (from runtime.Stack with
-// all=true, whose first goroutine is the caller) runs in the caller's
-// synctest bubble; outside a bubble every goroutine counts. Goroutines an
-// earlier test left, parked for good in its own bubble, are not this
-// test's.
-func inCallerBubble(all, g string) bool {
-	self := bubbleRE.FindString(all[:strings.IndexByte(all, '\n')+1])
-	if self == "" {
+// checkMin is checkPeers of Min.
+func (c *cluster) checkMin(want int, why string, peers ...int) {
+	c.t.Helper()
+	c.checkPeers("Min", (*Paxos).Min, want, why, peers...)
+}
+
+// checkMax is checkPeers of Max.
+func (c *cluster) checkMax(want int, why string) {
+	c.t.Helper()
+	c.checkPeers("Max", (*Paxos).Max, want, why)
+}
+
+// checkFate fails the test unless instance seq has the given fate on
+// every live peer.
+func (c *cluster) checkFate(seq int, want Fate, why string) {
+	c.t.Helper()
+	for i := 0; i < c.n; i++ {
+		if fate, v := c.status(i, seq); c.peer(i) != nil && fate != want {
+			c.t.Fatalf("peer %d: Status(%d) = %v, %v %s; want %v", i, seq, fate, v, why, want)
+		}
+	}
+}
+
+// doneAll has every peer call Done(upto).
+func (c *cluster) doneAll(upto int) {
+	for i := 0; i < c.n; i++ {
+		c.peer(i).Done(upto)
+	}
+}
+
+// serial has peer by(seq) propose v(seq) for instances 0..seqs-1 in turn,
+// waiting until every peer knows each decision.
+func (c *cluster) serial(seqs int, by func(seq int) int, v func(seq int) any) {
+	c.t.Helper()
+	for seq := 0; seq < seqs; seq++ {
+		c.start(by(seq), seq, v(seq))
+		c.waitn(seq, c.n)
+	}
+}
+
+// peer0 is a by for serial: peer 0 proposes every instance.
+func peer0(int) int { return 0 }
+
+// identity is a v for serial: instance seq's value is seq.
+func identity(seq int) any { return seq }
+
+// waitSettled waits until instances 0..seqs-1 are decided or forgotten on
+// every live peer, failing the test if one is still pending after within.
+func (c *cluster) waitSettled(seqs int, within time.Duration, after string) {
+	c.t.Helper()
+	deadline := time.Now().Add(within)
+	for seq := 0; seq < seqs; seq++ {
+		for i := 0; i < c.n; i++ {
+			for c.peer(i) != nil {
+				if fate, _ := c.status(i, seq); fate != Pending {
+					break
+				}
+				if time.Now().After(deadline) {
+					c.t.Fatalf("peer %d: instance %d still pending %v %s", i, seq, within, after)
+				}
+				time.Sleep(watchInterval)
+			}
+		}
+	}
+}
+
+// pause waits d, or less if stop is closed first; it reports whether the
+// caller should go on (stop is still open).
+func pause(stop <-chan struct{}, d time.Duration) bool {
+	select {
+	case <-stop:
+		return false
+	case <-time.After(d):
 		return true
 	}
-	header, _, _ := strings.Cut(g, "\n")
-	return strings.Contains(header, " "+self+"]")
 }
-
-var bubbleRE = regexp.MustCompile(`synctest bubble \d+`)
-
-// implFrame reports whether a goroutine stack has a frame in a non-test
-// file of the directory of this package.
-func implFrame(stack string) bool {
-	_, self, _, _ := runtime.Caller(0)
-	dir := self[:strings.LastIndex(self, "/")+1]
-	for _, line := range strings.Split(stack, "\n") {
-		line = strings.TrimSpace(line)
-		if !strings.HasPrefix(line, dir) {
-			continue
-		}
-		file := line[len(dir):]
-		if k := strings.IndexByte(file, ':'); k >= 0 {
-			file = file[:k]
-		}
-		// Function lines share the prefix of file lines under -trimpath
-		// (as the grader builds): only .go files count.
-		if strings.HasSuffix(file, ".go") && !strings.Contains(file, "/") && !strings.HasSuffix(file, "_test.go") {
-			return true
-		}
-	}
-	return false
-}
-
-// randSeq is a random source of one goroutine of a test, derived from the
-// test's seed and the goroutine's number.
-type randSeq struct{ r *rand.Rand }
-
-func newRandSeq(seed int64, stream int) *randSeq {
-	return &randSeq{r: rand.New(rand.NewPCG(uint64(seed), uint64(stream)+0x7061786f73))}
-}
-
-func (r *randSeq) intn(n int) int { return r.r.IntN(n) }

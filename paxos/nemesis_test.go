@@ -13,67 +13,54 @@ package paxos
 // live peer.
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 
+	"distlabs/test/kvtest"
 	"distlabs/test/labtest"
+	"distlabs/test/tester"
 )
 
 // nemesisDuration is the virtual time the nemesis runs for.
 const nemesisDuration = 40 * time.Second
 
 func TestNemesisA(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const (
-			n          = 5
-			proposers  = 3
-			maxKilled  = (n - 1) / 2
-			nemesisGap = 400 * ms
-		)
-		c := makeCluster(t, n, false)
-		defer c.cleanup()
-		c.begin("Test (A): randomized nemesis (partitions, unreliable links, kills, Done)")
-
+	const (
+		n          = 5
+		proposers  = 3
+		maxKilled  = (n - 1) / 2
+		nemesisGap = 400 * ms
+	)
+	run(t, n, false, "randomized nemesis (partitions, unreliable links, kills, Done)", func(t *labtest.T, c *cluster) {
 		// Each goroutine draws from its own source, seeded by the test, so
 		// the choices do not depend on how the goroutines interleave.
-		rngs := make([]*randSeq, proposers+2)
-		for i := range rngs {
-			rngs[i] = newRandSeq(t.Seed, i)
-		}
 		var nextSeq sync.Mutex
 		seq := 0
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
 		for p := 0; p < proposers; p++ {
-			rng := rngs[p]
+			rng := kvtest.ClientRand(t.Seed, p)
 			wg.Go(func() {
 				for {
 					nextSeq.Lock()
 					s := seq
 					seq++
 					nextSeq.Unlock()
-					for k := 1 + rng.intn(2); k > 0; k-- {
-						c.start(rng.intn(n), s, value{Seq: s, Peer: p, Bytes: "v"})
+					for k := 1 + rng.IntN(2); k > 0; k-- {
+						c.start(rng.IntN(n), s, value{Seq: s, Peer: p, Bytes: "v"})
 					}
-					select {
-					case <-stop:
+					if !pause(stop, time.Duration(50+rng.IntN(100))*ms) {
 						return
-					case <-time.After(time.Duration(50+rng.intn(100)) * ms):
 					}
 				}
 			})
 		}
 		wg.Go(func() { // Done at random, on a decided prefix
-			rng := rngs[proposers]
-			for {
-				select {
-				case <-stop:
-					return
-				case <-time.After(time.Duration(200+rng.intn(800)) * ms):
-				}
-				i := rng.intn(n)
-				px := c.peer(i)
+			rng := kvtest.ClientRand(t.Seed, proposers)
+			for pause(stop, time.Duration(200+rng.IntN(800))*ms) {
+				px := c.peer(rng.IntN(n))
 				if px == nil {
 					continue
 				}
@@ -85,66 +72,37 @@ func TestNemesisA(t *testing.T) {
 			}
 		})
 		killed := 0
-		rng := rngs[proposers+1]
+		rng := kvtest.ClientRand(t.Seed, proposers+1)
 		deadline := time.Now().Add(nemesisDuration)
 		for time.Now().Before(deadline) {
-			switch k := rng.intn(10); {
+			switch k := rng.IntN(10); {
 			case k < 5:
-				groups := make([][]int, 1+rng.intn(3))
-				for i := 0; i < n; i++ {
-					g := rng.intn(len(groups))
-					groups[g] = append(groups[g], i)
-				}
-				c.partition(groups...)
+				c.g.Partition(tester.RandomGroups(n, 1+rng.IntN(3), rng.IntN)...)
 			case k < 7:
-				c.heal()
+				c.g.ConnectAll()
 			case k < 9:
-				c.net.Reliable(rng.intn(2) == 0)
+				c.net.Reliable(rng.IntN(2) == 0)
 			default:
 				if killed < maxKilled {
-					c.kill(rng.intn(n)) // killing a dead peer again is harmless
+					c.kill(rng.IntN(n)) // killing a dead peer again is harmless
 					killed++
 				}
 			}
-			time.Sleep(time.Duration(rng.intn(int(nemesisGap/ms))) * ms)
+			time.Sleep(time.Duration(rng.IntN(int(nemesisGap/ms))) * ms)
 		}
 		close(stop)
 		wg.Wait()
 
-		c.heal()
+		c.g.ConnectAll()
 		c.net.Reliable(true)
 		nextSeq.Lock()
 		total := seq
 		nextSeq.Unlock()
-		live := 0
-		for i := 0; i < n; i++ {
-			if c.peer(i) != nil {
-				live++
-			}
-		}
 		for s := 0; s < total; s++ {
-			for i := 0; i < n; i++ {
-				c.start(i, s, value{Seq: s, Peer: -1, Bytes: "final"})
-			}
+			c.startAll(s, same(value{Seq: s, Peer: -1, Bytes: "final"}))
 		}
-		limit := time.Now().Add(30 * sec)
-		for s := 0; s < total; s++ {
-			for i := 0; i < n; i++ {
-				for {
-					px := c.peer(i)
-					if px == nil {
-						break
-					}
-					if fate, _ := c.status(i, s); fate != Pending {
-						break
-					}
-					if time.Now().After(limit) {
-						t.Fatalf("instance %d still pending on peer %d 30 s after the nemesis stopped (%d live peers, healed, reliable)", s, i, live)
-					}
-					time.Sleep(50 * ms)
-				}
-			}
-		}
+		after := fmt.Sprintf("after the nemesis stopped (%d live peers, healed, reliable)", len(c.g.Up()))
+		c.waitSettled(total, 30*sec, after)
 		c.end(total)
 	})
 }

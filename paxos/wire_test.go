@@ -56,55 +56,47 @@ type sent[A any] struct {
 
 // Prepare records the request, then forwards it or answers by the hook.
 func (f *Paxos) Prepare(args *paxos.PrepareArgs, reply *paxos.PrepareReply) {
-	f.log.mu.Lock()
-	f.log.prepares = append(f.log.prepares, sent[paxos.PrepareArgs]{f.from, *args})
-	f.log.mu.Unlock()
-	f.mu.Lock()
-	fwd, hook := f.forward, f.onPrep
-	f.mu.Unlock()
 	reply.Done = -1
-	switch {
-	case fwd != nil:
-		var r paxos.PrepareReply
-		if fwd.Call("Paxos.Prepare", args, &r) {
-			*reply = r
-		}
-	case hook != nil:
-		hook(args, reply)
-	}
+	answer(f, "Paxos.Prepare", args, reply, &f.log.prepares, &f.onPrep)
 }
 
 // Accept records the request, then forwards it or answers by the hook.
 func (f *Paxos) Accept(args *paxos.AcceptArgs, reply *paxos.AcceptReply) {
-	f.log.mu.Lock()
-	f.log.accepts = append(f.log.accepts, sent[paxos.AcceptArgs]{f.from, *args})
-	f.log.mu.Unlock()
-	f.mu.Lock()
-	fwd, hook := f.forward, f.onAcc
-	f.mu.Unlock()
 	reply.Done = -1
-	switch {
-	case fwd != nil:
-		var r paxos.AcceptReply
-		if fwd.Call("Paxos.Accept", args, &r) {
-			*reply = r
-		}
-	case hook != nil:
-		hook(args, reply)
-	}
+	answer(f, "Paxos.Accept", args, reply, &f.log.accepts, &f.onAcc)
 }
 
 // Decided forwards the decision, or ignores it.
 func (f *Paxos) Decided(args *paxos.DecidedArgs, reply *paxos.DecidedReply) {
+	reply.Done = -1
+	answer(f, "Paxos.Decided", args, reply, nil, nil)
+}
+
+// answer is every fake handler: it records the request in *rec (under the
+// log's lock; nil: not recorded), then a proxy passes it on as method to
+// its real peer (a lost call leaves the reply as it is) and a scripted
+// fake answers by *hook (under f.mu; nil or unset: refuse).
+func answer[A, R any](f *Paxos, method string, args *A, reply *R, rec *[]sent[A], hook *func(*A, *R)) {
+	if rec != nil {
+		f.log.mu.Lock()
+		*rec = append(*rec, sent[A]{f.from, *args})
+		f.log.mu.Unlock()
+	}
 	f.mu.Lock()
 	fwd := f.forward
+	var h func(*A, *R)
+	if hook != nil {
+		h = *hook
+	}
 	f.mu.Unlock()
-	reply.Done = -1
-	if fwd != nil {
-		var r paxos.DecidedReply
-		if fwd.Call("Paxos.Decided", args, &r) {
+	switch {
+	case fwd != nil:
+		var r R
+		if fwd.Call(method, args, &r) {
 			*reply = r
 		}
+	case h != nil:
+		h(args, reply)
 	}
 }
 
@@ -155,20 +147,23 @@ func (r *rig) cleanup() {
 func (r *rig) prepare(j int, args paxos.PrepareArgs) paxos.PrepareReply {
 	r.t.Helper()
 	args.From, args.Done = j, -1
-	var reply paxos.PrepareReply
-	if !r.to[j].Call("Paxos.Prepare", &args, &reply) {
-		r.t.Fatalf("prepare %+v to the real peer failed on a reliable network", args)
-	}
-	return reply
+	return call[paxos.PrepareReply](r, j, "Paxos.Prepare", &args)
 }
 
 // accept sends an accept from fake j and fails the test if it is lost.
 func (r *rig) accept(j int, args paxos.AcceptArgs) paxos.AcceptReply {
 	r.t.Helper()
 	args.From, args.Done = j, -1
-	var reply paxos.AcceptReply
-	if !r.to[j].Call("Paxos.Accept", &args, &reply) {
-		r.t.Fatalf("accept %+v to the real peer failed on a reliable network", args)
+	return call[paxos.AcceptReply](r, j, "Paxos.Accept", &args)
+}
+
+// call sends a request from fake j to the real peer; a reliable network
+// loses none, so a lost one fails the test.
+func call[R any](r *rig, j int, method string, args any) R {
+	r.t.Helper()
+	var reply R
+	if !r.to[j].Call(method, args, &reply) {
+		r.t.Fatalf("%s %+v to the real peer failed on a reliable network", method, args)
 	}
 	return reply
 }

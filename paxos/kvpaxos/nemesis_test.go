@@ -11,13 +11,14 @@ package kvpaxos
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strconv"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"distlabs/test/kvtest"
 	"distlabs/test/labtest"
+	"distlabs/test/tester"
 )
 
 // nemesisDuration is the virtual time the nemesis runs for.
@@ -33,122 +34,59 @@ const nemesisDuration = 40 * time.Second
 const nemesisMinOps = 10
 
 func TestNemesisB(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const (
-			n         = 5
-			clients   = 6
-			maxKilled = (n - 1) / 2
-		)
-		cfg := makeConfig(t, n, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (B): randomized nemesis (partitions, unreliable links, kills)")
+	const (
+		n         = 5
+		clients   = 6
+		maxKilled = (n - 1) / 2
+	)
+	run(t, n, false, "randomized nemesis (partitions, unreliable links, kills)", func(t *labtest.T, cfg *config) {
+		// Every clerk knows at least a majority of the servers, so some
+		// server it knows survives the kills.
+		cks, rngs := cfg.randomClerks(clients, 100, func(r *rand.Rand) []int {
+			return r.Perm(n)[:n/2+1+r.IntN(n-n/2)]
+		})
+		stop := kvtest.Clients(clients, func(c, k int) bool {
+			// Puts are frequent so that every key's value is reset
+			// often: porcupine's search on a long append-only history
+			// of a key with operations left pending across partitions
+			// can take minutes.
+			rng := rngs[c]
+			key := "k" + strconv.Itoa(rng.IntN(5))
+			switch rng.IntN(5) {
+			case 0, 1:
+				cfg.h.Put(cks[c], c, key, fmt.Sprintf("p%d.%d", c, k))
+			case 2:
+				cfg.h.Append(cks[c], c, key, kvtest.AppendValue(c, k))
+			default:
+				cfg.h.Get(cks[c], c, key)
+			}
+			time.Sleep(time.Duration(1+rng.IntN(100)) * ms) // always blocks, see TestManyPartitionB
+			return true
+		})
 
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		for c := 0; c < clients; c++ {
-			rng := newRandSeq(t.Seed, 100+c)
-			// Every clerk knows at least a majority of the servers, so
-			// some server it knows survives the kills.
-			ck := cfg.makeClerk(rng.r.Perm(n)[:n/2+1+rng.intn(n-n/2)]...)
-			wg.Go(func() {
-				for k := 0; ; k++ {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					// Puts are frequent so that every key's value is reset
-					// often: porcupine's search on a long append-only history
-					// of a key with operations left pending across partitions
-					// can take minutes.
-					key := "k" + strconv.Itoa(rng.intn(5))
-					switch rng.intn(5) {
-					case 0, 1:
-						cfg.Put(ck, c, key, fmt.Sprintf("p%d.%d", c, k))
-					case 2:
-						cfg.Append(ck, c, key, fmt.Sprintf("a%d.%d", c, k))
-					default:
-						cfg.Get(ck, c, key)
-					}
-					time.Sleep(time.Duration(1+rng.intn(100)) * ms) // always blocks, see TestManyPartitionB
-				}
-			})
-		}
-
-		rng := newRandSeq(t.Seed, 1)
 		killed := 0
-		deadline := time.Now().Add(nemesisDuration)
-		for time.Now().Before(deadline) {
-			switch k := rng.intn(10); {
+		for deadline := time.Now().Add(nemesisDuration); time.Now().Before(deadline); {
+			switch k := t.Rand.IntN(10); {
 			case k < 5:
-				groups := make([][]int, 1+rng.intn(2))
-				for i := 0; i < n; i++ {
-					g := rng.intn(len(groups))
-					groups[g] = append(groups[g], i)
-				}
-				cfg.partition(groups...)
+				cfg.g.Partition(tester.RandomGroups(n, 1+t.Rand.IntN(2), t.Rand.IntN)...)
 			case k < 7:
-				cfg.heal()
+				cfg.g.ConnectAll()
 			case k < 9:
-				cfg.net.Reliable(rng.intn(2) == 0)
+				cfg.net.Reliable(t.Rand.IntN(2) == 0)
 			default:
 				if killed < maxKilled {
-					cfg.kill(rng.intn(n))
+					cfg.g.Crash(t.Rand.IntN(n))
 					killed++
 				}
 			}
-			time.Sleep(time.Duration(100+rng.intn(700)) * ms)
+			time.Sleep(time.Duration(100+t.Rand.IntN(700)) * ms)
 		}
-		cfg.heal()
+		cfg.g.ConnectAll()
 		cfg.net.Reliable(true)
-		during := cfg.ops.Load() // before the clients drain their last operations
-		close(stop)
-		finished := make(chan struct{})
-		go func() { wg.Wait(); close(finished) }()
-		select {
-		case <-finished:
-		case <-time.After(20 * sec):
-			t.Fatalf("clients still blocked 20 s after the nemesis stopped (healed, reliable, %d servers killed)", killed)
-		}
+		during := cfg.net.Ops() // before the clients drain their last operations
+		cfg.waitDone(background(stop), 20*sec, fmt.Sprintf("clients still blocked 20 s after the nemesis stopped (healed, reliable, %d servers killed)", killed))
 		if during < nemesisMinOps {
 			t.Fatalf("only %d operations completed in %v of nemesis", during, nemesisDuration)
-		}
-		cfg.end()
-	})
-}
-
-// TestKillStopsGoroutinesB checks the Kill rule whatever the harness's
-// leak policy is.
-//
-// The lab's rule: after Kill every goroutine of the server exits, those of
-// its Paxos peer included, even with requests still waiting for a decision
-// (here: a minority partition with clients queued on it).
-func TestKillStopsGoroutinesB(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		cfg := makeConfig(t, n, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (B): Kill stops every goroutine")
-		ck := cfg.makeClerk()
-		cfg.Put(ck, 0, "a", "1")
-		cfg.check(ck, 0, "a", "1")
-		cfg.partition() // everyone alone: nothing can be decided
-		var wg sync.WaitGroup
-		for c := 0; c < 3; c++ {
-			cl := cfg.makeClerk(c)
-			wg.Go(func() { cfg.Append(cl, 1+c, "a", "x") })
-		}
-		time.Sleep(3 * sec)
-		cfg.stopWatch()
-		for i := 0; i < n; i++ {
-			cfg.kill(i)
-		}
-		cfg.stopClients()
-		wg.Wait()
-		time.Sleep(3 * sec)
-		if left := kvGoroutines(); len(left) > 0 {
-			t.Fatalf("%d goroutines of kvpaxos or paxos are still running 3 s after every server was killed; the first:\n%s",
-				len(left), strings.TrimSpace(left[0]))
 		}
 		cfg.end()
 	})

@@ -9,7 +9,6 @@ package kvpaxos
 
 import (
 	"testing"
-	"time"
 
 	"distlabs/test/labtest"
 )
@@ -19,17 +18,12 @@ import (
 // error such as ErrUnavailable, which makes a Clerk retry forever) and
 // change nothing; a Clerk given such an op must return instead of retrying.
 func TestBadOpB(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		cfg := makeConfig(t, n, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (B): a bad op gets ErrBadOp")
+	run(t, 3, false, "a bad op gets ErrBadOp", func(t *labtest.T, cfg *config) {
 		ck := cfg.makeClerk()
-		cfg.Put(ck, 0, "k", "v")
+		cfg.h.Put(ck, 0, "k", "v")
 
-		end := cfg.net.MakeEnd("raw-badop")
-		cfg.net.Connect("raw-badop", 0)
-		cfg.net.Enable("raw-badop", true)
+		name, end := cfg.net.NewEnd("raw-badop", cfg.g.ServerName(0))
+		cfg.net.Enable(name, true)
 		args := PutAppendArgs{Key: "k", Value: "x", Op: "Frob"}
 		var reply PutAppendReply
 		if !end.Call("KVPaxos.PutAppend", &args, &reply) {
@@ -47,12 +41,8 @@ func TestBadOpB(t *testing.T) {
 			defer close(done)
 			bad.PutAppend("k", "y", "Frob")
 		})
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Fatalf("Clerk.PutAppend with op %q still retrying after 10 s; a bad op must not be retried", "Frob")
-		}
-		cfg.check(ck, 0, "k", "v")
+		cfg.waitDone(done, 10*sec, `Clerk.PutAppend with op "Frob" still retrying after 10 s; a bad op must not be retried`)
+		cfg.h.Expect(ck, 0, "k", "v")
 		cfg.end()
 	})
 }

@@ -24,41 +24,22 @@ import (
 // Done(9), and after a few messages each peer may keep at most the
 // instances above 9, also after a Start(0) below Min (which is ignored).
 func TestForgetMemA(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const (
-			n     = 3
-			ninst = 10
-		)
-		c := makeCluster(t, n, false)
-		defer c.cleanup()
-		c.begin("Test (A): memory is freed after Done")
+	const ninst = 10
+	run(t, 3, false, "memory is freed after Done", func(t *labtest.T, c *cluster) {
 		big := strings.Repeat("x", 100_000)
-		for seq := 0; seq < ninst; seq++ {
-			c.start(seq%n, seq, big+string(rune('a'+seq)))
-			c.waitn(seq, n)
-		}
-		for i := 0; i < n; i++ {
+		c.serial(ninst, c.rotate, func(seq int) any { return big + string(rune('a'+seq)) })
+		for i := 0; i < c.n; i++ {
 			if r := c.peer(i).retained(); r < ninst {
 				t.Fatalf("peer %d reports %d retained instances with %d decided and none Done; retained() must count them", i, r, ninst)
 			}
 		}
 		c.forgetBelow(ninst)
-		for i := 0; i < n; i++ {
-			if r := c.peer(i).retained(); r > 2 {
-				t.Fatalf("peer %d retains %d instances after forgetting 0..%d; at most the 2 above Min may remain", i, r, ninst-1)
-			}
-		}
+		c.checkRetained("after forgetting 0..9")
 		// Start below Min is ignored: it must not bring a forgotten
 		// instance back into memory, where nothing would free it again.
-		for i := 0; i < n; i++ {
-			c.start(i, 0, "revived")
-		}
+		c.startAll(0, same("revived"))
 		time.Sleep(sec)
-		for i := 0; i < n; i++ {
-			if r := c.peer(i).retained(); r > 2 {
-				t.Fatalf("peer %d retains %d instances after Start(0) below Min %d; a Start below Min must keep nothing", i, r, ninst)
-			}
-		}
+		c.checkRetained("after Start(0) below Min 10; a Start below Min must keep nothing")
 		c.end(ninst + 2)
 	})
 }
@@ -76,49 +57,42 @@ func TestForgetMemA(t *testing.T) {
 // before it called Done: Done -1), and may still retain at most 2
 // instances, and report Forgotten below Min.
 func TestStaleMessagesBelowMinA(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const (
-			n     = 3
-			ninst = 10
-		)
-		c := makeCluster(t, n, false)
-		defer c.cleanup()
-		c.begin("Test (A): delayed messages below Min keep nothing")
-		for seq := 0; seq < ninst; seq++ {
-			c.start(seq%n, seq, seq)
-			c.waitn(seq, n)
-		}
+	const ninst = 10
+	run(t, 3, false, "delayed messages below Min keep nothing", func(t *labtest.T, c *cluster) {
+		n := c.n
+		c.serial(ninst, c.rotate, identity)
 		c.forgetBelow(ninst)
 		for i := 0; i < n; i++ {
 			from := (i + 1) % n
-			name := fmt.Sprintf("stale-%d-%d", from, i)
-			end := c.net.MakeEnd(name)
-			c.net.Connect(name, i)
+			name, end := c.net.NewEnd(fmt.Sprintf("stale-%d-%d", from, i), c.g.ServerName(i))
 			c.net.Enable(name, true)
-			for _, kind := range []string{"Prepare", "Accept", "Decided"} {
+			// A high proposal number, so that only Min can make the
+			// acceptor refuse.
+			nn := 1000*n + from
+			for _, kind := range []struct {
+				name string
+				call func(seq int) bool
+			}{
+				{"Prepare", func(seq int) bool {
+					return end.Call("Paxos.Prepare", &PrepareArgs{Seq: seq, N: nn, From: from, Done: -1}, &PrepareReply{})
+				}},
+				{"Accept", func(seq int) bool {
+					return end.Call("Paxos.Accept", &AcceptArgs{Seq: seq, N: nn, V: seq, From: from, Done: -1}, &AcceptReply{})
+				}},
+				{"Decided", func(seq int) bool {
+					return end.Call("Paxos.Decided", &DecidedArgs{Seq: seq, V: seq, From: from, Done: -1}, &DecidedReply{})
+				}},
+			} {
 				for seq := 0; seq < ninst; seq++ {
-					// A high proposal number, so that only Min can
-					// make the acceptor refuse.
-					nn := 1000*n + from
-					var ok bool
-					switch kind {
-					case "Prepare":
-						ok = end.Call("Paxos.Prepare", &PrepareArgs{Seq: seq, N: nn, From: from, Done: -1}, &PrepareReply{})
-					case "Accept":
-						ok = end.Call("Paxos.Accept", &AcceptArgs{Seq: seq, N: nn, V: seq, From: from, Done: -1}, &AcceptReply{})
-					case "Decided":
-						ok = end.Call("Paxos.Decided", &DecidedArgs{Seq: seq, V: seq, From: from, Done: -1}, &DecidedReply{})
-					}
-					if !ok {
-						t.Fatalf("%s for instance %d to peer %d failed on a reliable network", kind, seq, i)
+					if !kind.call(seq) {
+						t.Fatalf("%s for instance %d to peer %d failed on a reliable network", kind.name, seq, i)
 					}
 				}
-				if r := c.peer(i).retained(); r > 2 {
-					t.Fatalf("peer %d retains %d instances after delayed %s messages for instances 0..%d below Min %d; a message below Min must keep nothing (at most the 2 above Min may remain)", i, r, kind, ninst-1, ninst)
-				}
+				why := fmt.Sprintf("after delayed %s messages for instances 0..9 below Min 10; a message below Min must keep nothing", kind.name)
+				c.checkRetained(why, i)
 				for seq := 0; seq < ninst; seq++ {
 					if fate, _ := c.peer(i).Status(seq); fate != Forgotten {
-						t.Fatalf("peer %d: Status(%d) = %v after a delayed %s below Min %d; want Forgotten", i, seq, fate, kind, ninst)
+						t.Fatalf("peer %d: Status(%d) = %v after a delayed %s below Min %d; want Forgotten", i, seq, fate, kind.name, ninst)
 					}
 				}
 			}
@@ -127,26 +101,33 @@ func TestStaleMessagesBelowMinA(t *testing.T) {
 	})
 }
 
+// checkRetained fails the test if a peer of peers (all when none are
+// given) retains more than the 2 instances above Min that forgetBelow
+// decided.
+func (c *cluster) checkRetained(why string, peers ...int) {
+	c.t.Helper()
+	if len(peers) == 0 {
+		peers = c.g.All()
+	}
+	for _, i := range peers {
+		if r := c.peer(i).retained(); r > 2 {
+			c.t.Fatalf("peer %d retains %d instances %s (at most the 2 above Min may remain)", i, r, why)
+		}
+	}
+}
+
 // forgetBelow has every peer call Done(min-1), decides two more instances
 // (min and min+1, whose messages carry the Done values), and checks that
 // every peer's Min is then min.
 func (c *cluster) forgetBelow(min int) {
 	c.t.Helper()
-	n := c.n
-	for i := 0; i < n; i++ {
-		c.peer(i).Done(min - 1)
-	}
-	for round := 0; round < 2; round++ { // carriers of the Done values
-		seq := min + round
-		for i := 0; i < n; i++ {
-			c.start(i, seq, "carrier")
-		}
-		c.waitn(seq, n)
+	c.doneAll(min - 1)
+	for seq := min; seq < min+2; seq++ { // carriers of the Done values
+		c.decideAll(seq, same("carrier"))
 	}
 	time.Sleep(sec)
-	for i := 0; i < n; i++ {
-		if m := c.peer(i).Min(); m != min {
-			c.t.Fatalf("peer %d: Min() = %d after every peer called Done(%d); want %d", i, m, min-1, min)
-		}
-	}
+	c.checkMin(min, fmt.Sprintf("after every peer called Done(%d)", min-1))
 }
+
+// rotate is a by for serial: the peers take turns.
+func (c *cluster) rotate(seq int) int { return seq % c.n }
