@@ -132,7 +132,7 @@ func TestKillStopsGoroutines2A(t *testing.T) {
 		// No goroutines means no leak: a peer that only fakes a leader in
 		// GetState would pass. Require that the peers really ran: they
 		// exchanged RPCs and all agree on a term an election produced.
-		if n := cfg.rpcTotal(); n == 0 {
+		if n := cfg.net.GetTotalCount(); n == 0 {
 			t.Fatalf("no RPCs were sent: the peers never ran an election or heartbeats")
 		}
 		if term := cfg.checkTerms(); term < 1 {

@@ -56,7 +56,7 @@ func TestRPCBytes2B(t *testing.T) {
 		// Elect and replicate once before counting, so the budget
 		// covers the payload traffic only.
 		cfg.one(99, n, false)
-		before := cfg.bytesTotal()
+		before := cfg.net.GetTotalBytes()
 
 		var payload int64
 		for k := 0; k < commands; k++ {
@@ -66,7 +66,7 @@ func TestRPCBytes2B(t *testing.T) {
 			}
 			payload += int64(len(cmd))
 		}
-		used := cfg.bytesTotal() - before
+		used := cfg.net.GetTotalBytes() - before
 		if budget := int64(n)*payload + overhead; used > budget {
 			t.Fatalf("replicating %d bytes of commands took %d RPC bytes; the budget is %d", payload, used, budget)
 		}
