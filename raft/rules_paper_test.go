@@ -3,7 +3,7 @@
 package raft_test
 
 // Targeted tests, one per classic Raft bug. Each drives one real peer
-// through scripted fake peers (rig_test.go) and checks one rule of the
+// through scripted fake peers (config_rig_test.go) and checks one rule of the
 // extended Raft paper, cited above the test in the style of etcd's
 // raft_paper_test.go.
 

@@ -5,7 +5,7 @@ package raft_test
 // Scripted-peer tests for the Figure 2 and Figure 13 rules that only matter
 // when messages arrive late, twice or out of order. A cluster of reference
 // peers rarely produces those orders, so here the test itself plays the
-// other servers (the rig of rig_test.go): it sends one real peer an exact
+// other servers (the rig of config_rig_test.go): it sends one real peer an exact
 // sequence of RPCs and checks each reply, what the peer applies and what it
 // persisted.
 //

@@ -2,7 +2,7 @@ package raft_test
 
 // Part 2B on a whole cluster: log replication and commitment (§5.3, §5.4 of
 // the extended Raft paper) while followers and leaders fail. Each test says
-// which rule it leans on; paper_test.go has the single-rule tests.
+// which rule it leans on; rules_paper_test.go has the single-rule tests.
 
 import (
 	"slices"

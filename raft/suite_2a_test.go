@@ -1,7 +1,7 @@
 package raft_test
 
 // Part 2A on a whole cluster: leader election (§5.2 of the extended Raft
-// paper). The per-rule tests of the same part are in paper_test.go; these
+// paper). The per-rule tests of the same part are in rules_paper_test.go; these
 // check that elections work end to end while the network fails and heals.
 
 import (

@@ -2,7 +2,7 @@ package raft_test
 
 // Part 2C on a whole cluster: persistence (the state Figure 2 marks
 // persistent) and the safety argument of §5.4 under crashes, restarts and an
-// unreliable network. The per-rule tests are in paper_test.go, the long
+// unreliable network. The per-rule tests are in rules_paper_test.go, the long
 // randomized run in nemesis_test.go.
 
 import (
