@@ -6,10 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"distlabs/test/kvtest"
 	"distlabs/test/labtest"
 )
 
-// The 3A and 3B suites, with the names and limits of the 6.824 (2022) lab.
+// The 3A suite, with the names and limits of the 6.824 (2022) lab (3B:
+// suite_3b_test.go).
 // Every test records the clients' operations and checks the history for
 // linearizability with porcupine when it ends.
 
@@ -37,15 +39,15 @@ func TestKillStopsGoroutines3A(t *testing.T) {
 		t.StrictLeaks()
 		cfg := makeConfig(t, 3, false, -1)
 		defer cfg.cleanup()
-		ck := cfg.makeClient(cfg.All())
+		ck := cfg.makeClient(cfg.g.All())
 		cfg.begin("Test (3A): Kill stops every goroutine")
 		for i := 0; i < 5; i++ {
-			cfg.Append(ck, 0, "k", strconv.Itoa(i))
+			cfg.h.Append(ck, 0, "k", strconv.Itoa(i))
 		}
-		cfg.check(ck, 0, "k", "01234")
+		cfg.h.Expect(ck, 0, "k", "01234")
 		// A service that starts no goroutines leaks none: require that the
 		// operations really went through Raft, which persists its log.
-		if cfg.LogSize() == 0 {
+		if cfg.logSize() == 0 {
 			t.Fatalf("no server persisted any Raft state: the operations never went through Raft")
 		}
 		cfg.end()
@@ -76,39 +78,39 @@ func TestUnreliableOneKey3A(t *testing.T) {
 		)
 		cfg := makeConfig(t, nservers, true, -1)
 		defer cfg.cleanup()
-		ck := cfg.makeClient(cfg.All())
+		ck := cfg.makeClient(cfg.g.All())
 		cfg.begin("Test (3A): concurrent append to same key, unreliable")
 
 		reader := writers // history id of ck, distinct from every writer's
-		cfg.Put(ck, reader, "k", "")
+		cfg.h.Put(ck, reader, "k", "")
 		var writing sync.WaitGroup
 		for w := range writers {
 			writing.Add(1)
 			go func() {
 				defer writing.Done()
-				wck := cfg.makeClient(cfg.All())
+				wck := cfg.makeClient(cfg.g.All())
 				defer cfg.deleteClient(wck)
 				for n := range perWriter {
-					cfg.Append(wck, w, "k", appendValue(w, n))
+					cfg.h.Append(wck, w, "k", kvtest.AppendValue(w, n))
 				}
 			}()
 		}
 		writing.Wait()
 
-		final := cfg.Get(ck, reader, "k")
-		if err := cfg.hist.checkAppendOrder(final); err != nil {
+		final := cfg.h.Get(ck, reader, "k")
+		if err := cfg.h.CheckAppends("k", final); err != nil {
 			t.Fatal(err)
 		}
-		cfg.hist.skip = "concurrent appends to one key are checked by checkAppendOrder"
+		cfg.h.Skip("concurrent appends to one key are checked by CheckAppends")
 		for w := range writers {
-			if err := checkClientAppends(w, final, perWriter); err != nil {
+			if err := kvtest.CheckClientAppends(w, final, perWriter); err != nil {
 				t.Fatal(err)
 			}
 		}
 		// Every value has the same length here, so any surplus byte is an
 		// append nobody acknowledged.
-		if want := writers * perWriter * len(appendValue(0, 0)); len(final) != want {
-			t.Fatalf("key holds %d bytes, but the acknowledged appends add up to %d: %q", len(final), want, abbrev(final))
+		if want := writers * perWriter * len(kvtest.AppendValue(0, 0)); len(final) != want {
+			t.Fatalf("key holds %d bytes, but the acknowledged appends add up to %d: %q", len(final), want, kvtest.Abbrev(final))
 		}
 		cfg.end()
 	})
@@ -138,22 +140,22 @@ func TestOnePartition3A(t *testing.T) {
 		const nservers = 5
 		cfg := makeConfig(t, nservers, false, -1)
 		defer cfg.cleanup()
-		ck := cfg.makeClient(cfg.All())
-		cfg.Put(ck, 0, "1", "13")
+		ck := cfg.makeClient(cfg.g.All())
+		cfg.h.Put(ck, 0, "1", "13")
 
 		cfg.begin("Test (3A): progress in majority")
 		major, minor := cfg.makePartition()
-		cfg.partition(major, minor)
+		cfg.g.Partition(major, minor)
 		viaMajor := cfg.makeClient(major)
 		minorWriter := cfg.makeClient(minor)
 		minorReader := cfg.makeClient(minor)
-		cfg.Put(viaMajor, 1, "1", "14")
-		cfg.check(viaMajor, 1, "1", "14")
+		cfg.h.Put(viaMajor, 1, "1", "14")
+		cfg.h.Expect(viaMajor, 1, "1", "14")
 		cfg.end()
 
 		cfg.begin("Test (3A): no progress in minority")
-		wrote := async(func() { cfg.Put(minorWriter, 2, "1", "15") })
-		read := async(func() { cfg.Get(minorReader, 3, "1") })
+		wrote := async(func() { cfg.h.Put(minorWriter, 2, "1", "15") })
+		read := async(func() { cfg.h.Get(minorReader, 3, "1") })
 		select {
 		case <-wrote:
 			t.Fatal("a Put sent only to the minority returned while the partition lasted")
@@ -161,15 +163,15 @@ func TestOnePartition3A(t *testing.T) {
 			t.Fatal("a Get sent only to the minority returned while the partition lasted")
 		case <-time.After(electionTimeout):
 		}
-		cfg.check(viaMajor, 1, "1", "14")
-		cfg.Put(viaMajor, 1, "1", "16")
-		cfg.check(viaMajor, 1, "1", "16")
+		cfg.h.Expect(viaMajor, 1, "1", "14")
+		cfg.h.Put(viaMajor, 1, "1", "16")
+		cfg.h.Expect(viaMajor, 1, "1", "16")
 		cfg.end()
 
 		cfg.begin("Test (3A): completion after heal")
-		cfg.ConnectAll()
-		cfg.ConnectClient(minorWriter, cfg.All())
-		cfg.ConnectClient(minorReader, cfg.All())
+		cfg.g.ConnectAll()
+		cfg.connectClient(minorWriter, cfg.g.All())
+		cfg.connectClient(minorReader, cfg.g.All())
 		time.Sleep(electionTimeout)
 		pending := []struct {
 			op       string
@@ -182,7 +184,7 @@ func TestOnePartition3A(t *testing.T) {
 				t.Fatalf("the minority's %s was still blocked %v after the partition healed", p.op, electionTimeout+healGrace)
 			}
 		}
-		cfg.check(ck, 0, "1", "15")
+		cfg.h.Expect(ck, 0, "1", "15")
 		cfg.end()
 	})
 }
@@ -232,135 +234,5 @@ func TestPersistPartitionUnreliable3A(t *testing.T) {
 func TestPersistPartitionUnreliableLinearizable3A(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		genericTest(t, "3A", genericOpts{nclients: 15, nservers: 7, unreliable: true, crash: true, partitions: true, maxraftstate: -1, randomKeys: true})
-	})
-}
-
-// TestSnapshotRPC3B isolates server 2 while servers 0 and 1 commit enough
-// to compact their logs, so server 2 can only catch up by InstallSnapshot;
-// then it has to serve, as leader, from the state it installed.
-//
-// Differences from the 6.824 version of this test: a Raft entry is small
-// here, and 50 Puts would fit in 8*maxraftstate with no compaction at all,
-// so the isolated phase does 200 to make a missing snapshot fail the test.
-// The last partition, in which server 2 must lead, is an addition.
-func TestSnapshotRPC3B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const (
-			nservers     = 3
-			maxraftstate = 1000
-			nputs        = 200
-		)
-		cfg := makeConfig(t, nservers, false, maxraftstate)
-		defer cfg.cleanup()
-		ck := cfg.makeClient(cfg.All())
-		cfg.begin("Test (3B): InstallSnapshot RPC")
-
-		cfg.Put(ck, 0, "a", "A")
-		cfg.check(ck, 0, "a", "A")
-
-		// Stage 1: server 2 is cut off while {0, 1} commit far more than
-		// fits in maxraftstate.
-		cfg.partition([]int{0, 1}, []int{2})
-		pair := cfg.makeClient([]int{0, 1})
-		for i := range nputs {
-			cfg.Put(pair, 1, strconv.Itoa(i), strconv.Itoa(i))
-		}
-		time.Sleep(electionTimeout)
-		cfg.Put(pair, 1, "b", "B")
-		checkRaftStateBound(t, cfg, maxraftstate, "while server 2 was cut off")
-
-		// Stage 2: {0, 2} can only commit once server 2 has caught up, and
-		// the entries it lacks are gone from server 0's log.
-		cfg.partition([]int{0, 2}, []int{1})
-		viaTwo := cfg.makeClient([]int{0, 2})
-		cfg.Put(viaTwo, 2, "c", "C")
-		cfg.Put(viaTwo, 2, "d", "D")
-		for _, want := range [][2]string{{"a", "A"}, {"b", "B"}, {"1", "1"}, {"49", "49"}} {
-			cfg.check(viaTwo, 2, want[0], want[1])
-		}
-
-		// Stage 3: {1, 2}. Server 1 has neither c nor d, so only server 2
-		// can win the election, and it answers from the snapshot it got.
-		cfg.partition([]int{1, 2}, []int{0})
-		newLeader := cfg.makeClient([]int{1, 2})
-		last := strconv.Itoa(nputs - 1)
-		for _, want := range [][2]string{{"a", "A"}, {"d", "D"}, {last, last}} {
-			cfg.check(newLeader, 3, want[0], want[1])
-		}
-
-		// Stage 4: all three together again.
-		cfg.partition([]int{0, 1, 2}, nil)
-		cfg.Put(ck, 0, "e", "E")
-		for _, want := range [][2]string{{"c", "C"}, {"e", "E"}, {"1", "1"}} {
-			cfg.check(ck, 0, want[0], want[1])
-		}
-		cfg.end()
-	})
-}
-
-// TestSnapshotSize3B: with snapshots on, the Raft state stays bounded, and a
-// snapshot of a store holding one short key is itself small.
-func TestSnapshotSize3B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const (
-			nservers     = 3
-			maxraftstate = 1000
-			maxSnapshot  = 500
-			writes       = 400
-		)
-		cfg := makeConfig(t, nservers, false, maxraftstate)
-		defer cfg.cleanup()
-		ck := cfg.makeClient(cfg.All())
-		cfg.begin("Test (3B): snapshot size is reasonable")
-		for i := range writes {
-			v := strconv.Itoa(i % 2) // "0", "1", "0", ...: the store stays tiny
-			cfg.Put(ck, 0, "x", v)
-			cfg.check(ck, 0, "x", v)
-		}
-		checkRaftStateBound(t, cfg, maxraftstate, "")
-		if got := cfg.SnapshotSize(); got > maxSnapshot {
-			t.Fatalf("a snapshot takes %d bytes, over the %d allowed for a store holding one short key", got, maxSnapshot)
-		}
-		cfg.end()
-	})
-}
-
-func TestSpeed3B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) { speedTest(t, "3B", 1000) })
-}
-
-func TestSnapshotRecover3B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		genericTest(t, "3B", genericOpts{nclients: 1, nservers: 5, crash: true, maxraftstate: 1000})
-	})
-}
-
-func TestSnapshotRecoverManyClients3B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		genericTest(t, "3B", genericOpts{nclients: 20, nservers: 5, crash: true, maxraftstate: 1000})
-	})
-}
-
-func TestSnapshotUnreliable3B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		genericTest(t, "3B", genericOpts{nclients: 5, nservers: 5, unreliable: true, maxraftstate: 1000})
-	})
-}
-
-func TestSnapshotUnreliableRecover3B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		genericTest(t, "3B", genericOpts{nclients: 5, nservers: 5, unreliable: true, crash: true, maxraftstate: 1000})
-	})
-}
-
-func TestSnapshotUnreliableRecoverConcurrentPartition3B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		genericTest(t, "3B", genericOpts{nclients: 5, nservers: 5, unreliable: true, crash: true, partitions: true, maxraftstate: 1000})
-	})
-}
-
-func TestSnapshotUnreliableRecoverConcurrentPartitionLinearizable3B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		genericTest(t, "3B", genericOpts{nclients: 15, nservers: 7, unreliable: true, crash: true, partitions: true, maxraftstate: 1000, randomKeys: true})
 	})
 }

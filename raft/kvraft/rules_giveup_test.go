@@ -50,10 +50,10 @@ func TestGiveUpAtApply3A(t *testing.T) {
 		defer cfg.cleanup()
 		cfg.begin("Test: requests that give up as their entries apply do not block the apply loop (3A)")
 
-		ck := cfg.makeClient(cfg.All())
+		ck := cfg.makeClient(cfg.g.All())
 		clerks := make([]*Clerk, batch+1)
 		for i := range clerks {
-			clerks[i] = cfg.makeClient(cfg.All())
+			clerks[i] = cfg.makeClient(cfg.g.All())
 		}
 		for round := 0; round < rounds; round++ {
 			// Every clerk learns the leader, so that its next request
