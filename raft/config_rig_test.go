@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"fmt"
 	"sync"
+	"testing"
 	"time"
 
 	"distlabs/labrpc"
@@ -146,6 +147,17 @@ func newRig(t *labtest.T, n int) *rig {
 	}
 	r.start()
 	return r
+}
+
+// withRig runs a test's body on a fresh rig of n peers, after the start
+// line (title); the body prints its own "Passed" line (passed).
+func withRig(t *testing.T, n int, title string, body func(t *labtest.T, r *rig)) {
+	labtest.Run(t, func(t *labtest.T) {
+		r := newRig(t, n)
+		defer r.cleanup()
+		t.Begin(title)
+		body(t, r)
+	})
 }
 
 // start (re)starts the real peer from its persister.

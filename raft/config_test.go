@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"fmt"
 	"sync"
+	"testing"
 	"time"
 
 	"distlabs/labrpc"
@@ -80,6 +81,18 @@ func makeConfig(t *labtest.T, n int, unreliable bool, snapshots bool) *config {
 	})
 	cfg.g.StartAll()
 	return cfg
+}
+
+// cluster runs a test's body on a fresh cluster of n peers, between begin
+// (with title) and end (its checks and the "Passed" line).
+func cluster(t *testing.T, n int, unreliable, snapshots bool, title string, body func(t *labtest.T, cfg *config)) {
+	labtest.Run(t, func(t *labtest.T) {
+		cfg := makeConfig(t, n, unreliable, snapshots)
+		defer cfg.cleanup()
+		cfg.begin(title)
+		body(t, cfg)
+		cfg.end()
+	})
 }
 
 // cleanup kills every peer and the network. Tests defer it in the body:

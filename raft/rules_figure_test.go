@@ -140,10 +140,7 @@ func TestDelayedAppendPersisted2C(t *testing.T) {
 // with restart the peer is crashed and restarted before the final check
 // (persistence is part 2C, so the 2B test keeps the peer running).
 func delayedAppendKeepsLog(t *testing.T, title string, restart bool) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin(title)
+	withRig(t, 3, title, func(t *labtest.T, r *rig) {
 
 		full := entries(101, 1, 1, 2, 2, 2)
 		ok := func(args raft.AppendEntriesArgs, what string) {
@@ -187,10 +184,7 @@ func delayedAppendKeepsLog(t *testing.T, title string, restart bool) {
 // contain (Figure 7), so the follower must not commit them just because
 // its log is long enough.
 func TestCommitLastNewEntry2B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2B): commitIndex stops at the last new entry")
+	withRig(t, 3, "Test (2B): commitIndex stops at the last new entry", func(t *labtest.T, r *rig) {
 
 		// The leader of term 1 leaves entries 1..5 on the follower, of
 		// which only 1 and 2 ever reach a majority.
@@ -252,10 +246,7 @@ func TestCommitLastNewEntry2B(t *testing.T) {
 // its term-T request then vouches for entries the peer no longer has, and
 // counting it would commit an entry no majority holds.
 func TestEarlierTermSuccessIgnored2B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2B): a leader ignores a success reply from its earlier term")
+	withRig(t, 3, "Test (2B): a leader ignores a success reply from its earlier term", func(t *labtest.T, r *rig) {
 
 		// Fake 1 holds the requests with entries of the first term it
 		// sees until release and then acknowledges them (reply.Term = the
@@ -346,10 +337,7 @@ func TestEarlierTermSuccessIgnored2B(t *testing.T) {
 // lastApplied only grow, so they never fall below an installed snapshot,
 // and a restart resumes from the persisted snapshot.
 func TestInstallSnapshotStale2D(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2D): late, repeated and out-of-order InstallSnapshot")
+	withRig(t, 3, "Test (2D): late, repeated and out-of-order InstallSnapshot", func(t *labtest.T, r *rig) {
 
 		terms := make([]int, 20)
 		for i := range terms {
@@ -466,10 +454,7 @@ func TestCandidateVotePersists2C(t *testing.T) {
 // with restart it also checks the vote after a crash (persistence is
 // part 2C).
 func candidateRefusesRival(t *testing.T, title string, restart bool) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin(title)
+	withRig(t, 3, title, func(t *labtest.T, r *rig) {
 
 		// The fakes refuse every vote, so the real peer stays a
 		// candidate. Its first RequestVote gives its term.
@@ -506,10 +491,7 @@ func candidateRefusesRival(t *testing.T, title string, restart bool) {
 // and candidates). Over many election timeouts without a failure the term
 // must stay where it is, with the peer as follower and as leader.
 func TestQuietTermStable2A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2A): the term is stable under a healthy leader")
+	withRig(t, 3, "Test (2A): the term is stable under a healthy leader", func(t *labtest.T, r *rig) {
 
 		// Fake 1 leads term 5 and sends a heartbeat every 50 ms.
 		for i := 0; i < 100; i++ {
@@ -549,10 +531,7 @@ func TestQuietTermStable2A(t *testing.T) {
 // rejects the heartbeats and keeps campaigning raises the term with every
 // timeout and disrupts a working leader.
 func TestCandidateYieldsToLeader2A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2A): a candidate yields to the leader of its term")
+	withRig(t, 3, "Test (2A): a candidate yields to the leader of its term", func(t *labtest.T, r *rig) {
 
 		// The fakes refuse every vote: the real peer is a candidate.
 		if !waitFor(2*sec, func() bool { return len(r.fakes[1].voteRequests()) > 0 }) {
@@ -592,10 +571,7 @@ func TestCandidateYieldsToLeader2A(t *testing.T) {
 // whose PrevLogIndex lies inside its snapshot, but if it accepts one it
 // must hold every entry the request carried.
 func TestAppendPastSnapshot2D(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2D): AppendEntries reaching past the snapshot appends the rest")
+	withRig(t, 3, "Test (2D): AppendEntries reaching past the snapshot appends the rest", func(t *labtest.T, r *rig) {
 
 		all := entries(101, 1, 1, 1, 1, 1, 1, 1) // index i holds command 100+i
 		if reply := r.appendEntries(1, raft.AppendEntriesArgs{
@@ -651,10 +627,7 @@ func TestAppendPastSnapshot2D(t *testing.T) {
 // on every peer but entry 2, the leader's own, is on the leader only:
 // nothing is committed until entry 2 reaches a majority.
 func TestCommitCountsOwnTermOnly2B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2B): an earlier-term entry on every peer waits for the leader's own")
+	withRig(t, 3, "Test (2B): an earlier-term entry on every peer waits for the leader's own", func(t *labtest.T, r *rig) {
 
 		// Entry 1 from term 1, not committed.
 		if reply := r.appendEntries(1, raft.AppendEntriesArgs{
@@ -716,10 +689,7 @@ func TestCommitCountsOwnTermOnly2B(t *testing.T) {
 // than its own; a late snapshot from a deposed leader says nothing about
 // the current term, so the leader keeps its role and its log.
 func TestStaleInstallSnapshotKeepsLeader2D(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2D): an InstallSnapshot of an earlier term does not depose the leader")
+	withRig(t, 3, "Test (2D): an InstallSnapshot of an earlier term does not depose the leader", func(t *labtest.T, r *rig) {
 
 		// Fake 1 leads term 5; then it goes silent and the real peer
 		// wins a later term with every fake acknowledging it.
@@ -778,10 +748,7 @@ func TestStaleInstallSnapshotKeepsLeader2D(t *testing.T) {
 // 3 is then on 2 of them, and counting follower 1's matchIndex of term A
 // would commit it.
 func TestLeaderResetsMatchIndex2B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 5)
-		defer r.cleanup()
-		t.Begin("Test (2B): a new leader does not reuse matchIndex of its earlier term")
+	withRig(t, 5, "Test (2B): a new leader does not reuse matchIndex of its earlier term", func(t *labtest.T, r *rig) {
 
 		// Every fake grants every vote. Fakes 1 and 2 acknowledge every
 		// AppendEntries; fakes 3 and 4 acknowledge heartbeats but hold

@@ -15,11 +15,8 @@ import (
 // its heartbeats then keep the others from starting elections while nothing
 // fails.
 func TestInitialElection2A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		cfg := makeConfig(t, n, false, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (2A): initial election")
+	const n = 3
+	cluster(t, n, false, false, "Test (2A): initial election", func(t *labtest.T, cfg *config) {
 
 		cfg.checkOneLeader()
 
@@ -39,7 +36,6 @@ func TestInitialElection2A(t *testing.T) {
 		}
 
 		cfg.checkOneLeader()
-		cfg.end()
 	})
 }
 
@@ -48,11 +44,8 @@ func TestInitialElection2A(t *testing.T) {
 // steps down instead of competing; and a candidate needs a majority of votes,
 // so a single reachable peer never makes itself leader.
 func TestReElection2A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		cfg := makeConfig(t, n, false, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (2A): re-election after the leader is cut off")
+	const n = 3
+	cluster(t, n, false, false, "Test (2A): re-election after the leader is cut off", func(t *labtest.T, cfg *config) {
 
 		first := cfg.checkOneLeader()
 
@@ -79,7 +72,6 @@ func TestReElection2A(t *testing.T) {
 		// The third returning must not leave the cluster leaderless.
 		cfg.connect(second)
 		cfg.checkOneLeader()
-		cfg.end()
 	})
 }
 
@@ -88,15 +80,12 @@ func TestReElection2A(t *testing.T) {
 // every round must settle on one leader (Election Safety, Figure 3), be it
 // the old one or a newly elected one.
 func TestManyElections2A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const (
-			n       = 7
-			rounds  = 9
-			dropped = 3 // drawn independently: the same peer may repeat
-		)
-		cfg := makeConfig(t, n, false, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (2A): seven peers, repeated elections")
+	const (
+		n       = 7
+		rounds  = 9
+		dropped = 3 // drawn independently: the same peer may repeat
+	)
+	cluster(t, n, false, false, "Test (2A): seven peers, repeated elections", func(t *labtest.T, cfg *config) {
 
 		cfg.checkOneLeader()
 		for round := 0; round < rounds; round++ {
@@ -106,7 +95,6 @@ func TestManyElections2A(t *testing.T) {
 			cfg.connectAll(out...)
 		}
 		cfg.checkOneLeader()
-		cfg.end()
 	})
 }
 
