@@ -141,7 +141,6 @@ func TestDelayedAppendPersisted2C(t *testing.T) {
 // (persistence is part 2C, so the 2B test keeps the peer running).
 func delayedAppendKeepsLog(t *testing.T, title string, restart bool) {
 	withRig(t, 3, title, func(t *labtest.T, r *rig) {
-
 		full := entries(101, 1, 1, 2, 2, 2)
 		ok := func(args raft.AppendEntriesArgs, what string) {
 			t.Helper()
@@ -185,7 +184,6 @@ func delayedAppendKeepsLog(t *testing.T, title string, restart bool) {
 // its log is long enough.
 func TestCommitLastNewEntry2B(t *testing.T) {
 	withRig(t, 3, "Test (2B): commitIndex stops at the last new entry", func(t *labtest.T, r *rig) {
-
 		// The leader of term 1 leaves entries 1..5 on the follower, of
 		// which only 1 and 2 ever reach a majority.
 		if reply := r.appendEntries(1, raft.AppendEntriesArgs{
@@ -247,7 +245,6 @@ func TestCommitLastNewEntry2B(t *testing.T) {
 // counting it would commit an entry no majority holds.
 func TestEarlierTermSuccessIgnored2B(t *testing.T) {
 	withRig(t, 3, "Test (2B): a leader ignores a success reply from its earlier term", func(t *labtest.T, r *rig) {
-
 		// Fake 1 holds the requests with entries of the first term it
 		// sees until release and then acknowledges them (reply.Term = the
 		// request's term); it never answers one of a later term, and
@@ -338,7 +335,6 @@ func TestEarlierTermSuccessIgnored2B(t *testing.T) {
 // and a restart resumes from the persisted snapshot.
 func TestInstallSnapshotStale2D(t *testing.T) {
 	withRig(t, 3, "Test (2D): late, repeated and out-of-order InstallSnapshot", func(t *labtest.T, r *rig) {
-
 		terms := make([]int, 20)
 		for i := range terms {
 			terms[i] = 1
@@ -455,7 +451,6 @@ func TestCandidateVotePersists2C(t *testing.T) {
 // part 2C).
 func candidateRefusesRival(t *testing.T, title string, restart bool) {
 	withRig(t, 3, title, func(t *labtest.T, r *rig) {
-
 		// The fakes refuse every vote, so the real peer stays a
 		// candidate. Its first RequestVote gives its term.
 		if !waitFor(2*sec, func() bool { return len(r.fakes[1].voteRequests()) > 0 }) {
@@ -492,7 +487,6 @@ func candidateRefusesRival(t *testing.T, title string, restart bool) {
 // must stay where it is, with the peer as follower and as leader.
 func TestQuietTermStable2A(t *testing.T) {
 	withRig(t, 3, "Test (2A): the term is stable under a healthy leader", func(t *labtest.T, r *rig) {
-
 		// Fake 1 leads term 5 and sends a heartbeat every 50 ms.
 		for i := 0; i < 100; i++ {
 			if reply := r.appendEntries(1, raft.AppendEntriesArgs{Term: 5, LeaderId: 1}); !reply.Success || reply.Term != 5 {
@@ -532,7 +526,6 @@ func TestQuietTermStable2A(t *testing.T) {
 // timeout and disrupts a working leader.
 func TestCandidateYieldsToLeader2A(t *testing.T) {
 	withRig(t, 3, "Test (2A): a candidate yields to the leader of its term", func(t *labtest.T, r *rig) {
-
 		// The fakes refuse every vote: the real peer is a candidate.
 		if !waitFor(2*sec, func() bool { return len(r.fakes[1].voteRequests()) > 0 }) {
 			t.Fatalf("the peer did not start an election within 2 s")
@@ -572,7 +565,6 @@ func TestCandidateYieldsToLeader2A(t *testing.T) {
 // must hold every entry the request carried.
 func TestAppendPastSnapshot2D(t *testing.T) {
 	withRig(t, 3, "Test (2D): AppendEntries reaching past the snapshot appends the rest", func(t *labtest.T, r *rig) {
-
 		all := entries(101, 1, 1, 1, 1, 1, 1, 1) // index i holds command 100+i
 		if reply := r.appendEntries(1, raft.AppendEntriesArgs{
 			Term: 1, LeaderId: 1, Entries: all[:4], LeaderCommit: 4,
@@ -628,7 +620,6 @@ func TestAppendPastSnapshot2D(t *testing.T) {
 // nothing is committed until entry 2 reaches a majority.
 func TestCommitCountsOwnTermOnly2B(t *testing.T) {
 	withRig(t, 3, "Test (2B): an earlier-term entry on every peer waits for the leader's own", func(t *labtest.T, r *rig) {
-
 		// Entry 1 from term 1, not committed.
 		if reply := r.appendEntries(1, raft.AppendEntriesArgs{
 			Term: 1, LeaderId: 1, Entries: entries(100, 1),
@@ -690,7 +681,6 @@ func TestCommitCountsOwnTermOnly2B(t *testing.T) {
 // the current term, so the leader keeps its role and its log.
 func TestStaleInstallSnapshotKeepsLeader2D(t *testing.T) {
 	withRig(t, 3, "Test (2D): an InstallSnapshot of an earlier term does not depose the leader", func(t *labtest.T, r *rig) {
-
 		// Fake 1 leads term 5; then it goes silent and the real peer
 		// wins a later term with every fake acknowledging it.
 		if reply := r.appendEntries(1, raft.AppendEntriesArgs{Term: 5, LeaderId: 1}); !reply.Success {
@@ -749,7 +739,6 @@ func TestStaleInstallSnapshotKeepsLeader2D(t *testing.T) {
 // would commit it.
 func TestLeaderResetsMatchIndex2B(t *testing.T) {
 	withRig(t, 5, "Test (2B): a new leader does not reuse matchIndex of its earlier term", func(t *labtest.T, r *rig) {
-
 		// Every fake grants every vote. Fakes 1 and 2 acknowledge every
 		// AppendEntries; fakes 3 and 4 acknowledge heartbeats but hold
 		// the requests with entries until release.

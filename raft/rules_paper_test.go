@@ -28,7 +28,6 @@ import (
 // only resets on AppendEntries starts a competing election.
 func TestVoteTimerReset2A(t *testing.T) {
 	withRig(t, 3, "Test (2A): granting a vote resets the election timer", func(t *labtest.T, r *rig) {
-
 		args := raft.RequestVoteArgs{Term: 5, CandidateId: 1}
 		for i := 0; i < 60; i++ { // 3 s, a vote request every 50 ms
 			if reply := r.requestVote(1, args); !reply.VoteGranted {
@@ -52,7 +51,6 @@ func TestVoteTimerReset2A(t *testing.T) {
 // down to follower.
 func TestHigherTermReply2A(t *testing.T) {
 	withRig(t, 3, "Test (2A): a higher term in a reply deposes the leader", func(t *labtest.T, r *rig) {
-
 		for _, f := range r.fakes[1:] {
 			f.setVote(grantAll)
 		}
@@ -101,7 +99,6 @@ func TestHigherTermReply2A(t *testing.T) {
 // change its state.
 func TestStaleVoteReply2A(t *testing.T) {
 	withRig(t, 3, "Test (2A): a stale vote does not count in a later term", func(t *labtest.T, r *rig) {
-
 		// Each fake grants the first vote it is asked for, but only after
 		// 2.5 s, when the candidate has moved on to a later election;
 		// later requests are refused at once.
@@ -138,7 +135,6 @@ func TestStaleVoteReply2A(t *testing.T) {
 // term wins; with equal last terms, the longer log wins.
 func TestUpToDateVote2B(t *testing.T) {
 	withRig(t, 3, "Test (2B): votes only for candidates with up-to-date logs", func(t *labtest.T, r *rig) {
-
 		// The peer's log: index 1 and 2, both from term 2.
 		if reply := r.appendEntries(1, raft.AppendEntriesArgs{
 			Term: 2, LeaderId: 1, Entries: entries(100, 2, 2),
@@ -180,7 +176,6 @@ func TestUpToDateVote2B(t *testing.T) {
 // later entry of the current term commits.
 func TestCommitCurrentTerm2B(t *testing.T) {
 	withRig(t, 3, "Test (2B): entries of earlier terms are not committed by counting", func(t *labtest.T, r *rig) {
-
 		// Entry 1 from term 1, not committed.
 		if reply := r.appendEntries(1, raft.AppendEntriesArgs{
 			Term: 1, LeaderId: 1, Entries: entries(100, 1),
@@ -221,7 +216,6 @@ func TestCommitCurrentTerm2B(t *testing.T) {
 // commands in the same order (Section 5.3).
 func TestApplyInOrder2B(t *testing.T) {
 	withRig(t, 3, "Test (2B): committed entries are applied in order", func(t *labtest.T, r *rig) {
-
 		n := 40
 		terms := make([]int, n)
 		for i := range terms {
@@ -269,7 +263,6 @@ func TestApplyInOrder2B(t *testing.T) {
 // matchIndex must come from the request's arguments, not the log's length.
 func TestStaleReply2B(t *testing.T) {
 	withRig(t, 3, "Test (2B): a stale reply does not advance matchIndex", func(t *labtest.T, r *rig) {
-
 		// Each fake answers the first AppendEntries carrying entries
 		// after 500 ms and holds every other request until the end, so
 		// the only acknowledgement the leader gets is a late one.
@@ -316,7 +309,6 @@ func TestStaleReply2B(t *testing.T) {
 // one vote per server per term, which a crash must not let it forget.
 func TestPersistBeforeReply2C(t *testing.T) {
 	withRig(t, 3, "Test (2C): state is persisted before replying", func(t *labtest.T, r *rig) {
-
 		// A vote survives a crash right after the reply.
 		if reply := r.requestVote(1, raft.RequestVoteArgs{Term: 10, CandidateId: 1}); !reply.VoteGranted {
 			t.Fatalf("vote refused to the first candidate of term 10: %+v", reply)
@@ -362,7 +354,6 @@ func TestPersistBeforeReply2C(t *testing.T) {
 // whose log agrees at that point keeps the entries that follow it.
 func TestSnapshotBoundary2D(t *testing.T) {
 	withRig(t, 3, "Test (2D): snapshot index boundaries", func(t *labtest.T, r *rig) {
-
 		// Log 1..10 with terms 1 1 1 2 2 2 3 3 3 3, all committed.
 		terms := []int{1, 1, 1, 2, 2, 2, 3, 3, 3, 3}
 		if reply := r.appendEntries(1, raft.AppendEntriesArgs{

@@ -17,7 +17,6 @@ import (
 func TestInitialElection2A(t *testing.T) {
 	const n = 3
 	cluster(t, n, false, false, "Test (2A): initial election", func(t *labtest.T, cfg *config) {
-
 		cfg.checkOneLeader()
 
 		// Followers adopt the winner's term from its first heartbeat;
@@ -46,7 +45,6 @@ func TestInitialElection2A(t *testing.T) {
 func TestReElection2A(t *testing.T) {
 	const n = 3
 	cluster(t, n, false, false, "Test (2A): re-election after the leader is cut off", func(t *labtest.T, cfg *config) {
-
 		first := cfg.checkOneLeader()
 
 		// The other two time out and replace the lost leader.
@@ -86,7 +84,6 @@ func TestManyElections2A(t *testing.T) {
 		dropped = 3 // drawn independently: the same peer may repeat
 	)
 	cluster(t, n, false, false, "Test (2A): seven peers, repeated elections", func(t *labtest.T, cfg *config) {
-
 		cfg.checkOneLeader()
 		for round := 0; round < rounds; round++ {
 			out := cfg.randomPeers(dropped)

@@ -19,7 +19,6 @@ func TestBasicAgree2B(t *testing.T) {
 	const n = 3
 	const commands = 3
 	cluster(t, n, false, false, "Test (2B): agreement on a few commands", func(t *labtest.T, cfg *config) {
-
 		for want := 1; want <= commands; want++ {
 			// Nothing may appear at an index before a command was
 			// offered for it.
@@ -45,7 +44,6 @@ func TestRPCBytes2B(t *testing.T) {
 		overhead = 50000
 	)
 	cluster(t, n, false, false, "Test (2B): bytes sent per replicated command", func(t *labtest.T, cfg *config) {
-
 		// Elect and replicate once before counting, so the budget
 		// covers the payload traffic only.
 		cfg.one(99, n, false)
@@ -73,7 +71,6 @@ func TestRPCBytes2B(t *testing.T) {
 func TestFollowerFailure2B(t *testing.T) {
 	const n = 3
 	cluster(t, n, false, false, "Test (2B): followers fail one after another", func(t *labtest.T, cfg *config) {
-
 		cfg.one(101, n, false)
 
 		leader := cfg.checkOneLeader()
@@ -104,7 +101,6 @@ func TestFollowerFailure2B(t *testing.T) {
 func TestLeaderFailure2B(t *testing.T) {
 	const n = 3
 	cluster(t, n, false, false, "Test (2B): leaders fail one after another", func(t *labtest.T, cfg *config) {
-
 		cfg.one(101, n, false)
 
 		cfg.disconnect(cfg.checkOneLeader())
@@ -132,7 +128,6 @@ func TestLeaderFailure2B(t *testing.T) {
 func TestFailAgree2B(t *testing.T) {
 	const n = 3
 	cluster(t, n, false, false, "Test (2B): a returning follower catches up", func(t *labtest.T, cfg *config) {
-
 		cfg.one(101, n, false)
 
 		absent := (cfg.checkOneLeader() + 1) % n
@@ -163,7 +158,6 @@ func TestFailAgree2B(t *testing.T) {
 func TestFailNoAgree2B(t *testing.T) {
 	const n = 5
 	cluster(t, n, false, false, "Test (2B): no commit when three of five are gone", func(t *labtest.T, cfg *config) {
-
 		cfg.one(10, n, false)
 
 		leader := cfg.checkOneLeader()
@@ -195,7 +189,6 @@ func TestConcurrentStarts2B(t *testing.T) {
 	const n = 3
 	const attempts = 5
 	cluster(t, n, false, false, "Test (2B): Start() from several goroutines", func(t *labtest.T, cfg *config) {
-
 		for attempt := 0; !concurrentStartsOnce(t, cfg, n); attempt++ {
 			if attempt+1 == attempts {
 				t.Fatalf("the term changed during all %d attempts", attempts)
@@ -264,7 +257,6 @@ func concurrentStartsOnce(t *labtest.T, cfg *config, n int) bool {
 func TestRejoin2B(t *testing.T) {
 	const n = 3
 	cluster(t, n, false, false, "Test (2B): a cut-off leader returns", func(t *labtest.T, cfg *config) {
-
 		cfg.one(101, n, true)
 
 		stale := cfg.checkOneLeader()
@@ -298,7 +290,6 @@ func TestBackup2B(t *testing.T) {
 	const batch = 50
 	const quorum = 3
 	cluster(t, n, false, false, "Test (2B): leader overwrites long conflicting logs", func(t *labtest.T, cfg *config) {
-
 		cfg.one(t.Rand.Int(), n, true)
 
 		// A leader keeps one follower; the other three are cut off. The
@@ -360,7 +351,6 @@ func TestCount2B(t *testing.T) {
 		idleBudget     = 20 * n                // 60 in one idle second
 	)
 	cluster(t, n, false, false, "Test (2B): RPC budgets: election, agreement, idle", func(t *labtest.T, cfg *config) {
-
 		cfg.checkOneLeader()
 		if used := cfg.rpcsSoFar(); used < 1 || used > electionBudget {
 			t.Fatalf("%d RPCs to elect the first leader; want between 1 and %d", used, electionBudget)

@@ -22,7 +22,6 @@ import (
 func TestPersist12C(t *testing.T) {
 	const n = 3
 	cluster(t, n, false, false, "Test (2C): restarts keep term, vote and log", func(t *labtest.T, cfg *config) {
-
 		cfg.one(11, n, true)
 
 		// Every peer down and up again: only persisted state survives.
@@ -61,7 +60,6 @@ func TestPersist22C(t *testing.T) {
 	const n = 5
 	const rounds = 5
 	cluster(t, n, false, false, "Test (2C): majorities of restarted peers", func(t *labtest.T, cfg *config) {
-
 		cmd := 10
 		agree := func(peers int) {
 			cmd++
@@ -108,7 +106,6 @@ func TestPersist22C(t *testing.T) {
 func TestPersist32C(t *testing.T) {
 	const n = 3
 	cluster(t, n, false, false, "Test (2C): leader and a follower crash, the leader restarts", func(t *labtest.T, cfg *config) {
-
 		cfg.one(101, 3, true)
 
 		leader := cfg.checkOneLeader()
@@ -156,7 +153,6 @@ func figure8Pause(cfg *config) {
 func TestFigure82C(t *testing.T) {
 	const n = 5
 	cluster(t, n, false, false, "Test (2C): Figure 8 with crashes", func(t *labtest.T, cfg *config) {
-
 		cfg.one(t.Rand.Int(), 1, true)
 
 		randomCmd := func() interface{} { return t.Rand.Int() }
@@ -197,7 +193,6 @@ func TestUnreliableAgree2C(t *testing.T) {
 	const rounds = 49
 	const clients = 4
 	cluster(t, n, true, false, "Test (2C): agreement over a lossy network", func(t *labtest.T, cfg *config) {
-
 		var wg sync.WaitGroup
 		defer wg.Wait() // the clients finish before the body returns, pass or fail
 		for round := 1; round <= rounds; round++ {
@@ -231,7 +226,6 @@ func TestFigure8Unreliable2C(t *testing.T) {
 	const n = 5
 	const reorderFrom = 200
 	cluster(t, n, true, false, "Test (2C): Figure 8 over a lossy, reordering network", func(t *labtest.T, cfg *config) {
-
 		cfg.one(t.Rand.IntN(10000), 1, true)
 
 		randomCmd := func() interface{} { return t.Rand.IntN(10000) }

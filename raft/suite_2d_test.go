@@ -119,7 +119,6 @@ func TestSnapshotAllCrash2D(t *testing.T) {
 	const n = 3
 	const rounds = 5
 	cluster(t, n, false, true, "Test (2D): every peer restarts from its snapshot", func(t *labtest.T, cfg *config) {
-
 		cfg.one(t.Rand.Int(), n, true)
 
 		for round := 0; round < rounds; round++ {
@@ -146,7 +145,6 @@ func TestSnapshotAllCrash2D(t *testing.T) {
 func TestSnapshotInit2D(t *testing.T) {
 	const n = 3
 	cluster(t, n, false, true, "Test (2D): two restarts from a snapshot", func(t *labtest.T, cfg *config) {
-
 		cfg.one(t.Rand.Int(), n, true)
 		// One more than an interval: at least one snapshot is taken.
 		for k := 0; k < snapshotInterval+1; k++ {

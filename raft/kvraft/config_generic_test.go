@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	"distlabs/test/kvtest"
@@ -77,7 +78,12 @@ func (o genericOpts) title(part string) string {
 // that every acknowledged Append is present exactly once, in order, and that
 // the Raft state stays bounded when snapshots are on. The whole history is
 // then checked for linearizability.
-func genericTest(t *labtest.T, part string, o genericOpts) {
+func genericTest(t *testing.T, part string, o genericOpts) {
+	labtest.Run(t, func(t *labtest.T) { runGeneric(t, part, o) })
+}
+
+// runGeneric is genericTest's body.
+func runGeneric(t *labtest.T, part string, o genericOpts) {
 	cfg := makeConfig(t, o.nservers, o.unreliable, o.maxraftstate)
 	defer cfg.cleanup()
 	cfg.begin(o.title(part))
@@ -209,44 +215,42 @@ func runPartitioner(cfg *config, round int, stop *atomic.Bool) {
 // commit. Reports ms/op on the test's clock (virtual, or real with
 // -realtime). With snapshots on (maxraftstate > 0, 3B) the Raft state must
 // also stay within checkRaftStateBound, as in the other 3B tests.
-func speedTest(t *labtest.T, part string, maxraftstate int) {
+func speedTest(t *testing.T, part string, maxraftstate int) {
 	const (
 		nservers = 3
 		numOps   = 1000
 		bound    = 33333 * time.Microsecond
 	)
-	cfg := makeConfig(t, nservers, false, maxraftstate)
-	defer cfg.cleanup()
-	ck := cfg.makeClient(cfg.g.All())
-	cfg.begin(fmt.Sprintf("Test (%s): ops complete fast enough", part))
+	cluster(t, nservers, false, maxraftstate, fmt.Sprintf("Test (%s): ops complete fast enough", part), func(t *labtest.T, cfg *config) {
+		ck := cfg.makeClient(cfg.g.All())
 
-	// Wait until the service works, so election time is not counted.
-	cfg.h.Get(ck, 0, "x")
+		// Wait until the service works, so election time is not counted.
+		cfg.h.Get(ck, 0, "x")
 
-	start := time.Now()
-	for i := 0; i < numOps; i++ {
-		cfg.h.Append(ck, 0, "x", kvtest.AppendValue(0, i))
-	}
-	dur := time.Since(start)
+		start := time.Now()
+		for i := 0; i < numOps; i++ {
+			cfg.h.Append(ck, 0, "x", kvtest.AppendValue(0, i))
+		}
+		dur := time.Since(start)
 
-	v := cfg.h.Get(ck, 0, "x")
-	if err := kvtest.CheckClientAppends(0, v, numOps); err != nil {
-		t.Fatal(err)
-	}
-	perOp := dur / numOps
-	clock := "virtual"
-	if labtest.Realtime() {
-		clock = "real"
-	}
-	t.Logf("%s: %.3f ms/op (%s time; bound %.1f ms/op)", t.Name(), float64(perOp)/float64(time.Millisecond), clock, float64(bound)/float64(time.Millisecond))
-	if perOp > bound {
-		t.Fatalf("one client's operations took %v each on average; the limit is %v", perOp, bound)
-	}
-	if maxraftstate > 0 {
-		// With snapshots on (3B), fast must not mean uncompacted.
-		checkRaftStateBound(t, cfg, maxraftstate, "after the appends")
-	}
-	cfg.end()
+		v := cfg.h.Get(ck, 0, "x")
+		if err := kvtest.CheckClientAppends(0, v, numOps); err != nil {
+			t.Fatal(err)
+		}
+		perOp := dur / numOps
+		clock := "virtual"
+		if labtest.Realtime() {
+			clock = "real"
+		}
+		t.Logf("%s: %.3f ms/op (%s time; bound %.1f ms/op)", t.Name(), float64(perOp)/float64(time.Millisecond), clock, float64(bound)/float64(time.Millisecond))
+		if perOp > bound {
+			t.Fatalf("one client's operations took %v each on average; the limit is %v", perOp, bound)
+		}
+		if maxraftstate > 0 {
+			// With snapshots on (3B), fast must not mean uncompacted.
+			checkRaftStateBound(t, cfg, maxraftstate, "after the appends")
+		}
+	})
 }
 
 // checkRaftStateBound fails the test if some server's persisted Raft state

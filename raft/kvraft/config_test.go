@@ -7,6 +7,7 @@ package kvraft
 
 import (
 	"sync"
+	"testing"
 
 	"distlabs/labrpc"
 	"distlabs/raft"
@@ -56,6 +57,18 @@ func makeConfig(t *labtest.T, n int, unreliable bool, maxraftstate int) *config 
 	})
 	cfg.g.StartAll()
 	return cfg
+}
+
+// cluster runs a test's body on a fresh cluster of n servers, between begin
+// (with title) and end (the linearizability check and the "Passed" line).
+func cluster(t *testing.T, n int, unreliable bool, maxraftstate int, title string, body func(t *labtest.T, cfg *config)) {
+	labtest.Run(t, func(t *labtest.T) {
+		cfg := makeConfig(t, n, unreliable, maxraftstate)
+		defer cfg.cleanup()
+		cfg.begin(title)
+		body(t, cfg)
+		cfg.end()
+	})
 }
 
 // cleanup stops the clients' recording, every server and the network, so

@@ -50,17 +50,26 @@ func leaderOf(t *labtest.T, cfg *config) int {
 func abandonedAppend(t *labtest.T, cfg *config, ck *Clerk, key, value string, wait time.Duration) chan struct{} {
 	t.Helper()
 	leader := leaderOf(t, cfg)
-	cfg.shutdownFollowers(leader)
 	cfg.connectClient(ck, []int{leader})
-	done := make(chan struct{})
+	done := lostReply(cfg, leader, ck, func() { ck.Append(key, value) })
+	time.Sleep(wait)
+	cfg.restartFollowers(leader)
+	return done
+}
+
+// lostReply crashes every follower, so that the leader cannot commit, has
+// ck send op (in a goroutine of its own, retrying until it returns, which
+// closes done) and cuts ck off once the request reached the leader, so
+// that its reply is lost.
+func lostReply(cfg *config, leader int, ck *Clerk, op func()) (done chan struct{}) {
+	cfg.shutdownFollowers(leader)
+	done = make(chan struct{})
 	go func() {
 		defer close(done)
-		ck.Append(key, value)
+		op()
 	}()
 	time.Sleep(100 * time.Millisecond) // the request reaches the leader
 	cfg.cutClient(ck)
-	time.Sleep(wait)
-	cfg.restartFollowers(leader)
 	return done
 }
 
@@ -97,12 +106,8 @@ func (cfg *config) restartFollowers(leader int) {
 // return sweeps past the point where typical handlers time out, so the
 // entry is applied just before, at and after the give-up.
 func TestAbandonedRequest3A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		cfg := makeConfig(t, n, false, -1)
-		defer cfg.cleanup()
-		cfg.begin("Test: a request that gives up does not block the apply loop (3A)")
-
+	const n = 3
+	cluster(t, n, false, -1, "Test: a request that gives up does not block the apply loop (3A)", func(t *labtest.T, cfg *config) {
 		ck := cfg.makeClient(cfg.g.All())
 		ck.Put("k", "")
 		waits := []time.Duration{0, 200, 450, 700, 900, 950, 1000, 1050, 1100, 1250, 1500, 2100, 3100}
@@ -119,7 +124,6 @@ func TestAbandonedRequest3A(t *testing.T) {
 			}
 			cfg.deleteClient(lost)
 		}
-		cfg.end()
 	})
 }
 
@@ -133,13 +137,9 @@ func TestAbandonedRequest3A(t *testing.T) {
 // state; a server restored from a snapshot without it applies the retry a
 // second time.
 func TestDuplicateAfterRestore3B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		const maxraftstate = 1000
-		cfg := makeConfig(t, n, false, maxraftstate)
-		defer cfg.cleanup()
-		cfg.begin("Test: duplicate detection survives snapshot and restart (3B)")
-
+	const n = 3
+	const maxraftstate = 1000
+	cluster(t, n, false, maxraftstate, "Test: duplicate detection survives snapshot and restart (3B)", func(t *labtest.T, cfg *config) {
 		ck := cfg.makeClient(cfg.g.All())
 		ck.Put("k", "a")
 		lost := cfg.makeClient(nil)
@@ -173,7 +173,6 @@ func TestDuplicateAfterRestore3B(t *testing.T) {
 		if got := ck.Get("k"); got != "ax" {
 			t.Fatalf("k = %q after the retry of an Append that had committed before the snapshot, want \"ax\"", got)
 		}
-		cfg.end()
 	})
 }
 
@@ -189,12 +188,8 @@ func TestDuplicateAfterRestore3B(t *testing.T) {
 // reply to its first attempt and retries, then the followers come back and
 // both copies commit.
 func TestRetryBeforeCommit3A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		cfg := makeConfig(t, n, false, -1)
-		defer cfg.cleanup()
-		cfg.begin("Test: a retry that reaches the log before the first attempt commits is applied once (3A)")
-
+	const n = 3
+	cluster(t, n, false, -1, "Test: a retry that reaches the log before the first attempt commits is applied once (3A)", func(t *labtest.T, cfg *config) {
 		ck := cfg.makeClient(cfg.g.All())
 		ck.Put("k", "a")
 		// A Get first, so that the Clerk's next request goes straight to
@@ -202,14 +197,8 @@ func TestRetryBeforeCommit3A(t *testing.T) {
 		lost := cfg.makeClient(cfg.g.All())
 		lost.Get("k")
 		leader := leaderOf(t, cfg)
-		cfg.shutdownFollowers(leader)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			lost.Append("k", "x")
-		}()
-		time.Sleep(100 * time.Millisecond) // the first attempt is in the leader's log
-		cfg.cutClient(lost)                // its reply is lost
+		// The first attempt is in the leader's log; its reply is lost.
+		done := lostReply(cfg, leader, lost, func() { lost.Append("k", "x") })
 		time.Sleep(300 * time.Millisecond)
 		cfg.connectClient(lost, []int{leader}) // the retry reaches the leader
 		time.Sleep(500 * time.Millisecond)
@@ -221,7 +210,6 @@ func TestRetryBeforeCommit3A(t *testing.T) {
 		if got != "ax" {
 			t.Fatalf("k = %q after one Append of x to \"a\" whose retry reached the leader before the first attempt committed, want \"ax\"", got)
 		}
-		cfg.end()
 	})
 }
 
@@ -240,27 +228,17 @@ func TestRetryBeforeCommit3A(t *testing.T) {
 // "x", erasing an Append that a completed Get has observed; the history
 // is also checked with porcupine.
 func TestRetriedPutOnce3A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		cfg := makeConfig(t, n, false, -1)
-		defer cfg.cleanup()
-		cfg.begin("Test: a retried Put is applied once, after another client's Append (3A)")
-
+	const n = 3
+	cluster(t, n, false, -1, "Test: a retried Put is applied once, after another client's Append (3A)", func(t *labtest.T, cfg *config) {
 		ck := cfg.makeClient(cfg.g.All())
 		cfg.h.Put(ck, 0, "k", "a")
 		// A Get first, so that the Clerk's Put goes straight to the leader.
 		lost := cfg.makeClient(cfg.g.All())
 		cfg.h.Get(lost, 1, "k")
 		leader := leaderOf(t, cfg)
-		cfg.shutdownFollowers(leader)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			cfg.h.Put(lost, 1, "k", "x")
-		}()
-		time.Sleep(100 * time.Millisecond) // the first attempt is in the leader's log
-		cfg.cutClient(lost)                // its reply will be lost
-		cfg.restartFollowers(leader)       // the first attempt can commit
+		// The first attempt is in the leader's log; its reply will be lost.
+		done := lostReply(cfg, leader, lost, func() { cfg.h.Put(lost, 1, "k", "x") })
+		cfg.restartFollowers(leader) // the first attempt can commit
 
 		within(t, 10*time.Second, "an Append", func() { cfg.h.Append(ck, 0, "k", "y") })
 		var mid string
@@ -285,6 +263,5 @@ func TestRetriedPutOnce3A(t *testing.T) {
 		if got != want {
 			t.Fatalf("k = %q after the retry of Put(k, x), want %q: a Get had seen %q, so the Put was applied before the Append and its retry must not be applied again", got, want, mid)
 		}
-		cfg.end()
 	})
 }

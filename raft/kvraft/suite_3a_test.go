@@ -16,14 +16,10 @@ import (
 // linearizability with porcupine when it ends.
 
 func TestBasic3A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		genericTest(t, "3A", genericOpts{nclients: 1, nservers: 5, maxraftstate: -1})
-	})
+	genericTest(t, "3A", genericOpts{nclients: 1, nservers: 5, maxraftstate: -1})
 }
 
-func TestSpeed3A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) { speedTest(t, "3A", -1) })
-}
+func TestSpeed3A(t *testing.T) { speedTest(t, "3A", -1) }
 
 // TestKillStopsGoroutines3A grades the rule "Kill stops every goroutine"
 // for the service, once (see README, "Porting existing student code"):
@@ -55,31 +51,24 @@ func TestKillStopsGoroutines3A(t *testing.T) {
 }
 
 func TestConcurrent3A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		genericTest(t, "3A", genericOpts{nclients: 5, nservers: 5, maxraftstate: -1})
-	})
+	genericTest(t, "3A", genericOpts{nclients: 5, nservers: 5, maxraftstate: -1})
 }
 
 func TestUnreliable3A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		genericTest(t, "3A", genericOpts{nclients: 5, nservers: 5, unreliable: true, maxraftstate: -1})
-	})
+	genericTest(t, "3A", genericOpts{nclients: 5, nservers: 5, unreliable: true, maxraftstate: -1})
 }
 
 // TestUnreliableOneKey3A points several writers at one key over a lossy
 // network. Retransmissions must never apply an append twice, and each
 // writer's appends must show up in the order that writer issued them.
 func TestUnreliableOneKey3A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const (
-			nservers  = 3
-			writers   = 5
-			perWriter = 10
-		)
-		cfg := makeConfig(t, nservers, true, -1)
-		defer cfg.cleanup()
+	const (
+		nservers  = 3
+		writers   = 5
+		perWriter = 10
+	)
+	cluster(t, nservers, true, -1, "Test (3A): concurrent append to same key, unreliable", func(t *labtest.T, cfg *config) {
 		ck := cfg.makeClient(cfg.g.All())
-		cfg.begin("Test (3A): concurrent append to same key, unreliable")
 
 		reader := writers // history id of ck, distinct from every writer's
 		cfg.h.Put(ck, reader, "k", "")
@@ -112,7 +101,6 @@ func TestUnreliableOneKey3A(t *testing.T) {
 		if want := writers * perWriter * len(kvtest.AppendValue(0, 0)); len(final) != want {
 			t.Fatalf("key holds %d bytes, but the acknowledged appends add up to %d: %q", len(final), want, kvtest.Abbrev(final))
 		}
-		cfg.end()
 	})
 }
 
@@ -190,49 +178,33 @@ func TestOnePartition3A(t *testing.T) {
 }
 
 func TestManyPartitionsOneClient3A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		genericTest(t, "3A", genericOpts{nclients: 1, nservers: 5, partitions: true, maxraftstate: -1})
-	})
+	genericTest(t, "3A", genericOpts{nclients: 1, nservers: 5, partitions: true, maxraftstate: -1})
 }
 
 func TestManyPartitionsManyClients3A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		genericTest(t, "3A", genericOpts{nclients: 5, nservers: 5, partitions: true, maxraftstate: -1})
-	})
+	genericTest(t, "3A", genericOpts{nclients: 5, nservers: 5, partitions: true, maxraftstate: -1})
 }
 
 func TestPersistOneClient3A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		genericTest(t, "3A", genericOpts{nclients: 1, nservers: 5, crash: true, maxraftstate: -1})
-	})
+	genericTest(t, "3A", genericOpts{nclients: 1, nservers: 5, crash: true, maxraftstate: -1})
 }
 
 func TestPersistConcurrent3A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		genericTest(t, "3A", genericOpts{nclients: 5, nservers: 5, crash: true, maxraftstate: -1})
-	})
+	genericTest(t, "3A", genericOpts{nclients: 5, nservers: 5, crash: true, maxraftstate: -1})
 }
 
 func TestPersistConcurrentUnreliable3A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		genericTest(t, "3A", genericOpts{nclients: 5, nservers: 5, unreliable: true, crash: true, maxraftstate: -1})
-	})
+	genericTest(t, "3A", genericOpts{nclients: 5, nservers: 5, unreliable: true, crash: true, maxraftstate: -1})
 }
 
 func TestPersistPartition3A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		genericTest(t, "3A", genericOpts{nclients: 5, nservers: 5, crash: true, partitions: true, maxraftstate: -1})
-	})
+	genericTest(t, "3A", genericOpts{nclients: 5, nservers: 5, crash: true, partitions: true, maxraftstate: -1})
 }
 
 func TestPersistPartitionUnreliable3A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		genericTest(t, "3A", genericOpts{nclients: 5, nservers: 5, unreliable: true, crash: true, partitions: true, maxraftstate: -1})
-	})
+	genericTest(t, "3A", genericOpts{nclients: 5, nservers: 5, unreliable: true, crash: true, partitions: true, maxraftstate: -1})
 }
 
 func TestPersistPartitionUnreliableLinearizable3A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		genericTest(t, "3A", genericOpts{nclients: 15, nservers: 7, unreliable: true, crash: true, partitions: true, maxraftstate: -1, randomKeys: true})
-	})
+	genericTest(t, "3A", genericOpts{nclients: 15, nservers: 7, unreliable: true, crash: true, partitions: true, maxraftstate: -1, randomKeys: true})
 }

@@ -21,16 +21,13 @@ import (
 // so the isolated phase does 200 to make a missing snapshot fail the test.
 // The last partition, in which server 2 must lead, is an addition.
 func TestSnapshotRPC3B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const (
-			nservers     = 3
-			maxraftstate = 1000
-			nputs        = 200
-		)
-		cfg := makeConfig(t, nservers, false, maxraftstate)
-		defer cfg.cleanup()
+	const (
+		nservers     = 3
+		maxraftstate = 1000
+		nputs        = 200
+	)
+	cluster(t, nservers, false, maxraftstate, "Test (3B): InstallSnapshot RPC", func(t *labtest.T, cfg *config) {
 		ck := cfg.makeClient(cfg.g.All())
-		cfg.begin("Test (3B): InstallSnapshot RPC")
 
 		cfg.h.Put(ck, 0, "a", "A")
 		cfg.h.Expect(ck, 0, "a", "A")
@@ -71,24 +68,20 @@ func TestSnapshotRPC3B(t *testing.T) {
 		for _, want := range [][2]string{{"c", "C"}, {"e", "E"}, {"1", "1"}} {
 			cfg.h.Expect(ck, 0, want[0], want[1])
 		}
-		cfg.end()
 	})
 }
 
 // TestSnapshotSize3B: with snapshots on, the Raft state stays bounded, and a
 // snapshot of a store holding one short key is itself small.
 func TestSnapshotSize3B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const (
-			nservers     = 3
-			maxraftstate = 1000
-			maxSnapshot  = 500
-			writes       = 400
-		)
-		cfg := makeConfig(t, nservers, false, maxraftstate)
-		defer cfg.cleanup()
+	const (
+		nservers     = 3
+		maxraftstate = 1000
+		maxSnapshot  = 500
+		writes       = 400
+	)
+	cluster(t, nservers, false, maxraftstate, "Test (3B): snapshot size is reasonable", func(t *labtest.T, cfg *config) {
 		ck := cfg.makeClient(cfg.g.All())
-		cfg.begin("Test (3B): snapshot size is reasonable")
 		for i := range writes {
 			v := strconv.Itoa(i % 2) // "0", "1", "0", ...: the store stays tiny
 			cfg.h.Put(ck, 0, "x", v)
@@ -98,46 +91,31 @@ func TestSnapshotSize3B(t *testing.T) {
 		if got := cfg.snapshotSize(); got > maxSnapshot {
 			t.Fatalf("a snapshot takes %d bytes, over the %d allowed for a store holding one short key", got, maxSnapshot)
 		}
-		cfg.end()
 	})
 }
 
-func TestSpeed3B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) { speedTest(t, "3B", 1000) })
-}
+func TestSpeed3B(t *testing.T) { speedTest(t, "3B", 1000) }
 
 func TestSnapshotRecover3B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		genericTest(t, "3B", genericOpts{nclients: 1, nservers: 5, crash: true, maxraftstate: 1000})
-	})
+	genericTest(t, "3B", genericOpts{nclients: 1, nservers: 5, crash: true, maxraftstate: 1000})
 }
 
 func TestSnapshotRecoverManyClients3B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		genericTest(t, "3B", genericOpts{nclients: 20, nservers: 5, crash: true, maxraftstate: 1000})
-	})
+	genericTest(t, "3B", genericOpts{nclients: 20, nservers: 5, crash: true, maxraftstate: 1000})
 }
 
 func TestSnapshotUnreliable3B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		genericTest(t, "3B", genericOpts{nclients: 5, nservers: 5, unreliable: true, maxraftstate: 1000})
-	})
+	genericTest(t, "3B", genericOpts{nclients: 5, nservers: 5, unreliable: true, maxraftstate: 1000})
 }
 
 func TestSnapshotUnreliableRecover3B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		genericTest(t, "3B", genericOpts{nclients: 5, nservers: 5, unreliable: true, crash: true, maxraftstate: 1000})
-	})
+	genericTest(t, "3B", genericOpts{nclients: 5, nservers: 5, unreliable: true, crash: true, maxraftstate: 1000})
 }
 
 func TestSnapshotUnreliableRecoverConcurrentPartition3B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		genericTest(t, "3B", genericOpts{nclients: 5, nservers: 5, unreliable: true, crash: true, partitions: true, maxraftstate: 1000})
-	})
+	genericTest(t, "3B", genericOpts{nclients: 5, nservers: 5, unreliable: true, crash: true, partitions: true, maxraftstate: 1000})
 }
 
 func TestSnapshotUnreliableRecoverConcurrentPartitionLinearizable3B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		genericTest(t, "3B", genericOpts{nclients: 15, nservers: 7, unreliable: true, crash: true, partitions: true, maxraftstate: 1000, randomKeys: true})
-	})
+	genericTest(t, "3B", genericOpts{nclients: 15, nservers: 7, unreliable: true, crash: true, partitions: true, maxraftstate: 1000, randomKeys: true})
 }
