@@ -71,6 +71,21 @@ func (r *rig) waitApplied(n int, what string) {
 	}
 }
 
+// expectApplied fails the test unless what the real peer applied so far
+// moves forward only (checkApplyStream) and its commands are want; why, if
+// not empty, explains the failure.
+func (r *rig) expectApplied(why string, want ...interface{}) {
+	r.t.Helper()
+	msgs := r.appliedMsgs()
+	checkApplyStream(r.t, msgs)
+	if cmds := commandsOf(msgs); !slices.Equal(cmds, want) {
+		if why != "" {
+			why = ": " + why
+		}
+		r.t.Fatalf("applied %v, want %v%s", cmds, want, why)
+	}
+}
+
 // heartbeater plays a live leader in the background: every 50 ms it sends
 // the real peer a heartbeat of its term, so the peer's election timer never
 // fires while the test pauses. The test moves the heartbeat's PrevLogIndex
@@ -164,11 +179,7 @@ func delayedAppendKeepsLog(t *testing.T, title string, restart bool) {
 		ok(raft.AppendEntriesArgs{Term: 2, LeaderId: 1, PrevLogIndex: 5, PrevLogTerm: 2, LeaderCommit: 5},
 			"heartbeat after index 5 (the late requests must not have cut the log)")
 		r.waitApplied(5, "leaderCommit 5")
-		msgs := r.appliedMsgs()
-		checkApplyStream(t, msgs)
-		if cmds := commandsOf(msgs); !slices.Equal(cmds, []interface{}{101, 102, 103, 104, 105}) {
-			t.Fatalf("applied %v, want [101 102 103 104 105]", cmds)
-		}
+		r.expectApplied("", 101, 102, 103, 104, 105)
 		r.passed(5)
 	})
 }
@@ -210,11 +221,7 @@ func TestCommitLastNewEntry2B(t *testing.T) {
 		}
 		r.waitApplied(3, "commit through the last new entry")
 		sleep(200 * ms)
-		msgs := r.appliedMsgs()
-		checkApplyStream(t, msgs)
-		if cmds := commandsOf(msgs); !slices.Equal(cmds, []interface{}{101, 102, 203}) {
-			t.Fatalf("applied %v, want [101 102 203]: entries beyond the last new entry are not known to match the leader", cmds)
-		}
+		r.expectApplied("entries beyond the last new entry are not known to match the leader", 101, 102, 203)
 
 		// The rest of the leader's log commits as it arrives; a
 		// leaderCommit beyond the follower's log is capped too.
@@ -225,11 +232,7 @@ func TestCommitLastNewEntry2B(t *testing.T) {
 		}
 		r.waitApplied(5, "commit through 5")
 		sleep(200 * ms)
-		msgs = r.appliedMsgs()
-		checkApplyStream(t, msgs)
-		if cmds := commandsOf(msgs); !slices.Equal(cmds, []interface{}{101, 102, 203, 204, 205}) {
-			t.Fatalf("applied %v, want [101 102 203 204 205]", cmds)
-		}
+		r.expectApplied("", 101, 102, 203, 204, 205)
 		r.passed(5)
 	})
 }
@@ -599,11 +602,7 @@ func TestAppendPastSnapshot2D(t *testing.T) {
 		}
 		r.waitApplied(7, "leaderCommit 7")
 		sleep(100 * ms)
-		msgs := r.appliedMsgs()
-		checkApplyStream(t, msgs)
-		if cmds := commandsOf(msgs); !slices.Equal(cmds, []interface{}{101, 102, 103, 104, 105, 106, 107}) {
-			t.Fatalf("applied %v, want [101 102 103 104 105 106 107]", cmds)
-		}
+		r.expectApplied("", 101, 102, 103, 104, 105, 106, 107)
 		r.passed(7)
 	})
 }
@@ -814,11 +813,7 @@ func TestLeaderResetsMatchIndex2B(t *testing.T) {
 		if !waitFor(2*sec, func() bool { return len(commandsOf(r.appliedMsgs())) == 3 }) {
 			t.Fatalf("applied %v, want [200 201 300]", commandsOf(r.appliedMsgs()))
 		}
-		msgs := r.appliedMsgs()
-		checkApplyStream(t, msgs)
-		if cmds := commandsOf(msgs); !slices.Equal(cmds, []interface{}{200, 201, 300}) {
-			t.Fatalf("applied %v, want [200 201 300]", cmds)
-		}
+		r.expectApplied("", 200, 201, 300)
 		r.passed(7)
 	})
 }
