@@ -1,18 +1,22 @@
 package raft_test
 
 // The cluster harness every test in this package builds on: the 6.824
-// config, rebuilt on labtest (virtual time, one seed) and labrpc.
+// config, rebuilt on the shared kit (distlabs/test/tester: network, group of
+// peers, persisted states) in virtual time, with the applier and the log
+// checks that are Raft's own.
 
 import (
 	"bytes"
 	"fmt"
 	"sync"
+	"testing"
 	"time"
 
 	"distlabs/labrpc"
 	"distlabs/labrpc/labgob"
 	"distlabs/raft"
 	"distlabs/test/labtest"
+	"distlabs/test/tester"
 )
 
 // electionTimeout is the upper bound the tests assume for electing a new
@@ -26,36 +30,27 @@ const snapshotInterval = 10
 // maxLogSize bounds the Raft state size when the harness snapshots (2D).
 const maxLogSize = 2000
 
+// config is one test's cluster: n peers in a tester.Group, the states they
+// persisted, and what each applied.
 type config struct {
 	t         *labtest.T
-	net       *labrpc.Network
+	net       *tester.Net
+	g         *tester.Group[*raft.Raft]
+	saved     *tester.States[*raft.Persister]
 	n         int
 	snapshots bool // the applier snapshots every snapshotInterval entries
+	start     time.Time
 
-	mu          sync.Mutex // guards the fields below
-	rafts       []*raft.Raft
-	connected   []bool
-	group       []int // partition group of each peer; nil: one group
-	saved       []*raft.Persister
-	endnames    [][]string
-	logs        []map[int]interface{} // applied commands per server
-	lastApplied []int
-	maxIndex    int
-	maxIndex0   int
-	applyErr    string
-	stop        []chan struct{}              // per server: stops its applier goroutine
-	done        []chan struct{}              // per server: closed when its applier exits
-	onApply     func(i int, m raft.ApplyMsg) // extra check on every apply (nemesis)
-	snapTaken   []bool                       // per server: a Snapshot call of the harness returned
-	endSeq      int
-
-	// counters at Begin
-	start time.Time
-	rpcs0 int
-	byte0 int64
-	cmds0 int
-	cmds  int
+	mu          sync.Mutex                // guards the fields below
+	logs        []map[int]interface{}     // applied commands per server
+	lastApplied []int                     // per server
+	applyErr    string                    // the first apply error seen
+	appliers    map[*raft.Raft]applierRun // per running instance
+	snapTaken   []bool                    // per server: a Snapshot call of the harness returned
 }
+
+// applierRun stops one instance's applier goroutine: close stop, wait done.
+type applierRun struct{ stop, done chan struct{} }
 
 // makeConfig builds n peers, all connected, on a reliable or unreliable
 // network seeded from the test's seed.
@@ -63,39 +58,48 @@ func makeConfig(t *labtest.T, n int, unreliable bool, snapshots bool) *config {
 	labgob.Register(0)
 	cfg := &config{
 		t:           t,
-		net:         labrpc.MakeNetwork(),
+		net:         tester.NewNet(t, !unreliable),
+		saved:       tester.NewStates(n, raft.MakePersister),
 		n:           n,
 		snapshots:   snapshots,
-		rafts:       make([]*raft.Raft, n),
-		connected:   make([]bool, n),
-		saved:       make([]*raft.Persister, n),
-		endnames:    make([][]string, n),
+		start:       time.Now(),
 		logs:        make([]map[int]interface{}, n),
 		lastApplied: make([]int, n),
-		stop:        make([]chan struct{}, n),
-		done:        make([]chan struct{}, n),
+		appliers:    map[*raft.Raft]applierRun{},
 		snapTaken:   make([]bool, n),
-		start:       time.Now(),
 	}
-	cfg.net.Reliable(!unreliable)
 	cfg.net.LongDelays(true)
-	for i := 0; i < n; i++ {
+	for i := range cfg.logs {
 		cfg.logs[i] = map[int]interface{}{}
-		cfg.start1(i)
 	}
-	for i := 0; i < n; i++ {
-		cfg.connect(i)
-	}
+	cfg.g = tester.NewGroup(cfg.net, tester.Spec[*raft.Raft]{
+		Name:    "raft",
+		N:       n,
+		Start:   cfg.startPeer,
+		Kill:    cfg.killPeer,
+		Crashed: cfg.saved.Freeze,
+	})
+	cfg.g.StartAll()
 	return cfg
+}
+
+// cluster runs a test's body on a fresh cluster of n peers, between begin
+// (with title) and end (its checks and the "Passed" line).
+func cluster(t *testing.T, n int, unreliable, snapshots bool, title string, body func(t *labtest.T, cfg *config)) {
+	labtest.Run(t, func(t *labtest.T) {
+		cfg := makeConfig(t, n, unreliable, snapshots)
+		defer cfg.cleanup()
+		cfg.begin(title)
+		body(t, cfg)
+		cfg.end()
+	})
 }
 
 // cleanup kills every peer and the network. Tests defer it in the body:
 // labtest checks for leaked goroutines when the body returns, before
 // t.Cleanup functions run.
 func (cfg *config) cleanup() {
-	for i := 0; i < cfg.n; i++ {
-		cfg.crash1(i)
-	}
+	cfg.g.Shutdown()
 	cfg.net.Cleanup()
 	cfg.checkTimeout()
 	noteUnseededRandomness(cfg.t.T)
@@ -109,80 +113,52 @@ func (cfg *config) checkTimeout() {
 	}
 }
 
-// crash1 shuts peer i down, keeping what it persisted: later writes by the
-// killed instance go to a persister nobody reads.
-func (cfg *config) crash1(i int) {
-	cfg.disconnect(i)
-	cfg.net.DeleteServer(i)
-
-	cfg.mu.Lock()
-	if cfg.saved[i] != nil {
-		cfg.saved[i] = cfg.saved[i].Copy()
-	}
-	rf := cfg.rafts[i]
-	cfg.rafts[i] = nil
-	stop, done := cfg.stop[i], cfg.done[i]
-	cfg.stop[i], cfg.done[i] = nil, nil
-	cfg.mu.Unlock()
-
-	if rf != nil {
-		rf.Kill()
-	}
-	if stop != nil {
-		close(stop)
-		<-done
-	}
-}
-
-// start1 (re)starts peer i from its saved state, with fresh outgoing ends.
-func (cfg *config) start1(i int) {
-	cfg.crash1(i)
-
-	cfg.mu.Lock()
-	cfg.endSeq++
-	seq := cfg.endSeq
-	cfg.mu.Unlock()
-	cfg.endnames[i] = make([]string, cfg.n)
-	ends := make([]*labrpc.ClientEnd, cfg.n)
-	for j := 0; j < cfg.n; j++ {
-		// Deterministic names: labrpc draws each link's faults from
-		// (seed, end name, message number).
-		cfg.endnames[i][j] = fmt.Sprintf("raft-%d-%d-g%d", i, j, seq)
-		ends[j] = cfg.net.MakeEnd(cfg.endnames[i][j])
-		cfg.net.Connect(cfg.endnames[i][j], j)
-	}
-
+// startPeer is the group's Spec.Start: peer i resumes from a copy of what it
+// persisted (its snapshot becomes what it applied) with its own applier.
+func (cfg *config) startPeer(i int, ends []*labrpc.ClientEnd) (*raft.Raft, []any) {
+	persister := cfg.saved.Restart(i)
 	cfg.mu.Lock()
 	cfg.lastApplied[i] = 0
-	if cfg.saved[i] != nil {
-		cfg.saved[i] = cfg.saved[i].Copy()
-		if snap := cfg.saved[i].ReadSnapshot(); len(snap) > 0 {
-			if err := cfg.ingestSnap(i, snap, -1); err != "" {
-				cfg.mu.Unlock()
-				cfg.t.Fatal(err)
-			}
-		}
-	} else {
-		cfg.saved[i] = raft.MakePersister()
+	var err string
+	if snap := persister.ReadSnapshot(); len(snap) > 0 {
+		err = cfg.ingestSnap(i, snap, -1)
 	}
-	persister := cfg.saved[i]
 	cfg.mu.Unlock()
+	if err != "" {
+		cfg.t.Fatal(err)
+	}
 
 	applyCh := make(chan raft.ApplyMsg)
 	rf := raft.Make(ends, i, persister, applyCh)
-	stop, done := make(chan struct{}), make(chan struct{})
-
+	run := applierRun{make(chan struct{}), make(chan struct{})}
 	cfg.mu.Lock()
-	cfg.rafts[i] = rf
-	cfg.stop[i], cfg.done[i] = stop, done
+	cfg.appliers[rf] = run
 	cfg.mu.Unlock()
-
-	go cfg.applier(i, rf, applyCh, stop, done)
-
-	srv := labrpc.MakeServer()
-	srv.AddService(labrpc.MakeService(rf))
-	cfg.net.AddServer(i, srv)
+	go cfg.applier(i, rf, applyCh, run)
+	return rf, []any{rf}
 }
+
+// killPeer is the group's Spec.Kill: it kills the instance, then stops its
+// applier.
+func (cfg *config) killPeer(rf *raft.Raft) {
+	rf.Kill()
+	cfg.mu.Lock()
+	run, ok := cfg.appliers[rf]
+	delete(cfg.appliers, rf)
+	cfg.mu.Unlock()
+	if ok {
+		close(run.stop)
+		<-run.done
+	}
+}
+
+// crash1 shuts peer i down, keeping what it persisted: later writes by the
+// killed instance go to a persister nobody reads.
+func (cfg *config) crash1(i int) { cfg.g.Crash(i) }
+
+// start1 (re)starts peer i from its saved state, with fresh outgoing ends;
+// it stays disconnected until connect.
+func (cfg *config) start1(i int) { cfg.g.Start(i) }
 
 // applier consumes peer i's applyCh, checking every message, and snapshots
 // every snapshotInterval commands when snapshots are on. Once stopped (the
@@ -191,12 +167,12 @@ func (cfg *config) start1(i int) {
 // does: a killed Raft that still sends on applyCh, perhaps holding its lock,
 // must not block its other goroutines (which would stop virtual time, even
 // during the leak check).
-func (cfg *config) applier(i int, rf *raft.Raft, applyCh chan raft.ApplyMsg, stop, done chan struct{}) {
+func (cfg *config) applier(i int, rf *raft.Raft, applyCh chan raft.ApplyMsg, run applierRun) {
 	for {
 		var m raft.ApplyMsg
 		select {
-		case <-stop:
-			close(done)
+		case <-run.stop:
+			close(run.done)
 			cfg.t.Background(func() { drain(applyCh) })
 			return
 		case m = <-applyCh:
@@ -229,26 +205,22 @@ func (cfg *config) applier(i int, rf *raft.Raft, applyCh chan raft.ApplyMsg, sto
 		if err != "" && cfg.applyErr == "" {
 			cfg.applyErr = err
 		}
-		hook := cfg.onApply
 		cfg.mu.Unlock()
 		if err != "" {
 			cfg.t.Errorf("apply error: %v", err)
 			// Keep draining so the peer is not blocked until Kill.
 			continue
 		}
-		if hook != nil && m.CommandValid {
-			hook(i, m)
-		}
 		if snap != nil {
 			rf.Snapshot(m.CommandIndex, snap)
 			// Counted only while rf is the live incarnation: a crash
-			// copies the persister before it kills the peer, so a save
-			// made after that copy is rightly lost.
-			cfg.mu.Lock()
-			if cfg.rafts[i] == rf {
+			// takes the peer out of the group before it copies the
+			// persister, so a save made after that copy is rightly lost.
+			if live, ok := cfg.g.Server(i); ok && live == rf {
+				cfg.mu.Lock()
 				cfg.snapTaken[i] = true
+				cfg.mu.Unlock()
 			}
-			cfg.mu.Unlock()
 		}
 	}
 }
@@ -271,9 +243,6 @@ func (cfg *config) checkLogs(i int, m raft.ApplyMsg) string {
 	}
 	_, prevok := cfg.logs[i][m.CommandIndex-1]
 	cfg.logs[i][m.CommandIndex] = v
-	if m.CommandIndex > cfg.maxIndex {
-		cfg.maxIndex = m.CommandIndex
-	}
 	if m.CommandIndex > 1 && !prevok && cfg.lastApplied[i] != m.CommandIndex-1 {
 		return fmt.Sprintf("server %v apply out of order %v", i, m.CommandIndex)
 	}
@@ -323,74 +292,32 @@ func (cfg *config) ingestSnap(i int, snapshot []byte, index int) string {
 	return ""
 }
 
-// connect attaches peer i to the network, in both directions (to the
-// connected peers of its partition group).
-func (cfg *config) connect(i int) {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
-	cfg.connected[i] = true
-	cfg.updateLinks(i)
-}
+// connect attaches peer i (if up) to the network, in both directions, to
+// the connected peers of its partition group.
+func (cfg *config) connect(i int) { cfg.g.Connect(i) }
 
 // disconnect detaches peer i from the network, in both directions.
-func (cfg *config) disconnect(i int) {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
-	cfg.connected[i] = false
-	cfg.updateLinks(i)
-}
+func (cfg *config) disconnect(i int) { cfg.g.Disconnect(i) }
 
 // partition puts each peer in group[i]; only peers of one group talk.
 // nil heals.
-func (cfg *config) partition(group []int) {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
-	cfg.group = group
-	for i := 0; i < cfg.n; i++ {
-		cfg.updateLinks(i)
-	}
-}
+func (cfg *config) partition(group []int) { cfg.g.SetGroups(group) }
 
-// updateLinks enables exactly the links of peer i that should be up.
-// Caller holds cfg.mu.
-func (cfg *config) updateLinks(i int) {
-	for j := 0; j < cfg.n; j++ {
-		up := cfg.connected[i] && cfg.connected[j] &&
-			(cfg.group == nil || cfg.group[i] == cfg.group[j])
-		if cfg.endnames[i] != nil {
-			cfg.net.Enable(cfg.endnames[i][j], up)
-		}
-		if cfg.endnames[j] != nil {
-			cfg.net.Enable(cfg.endnames[j][i], up)
-		}
-	}
-}
-
-func (cfg *config) rpcCount(server int) int { return cfg.net.GetCount(server) }
-func (cfg *config) rpcTotal() int           { return cfg.net.GetTotalCount() }
-
+func (cfg *config) rpcCount(server int) int  { return cfg.g.RPCCount(server) }
 func (cfg *config) setUnreliable(unrel bool) { cfg.net.Reliable(!unrel) }
 func (cfg *config) setLongReordering(b bool) { cfg.net.LongReordering(b) }
-func (cfg *config) bytesTotal() int64        { return cfg.net.GetTotalBytes() }
 
+// raftAt returns peer i's running instance, nil when it is down.
 func (cfg *config) raftAt(i int) *raft.Raft {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
-	return cfg.rafts[i]
+	rf, _ := cfg.g.Server(i)
+	return rf
 }
 
-func (cfg *config) isConnected(i int) bool {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
-	return cfg.connected[i]
-}
+func (cfg *config) isConnected(i int) bool { return cfg.g.Connected(i) }
 
 // failIfApplyErr stops the test at the first apply error an applier saw.
 func (cfg *config) failIfApplyErr() {
-	cfg.mu.Lock()
-	err := cfg.applyErr
-	cfg.mu.Unlock()
-	if err != "" {
+	if err := cfg.applyError(); err != "" {
 		cfg.t.Fatalf("apply error: %v", err)
 	}
 }
@@ -468,7 +395,7 @@ func (cfg *config) nCommitted(index int) (int, interface{}) {
 	}
 	count := 0
 	var cmd interface{}
-	for i := 0; i < len(cfg.rafts); i++ {
+	for i := 0; i < cfg.n; i++ {
 		if cmd1, ok := cfg.logs[i][index]; ok {
 			if count > 0 && cmd != cmd1 {
 				cfg.t.Fatalf("committed values do not match: index %v, %v, %v", index, cmd, cmd1)
@@ -508,12 +435,11 @@ func (cfg *config) wait(index int, n int, startTerm int) interface{} {
 	return cmd
 }
 
+// liveRafts returns the running instances.
 func (cfg *config) liveRafts() []*raft.Raft {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
 	var rs []*raft.Raft
-	for _, rf := range cfg.rafts {
-		if rf != nil {
+	for _, i := range cfg.g.Up() {
+		if rf := cfg.raftAt(i); rf != nil {
 			rs = append(rs, rf)
 		}
 	}
@@ -558,9 +484,7 @@ func (cfg *config) tryOne(cmd interface{}, expectedServers int, retry bool) (int
 			for time.Since(t1) < 2*time.Second {
 				nd, cmd1 := cfg.peek(index)
 				if nd > 0 && nd >= expectedServers && cmd1 == cmd {
-					cfg.mu.Lock()
-					cfg.cmds++
-					cfg.mu.Unlock()
+					cfg.net.Op()
 					return index, nil
 				}
 				sleep(20 * time.Millisecond)
@@ -583,13 +507,7 @@ func (cfg *config) applyError() string {
 
 // begin prints the start line and resets the counters Passed reports.
 func (cfg *config) begin(desc string) {
-	cfg.t.Begin(desc)
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
-	cfg.rpcs0 = cfg.rpcTotal()
-	cfg.byte0 = cfg.bytesTotal()
-	cfg.cmds0 = cfg.cmds
-	cfg.maxIndex0 = cfg.maxIndex
+	cfg.net.Begin(desc)
 }
 
 // end checks the time limit and, with snapshots on, that they were saved
@@ -600,10 +518,7 @@ func (cfg *config) end() {
 		return
 	}
 	cfg.checkSnapshotsSaved()
-	cfg.mu.Lock()
-	cmds := cfg.cmds - cfg.cmds0
-	cfg.mu.Unlock()
-	cfg.t.Passed(cfg.n, cfg.rpcTotal()-cfg.rpcs0, cfg.bytesTotal()-cfg.byte0, cmds)
+	cfg.net.Passed(cfg.n)
 }
 
 // checkSnapshotsSaved checks that every peer the harness handed a snapshot
@@ -616,8 +531,10 @@ func (cfg *config) checkSnapshotsSaved() {
 	for i := 0; i < cfg.n; i++ {
 		saved := func() bool {
 			cfg.mu.Lock()
-			defer cfg.mu.Unlock()
-			return !cfg.snapTaken[i] || cfg.saved[i].SnapshotSize() > 0
+			taken := cfg.snapTaken[i]
+			cfg.mu.Unlock()
+			p, ok := cfg.saved.Get(i)
+			return !taken || (ok && p.SnapshotSize() > 0)
 		}
 		if !waitFor(sec, saved) {
 			cfg.t.Fatalf("server %d was handed snapshots (Snapshot(index, snapshot), every %d commands) but its persister holds none: "+
@@ -647,15 +564,7 @@ func (cfg *config) checkRestartKeepsLog() {
 
 // logSize returns the largest Raft state size among the persisters.
 func (cfg *config) logSize() int {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
-	size := 0
-	for _, p := range cfg.saved {
-		if p != nil {
-			size = max(size, p.RaftStateSize())
-		}
-	}
-	return size
+	return cfg.saved.Max((*raft.Persister).RaftStateSize)
 }
 
 // ms is a millisecond, for brevity in the tests.

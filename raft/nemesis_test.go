@@ -233,9 +233,9 @@ func nemesis(t *labtest.T, part string, snapshots bool) {
 	if len(acks) == 0 {
 		t.Fatalf("no command committed during the nemesis run")
 	}
-	cfg.mu.Lock()
-	cfg.cmds += len(acks)
-	cfg.mu.Unlock()
+	for range acks {
+		cfg.net.Op()
+	}
 	cfg.end()
 }
 

@@ -5,7 +5,7 @@ package raft
 // the argument and reply types below. The field names are those of Figure 2
 // and Figure 13 of the extended Raft paper.
 //
-// The targeted tests (paper_test.go) act as scripted peers on the simulated
+// The targeted tests (rules_paper_test.go) act as scripted peers on the simulated
 // network, so they rely on these method names and on the Figure 2 fields.
 // You may add fields, but keep the ones declared here and their meaning.
 

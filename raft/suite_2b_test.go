@@ -2,7 +2,7 @@ package raft_test
 
 // Part 2B on a whole cluster: log replication and commitment (§5.3, §5.4 of
 // the extended Raft paper) while followers and leaders fail. Each test says
-// which rule it leans on; paper_test.go has the single-rule tests.
+// which rule it leans on; rules_paper_test.go has the single-rule tests.
 
 import (
 	"slices"
@@ -16,13 +16,9 @@ import (
 // replicates it, and once it is committed every peer applies it; commands
 // take consecutive indices starting at 1.
 func TestBasicAgree2B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		const commands = 3
-		cfg := makeConfig(t, n, false, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (2B): agreement on a few commands")
-
+	const n = 3
+	const commands = 3
+	cluster(t, n, false, false, "Test (2B): agreement on a few commands", func(t *labtest.T, cfg *config) {
 		for want := 1; want <= commands; want++ {
 			// Nothing may appear at an index before a command was
 			// offered for it.
@@ -33,7 +29,6 @@ func TestBasicAgree2B(t *testing.T) {
 				t.Fatalf("command went to index %d, want %d", got, want)
 			}
 		}
-		cfg.end()
 	})
 }
 
@@ -42,21 +37,17 @@ func TestBasicAgree2B(t *testing.T) {
 // command crosses each link about once. Ten 5000-byte commands on three
 // peers may use at most peers × payload plus 50 000 bytes.
 func TestRPCBytes2B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const (
-			n        = 3
-			commands = 10
-			cmdSize  = 5000
-			overhead = 50000
-		)
-		cfg := makeConfig(t, n, false, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (2B): bytes sent per replicated command")
-
+	const (
+		n        = 3
+		commands = 10
+		cmdSize  = 5000
+		overhead = 50000
+	)
+	cluster(t, n, false, false, "Test (2B): bytes sent per replicated command", func(t *labtest.T, cfg *config) {
 		// Elect and replicate once before counting, so the budget
 		// covers the payload traffic only.
 		cfg.one(99, n, false)
-		before := cfg.bytesTotal()
+		before := cfg.net.GetTotalBytes()
 
 		var payload int64
 		for k := 0; k < commands; k++ {
@@ -66,11 +57,10 @@ func TestRPCBytes2B(t *testing.T) {
 			}
 			payload += int64(len(cmd))
 		}
-		used := cfg.bytesTotal() - before
+		used := cfg.net.GetTotalBytes() - before
 		if budget := int64(n)*payload + overhead; used > budget {
 			t.Fatalf("replicating %d bytes of commands took %d RPC bytes; the budget is %d", payload, used, budget)
 		}
-		cfg.end()
 	})
 }
 
@@ -79,12 +69,8 @@ func TestRPCBytes2B(t *testing.T) {
 // means no entry may commit (Figure 2, Rules for Servers, Leaders: advance
 // commitIndex only over entries a majority holds).
 func TestFollowerFailure2B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		cfg := makeConfig(t, n, false, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (2B): followers fail one after another")
-
+	const n = 3
+	cluster(t, n, false, false, "Test (2B): followers fail one after another", func(t *labtest.T, cfg *config) {
 		cfg.one(101, n, false)
 
 		leader := cfg.checkOneLeader()
@@ -106,7 +92,6 @@ func TestFollowerFailure2B(t *testing.T) {
 		}
 		sleep(2 * electionTimeout)
 		cfg.expectNotApplied(index)
-		cfg.end()
 	})
 }
 
@@ -114,12 +99,8 @@ func TestFollowerFailure2B(t *testing.T) {
 // elect a successor and keep committing; once a second leader is lost, a
 // command accepted by any peer sits in a minority and must not commit.
 func TestLeaderFailure2B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		cfg := makeConfig(t, n, false, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (2B): leaders fail one after another")
-
+	const n = 3
+	cluster(t, n, false, false, "Test (2B): leaders fail one after another", func(t *labtest.T, cfg *config) {
 		cfg.one(101, n, false)
 
 		cfg.disconnect(cfg.checkOneLeader())
@@ -137,7 +118,6 @@ func TestLeaderFailure2B(t *testing.T) {
 		}
 		sleep(2 * electionTimeout)
 		cfg.expectNotApplied(4)
-		cfg.end()
 	})
 }
 
@@ -146,12 +126,8 @@ func TestLeaderFailure2B(t *testing.T) {
 // and then takes part in new agreements. Its term rose while it was alone,
 // so its return may force an election; the later commands retry.
 func TestFailAgree2B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		cfg := makeConfig(t, n, false, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (2B): a returning follower catches up")
-
+	const n = 3
+	cluster(t, n, false, false, "Test (2B): a returning follower catches up", func(t *labtest.T, cfg *config) {
 		cfg.one(101, n, false)
 
 		absent := (cfg.checkOneLeader() + 1) % n
@@ -171,7 +147,6 @@ func TestFailAgree2B(t *testing.T) {
 		cfg.one(106, n, true)
 		sleep(electionTimeout)
 		cfg.one(107, n, true)
-		cfg.end()
 	})
 }
 
@@ -181,12 +156,8 @@ func TestFailAgree2B(t *testing.T) {
 // election (§5.4.1) and drop the uncommitted entry; the next command
 // therefore lands at index 2 or 3.
 func TestFailNoAgree2B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 5
-		cfg := makeConfig(t, n, false, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (2B): no commit when three of five are gone")
-
+	const n = 5
+	cluster(t, n, false, false, "Test (2B): no commit when three of five are gone", func(t *labtest.T, cfg *config) {
 		cfg.one(10, n, false)
 
 		leader := cfg.checkOneLeader()
@@ -207,7 +178,6 @@ func TestFailNoAgree2B(t *testing.T) {
 		}
 
 		cfg.one(1000, n, true)
-		cfg.end()
 	})
 }
 
@@ -216,20 +186,15 @@ func TestFailNoAgree2B(t *testing.T) {
 // term, and all of them commit. An attempt during which the term moves
 // proves nothing and is repeated, at most five times in all.
 func TestConcurrentStarts2B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		const attempts = 5
-		cfg := makeConfig(t, n, false, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (2B): Start() from several goroutines")
-
+	const n = 3
+	const attempts = 5
+	cluster(t, n, false, false, "Test (2B): Start() from several goroutines", func(t *labtest.T, cfg *config) {
 		for attempt := 0; !concurrentStartsOnce(t, cfg, n); attempt++ {
 			if attempt+1 == attempts {
 				t.Fatalf("the term changed during all %d attempts", attempts)
 			}
 			sleep(3 * sec) // let elections settle before the next try
 		}
-		cfg.end()
 	})
 }
 
@@ -290,12 +255,8 @@ func concurrentStartsOnce(t *labtest.T, cfg *config, n int) bool {
 // the other peers', so it cannot win an election, and the new leader
 // overwrites its uncommitted suffix.
 func TestRejoin2B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		cfg := makeConfig(t, n, false, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (2B): a cut-off leader returns")
-
+	const n = 3
+	cluster(t, n, false, false, "Test (2B): a cut-off leader returns", func(t *labtest.T, cfg *config) {
 		cfg.one(101, n, true)
 
 		stale := cfg.checkOneLeader()
@@ -316,7 +277,6 @@ func TestRejoin2B(t *testing.T) {
 
 		cfg.connect(successor)
 		cfg.one(105, n, true)
-		cfg.end()
 	})
 }
 
@@ -326,14 +286,10 @@ func TestRejoin2B(t *testing.T) {
 // entries from older terms, and the leader must get past them quickly enough
 // for every command to commit within one()'s limit.
 func TestBackup2B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 5
-		const batch = 50
-		const quorum = 3
-		cfg := makeConfig(t, n, false, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (2B): leader overwrites long conflicting logs")
-
+	const n = 5
+	const batch = 50
+	const quorum = 3
+	cluster(t, n, false, false, "Test (2B): leader overwrites long conflicting logs", func(t *labtest.T, cfg *config) {
 		cfg.one(t.Rand.Int(), n, true)
 
 		// A leader keeps one follower; the other three are cut off. The
@@ -377,7 +333,6 @@ func TestBackup2B(t *testing.T) {
 		// stale batch.
 		cfg.connectAll(cfg.everyone()...)
 		cfg.one(t.Rand.Int(), n, true)
-		cfg.end()
 	})
 }
 
@@ -387,19 +342,15 @@ func TestBackup2B(t *testing.T) {
 // follower per entry; and an idle leader sends heartbeats at no more than
 // the lab's 10 per second.
 func TestCount2B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const (
-			n              = 3
-			attempts       = 5
-			entries        = 10
-			electionBudget = 30
-			agreeBudget    = (entries + 1 + 3) * n // 42
-			idleBudget     = 20 * n                // 60 in one idle second
-		)
-		cfg := makeConfig(t, n, false, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (2B): RPC budgets: election, agreement, idle")
-
+	const (
+		n              = 3
+		attempts       = 5
+		entries        = 10
+		electionBudget = 30
+		agreeBudget    = (entries + 1 + 3) * n // 42
+		idleBudget     = 20 * n                // 60 in one idle second
+	)
+	cluster(t, n, false, false, "Test (2B): RPC budgets: election, agreement, idle", func(t *labtest.T, cfg *config) {
 		cfg.checkOneLeader()
 		if used := cfg.rpcsSoFar(); used < 1 || used > electionBudget {
 			t.Fatalf("%d RPCs to elect the first leader; want between 1 and %d", used, electionBudget)
@@ -423,7 +374,6 @@ func TestCount2B(t *testing.T) {
 		if idle := cfg.rpcsSoFar() - settled; idle > idleBudget {
 			t.Fatalf("%d RPCs in a second with nothing to replicate; the budget is %d", idle, idleBudget)
 		}
-		cfg.end()
 	})
 }
 

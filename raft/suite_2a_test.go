@@ -1,7 +1,7 @@
 package raft_test
 
 // Part 2A on a whole cluster: leader election (§5.2 of the extended Raft
-// paper). The per-rule tests of the same part are in paper_test.go; these
+// paper). The per-rule tests of the same part are in rules_paper_test.go; these
 // check that elections work end to end while the network fails and heals.
 
 import (
@@ -15,12 +15,8 @@ import (
 // its heartbeats then keep the others from starting elections while nothing
 // fails.
 func TestInitialElection2A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		cfg := makeConfig(t, n, false, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (2A): initial election")
-
+	const n = 3
+	cluster(t, n, false, false, "Test (2A): initial election", func(t *labtest.T, cfg *config) {
 		cfg.checkOneLeader()
 
 		// Followers adopt the winner's term from its first heartbeat;
@@ -39,7 +35,6 @@ func TestInitialElection2A(t *testing.T) {
 		}
 
 		cfg.checkOneLeader()
-		cfg.end()
 	})
 }
 
@@ -48,12 +43,8 @@ func TestInitialElection2A(t *testing.T) {
 // steps down instead of competing; and a candidate needs a majority of votes,
 // so a single reachable peer never makes itself leader.
 func TestReElection2A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		cfg := makeConfig(t, n, false, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (2A): re-election after the leader is cut off")
-
+	const n = 3
+	cluster(t, n, false, false, "Test (2A): re-election after the leader is cut off", func(t *labtest.T, cfg *config) {
 		first := cfg.checkOneLeader()
 
 		// The other two time out and replace the lost leader.
@@ -79,7 +70,6 @@ func TestReElection2A(t *testing.T) {
 		// The third returning must not leave the cluster leaderless.
 		cfg.connect(second)
 		cfg.checkOneLeader()
-		cfg.end()
 	})
 }
 
@@ -88,16 +78,12 @@ func TestReElection2A(t *testing.T) {
 // every round must settle on one leader (Election Safety, Figure 3), be it
 // the old one or a newly elected one.
 func TestManyElections2A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const (
-			n       = 7
-			rounds  = 9
-			dropped = 3 // drawn independently: the same peer may repeat
-		)
-		cfg := makeConfig(t, n, false, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (2A): seven peers, repeated elections")
-
+	const (
+		n       = 7
+		rounds  = 9
+		dropped = 3 // drawn independently: the same peer may repeat
+	)
+	cluster(t, n, false, false, "Test (2A): seven peers, repeated elections", func(t *labtest.T, cfg *config) {
 		cfg.checkOneLeader()
 		for round := 0; round < rounds; round++ {
 			out := cfg.randomPeers(dropped)
@@ -106,7 +92,6 @@ func TestManyElections2A(t *testing.T) {
 			cfg.connectAll(out...)
 		}
 		cfg.checkOneLeader()
-		cfg.end()
 	})
 }
 
@@ -132,7 +117,7 @@ func TestKillStopsGoroutines2A(t *testing.T) {
 		// No goroutines means no leak: a peer that only fakes a leader in
 		// GetState would pass. Require that the peers really ran: they
 		// exchanged RPCs and all agree on a term an election produced.
-		if n := cfg.rpcTotal(); n == 0 {
+		if n := cfg.net.GetTotalCount(); n == 0 {
 			t.Fatalf("no RPCs were sent: the peers never ran an election or heartbeats")
 		}
 		if term := cfg.checkTerms(); term < 1 {

@@ -42,18 +42,14 @@ import (
 // with about 99.7% probability.
 func TestGiveUpAtApply3A(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(giveUpProcs, runtime.GOMAXPROCS(0))))
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		const batch = 10
-		const rounds = 40
-		cfg := makeConfig(t, n, false, -1)
-		defer cfg.cleanup()
-		cfg.begin("Test: requests that give up as their entries apply do not block the apply loop (3A)")
-
-		ck := cfg.makeClient(cfg.All())
+	const n = 3
+	const batch = 10
+	const rounds = 40
+	cluster(t, n, false, -1, "Test: requests that give up as their entries apply do not block the apply loop (3A)", func(t *labtest.T, cfg *config) {
+		ck := cfg.makeClient(cfg.g.All())
 		clerks := make([]*Clerk, batch+1)
 		for i := range clerks {
-			clerks[i] = cfg.makeClient(cfg.All())
+			clerks[i] = cfg.makeClient(cfg.g.All())
 		}
 		for round := 0; round < rounds; round++ {
 			// Every clerk learns the leader, so that its next request
@@ -89,7 +85,6 @@ func TestGiveUpAtApply3A(t *testing.T) {
 				}
 			}
 		}
-		cfg.end()
 	})
 }
 

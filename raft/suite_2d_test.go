@@ -33,109 +33,92 @@ type snapshotScenario struct {
 // discarded what the laggard still needs. §7: the leader must then send
 // InstallSnapshot; and at every round the persisted Raft state must stay
 // under maxLogSize, which only holds if snapshots really trim the log.
-func runSnapshotScenario(t *labtest.T, sc snapshotScenario) {
+func runSnapshotScenario(t *testing.T, sc snapshotScenario) {
 	const n = 3
 	const rounds = 30
-	cfg := makeConfig(t, n, sc.unreliable, true)
-	defer cfg.cleanup()
-	cfg.begin(sc.desc)
+	cluster(t, n, sc.unreliable, true, sc.desc, func(t *labtest.T, cfg *config) {
+		cfg.one(t.Rand.Int(), n, true)
+		leader := cfg.checkOneLeader()
 
-	cfg.one(t.Rand.Int(), n, true)
-	leader := cfg.checkOneLeader()
-
-	// With a laggard, progress needs only the other two peers.
-	quorum := n
-	if sc.lag != noLag {
-		quorum = n - 1
-	}
-
-	for round := 0; round < rounds; round++ {
-		// Usually a follower falls behind and the leader gets the burst.
-		// Every third round the leader itself is the laggard, and the
-		// burst goes to a follower, which may or may not win the next
-		// election in time to accept it.
-		laggard, proposer := (leader+1)%n, leader
-		if round%3 == 1 {
-			laggard, proposer = leader, (leader+1)%n
-		}
-
-		switch sc.lag {
-		case lagDisconnected:
-			cfg.disconnect(laggard)
-			cfg.one(t.Rand.Int(), quorum, true)
-		case lagCrashed:
-			cfg.crash1(laggard)
-			cfg.one(t.Rand.Int(), quorum, true)
-		}
-
-		cfg.startMany(proposer, snapshotInterval/2+t.Rand.IntN(snapshotInterval))
-
-		// Wait for the burst to be applied. Without a laggard every peer
-		// must keep up, so TestSnapshotBasic2D needs no InstallSnapshot.
-		cfg.one(t.Rand.Int(), quorum, true)
-
-		if size := cfg.logSize(); size >= maxLogSize {
-			t.Fatalf("Raft state is %d bytes; with snapshots it must stay under %d", size, maxLogSize)
-		}
-
-		// Bring the laggard back. If the entries it lacks are already
-		// folded into the leader's snapshot, InstallSnapshot is its
-		// only way forward.
-		switch sc.lag {
-		case lagDisconnected:
-			cfg.connect(laggard)
-		case lagCrashed:
-			cfg.restart(laggard)
-		}
+		// With a laggard, progress needs only the other two peers.
+		quorum := n
 		if sc.lag != noLag {
-			cfg.one(t.Rand.Int(), n, true)
-			leader = cfg.checkOneLeader()
+			quorum = n - 1
 		}
-	}
-	cfg.end()
+
+		for round := 0; round < rounds; round++ {
+			// Usually a follower falls behind and the leader gets the burst.
+			// Every third round the leader itself is the laggard, and the
+			// burst goes to a follower, which may or may not win the next
+			// election in time to accept it.
+			laggard, proposer := (leader+1)%n, leader
+			if round%3 == 1 {
+				laggard, proposer = leader, (leader+1)%n
+			}
+
+			switch sc.lag {
+			case lagDisconnected:
+				cfg.disconnect(laggard)
+				cfg.one(t.Rand.Int(), quorum, true)
+			case lagCrashed:
+				cfg.crash1(laggard)
+				cfg.one(t.Rand.Int(), quorum, true)
+			}
+
+			cfg.startMany(proposer, snapshotInterval/2+t.Rand.IntN(snapshotInterval))
+
+			// Wait for the burst to be applied. Without a laggard every peer
+			// must keep up, so TestSnapshotBasic2D needs no InstallSnapshot.
+			cfg.one(t.Rand.Int(), quorum, true)
+
+			if size := cfg.logSize(); size >= maxLogSize {
+				t.Fatalf("Raft state is %d bytes; with snapshots it must stay under %d", size, maxLogSize)
+			}
+
+			// Bring the laggard back. If the entries it lacks are already
+			// folded into the leader's snapshot, InstallSnapshot is its
+			// only way forward.
+			switch sc.lag {
+			case lagDisconnected:
+				cfg.connect(laggard)
+			case lagCrashed:
+				cfg.restart(laggard)
+			}
+			if sc.lag != noLag {
+				cfg.one(t.Rand.Int(), n, true)
+				leader = cfg.checkOneLeader()
+			}
+		}
+	})
 }
 
 func TestSnapshotBasic2D(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		runSnapshotScenario(t, snapshotScenario{desc: "Test (2D): snapshots keep the log short", lag: noLag})
-	})
+	runSnapshotScenario(t, snapshotScenario{desc: "Test (2D): snapshots keep the log short", lag: noLag})
 }
 
 func TestSnapshotInstall2D(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		runSnapshotScenario(t, snapshotScenario{desc: "Test (2D): InstallSnapshot to a reconnected peer", lag: lagDisconnected})
-	})
+	runSnapshotScenario(t, snapshotScenario{desc: "Test (2D): InstallSnapshot to a reconnected peer", lag: lagDisconnected})
 }
 
 func TestSnapshotInstallUnreliable2D(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		runSnapshotScenario(t, snapshotScenario{desc: "Test (2D): InstallSnapshot to a reconnected peer, lossy network", lag: lagDisconnected, unreliable: true})
-	})
+	runSnapshotScenario(t, snapshotScenario{desc: "Test (2D): InstallSnapshot to a reconnected peer, lossy network", lag: lagDisconnected, unreliable: true})
 }
 
 func TestSnapshotInstallCrash2D(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		runSnapshotScenario(t, snapshotScenario{desc: "Test (2D): InstallSnapshot to a restarted peer", lag: lagCrashed})
-	})
+	runSnapshotScenario(t, snapshotScenario{desc: "Test (2D): InstallSnapshot to a restarted peer", lag: lagCrashed})
 }
 
 func TestSnapshotInstallUnCrash2D(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		runSnapshotScenario(t, snapshotScenario{desc: "Test (2D): InstallSnapshot to a restarted peer, lossy network", lag: lagCrashed, unreliable: true})
-	})
+	runSnapshotScenario(t, snapshotScenario{desc: "Test (2D): InstallSnapshot to a restarted peer, lossy network", lag: lagCrashed, unreliable: true})
 }
 
 // TestSnapshotAllCrash2D: §7 — a peer that restarts from a snapshot resumes
 // at the snapshot's last included index, so after every peer crashes at once
 // new commands go after the old ones and never over them.
 func TestSnapshotAllCrash2D(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		const rounds = 5
-		cfg := makeConfig(t, n, false, true)
-		defer cfg.cleanup()
-		cfg.begin("Test (2D): every peer restarts from its snapshot")
-
+	const n = 3
+	const rounds = 5
+	cluster(t, n, false, true, "Test (2D): every peer restarts from its snapshot", func(t *labtest.T, cfg *config) {
 		cfg.one(t.Rand.Int(), n, true)
 
 		for round := 0; round < rounds; round++ {
@@ -152,7 +135,6 @@ func TestSnapshotAllCrash2D(t *testing.T) {
 				t.Fatalf("after a full restart a command went to index %d, not past %d", after, before)
 			}
 		}
-		cfg.end()
 	})
 }
 
@@ -161,12 +143,8 @@ func TestSnapshotAllCrash2D(t *testing.T) {
 // it persists next must still agree with that snapshot: the second restart
 // reads back the state written after the first.
 func TestSnapshotInit2D(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		cfg := makeConfig(t, n, false, true)
-		defer cfg.cleanup()
-		cfg.begin("Test (2D): two restarts from a snapshot")
-
+	const n = 3
+	cluster(t, n, false, true, "Test (2D): two restarts from a snapshot", func(t *labtest.T, cfg *config) {
 		cfg.one(t.Rand.Int(), n, true)
 		// One more than an interval: at least one snapshot is taken.
 		for k := 0; k < snapshotInterval+1; k++ {
@@ -181,6 +159,5 @@ func TestSnapshotInit2D(t *testing.T) {
 		// Restart again and use what that write left behind.
 		cfg.rebootAll()
 		cfg.one(t.Rand.Int(), n, true)
-		cfg.end()
 	})
 }

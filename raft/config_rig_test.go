@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"fmt"
 	"sync"
+	"testing"
 	"time"
 
 	"distlabs/labrpc"
@@ -34,38 +35,31 @@ type Raft struct {
 
 // RequestVote records the request and answers through the hook.
 func (f *Raft) RequestVote(args *raft.RequestVoteArgs, reply *raft.RequestVoteReply) {
-	f.mu.Lock()
-	f.votes = append(f.votes, *args)
-	hook := f.onVote
-	f.mu.Unlock()
 	reply.Term = args.Term
-	if hook != nil {
-		hook(args, reply)
-	}
+	answer(f, &f.votes, &f.onVote, args, reply)
 }
 
 // AppendEntries records the request and answers through the hook.
 func (f *Raft) AppendEntries(args *raft.AppendEntriesArgs, reply *raft.AppendEntriesReply) {
-	f.mu.Lock()
-	f.appends = append(f.appends, *args)
-	hook := f.onAppend
-	f.mu.Unlock()
-	reply.Term = args.Term
-	reply.Success = true
-	if hook != nil {
-		hook(args, reply)
-	}
+	reply.Term, reply.Success = args.Term, true
+	answer(f, &f.appends, &f.onAppend, args, reply)
 }
 
 // InstallSnapshot records the request and answers through the hook.
 func (f *Raft) InstallSnapshot(args *raft.InstallSnapshotArgs, reply *raft.InstallSnapshotReply) {
-	f.mu.Lock()
-	f.installs = append(f.installs, *args)
-	hook := f.onSnap
-	f.mu.Unlock()
 	reply.Term = args.Term
-	if hook != nil {
-		hook(args, reply)
+	answer(f, &f.installs, &f.onSnap, args, reply)
+}
+
+// answer records a request of one kind in log and lets the kind's hook, if
+// set, change the default reply.
+func answer[A, R any](f *Raft, log *[]A, hook *func(*A, *R), args *A, reply *R) {
+	f.mu.Lock()
+	*log = append(*log, *args)
+	h := *hook
+	f.mu.Unlock()
+	if h != nil {
+		h(args, reply)
 	}
 }
 
@@ -146,6 +140,17 @@ func newRig(t *labtest.T, n int) *rig {
 	}
 	r.start()
 	return r
+}
+
+// withRig runs a test's body on a fresh rig of n peers, after the start
+// line (title); the body prints its own "Passed" line (passed).
+func withRig(t *testing.T, n int, title string, body func(t *labtest.T, r *rig)) {
+	labtest.Run(t, func(t *labtest.T) {
+		r := newRig(t, n)
+		defer r.cleanup()
+		t.Begin(title)
+		body(t, r)
+	})
 }
 
 // start (re)starts the real peer from its persister.

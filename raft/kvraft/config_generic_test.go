@@ -6,8 +6,10 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 
+	"distlabs/test/kvtest"
 	"distlabs/test/labtest"
 )
 
@@ -76,12 +78,17 @@ func (o genericOpts) title(part string) string {
 // that every acknowledged Append is present exactly once, in order, and that
 // the Raft state stays bounded when snapshots are on. The whole history is
 // then checked for linearizability.
-func genericTest(t *labtest.T, part string, o genericOpts) {
+func genericTest(t *testing.T, part string, o genericOpts) {
+	labtest.Run(t, func(t *labtest.T) { runGeneric(t, part, o) })
+}
+
+// runGeneric is genericTest's body.
+func runGeneric(t *labtest.T, part string, o genericOpts) {
 	cfg := makeConfig(t, o.nservers, o.unreliable, o.maxraftstate)
 	defer cfg.cleanup()
 	cfg.begin(o.title(part))
 
-	ck := cfg.makeClient(cfg.All())
+	ck := cfg.makeClient(cfg.g.All())
 	checker := o.nclients // porcupine client id of the checking clerk
 	for round := 0; round < genericIterations; round++ {
 		var stopClients, stopPartitioner atomic.Bool
@@ -109,20 +116,20 @@ func genericTest(t *labtest.T, part string, o genericOpts) {
 		stopPartitioner.Store(true)
 		if o.partitions {
 			partitioner.Wait()
-			cfg.ConnectAll()
+			cfg.g.ConnectAll()
 			// Give the cluster time to elect a leader and commit.
 			time.Sleep(electionTimeout)
 		}
 		if o.crash {
 			for i := 0; i < o.nservers; i++ {
-				cfg.ShutdownServer(i)
+				cfg.g.Crash(i)
 			}
 			// Let clients' requests to the dead servers fail.
 			time.Sleep(electionTimeout)
 			for i := 0; i < o.nservers; i++ {
-				cfg.StartServer(i)
+				cfg.g.Start(i)
 			}
-			cfg.ConnectAll()
+			cfg.g.ConnectAll()
 		}
 		clients.Wait()
 		if t.Failed() {
@@ -130,8 +137,8 @@ func genericTest(t *labtest.T, part string, o genericOpts) {
 		}
 		if !o.randomKeys {
 			for cli := 0; cli < o.nclients; cli++ {
-				v := cfg.Get(ck, checker, strconv.Itoa(cli))
-				if err := checkClientAppends(cli, v, counts[cli]); err != nil {
+				v := cfg.h.Get(ck, checker, strconv.Itoa(cli))
+				if err := kvtest.CheckClientAppends(cli, v, counts[cli]); err != nil {
 					t.Fatalf("round %d: %v", round, err)
 				}
 			}
@@ -140,7 +147,7 @@ func genericTest(t *labtest.T, part string, o genericOpts) {
 			checkRaftStateBound(t, cfg, o.maxraftstate, fmt.Sprintf("after round %d", round))
 		}
 		if o.maxraftstate < 0 {
-			if ssz := cfg.SnapshotSize(); ssz > 0 {
+			if ssz := cfg.snapshotSize(); ssz > 0 {
 				t.Fatalf("round %d: a server saved a %d-byte snapshot, but maxraftstate is -1 (snapshots off)", round, ssz)
 			}
 		}
@@ -152,13 +159,13 @@ func genericTest(t *labtest.T, part string, o genericOpts) {
 // and Gets until stop, checking each Get of its own key against the appends
 // it made, and returns how many appends it completed.
 func runClient(cfg *config, o genericOpts, round, cli int, stop *atomic.Bool) int {
-	ck := cfg.makeClient(cfg.All())
+	ck := cfg.makeClient(cfg.g.All())
 	defer cfg.deleteClient(ck)
-	r := cfg.clientRand(round*1000 + cli)
+	r := kvtest.ClientRand(cfg.t.Seed, round*1000+cli)
 	key := strconv.Itoa(cli)
 	last := "" // this client's key's value, if the key is its own
 	if !o.randomKeys {
-		cfg.Put(ck, cli, key, last)
+		cfg.h.Put(ck, cli, key, last)
 	}
 	appends := 0
 	for !stop.Load() {
@@ -167,17 +174,17 @@ func runClient(cfg *config, o genericOpts, round, cli int, stop *atomic.Bool) in
 		}
 		switch n := r.IntN(1000); {
 		case n < 500:
-			nv := appendValue(cli, appends)
-			cfg.Append(ck, cli, key, nv)
+			nv := kvtest.AppendValue(cli, appends)
+			cfg.h.Append(ck, cli, key, nv)
 			last += nv
 			appends++
 		case o.randomKeys && n < 600:
-			cfg.Put(ck, cli, key, appendValue(cli, appends))
+			cfg.h.Put(ck, cli, key, kvtest.AppendValue(cli, appends))
 			appends++
 		default:
-			v := cfg.Get(ck, cli, key)
-			if !o.randomKeys && v != last && !cfg.ending.Load() {
-				cfg.t.Errorf("client %d: Get(%q) = %q, want %q", cli, key, abbrev(v), abbrev(last))
+			v := cfg.h.Get(ck, cli, key)
+			if !o.randomKeys && v != last && !cfg.h.Stopped() {
+				cfg.t.Errorf("client %d: Get(%q) = %q, want %q", cli, key, kvtest.Abbrev(v), kvtest.Abbrev(last))
 				return appends
 			}
 		}
@@ -190,14 +197,14 @@ func runClient(cfg *config, o genericOpts, round, cli int, stop *atomic.Bool) in
 // runPartitioner repartitions the servers at random, about once per
 // election timeout, until stop.
 func runPartitioner(cfg *config, round int, stop *atomic.Bool) {
-	r := cfg.clientRand(1000000 + round)
+	r := kvtest.ClientRand(cfg.t.Seed, 1000000+round)
 	for !stop.Load() {
 		var groups [2][]int
 		for i := 0; i < cfg.n; i++ {
 			g := r.IntN(2)
 			groups[g] = append(groups[g], i)
 		}
-		cfg.partition(groups[0], groups[1])
+		cfg.g.Partition(groups[0], groups[1])
 		time.Sleep(electionTimeout + time.Duration(r.IntN(200))*time.Millisecond)
 	}
 }
@@ -208,44 +215,42 @@ func runPartitioner(cfg *config, round int, stop *atomic.Bool) {
 // commit. Reports ms/op on the test's clock (virtual, or real with
 // -realtime). With snapshots on (maxraftstate > 0, 3B) the Raft state must
 // also stay within checkRaftStateBound, as in the other 3B tests.
-func speedTest(t *labtest.T, part string, maxraftstate int) {
+func speedTest(t *testing.T, part string, maxraftstate int) {
 	const (
 		nservers = 3
 		numOps   = 1000
 		bound    = 33333 * time.Microsecond
 	)
-	cfg := makeConfig(t, nservers, false, maxraftstate)
-	defer cfg.cleanup()
-	ck := cfg.makeClient(cfg.All())
-	cfg.begin(fmt.Sprintf("Test (%s): ops complete fast enough", part))
+	cluster(t, nservers, false, maxraftstate, fmt.Sprintf("Test (%s): ops complete fast enough", part), func(t *labtest.T, cfg *config) {
+		ck := cfg.makeClient(cfg.g.All())
 
-	// Wait until the service works, so election time is not counted.
-	cfg.Get(ck, 0, "x")
+		// Wait until the service works, so election time is not counted.
+		cfg.h.Get(ck, 0, "x")
 
-	start := time.Now()
-	for i := 0; i < numOps; i++ {
-		cfg.Append(ck, 0, "x", appendValue(0, i))
-	}
-	dur := time.Since(start)
+		start := time.Now()
+		for i := 0; i < numOps; i++ {
+			cfg.h.Append(ck, 0, "x", kvtest.AppendValue(0, i))
+		}
+		dur := time.Since(start)
 
-	v := cfg.Get(ck, 0, "x")
-	if err := checkClientAppends(0, v, numOps); err != nil {
-		t.Fatal(err)
-	}
-	perOp := dur / numOps
-	clock := "virtual"
-	if labtest.Realtime() {
-		clock = "real"
-	}
-	t.Logf("%s: %.3f ms/op (%s time; bound %.1f ms/op)", t.Name(), float64(perOp)/float64(time.Millisecond), clock, float64(bound)/float64(time.Millisecond))
-	if perOp > bound {
-		t.Fatalf("one client's operations took %v each on average; the limit is %v", perOp, bound)
-	}
-	if maxraftstate > 0 {
-		// With snapshots on (3B), fast must not mean uncompacted.
-		checkRaftStateBound(t, cfg, maxraftstate, "after the appends")
-	}
-	cfg.end()
+		v := cfg.h.Get(ck, 0, "x")
+		if err := kvtest.CheckClientAppends(0, v, numOps); err != nil {
+			t.Fatal(err)
+		}
+		perOp := dur / numOps
+		clock := "virtual"
+		if labtest.Realtime() {
+			clock = "real"
+		}
+		t.Logf("%s: %.3f ms/op (%s time; bound %.1f ms/op)", t.Name(), float64(perOp)/float64(time.Millisecond), clock, float64(bound)/float64(time.Millisecond))
+		if perOp > bound {
+			t.Fatalf("one client's operations took %v each on average; the limit is %v", perOp, bound)
+		}
+		if maxraftstate > 0 {
+			// With snapshots on (3B), fast must not mean uncompacted.
+			checkRaftStateBound(t, cfg, maxraftstate, "after the appends")
+		}
+	})
 }
 
 // checkRaftStateBound fails the test if some server's persisted Raft state
@@ -256,7 +261,7 @@ func speedTest(t *labtest.T, part string, maxraftstate int) {
 func checkRaftStateBound(t *labtest.T, cfg *config, maxraftstate int, when string) {
 	t.Helper()
 	limit := 8 * maxraftstate
-	if size := cfg.LogSize(); size > limit {
+	if size := cfg.logSize(); size > limit {
 		if when != "" {
 			when = " " + when
 		}

@@ -3,7 +3,7 @@
 package raft_test
 
 // Targeted tests, one per classic Raft bug. Each drives one real peer
-// through scripted fake peers (rig_test.go) and checks one rule of the
+// through scripted fake peers (config_rig_test.go) and checks one rule of the
 // extended Raft paper, cited above the test in the style of etcd's
 // raft_paper_test.go.
 
@@ -27,11 +27,7 @@ import (
 // (retransmitting its RequestVote) holds the follower back; a follower that
 // only resets on AppendEntries starts a competing election.
 func TestVoteTimerReset2A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2A): granting a vote resets the election timer")
-
+	withRig(t, 3, "Test (2A): granting a vote resets the election timer", func(t *labtest.T, r *rig) {
 		args := raft.RequestVoteArgs{Term: 5, CandidateId: 1}
 		for i := 0; i < 60; i++ { // 3 s, a vote request every 50 ms
 			if reply := r.requestVote(1, args); !reply.VoteGranted {
@@ -54,11 +50,7 @@ func TestVoteTimerReset2A(t *testing.T) {
 // that carries a newer term makes the receiver adopt that term and step
 // down to follower.
 func TestHigherTermReply2A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2A): a higher term in a reply deposes the leader")
-
+	withRig(t, 3, "Test (2A): a higher term in a reply deposes the leader", func(t *labtest.T, r *rig) {
 		for _, f := range r.fakes[1:] {
 			f.setVote(grantAll)
 		}
@@ -106,11 +98,7 @@ func TestHigherTermReply2A(t *testing.T) {
 // that arrives after the candidate moved to a new term is stale and must not
 // change its state.
 func TestStaleVoteReply2A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2A): a stale vote does not count in a later term")
-
+	withRig(t, 3, "Test (2A): a stale vote does not count in a later term", func(t *labtest.T, r *rig) {
 		// Each fake grants the first vote it is asked for, but only after
 		// 2.5 s, when the candidate has moved on to a later election;
 		// later requests are refused at once.
@@ -146,11 +134,7 @@ func TestStaleVoteReply2A(t *testing.T) {
 // behind its own. Logs are compared by their last entries: a later last
 // term wins; with equal last terms, the longer log wins.
 func TestUpToDateVote2B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2B): votes only for candidates with up-to-date logs")
-
+	withRig(t, 3, "Test (2B): votes only for candidates with up-to-date logs", func(t *labtest.T, r *rig) {
 		// The peer's log: index 1 and 2, both from term 2.
 		if reply := r.appendEntries(1, raft.AppendEntriesArgs{
 			Term: 2, LeaderId: 1, Entries: entries(100, 2, 2),
@@ -191,11 +175,7 @@ func TestUpToDateVote2B(t *testing.T) {
 // the leader's own term; older entries become committed indirectly, when a
 // later entry of the current term commits.
 func TestCommitCurrentTerm2B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2B): entries of earlier terms are not committed by counting")
-
+	withRig(t, 3, "Test (2B): entries of earlier terms are not committed by counting", func(t *labtest.T, r *rig) {
 		// Entry 1 from term 1, not committed.
 		if reply := r.appendEntries(1, raft.AppendEntriesArgs{
 			Term: 1, LeaderId: 1, Entries: entries(100, 1),
@@ -235,11 +215,7 @@ func TestCommitCurrentTerm2B(t *testing.T) {
 // lastApplied chasing commitIndex, so every state machine sees the same
 // commands in the same order (Section 5.3).
 func TestApplyInOrder2B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2B): committed entries are applied in order")
-
+	withRig(t, 3, "Test (2B): committed entries are applied in order", func(t *labtest.T, r *rig) {
 		n := 40
 		terms := make([]int, n)
 		for i := range terms {
@@ -286,11 +262,7 @@ func TestApplyInOrder2B(t *testing.T) {
 // carried. Its own log may have grown while the request was in flight, so
 // matchIndex must come from the request's arguments, not the log's length.
 func TestStaleReply2B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2B): a stale reply does not advance matchIndex")
-
+	withRig(t, 3, "Test (2B): a stale reply does not advance matchIndex", func(t *labtest.T, r *rig) {
 		// Each fake answers the first AppendEntries carrying entries
 		// after 500 ms and holds every other request until the end, so
 		// the only acknowledgement the leader gets is a late one.
@@ -336,11 +308,7 @@ func TestStaleReply2B(t *testing.T) {
 // must reach stable storage before the server answers an RPC. Section 5.2:
 // one vote per server per term, which a crash must not let it forget.
 func TestPersistBeforeReply2C(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2C): state is persisted before replying")
-
+	withRig(t, 3, "Test (2C): state is persisted before replying", func(t *labtest.T, r *rig) {
 		// A vote survives a crash right after the reply.
 		if reply := r.requestVote(1, raft.RequestVoteArgs{Term: 10, CandidateId: 1}); !reply.VoteGranted {
 			t.Fatalf("vote refused to the first candidate of term 10: %+v", reply)
@@ -385,11 +353,7 @@ func TestPersistBeforeReply2C(t *testing.T) {
 // check still works for the entry right after the snapshot; and a follower
 // whose log agrees at that point keeps the entries that follow it.
 func TestSnapshotBoundary2D(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2D): snapshot index boundaries")
-
+	withRig(t, 3, "Test (2D): snapshot index boundaries", func(t *labtest.T, r *rig) {
 		// Log 1..10 with terms 1 1 1 2 2 2 3 3 3 3, all committed.
 		terms := []int{1, 1, 1, 2, 2, 2, 3, 3, 3, 3}
 		if reply := r.appendEntries(1, raft.AppendEntriesArgs{

@@ -2,7 +2,7 @@ package raft_test
 
 // Part 2C on a whole cluster: persistence (the state Figure 2 marks
 // persistent) and the safety argument of §5.4 under crashes, restarts and an
-// unreliable network. The per-rule tests are in paper_test.go, the long
+// unreliable network. The per-rule tests are in rules_paper_test.go, the long
 // randomized run in nemesis_test.go.
 
 import (
@@ -20,12 +20,8 @@ import (
 // or a follower that missed entries) comes back with its log and the cluster
 // keeps committing.
 func TestPersist12C(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		cfg := makeConfig(t, n, false, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (2C): restarts keep term, vote and log")
-
+	const n = 3
+	cluster(t, n, false, false, "Test (2C): restarts keep term, vote and log", func(t *labtest.T, cfg *config) {
 		cfg.one(11, n, true)
 
 		// Every peer down and up again: only persisted state survives.
@@ -53,7 +49,6 @@ func TestPersist12C(t *testing.T) {
 		cfg.restart(follower)
 
 		cfg.one(16, n, true)
-		cfg.end()
 	})
 }
 
@@ -62,13 +57,9 @@ func TestPersist12C(t *testing.T) {
 // they make a majority. §5.4.1: only a peer whose persisted log holds every
 // committed entry can win that election, so nothing committed is lost.
 func TestPersist22C(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 5
-		const rounds = 5
-		cfg := makeConfig(t, n, false, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (2C): majorities of restarted peers")
-
+	const n = 5
+	const rounds = 5
+	cluster(t, n, false, false, "Test (2C): majorities of restarted peers", func(t *labtest.T, cfg *config) {
 		cmd := 10
 		agree := func(peers int) {
 			cmd++
@@ -105,7 +96,6 @@ func TestPersist22C(t *testing.T) {
 		}
 
 		cfg.one(1000, n, true)
-		cfg.end()
 	})
 }
 
@@ -114,12 +104,8 @@ func TestPersist22C(t *testing.T) {
 // peer; only the restarted leader's persisted log has the entry, so it must
 // win, and that entry must survive.
 func TestPersist32C(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		cfg := makeConfig(t, n, false, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (2C): leader and a follower crash, the leader restarts")
-
+	const n = 3
+	cluster(t, n, false, false, "Test (2C): leader and a follower crash, the leader restarts", func(t *labtest.T, cfg *config) {
 		cfg.one(101, 3, true)
 
 		leader := cfg.checkOneLeader()
@@ -137,7 +123,6 @@ func TestPersist32C(t *testing.T) {
 
 		cfg.restart(follower)
 		cfg.one(104, n, true)
-		cfg.end()
 	})
 }
 
@@ -166,12 +151,8 @@ func figure8Pause(cfg *config) {
 // the harness then finds two values applied at one index. At the end every
 // peer restarts at once and the committed log must still be there.
 func TestFigure82C(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 5
-		cfg := makeConfig(t, n, false, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (2C): Figure 8 with crashes")
-
+	const n = 5
+	cluster(t, n, false, false, "Test (2C): Figure 8 with crashes", func(t *labtest.T, cfg *config) {
 		cfg.one(t.Rand.Int(), 1, true)
 
 		randomCmd := func() interface{} { return t.Rand.Int() }
@@ -199,7 +180,6 @@ func TestFigure82C(t *testing.T) {
 		// The restarts above do not show that the log survives one: a
 		// peer restarted empty is simply caught up by the leader.
 		cfg.checkRestartKeepsLog()
-		cfg.end()
 	})
 }
 
@@ -209,14 +189,10 @@ func TestFigure82C(t *testing.T) {
 // submitting at once still all see their commands commit, and the log they
 // commit survives a restart of every peer (Figure 2: it is persistent state).
 func TestUnreliableAgree2C(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 5
-		const rounds = 49
-		const clients = 4
-		cfg := makeConfig(t, n, true, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (2C): agreement over a lossy network")
-
+	const n = 5
+	const rounds = 49
+	const clients = 4
+	cluster(t, n, true, false, "Test (2C): agreement over a lossy network", func(t *labtest.T, cfg *config) {
 		var wg sync.WaitGroup
 		defer wg.Wait() // the clients finish before the body returns, pass or fail
 		for round := 1; round <= rounds; round++ {
@@ -237,7 +213,6 @@ func TestUnreliableAgree2C(t *testing.T) {
 
 		cfg.one(100, n, true)
 		cfg.checkRestartKeepsLog()
-		cfg.end()
 	})
 }
 
@@ -248,13 +223,9 @@ func TestUnreliableAgree2C(t *testing.T) {
 // agreement. At the end every peer restarts at once and the committed log
 // must still be there.
 func TestFigure8Unreliable2C(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 5
-		const reorderFrom = 200
-		cfg := makeConfig(t, n, true, false)
-		defer cfg.cleanup()
-		cfg.begin("Test (2C): Figure 8 over a lossy, reordering network")
-
+	const n = 5
+	const reorderFrom = 200
+	cluster(t, n, true, false, "Test (2C): Figure 8 over a lossy, reordering network", func(t *labtest.T, cfg *config) {
 		cfg.one(t.Rand.IntN(10000), 1, true)
 
 		randomCmd := func() interface{} { return t.Rand.IntN(10000) }
@@ -292,7 +263,6 @@ func TestFigure8Unreliable2C(t *testing.T) {
 		cfg.setUnreliable(false)
 		cfg.setLongReordering(false)
 		cfg.checkRestartKeepsLog()
-		cfg.end()
 	})
 }
 

@@ -5,7 +5,7 @@ package raft_test
 // Scripted-peer tests for the Figure 2 and Figure 13 rules that only matter
 // when messages arrive late, twice or out of order. A cluster of reference
 // peers rarely produces those orders, so here the test itself plays the
-// other servers (the rig of rig_test.go): it sends one real peer an exact
+// other servers (the rig of config_rig_test.go): it sends one real peer an exact
 // sequence of RPCs and checks each reply, what the peer applies and what it
 // persisted.
 //
@@ -68,6 +68,21 @@ func checkApplyStream(t *labtest.T, msgs []raft.ApplyMsg) {
 func (r *rig) waitApplied(n int, what string) {
 	if !waitFor(sec, func() bool { return len(r.appliedMsgs()) >= n }) {
 		r.t.Fatalf("%s: applied %d messages, want %d", what, len(r.appliedMsgs()), n)
+	}
+}
+
+// expectApplied fails the test unless what the real peer applied so far
+// moves forward only (checkApplyStream) and its commands are want; why, if
+// not empty, explains the failure.
+func (r *rig) expectApplied(why string, want ...interface{}) {
+	r.t.Helper()
+	msgs := r.appliedMsgs()
+	checkApplyStream(r.t, msgs)
+	if cmds := commandsOf(msgs); !slices.Equal(cmds, want) {
+		if why != "" {
+			why = ": " + why
+		}
+		r.t.Fatalf("applied %v, want %v%s", cmds, want, why)
 	}
 }
 
@@ -140,11 +155,7 @@ func TestDelayedAppendPersisted2C(t *testing.T) {
 // with restart the peer is crashed and restarted before the final check
 // (persistence is part 2C, so the 2B test keeps the peer running).
 func delayedAppendKeepsLog(t *testing.T, title string, restart bool) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin(title)
-
+	withRig(t, 3, title, func(t *labtest.T, r *rig) {
 		full := entries(101, 1, 1, 2, 2, 2)
 		ok := func(args raft.AppendEntriesArgs, what string) {
 			t.Helper()
@@ -168,11 +179,7 @@ func delayedAppendKeepsLog(t *testing.T, title string, restart bool) {
 		ok(raft.AppendEntriesArgs{Term: 2, LeaderId: 1, PrevLogIndex: 5, PrevLogTerm: 2, LeaderCommit: 5},
 			"heartbeat after index 5 (the late requests must not have cut the log)")
 		r.waitApplied(5, "leaderCommit 5")
-		msgs := r.appliedMsgs()
-		checkApplyStream(t, msgs)
-		if cmds := commandsOf(msgs); !slices.Equal(cmds, []interface{}{101, 102, 103, 104, 105}) {
-			t.Fatalf("applied %v, want [101 102 103 104 105]", cmds)
-		}
+		r.expectApplied("", 101, 102, 103, 104, 105)
 		r.passed(5)
 	})
 }
@@ -187,11 +194,7 @@ func delayedAppendKeepsLog(t *testing.T, title string, restart bool) {
 // contain (Figure 7), so the follower must not commit them just because
 // its log is long enough.
 func TestCommitLastNewEntry2B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2B): commitIndex stops at the last new entry")
-
+	withRig(t, 3, "Test (2B): commitIndex stops at the last new entry", func(t *labtest.T, r *rig) {
 		// The leader of term 1 leaves entries 1..5 on the follower, of
 		// which only 1 and 2 ever reach a majority.
 		if reply := r.appendEntries(1, raft.AppendEntriesArgs{
@@ -218,11 +221,7 @@ func TestCommitLastNewEntry2B(t *testing.T) {
 		}
 		r.waitApplied(3, "commit through the last new entry")
 		sleep(200 * ms)
-		msgs := r.appliedMsgs()
-		checkApplyStream(t, msgs)
-		if cmds := commandsOf(msgs); !slices.Equal(cmds, []interface{}{101, 102, 203}) {
-			t.Fatalf("applied %v, want [101 102 203]: entries beyond the last new entry are not known to match the leader", cmds)
-		}
+		r.expectApplied("entries beyond the last new entry are not known to match the leader", 101, 102, 203)
 
 		// The rest of the leader's log commits as it arrives; a
 		// leaderCommit beyond the follower's log is capped too.
@@ -233,11 +232,7 @@ func TestCommitLastNewEntry2B(t *testing.T) {
 		}
 		r.waitApplied(5, "commit through 5")
 		sleep(200 * ms)
-		msgs = r.appliedMsgs()
-		checkApplyStream(t, msgs)
-		if cmds := commandsOf(msgs); !slices.Equal(cmds, []interface{}{101, 102, 203, 204, 205}) {
-			t.Fatalf("applied %v, want [101 102 203 204 205]", cmds)
-		}
+		r.expectApplied("", 101, 102, 203, 204, 205)
 		r.passed(5)
 	})
 }
@@ -252,11 +247,7 @@ func TestCommitLastNewEntry2B(t *testing.T) {
 // its term-T request then vouches for entries the peer no longer has, and
 // counting it would commit an entry no majority holds.
 func TestEarlierTermSuccessIgnored2B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2B): a leader ignores a success reply from its earlier term")
-
+	withRig(t, 3, "Test (2B): a leader ignores a success reply from its earlier term", func(t *labtest.T, r *rig) {
 		// Fake 1 holds the requests with entries of the first term it
 		// sees until release and then acknowledges them (reply.Term = the
 		// request's term); it never answers one of a later term, and
@@ -346,11 +337,7 @@ func TestEarlierTermSuccessIgnored2B(t *testing.T) {
 // lastApplied only grow, so they never fall below an installed snapshot,
 // and a restart resumes from the persisted snapshot.
 func TestInstallSnapshotStale2D(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2D): late, repeated and out-of-order InstallSnapshot")
-
+	withRig(t, 3, "Test (2D): late, repeated and out-of-order InstallSnapshot", func(t *labtest.T, r *rig) {
 		terms := make([]int, 20)
 		for i := range terms {
 			terms[i] = 1
@@ -466,11 +453,7 @@ func TestCandidateVotePersists2C(t *testing.T) {
 // with restart it also checks the vote after a crash (persistence is
 // part 2C).
 func candidateRefusesRival(t *testing.T, title string, restart bool) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin(title)
-
+	withRig(t, 3, title, func(t *labtest.T, r *rig) {
 		// The fakes refuse every vote, so the real peer stays a
 		// candidate. Its first RequestVote gives its term.
 		if !waitFor(2*sec, func() bool { return len(r.fakes[1].voteRequests()) > 0 }) {
@@ -506,11 +489,7 @@ func candidateRefusesRival(t *testing.T, title string, restart bool) {
 // and candidates). Over many election timeouts without a failure the term
 // must stay where it is, with the peer as follower and as leader.
 func TestQuietTermStable2A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2A): the term is stable under a healthy leader")
-
+	withRig(t, 3, "Test (2A): the term is stable under a healthy leader", func(t *labtest.T, r *rig) {
 		// Fake 1 leads term 5 and sends a heartbeat every 50 ms.
 		for i := 0; i < 100; i++ {
 			if reply := r.appendEntries(1, raft.AppendEntriesArgs{Term: 5, LeaderId: 1}); !reply.Success || reply.Term != 5 {
@@ -549,11 +528,7 @@ func TestQuietTermStable2A(t *testing.T) {
 // rejects the heartbeats and keeps campaigning raises the term with every
 // timeout and disrupts a working leader.
 func TestCandidateYieldsToLeader2A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2A): a candidate yields to the leader of its term")
-
+	withRig(t, 3, "Test (2A): a candidate yields to the leader of its term", func(t *labtest.T, r *rig) {
 		// The fakes refuse every vote: the real peer is a candidate.
 		if !waitFor(2*sec, func() bool { return len(r.fakes[1].voteRequests()) > 0 }) {
 			t.Fatalf("the peer did not start an election within 2 s")
@@ -592,11 +567,7 @@ func TestCandidateYieldsToLeader2A(t *testing.T) {
 // whose PrevLogIndex lies inside its snapshot, but if it accepts one it
 // must hold every entry the request carried.
 func TestAppendPastSnapshot2D(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2D): AppendEntries reaching past the snapshot appends the rest")
-
+	withRig(t, 3, "Test (2D): AppendEntries reaching past the snapshot appends the rest", func(t *labtest.T, r *rig) {
 		all := entries(101, 1, 1, 1, 1, 1, 1, 1) // index i holds command 100+i
 		if reply := r.appendEntries(1, raft.AppendEntriesArgs{
 			Term: 1, LeaderId: 1, Entries: all[:4], LeaderCommit: 4,
@@ -631,11 +602,7 @@ func TestAppendPastSnapshot2D(t *testing.T) {
 		}
 		r.waitApplied(7, "leaderCommit 7")
 		sleep(100 * ms)
-		msgs := r.appliedMsgs()
-		checkApplyStream(t, msgs)
-		if cmds := commandsOf(msgs); !slices.Equal(cmds, []interface{}{101, 102, 103, 104, 105, 106, 107}) {
-			t.Fatalf("applied %v, want [101 102 103 104 105 106 107]", cmds)
-		}
+		r.expectApplied("", 101, 102, 103, 104, 105, 106, 107)
 		r.passed(7)
 	})
 }
@@ -651,11 +618,7 @@ func TestAppendPastSnapshot2D(t *testing.T) {
 // on every peer but entry 2, the leader's own, is on the leader only:
 // nothing is committed until entry 2 reaches a majority.
 func TestCommitCountsOwnTermOnly2B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2B): an earlier-term entry on every peer waits for the leader's own")
-
+	withRig(t, 3, "Test (2B): an earlier-term entry on every peer waits for the leader's own", func(t *labtest.T, r *rig) {
 		// Entry 1 from term 1, not committed.
 		if reply := r.appendEntries(1, raft.AppendEntriesArgs{
 			Term: 1, LeaderId: 1, Entries: entries(100, 1),
@@ -716,11 +679,7 @@ func TestCommitCountsOwnTermOnly2B(t *testing.T) {
 // than its own; a late snapshot from a deposed leader says nothing about
 // the current term, so the leader keeps its role and its log.
 func TestStaleInstallSnapshotKeepsLeader2D(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 3)
-		defer r.cleanup()
-		t.Begin("Test (2D): an InstallSnapshot of an earlier term does not depose the leader")
-
+	withRig(t, 3, "Test (2D): an InstallSnapshot of an earlier term does not depose the leader", func(t *labtest.T, r *rig) {
 		// Fake 1 leads term 5; then it goes silent and the real peer
 		// wins a later term with every fake acknowledging it.
 		if reply := r.appendEntries(1, raft.AppendEntriesArgs{Term: 5, LeaderId: 1}); !reply.Success {
@@ -778,11 +737,7 @@ func TestStaleInstallSnapshotKeepsLeader2D(t *testing.T) {
 // 3 is then on 2 of them, and counting follower 1's matchIndex of term A
 // would commit it.
 func TestLeaderResetsMatchIndex2B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		r := newRig(t, 5)
-		defer r.cleanup()
-		t.Begin("Test (2B): a new leader does not reuse matchIndex of its earlier term")
-
+	withRig(t, 5, "Test (2B): a new leader does not reuse matchIndex of its earlier term", func(t *labtest.T, r *rig) {
 		// Every fake grants every vote. Fakes 1 and 2 acknowledge every
 		// AppendEntries; fakes 3 and 4 acknowledge heartbeats but hold
 		// the requests with entries until release.
@@ -858,11 +813,7 @@ func TestLeaderResetsMatchIndex2B(t *testing.T) {
 		if !waitFor(2*sec, func() bool { return len(commandsOf(r.appliedMsgs())) == 3 }) {
 			t.Fatalf("applied %v, want [200 201 300]", commandsOf(r.appliedMsgs()))
 		}
-		msgs := r.appliedMsgs()
-		checkApplyStream(t, msgs)
-		if cmds := commandsOf(msgs); !slices.Equal(cmds, []interface{}{200, 201, 300}) {
-			t.Fatalf("applied %v, want [200 201 300]", cmds)
-		}
+		r.expectApplied("", 200, 201, 300)
 		r.passed(7)
 	})
 }

@@ -1,6 +1,6 @@
 package raft_test
 
-// Small building blocks for the whole-cluster scenarios in raft2[a-d]_test.go.
+// Small building blocks for the whole-cluster scenarios in suite_2[a-d]_test.go.
 // They only combine the config methods of config_test.go; none of them
 // changes how the harness itself behaves.
 

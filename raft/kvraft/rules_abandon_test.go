@@ -14,16 +14,6 @@ import (
 	"distlabs/test/labtest"
 )
 
-// cutClient disables every link of ck, so that the replies to its calls in
-// flight are lost; its Clerk keeps retrying until ConnectClient.
-func (cfg *config) cutClient(ck *Clerk) {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
-	for _, name := range cfg.clerks[ck] {
-		cfg.net.Enable(name, false)
-	}
-}
-
 // within runs op in a goroutine and fails the test if it does not return
 // within d: the service must keep serving once a majority is up. op must
 // not call t.Fatal (it does not run on the test's goroutine).
@@ -44,7 +34,7 @@ func within(t *labtest.T, d time.Duration, what string, op func()) {
 // leaderOf returns the current leader after an operation made one known.
 func leaderOf(t *labtest.T, cfg *config) int {
 	t.Helper()
-	ok, l := cfg.Leader()
+	l, ok := cfg.leader()
 	if !ok {
 		t.Fatalf("no leader after a completed operation")
 	}
@@ -60,17 +50,26 @@ func leaderOf(t *labtest.T, cfg *config) int {
 func abandonedAppend(t *labtest.T, cfg *config, ck *Clerk, key, value string, wait time.Duration) chan struct{} {
 	t.Helper()
 	leader := leaderOf(t, cfg)
+	cfg.connectClient(ck, []int{leader})
+	done := lostReply(cfg, leader, ck, func() { ck.Append(key, value) })
+	time.Sleep(wait)
+	cfg.restartFollowers(leader)
+	return done
+}
+
+// lostReply crashes every follower, so that the leader cannot commit, has
+// ck send op (in a goroutine of its own, retrying until it returns, which
+// closes done) and cuts ck off once the request reached the leader, so
+// that its reply is lost.
+func lostReply(cfg *config, leader int, ck *Clerk, op func()) (done chan struct{}) {
 	cfg.shutdownFollowers(leader)
-	cfg.ConnectClient(ck, []int{leader})
-	done := make(chan struct{})
+	done = make(chan struct{})
 	go func() {
 		defer close(done)
-		ck.Append(key, value)
+		op()
 	}()
 	time.Sleep(100 * time.Millisecond) // the request reaches the leader
 	cfg.cutClient(ck)
-	time.Sleep(wait)
-	cfg.restartFollowers(leader)
 	return done
 }
 
@@ -79,7 +78,7 @@ func abandonedAppend(t *labtest.T, cfg *config, ck *Clerk, key, value string, wa
 func (cfg *config) shutdownFollowers(leader int) {
 	for i := 0; i < cfg.n; i++ {
 		if i != leader {
-			cfg.ShutdownServer(i)
+			cfg.g.Crash(i)
 		}
 	}
 }
@@ -89,10 +88,10 @@ func (cfg *config) shutdownFollowers(leader int) {
 func (cfg *config) restartFollowers(leader int) {
 	for i := 0; i < cfg.n; i++ {
 		if i != leader {
-			cfg.StartServer(i)
+			cfg.g.Start(i)
 		}
 	}
-	cfg.ConnectAll()
+	cfg.g.ConnectAll()
 }
 
 // TestAbandonedRequest3A checks that a request handler that stops waiting
@@ -107,20 +106,16 @@ func (cfg *config) restartFollowers(leader int) {
 // return sweeps past the point where typical handlers time out, so the
 // entry is applied just before, at and after the give-up.
 func TestAbandonedRequest3A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		cfg := makeConfig(t, n, false, -1)
-		defer cfg.cleanup()
-		cfg.begin("Test: a request that gives up does not block the apply loop (3A)")
-
-		ck := cfg.makeClient(cfg.All())
+	const n = 3
+	cluster(t, n, false, -1, "Test: a request that gives up does not block the apply loop (3A)", func(t *labtest.T, cfg *config) {
+		ck := cfg.makeClient(cfg.g.All())
 		ck.Put("k", "")
 		waits := []time.Duration{0, 200, 450, 700, 900, 950, 1000, 1050, 1100, 1250, 1500, 2100, 3100}
 		for round, w := range waits {
 			lost := cfg.makeClient(nil)
 			done := abandonedAppend(t, cfg, lost, "k", "x", w*time.Millisecond)
 			within(t, 10*time.Second, "a Put after an abandoned request", func() { ck.Put("p", "v") })
-			cfg.ConnectClient(lost, cfg.All())
+			cfg.connectClient(lost, cfg.g.All())
 			within(t, 10*time.Second, "the abandoned Clerk's retry", func() { <-done })
 			var got string
 			within(t, 10*time.Second, "a Get", func() { got = ck.Get("k") })
@@ -129,7 +124,6 @@ func TestAbandonedRequest3A(t *testing.T) {
 			}
 			cfg.deleteClient(lost)
 		}
-		cfg.end()
 	})
 }
 
@@ -143,14 +137,10 @@ func TestAbandonedRequest3A(t *testing.T) {
 // state; a server restored from a snapshot without it applies the retry a
 // second time.
 func TestDuplicateAfterRestore3B(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		const maxraftstate = 1000
-		cfg := makeConfig(t, n, false, maxraftstate)
-		defer cfg.cleanup()
-		cfg.begin("Test: duplicate detection survives snapshot and restart (3B)")
-
-		ck := cfg.makeClient(cfg.All())
+	const n = 3
+	const maxraftstate = 1000
+	cluster(t, n, false, maxraftstate, "Test: duplicate detection survives snapshot and restart (3B)", func(t *labtest.T, cfg *config) {
+		ck := cfg.makeClient(cfg.g.All())
 		ck.Put("k", "a")
 		lost := cfg.makeClient(nil)
 		done := abandonedAppend(t, cfg, lost, "k", "x", 0)
@@ -166,24 +156,23 @@ func TestDuplicateAfterRestore3B(t *testing.T) {
 		for i := 0; i < 40; i++ {
 			ck.Put("fill", strings.Repeat("f", 50))
 		}
-		if cfg.SnapshotSize() == 0 {
+		if cfg.snapshotSize() == 0 {
 			t.Fatalf("no server made a snapshot with maxraftstate %d after 40 writes of 50 bytes", maxraftstate)
 		}
 		for i := 0; i < n; i++ {
-			cfg.ShutdownServer(i)
+			cfg.g.Crash(i)
 		}
 		for i := 0; i < n; i++ {
-			cfg.StartServer(i)
+			cfg.g.Start(i)
 		}
-		cfg.ConnectAll()
+		cfg.g.ConnectAll()
 
 		// The lost Clerk's retry now arrives at restored servers.
-		cfg.ConnectClient(lost, cfg.All())
+		cfg.connectClient(lost, cfg.g.All())
 		within(t, 10*time.Second, "the retried Append", func() { <-done })
 		if got := ck.Get("k"); got != "ax" {
 			t.Fatalf("k = %q after the retry of an Append that had committed before the snapshot, want \"ax\"", got)
 		}
-		cfg.end()
 	})
 }
 
@@ -199,39 +188,28 @@ func TestDuplicateAfterRestore3B(t *testing.T) {
 // reply to its first attempt and retries, then the followers come back and
 // both copies commit.
 func TestRetryBeforeCommit3A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		cfg := makeConfig(t, n, false, -1)
-		defer cfg.cleanup()
-		cfg.begin("Test: a retry that reaches the log before the first attempt commits is applied once (3A)")
-
-		ck := cfg.makeClient(cfg.All())
+	const n = 3
+	cluster(t, n, false, -1, "Test: a retry that reaches the log before the first attempt commits is applied once (3A)", func(t *labtest.T, cfg *config) {
+		ck := cfg.makeClient(cfg.g.All())
 		ck.Put("k", "a")
 		// A Get first, so that the Clerk's next request goes straight to
 		// the leader.
-		lost := cfg.makeClient(cfg.All())
+		lost := cfg.makeClient(cfg.g.All())
 		lost.Get("k")
 		leader := leaderOf(t, cfg)
-		cfg.shutdownFollowers(leader)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			lost.Append("k", "x")
-		}()
-		time.Sleep(100 * time.Millisecond) // the first attempt is in the leader's log
-		cfg.cutClient(lost)                // its reply is lost
+		// The first attempt is in the leader's log; its reply is lost.
+		done := lostReply(cfg, leader, lost, func() { lost.Append("k", "x") })
 		time.Sleep(300 * time.Millisecond)
-		cfg.ConnectClient(lost, []int{leader}) // the retry reaches the leader
+		cfg.connectClient(lost, []int{leader}) // the retry reaches the leader
 		time.Sleep(500 * time.Millisecond)
 		cfg.restartFollowers(leader)
-		cfg.ConnectClient(lost, cfg.All())
+		cfg.connectClient(lost, cfg.g.All())
 		within(t, 10*time.Second, "the retried Append", func() { <-done })
 		var got string
 		within(t, 10*time.Second, "a Get", func() { got = ck.Get("k") })
 		if got != "ax" {
 			t.Fatalf("k = %q after one Append of x to \"a\" whose retry reached the leader before the first attempt committed, want \"ax\"", got)
 		}
-		cfg.end()
 	})
 }
 
@@ -250,31 +228,21 @@ func TestRetryBeforeCommit3A(t *testing.T) {
 // "x", erasing an Append that a completed Get has observed; the history
 // is also checked with porcupine.
 func TestRetriedPutOnce3A(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		const n = 3
-		cfg := makeConfig(t, n, false, -1)
-		defer cfg.cleanup()
-		cfg.begin("Test: a retried Put is applied once, after another client's Append (3A)")
-
-		ck := cfg.makeClient(cfg.All())
-		cfg.Put(ck, 0, "k", "a")
+	const n = 3
+	cluster(t, n, false, -1, "Test: a retried Put is applied once, after another client's Append (3A)", func(t *labtest.T, cfg *config) {
+		ck := cfg.makeClient(cfg.g.All())
+		cfg.h.Put(ck, 0, "k", "a")
 		// A Get first, so that the Clerk's Put goes straight to the leader.
-		lost := cfg.makeClient(cfg.All())
-		cfg.Get(lost, 1, "k")
+		lost := cfg.makeClient(cfg.g.All())
+		cfg.h.Get(lost, 1, "k")
 		leader := leaderOf(t, cfg)
-		cfg.shutdownFollowers(leader)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			cfg.Put(lost, 1, "k", "x")
-		}()
-		time.Sleep(100 * time.Millisecond) // the first attempt is in the leader's log
-		cfg.cutClient(lost)                // its reply will be lost
-		cfg.restartFollowers(leader)       // the first attempt can commit
+		// The first attempt is in the leader's log; its reply will be lost.
+		done := lostReply(cfg, leader, lost, func() { cfg.h.Put(lost, 1, "k", "x") })
+		cfg.restartFollowers(leader) // the first attempt can commit
 
-		within(t, 10*time.Second, "an Append", func() { cfg.Append(ck, 0, "k", "y") })
+		within(t, 10*time.Second, "an Append", func() { cfg.h.Append(ck, 0, "k", "y") })
 		var mid string
-		within(t, 10*time.Second, "a Get", func() { mid = cfg.Get(ck, 0, "k") })
+		within(t, 10*time.Second, "a Get", func() { mid = cfg.h.Get(ck, 0, "k") })
 		// With the reference the Put commits once the followers are back;
 		// an implementation may instead lose the uncommitted entry to a
 		// new leader, and then the retry below is the first attempt.
@@ -288,13 +256,12 @@ func TestRetriedPutOnce3A(t *testing.T) {
 			t.Fatalf("k = %q after Put(k, a), a concurrent Put(k, x) and Append(k, y), want \"xy\" (or \"ay\" if the Put's entry was lost)", mid)
 		}
 
-		cfg.ConnectClient(lost, cfg.All()) // the retry reaches the service
+		cfg.connectClient(lost, cfg.g.All()) // the retry reaches the service
 		within(t, 10*time.Second, "the retried Put", func() { <-done })
 		var got string
-		within(t, 10*time.Second, "a Get", func() { got = cfg.Get(ck, 0, "k") })
+		within(t, 10*time.Second, "a Get", func() { got = cfg.h.Get(ck, 0, "k") })
 		if got != want {
 			t.Fatalf("k = %q after the retry of Put(k, x), want %q: a Get had seen %q, so the Put was applied before the Append and its retry must not be applied again", got, want, mid)
 		}
-		cfg.end()
 	})
 }
