@@ -108,17 +108,6 @@ func TestUnreliableOneKey3A(t *testing.T) {
 // time to finish, a request stuck on the minority side may take to complete.
 const healGrace = 3 * time.Second
 
-// async runs f on a goroutine of its own and returns a channel that is
-// closed when f returns.
-func async(f func()) <-chan struct{} {
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		f()
-	}()
-	return finished
-}
-
 // TestOnePartition3A cuts five servers into a majority and a minority that
 // holds the leader. The majority must keep serving. Requests sent into the
 // minority must block, since answering them could lose a write or return a
@@ -142,8 +131,8 @@ func TestOnePartition3A(t *testing.T) {
 		cfg.end()
 
 		cfg.begin("Test (3A): no progress in minority")
-		wrote := async(func() { cfg.h.Put(minorWriter, 2, "1", "15") })
-		read := async(func() { cfg.h.Get(minorReader, 3, "1") })
+		wrote := kvtest.Async(func() { cfg.h.Put(minorWriter, 2, "1", "15") })
+		read := kvtest.Async(func() { cfg.h.Get(minorReader, 3, "1") })
 		select {
 		case <-wrote:
 			t.Fatal("a Put sent only to the minority returned while the partition lasted")
