@@ -8,14 +8,16 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"distlabs/test/internal/tree"
 )
 
 // defaultInfrastructure applies when the rubric names no infrastructure.
-var defaultInfrastructure = []string{"labrpc", filepath.Join("test", "labtest"), filepath.Join("test", "linearize")}
+var defaultInfrastructure = []string{"labrpc", filepath.Join("test", "labtest"), filepath.Join("test", "linearize"), filepath.Join("test", "tester"), filepath.Join("test", "kvtest")}
 
 // moduleFiles are ours in every graded tree: the submission's go.mod and
 // go.sum decide nothing (a replace directive could swap testify for no-op
@@ -258,6 +260,15 @@ func overlayCourseFiles(root, dst string, rubric *Rubric, p *prepared) error {
 		if err := overlayTests(filepath.Join(root, lab.Package), filepath.Join(dst, lab.Package)); err != nil {
 			return fmt.Errorf("overlay tests of %s: %w", lab.Lab, err)
 		}
+		dropped, err := drop6824Harness(filepath.Join(dst, lab.Package))
+		if err != nil {
+			return fmt.Errorf("%s: %w", lab.Lab, err)
+		}
+		for _, name := range dropped {
+			p.notes = append(p.notes, fmt.Sprintf("%s: dropped the submission's %s: it is 6.824's test harness (make_config), "+
+				"whose config type collides with the suite's own harness in the same package; the suite brings its own",
+				lab.Lab, path.Join(filepath.ToSlash(filepath.Clean(lab.Package)), name)))
+		}
 	}
 	for _, d := range rubric.infrastructure() {
 		if err := replaceDir(filepath.Join(root, d), filepath.Join(dst, d)); err != nil {
@@ -277,6 +288,59 @@ func overlayCourseFiles(root, dst string, rubric *Rubric, p *prepared) error {
 	}
 	return nil
 }
+
+// drop6824Harness removes from dir, a lab package of the graded tree with
+// our tests already laid in, the non-test files that are a 6.824 test
+// harness (they define make_config and a config type) when our tests of
+// that package are in the package itself and define config too: the two
+// would not compile together ("config redeclared"). Student code never
+// calls into that harness (it is the tests' helper), so nothing is lost.
+// Where our tests are an external _test package (raft), the course's
+// config.go compiles beside them and stays. It returns the files removed.
+func drop6824Harness(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	ours, theirs := false, []string{}
+	for _, d := range entries {
+		name := d.Name()
+		if d.IsDir() || !strings.HasSuffix(name, ".go") {
+			continue
+		}
+		src, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		declares := configTypeRE.Match(src)
+		switch {
+		case strings.HasSuffix(name, "_test.go"):
+			if declares && !externalTestRE.Match(src) {
+				ours = true
+			}
+		case declares && bytes.Contains(src, []byte("func make_config(")):
+			theirs = append(theirs, name)
+		}
+	}
+	if !ours {
+		return nil, nil
+	}
+	for _, name := range theirs {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil {
+			return nil, err
+		}
+	}
+	return theirs, nil
+}
+
+var (
+	// configTypeRE matches a top-level declaration of the type config.
+	configTypeRE = regexp.MustCompile(`(?m)^type config struct`)
+	// externalTestRE matches the package clause of an external test package.
+	externalTestRE = regexp.MustCompile(`(?m)^package \w+_test\s*$`)
+)
 
 // replaceProtected replaces dst by ours and reports whether it differed.
 func replaceProtected(src, dst string) (bool, error) {
