@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -35,9 +36,12 @@ type Config struct {
 
 // Failure is one failing seed.
 type Failure struct {
-	Seed    int64
-	Status  gotest.Status
-	Reason  string
+	Seed   int64
+	Status gotest.Status
+	Reason string
+	// Tests are the top-level tests that failed (or, if the process died
+	// without saying, the one that was running), when RUN matched several.
+	Tests   []string
 	LogPath string
 	Replay  string
 }
@@ -122,7 +126,12 @@ func Stress(ctx context.Context, cfg Config) (*Summary, error) {
 				res := gotest.Run(ctx, gotest.Spec{Bin: bin, Dir: dir, Run: cfg.Run, Seed: seed, SeedFlag: seedFlag, Timeout: cfg.Timeout})
 				var f *Failure
 				if res.Status != gotest.Pass && ctx.Err() == nil {
-					f = &Failure{Seed: seed, Status: res.Status, Reason: res.Reason, Replay: replay(cfg.ReplayDir, pkg, cfg.Run, seed, seedFlag)}
+					f = &Failure{Seed: seed, Status: res.Status, Reason: res.Reason, Tests: failingTests(res.Output)}
+					run := cfg.Run
+					if len(f.Tests) == 1 {
+						run = "^" + f.Tests[0] + "$" // replay only the test that failed
+					}
+					f.Replay = replay(cfg.ReplayDir, pkg, run, seed, seedFlag)
 					f.LogPath = filepath.Join(cfg.OutDir, fmt.Sprintf("seed-%d.log", seed))
 					text := fmt.Sprintf("# %s (%s)\n# replay: %s\n\n%s", res.Status, res.Reason, f.Replay, res.Output)
 					if err := os.WriteFile(f.LogPath, []byte(text), 0o644); err != nil {
@@ -184,6 +193,44 @@ func (s *Summary) Print(w io.Writer, outDir string) {
 	}
 	fmt.Fprintf(w, "stress: %d of %d runs FAILED; outputs kept in %s\n", len(s.Failures), s.Runs, outDir)
 	for _, f := range s.Failures {
-		fmt.Fprintf(w, "  seed %d: %s (%s)\n    log:    %s\n    replay: %s\n", f.Seed, f.Status, f.Reason, f.LogPath, f.Replay)
+		tests := ""
+		if len(f.Tests) > 0 {
+			tests = " " + strings.Join(f.Tests, ", ")
+		}
+		fmt.Fprintf(w, "  seed %d%s: %s (%s)\n    log:    %s\n    replay: %s\n", f.Seed, tests, f.Status, f.Reason, f.LogPath, f.Replay)
 	}
+}
+
+var (
+	failRE = regexp.MustCompile(`(?m)^--- FAIL: (\S+)`)
+	runRE  = regexp.MustCompile(`(?m)^=== RUN\s+(\S+)\s*$`)
+	passRE = regexp.MustCompile(`(?m)^--- (?:PASS|SKIP): (\S+)`)
+)
+
+// failingTests names the top-level tests a run's output reports failed;
+// if it reports none (the process was killed, or exited mid-test), the
+// top-level tests that started and never ended.
+func failingTests(output string) []string {
+	var out []string
+	add := func(name string) {
+		if name = strings.SplitN(name, "/", 2)[0]; !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	for _, m := range failRE.FindAllStringSubmatch(output, -1) {
+		add(m[1])
+	}
+	if len(out) > 0 {
+		return out
+	}
+	ended := map[string]bool{}
+	for _, m := range passRE.FindAllStringSubmatch(output, -1) {
+		ended[m[1]] = true
+	}
+	for _, m := range runRE.FindAllStringSubmatch(output, -1) {
+		if !strings.Contains(m[1], "/") && !ended[m[1]] {
+			add(m[1])
+		}
+	}
+	return out
 }

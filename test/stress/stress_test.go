@@ -21,7 +21,7 @@ func TestFindsRareFailure(t *testing.T) {
 	var progress bytes.Buffer
 	out := t.TempDir()
 	sum, err := Stress(context.Background(), Config{
-		Root: root, Pkg: ".", Run: "Rare", N: 200, Start: 1, Jobs: 2,
+		Root: root, Pkg: ".", Run: "Rare|Other", N: 200, Start: 1, Jobs: 2,
 		Timeout: time.Minute, OutDir: out, Progress: &progress, Every: time.Second,
 	})
 	if err != nil {
@@ -30,7 +30,7 @@ func TestFindsRareFailure(t *testing.T) {
 	var seeds []int64
 	for _, f := range sum.Failures {
 		seeds = append(seeds, f.Seed)
-		if want := "go test . -run 'Rare' -seed "; !strings.HasPrefix(f.Replay, want) {
+		if want := "go test . -run '^TestRare$' -seed "; !strings.HasPrefix(f.Replay, want) {
 			t.Errorf("replay %q, want prefix %q", f.Replay, want)
 		}
 		log, err := os.ReadFile(f.LogPath)
@@ -46,7 +46,7 @@ func TestFindsRareFailure(t *testing.T) {
 	}
 	var report bytes.Buffer
 	sum.Print(&report, out)
-	if !strings.Contains(report.String(), "seed 57") || !strings.Contains(report.String(), "replay: go test . -run 'Rare' -seed 57") {
+	if !strings.Contains(report.String(), "seed 57 TestRare:") || !strings.Contains(report.String(), "replay: go test . -run '^TestRare$' -seed 57") {
 		t.Errorf("report:\n%s", report.String())
 	}
 }
