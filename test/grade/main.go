@@ -35,6 +35,7 @@ import (
 	"encoding/csv"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -43,6 +44,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"distlabs/test/internal/tree"
@@ -136,7 +138,7 @@ func batch(ctx context.Context, cfg Config, opt options) int {
 		rep, err := Grade(ctx, c, os.Stderr)
 		if err != nil && rep == nil {
 			fmt.Fprintf(os.Stderr, "grade: %s: %v\n", name, err)
-			rows = append(rows, []string{name, "", "error", "", err.Error()})
+			rows = append(rows, []string{name, "", "error", "", firstLine(err.Error())})
 			code = 2
 			continue
 		}
@@ -157,6 +159,8 @@ func batch(ctx context.Context, cfg Config, opt options) int {
 		fmt.Fprintln(os.Stderr, "grade:", err)
 		return 2
 	}
+	fmt.Printf("\n##### summary\n")
+	printSummary(os.Stdout, rows)
 	fmt.Printf("\nsummary: %s (%d submission(s))\n", opt.csv, len(subs))
 	return code
 }
@@ -200,29 +204,48 @@ func listSubmissions(spec string) ([]string, error) {
 	return dirs, nil
 }
 
-// summaryRows is one CSV row per lab of a report.
+// summaryRows is one CSV row per lab of a report: submission, lab, score,
+// max and a note (why the lab scored nothing, the refusal, or the number
+// of TA flags).
 func summaryRows(name string, rep *Report) [][]string {
-	var rows [][]string
-	index := map[string]int{}
-	got, max := map[string]float64{}, map[string]float64{}
+	var labs []*Lab
+	byLab := map[*Lab][]*Outcome{}
 	for _, o := range rep.Outcomes {
-		if _, ok := index[o.Lab.Lab]; !ok {
-			index[o.Lab.Lab] = len(rows)
-			rows = append(rows, []string{name, o.Lab.Lab, "", "", ""})
+		if _, ok := byLab[o.Lab]; !ok {
+			labs = append(labs, o.Lab)
 		}
-		max[o.Lab.Lab] += o.Entry.Points
-		if o.Passed {
-			got[o.Lab.Lab] += o.Entry.Points
+		byLab[o.Lab] = append(byLab[o.Lab], o)
+	}
+	flags := ""
+	if len(rep.Flags) > 0 {
+		flags = fmt.Sprintf("%d TA flag(s)", len(rep.Flags))
+	}
+	var rows [][]string
+	for _, lab := range labs {
+		got, max := labScore(byLab[lab])
+		note := labFailure(byLab[lab])
+		for _, extra := range []string{rep.Refused, flags} {
+			if extra != "" && !strings.Contains(note, extra) {
+				note = strings.TrimPrefix(note+"; "+extra, "; ")
+			}
 		}
-	}
-	note := rep.Refused
-	if note == "" && len(rep.Flags) > 0 {
-		note = fmt.Sprintf("%d TA flag(s)", len(rep.Flags))
-	}
-	for lab, i := range index {
-		rows[i][2], rows[i][3], rows[i][4] = num(got[lab]), num(max[lab]), note
+		rows = append(rows, []string{name, lab.Lab, num(got), num(max), firstLine(note)})
 	}
 	return rows
+}
+
+// printSummary prints the batch's rows as one table.
+func printSummary(w io.Writer, rows [][]string) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SUBMISSION\tLAB\tSCORE\tNOTE")
+	for _, r := range rows {
+		score := r[2]
+		if r[3] != "" {
+			score += "/" + r[3]
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r[0], r[1], score, shorten(r[4], 100))
+	}
+	_ = tw.Flush() // only fails if stdout is gone
 }
 
 func writeCSV(path string, rows [][]string) error {

@@ -38,6 +38,16 @@ func PrintTable(w io.Writer, rep *Report, seeds int) {
 	for _, lab := range labOrder {
 		outs := byLab[lab]
 		fmt.Fprintf(w, "\n== %s (%s, %d seed(s) per test) ==\n", lab.Lab, lab.Package, seeds)
+		if why := labFailure(outs); why != "" {
+			// One line, not one identical row per test.
+			_, max := labScore(outs)
+			fmt.Fprintf(w, "every test (%d): %s\n", len(outs), why)
+			fmt.Fprintf(w, "  %s total 0/%s\n", lab.Lab, num(max))
+			if outs[0].Status == "build failed" {
+				fmt.Fprintf(w, "%s\n", indent(tail(outs[0].Output, 2000)))
+			}
+			continue
+		}
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "PART\tTEST\tRESULT\tTIME\tPOINTS\tREASON")
 		var labGot, labMax float64
@@ -239,4 +249,33 @@ func partPrefix(p string) string {
 		return ""
 	}
 	return "(" + p + ") "
+}
+
+// labFailure returns the reason every outcome of a lab shares when none of
+// its tests could run (the lab did not build, or was refused), else "".
+func labFailure(outs []*Outcome) string {
+	if len(outs) == 0 {
+		return ""
+	}
+	first := outs[0]
+	if first.Status != "build failed" && first.Status != "refused" {
+		return ""
+	}
+	for _, o := range outs {
+		if o.Status != first.Status || o.Reason != first.Reason {
+			return ""
+		}
+	}
+	return first.Reason
+}
+
+// labScore sums a lab's outcomes.
+func labScore(outs []*Outcome) (got, max float64) {
+	for _, o := range outs {
+		max += o.Entry.Points
+		if o.Passed {
+			got += o.Entry.Points
+		}
+	}
+	return got, max
 }
