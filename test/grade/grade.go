@@ -441,6 +441,10 @@ func runOne(ctx context.Context, cfg Config, j job) {
 			realtime = true
 		} else {
 			rt.Output = res.Output + "\n\n--- then on the real clock (-realtime):\n" + rt.Output
+			// The first run's diagnosis (which goroutines wait for which
+			// mutex) is what the student can act on; the rerun adds
+			// only that the real clock did not help.
+			rt.Reason = res.Reason + "; on the real clock too: " + rt.Reason
 		}
 		rt.Elapsed += res.Elapsed
 		res = rt

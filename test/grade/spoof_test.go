@@ -359,6 +359,9 @@ func TestRealtimeRetry(t *testing.T) {
 	if o.Passed || !strings.Contains(o.Output, "wrong answer") || !strings.Contains(o.Output, "blocked on a mutex") {
 		t.Errorf("TestWrongOnEveryClock: passed=%v, want failed with both runs' output:\n%s", o.Passed, o.Output)
 	}
+	if first, rerun, ok := strings.Cut(o.Reason, "; on the real clock too: "); !ok || !strings.Contains(first, "virtual time stopped") || rerun != "wrong answer" {
+		t.Errorf("TestWrongOnEveryClock: reason %q; want the first run's diagnosis, then the real clock's", o.Reason)
+	}
 	if o := outcome(t, rep, "TestBusyLoop"); o.Passed {
 		t.Errorf("TestBusyLoop passed: a busy loop is not retried on the real clock")
 	}

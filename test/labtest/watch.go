@@ -50,7 +50,7 @@ func startWatchdog(name string, seed int64, limit time.Duration, bubble bool, fa
 			fmt.Fprintf(os.Stderr, "labtest: %s still running after %v of real time: %s\nGoroutines:\n\n%s\n",
 				name, after, diag, stacks)
 			fmt.Fprintf(os.Stderr, "--- FAIL: %s (watchdog)\n--- replay: %s\n", name, ReplayCommand(name, seed))
-			fail(watchdogReason(diag))
+			fail(watchdogReason(diag, stacks))
 			os.Exit(3)
 		}
 		for {
@@ -61,11 +61,20 @@ func startWatchdog(name string, seed int64, limit time.Duration, bubble bool, fa
 				if v := labrpc.LastCallTime(); !v.Equal(last) {
 					last, movedAt = v, now
 				}
-				if !bubble || now.Sub(movedAt) < stallCheck || now.Sub(checkedAt) < stallCheck {
+				if now.Sub(movedAt) < stallCheck || now.Sub(checkedAt) < stallCheck {
 					continue
 				}
 				stacks := allStacks()
 				state := frozenState(stacks)
+				if !bubble {
+					// On the real clock only a labrpc test is judged
+					// stuck: its RPCs are the sign of life (a test of
+					// real sockets may hold a lock through a slow read).
+					state = ""
+					if !last.IsZero() {
+						state = stuckState(stacks)
+					}
+				}
 				if state != "" && state == frozen {
 					stopNow(now.Sub(start).Round(100*time.Millisecond), stacks, diagnose(bubble, last, now.Sub(movedAt), limit, stacks, now.Sub(checkedAt)))
 				}
@@ -80,20 +89,60 @@ func startWatchdog(name string, seed int64, limit time.Duration, bubble bool, fa
 }
 
 // watchdogReason is the verdict line's reason for diag: its first clause,
-// plus MutexStallReason when a goroutine waited for a mutex. The grader
-// reruns a test on the real clock only on that verdict, which the code under
-// test cannot forge (its printed words do not count).
-func watchdogReason(diag string) string {
+// which goroutines wait for which mutex (mutexWaits) when some do, and
+// MutexStallReason when virtual time stopped on a mutex. The grader reruns
+// a test on the real clock only on that verdict, which the code under test
+// cannot forge (its printed words do not count), and shows the reason to
+// the student.
+func watchdogReason(diag string, stacks []byte) string {
 	reason := "watchdog: " + strings.SplitN(diag, ":", 2)[0]
-	if strings.HasPrefix(diag, "virtual time stopped") && strings.Contains(diag, "blocked on a mutex") {
+	locked := strings.Contains(diag, "blocked on a mutex")
+	if waits := mutexWaits(stacks); locked && waits != "" {
+		reason += ": " + waits
+	}
+	if strings.HasPrefix(diag, "virtual time stopped") && locked {
 		reason += "; " + MutexStallReason
 	}
 	return reason
 }
 
+// stuckState is frozenState for a run on the real clock, where no
+// goroutine is marked durably blocked: the states of every goroutine when
+// at least one waits for a mutex, or "". The watchdog calls a run stuck
+// when it is the same twice, stallCheck apart, with no labrpc call started
+// meanwhile: lab code that holds a lock while it sleeps lets go of it
+// within a few seconds, and its RPCs keep flowing.
+func stuckState(stacks []byte) string {
+	var headers []string
+	locked := false
+	for _, b := range bytes.Split(stacks, []byte("\n\n")) {
+		header, _, _ := bytes.Cut(b, []byte("\n"))
+		if bytes.Contains(header, []byte("Mutex.Lock")) || bytes.Contains(header, []byte("Mutex.RLock")) {
+			locked = true
+		}
+		headers = append(headers, string(waitedRE.ReplaceAll(header, nil)))
+	}
+	if !locked {
+		return ""
+	}
+	return strings.Join(headers, "\n")
+}
+
 // MutexStallReason ends the verdict reason of a test whose virtual time
 // the watchdog found stopped with a goroutine waiting for a mutex.
 const MutexStallReason = "virtual time stopped on a mutex"
+
+// countLocked counts the goroutines of a dump waiting for a mutex.
+func countLocked(stacks []byte) int {
+	n := 0
+	for _, b := range bytes.Split(stacks, []byte("\n\n")) {
+		header, _, _ := bytes.Cut(b, []byte("\n"))
+		if bytes.Contains(header, []byte("Mutex.Lock")) || bytes.Contains(header, []byte("Mutex.RLock")) {
+			n++
+		}
+	}
+	return n
+}
 
 // maxStallCheck bounds how long RPCs must be silent before the watchdog
 // looks for a frozen bubble, and how long the frozen picture must last.
@@ -104,6 +153,11 @@ const maxStallCheck = 5 * time.Second
 // frozenFor > 0: frozenState saw the same frozen bubble that long apart.
 func diagnose(bubble bool, lastCall time.Time, still, limit time.Duration, stacks []byte, frozenFor time.Duration) string {
 	if !bubble {
+		if frozenFor > 0 {
+			return fmt.Sprintf("stuck on the real clock: no RPC for %v and the same goroutines blocked %v apart, "+
+				"%d of them blocked on a mutex (state sync.Mutex.Lock below)", still.Round(time.Second),
+				frozenFor.Round(100*time.Millisecond), countLocked(stacks))
+		}
 		return "the test is stuck or slow (real clock)"
 	}
 	busy, locked := 0, 0
