@@ -2,7 +2,7 @@
 #
 #   make grade   [LAB=raft] [PART=2B] [SEEDS=3] [SUBMISSION=dir | SUBMISSIONS=dir-or-glob [CSV=file]] [HIDDEN=dir]
 #                [JOBS=N] [RESULTS=file] [TIMEOUT=60s] [MEMLIMIT=2GiB] [CPULIMIT=120s] [KEEP=1]
-#                [ISOLATION=auto|require|none] [SCRATCH=1GiB]
+#                [ISOLATION=auto|require|none] [SCRATCH=1GiB] [RUBRIC=full|api]
 #   make test    gofmt + go vet + go test (-race on RACE_PKGS) + handout check + actionlint
 #   make handout OUT=dir [UPTO=2B]
 #   make gradescope LAB=raft [PART=2B] [SEEDS=3] [HIDDEN=dir] OUT=dir  (a Gradescope autograder)
@@ -23,7 +23,7 @@ STATICCHECK_VERSION ?= v0.8.2
 # else runs without it. Patterns that match nothing yet are skipped.
 RACE_PKGS ?= ./labrpc/... ./test/labtest ./raft/... ./mapreduce/... ./tritonhttp/... ./distsort/... ./viewservice ./pbkv ./paxos/... ./shardkv/... ./surfstore/...
 
-export LAB PART SEEDS SUBMISSION SUBMISSIONS CSV HIDDEN JOBS RESULTS TIMEOUT MEMLIMIT CPULIMIT KEEP ISOLATION SCRATCH OUT UPTO PKG RUN N START RACE RACE_PKGS
+export LAB PART SEEDS SUBMISSION SUBMISSIONS CSV HIDDEN JOBS RESULTS TIMEOUT MEMLIMIT CPULIMIT KEEP ISOLATION SCRATCH RUBRIC OUT UPTO PKG RUN N START RACE RACE_PKGS
 
 .PHONY: all test grade handout gradescope stress lint lint-handout bench-http bench-sort bench-mr
 

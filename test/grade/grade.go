@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,6 +41,11 @@ type Config struct {
 	// Scratch is the size of each sandboxed test's writable tmpfs, in
 	// bytes (0: gotest.DefaultScratch).
 	Scratch int64
+	// APIOnly (RUBRIC=api) grades only the API tests (those built with
+	// -tags distlabs_ported, which need nothing of our handout) and scales
+	// each lab's score to its full marks: a score for code written to the
+	// course's own skeleton, comparable across courses.
+	APIOnly bool
 }
 
 // vizDirEnv is linearize.VizDirEnv, where porcupine's visualisation of a
@@ -86,6 +92,9 @@ type Report struct {
 	// Scratch is the size of each sandboxed test's writable tmpfs, in
 	// bytes (0: gotest.DefaultScratch).
 	Scratch int64
+	// FullMarks is set with RUBRIC=api: per lab, the points of every test
+	// of the rubric (in PART), to which the API tests' score is scaled.
+	FullMarks map[*Lab]float64
 }
 
 // Score sums points earned and available.
@@ -97,6 +106,28 @@ func (r *Report) Score() (got, max float64) {
 		}
 	}
 	return got, max
+}
+
+// Final is the score the report stands for: Score, or with RUBRIC=api each
+// lab's API score scaled to its full marks.
+func (r *Report) Final() (got, max float64) {
+	if r.FullMarks == nil {
+		return r.Score()
+	}
+	labGot, labMax := map[*Lab]float64{}, map[*Lab]float64{}
+	for _, o := range r.Outcomes {
+		labMax[o.Lab] += o.Entry.Points
+		if o.Passed {
+			labGot[o.Lab] += o.Entry.Points
+		}
+	}
+	for lab, full := range r.FullMarks {
+		max += full
+		if labMax[lab] > 0 {
+			got += labGot[lab] * full / labMax[lab]
+		}
+	}
+	return math.Round(got*100) / 100, max
 }
 
 // AllPassed reports whether every graded test passed.
@@ -183,8 +214,28 @@ func Grade(ctx context.Context, cfg Config, log io.Writer) (*Report, error) {
 		bins[lab] = &binary{dir: filepath.Join(tree, lab.Package), pkg: lab.Package, err: err}
 	}
 	var jobs []job
+	if cfg.APIOnly {
+		rep.FullMarks = map[*Lab]float64{}
+	}
 	for _, lab := range labs {
 		b := bins[lab]
+		if cfg.APIOnly {
+			var full, api float64
+			var left []string
+			for _, e := range selectTests(lab, cfg.Part) {
+				full += e.Points
+				if b.err != nil || b.tests == nil || b.tests[e.Name] {
+					api += e.Points
+				} else {
+					left = append(left, e.Name)
+				}
+			}
+			rep.FullMarks[lab] = full
+			if len(left) > 0 {
+				rep.Notes = append(rep.Notes, fmt.Sprintf("RUBRIC=api: %s: the %d handout test(s) (%s points: %s) are left out; "+
+					"the API tests' %s points are scaled to the lab's %s", lab.Lab, len(left), num(full-api), strings.Join(left, " "), num(api), num(full)))
+			}
+		}
 		if b.err == nil && b.ported != nil {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("%s: built only with -tags %s: the tests that need the handout's RPC types score 0 (%s)",
 				lab.Lab, portedTag, firstLine(b.ported.Error())))
@@ -197,6 +248,11 @@ func Grade(ctx context.Context, cfg Config, log io.Writer) (*Report, error) {
 				if ref := (*refusal)(nil); errors.As(b.err, &ref) {
 					o.Status, o.Reason = "refused", firstLine(ref.msg)
 				}
+				continue
+			}
+			if cfg.APIOnly && b.tests != nil && !b.tests[e.Name] {
+				// A handout test: not part of the API rubric.
+				rep.Outcomes = rep.Outcomes[:len(rep.Outcomes)-1]
 				continue
 			}
 			if b.tests != nil && !b.tests[e.Name] {
@@ -299,7 +355,7 @@ func compileAll(ctx context.Context, cfg Config, tree string, labs []*Lab, sandb
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			b := compileLab(ctx, tree, binDir, lab, sandboxed, cfg.Scratch, log)
+			b := compileLab(ctx, tree, binDir, lab, sandboxed, cfg.APIOnly, cfg.Scratch, log)
 			mu.Lock()
 			bins[lab] = b
 			mu.Unlock()
@@ -311,7 +367,7 @@ func compileAll(ctx context.Context, cfg Config, tree string, labs []*Lab, sandb
 
 // compileLab builds one lab, retrying with portedTag if the normal build
 // fails, and its commands, and lists the tests the binary has.
-func compileLab(ctx context.Context, tree, binDir string, lab *Lab, sandboxed bool, scratch int64, log io.Writer) *binary {
+func compileLab(ctx context.Context, tree, binDir string, lab *Lab, sandboxed, apiOnly bool, scratch int64, log io.Writer) *binary {
 	b := &binary{
 		path: filepath.Join(binDir, lab.Lab+".test"),
 		dir:  filepath.Join(tree, lab.Package),
@@ -319,8 +375,13 @@ func compileLab(ctx context.Context, tree, binDir string, lab *Lab, sandboxed bo
 	}
 	fmt.Fprintf(log, "grade: building %s (go test -c %s)...\n", lab.Lab, lab.Package)
 	start := time.Now()
-	b.err = gotest.CompileEnv(ctx, tree, lab.Package, b.path, compileEnv)
-	if b.err != nil {
+	if apiOnly {
+		// Only the tests that need nothing of the handout are built.
+		b.err = gotest.CompileEnv(ctx, tree, lab.Package, b.path, compileEnv, "-tags", portedTag)
+	} else {
+		b.err = gotest.CompileEnv(ctx, tree, lab.Package, b.path, compileEnv)
+	}
+	if b.err != nil && !apiOnly {
 		fmt.Fprintf(log, "grade: %s: build failed; retrying with -tags %s\n", lab.Lab, portedTag)
 		if err := gotest.CompileEnv(ctx, tree, lab.Package, b.path, compileEnv, "-tags", portedTag); err == nil {
 			b.ported, b.err = b.err, nil

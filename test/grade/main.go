@@ -28,6 +28,8 @@
 //	                 grade without a sandbox. none: do not sandbox.
 //	SCRATCH=1GiB     a sandboxed test's writable tmpfs at /tmp (memory too:
 //	                 a test can hold MEMLIMIT resident plus SCRATCH in files)
+//	RUBRIC=api       grade only the API tests (no handout RPC types needed:
+//	                 ported course code) and scale each lab to full marks
 package main
 
 import (
@@ -36,6 +38,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -223,6 +226,9 @@ func summaryRows(name string, rep *Report) [][]string {
 	var rows [][]string
 	for _, lab := range labs {
 		got, max := labScore(byLab[lab])
+		if full, ok := rep.FullMarks[lab]; ok && max > 0 {
+			got, max = math.Round(got*full/max*100)/100, full // RUBRIC=api
+		}
 		note := labFailure(byLab[lab])
 		for _, extra := range []string{rep.Refused, flags} {
 			if extra != "" && !strings.Contains(note, extra) {
@@ -348,7 +354,16 @@ func parseConfig() (Config, options, error) {
 	flag.Int64Var(&cfg.Scratch, "scratch", scratch, "writable tmpfs per sandboxed test in bytes (SCRATCH, e.g. 1GiB); the only place a test can write")
 	flag.StringVar(&cfg.Isolation, "isolation", env("ISOLATION", "auto"),
 		"auto: run each test in a namespace sandbox where the kernel allows it (else say isolation: none); require: refuse to grade without one; none (ISOLATION)")
+	rubricMode := flag.String("rubric-mode", env("RUBRIC", "full"), "full: every graded test; api: only the tests that need nothing of our handout "+
+		"(as for code written to the course's own skeleton), each lab's score scaled to its full marks (RUBRIC)")
 	flag.Parse()
+	switch *rubricMode {
+	case "full":
+	case "api":
+		cfg.APIOnly = true
+	default:
+		return cfg, opt, fmt.Errorf("RUBRIC=%s: want full or api", *rubricMode)
+	}
 	if cfg.Rubric == "" {
 		cfg.Rubric = filepath.Join(cfg.Root, "test", "rubric.yaml")
 	}

@@ -91,8 +91,17 @@ func PrintTable(w io.Writer, rep *Report, seeds int) {
 			}
 		}
 	}
-	got, max := rep.Score()
-	fmt.Fprintf(w, "\nScore: %s/%s\n", num(got), num(max))
+	got, max := rep.Final()
+	fmt.Fprintf(w, "\nScore: %s/%s%s\n", num(got), num(max), apiNote(rep))
+}
+
+// apiNote says, after a score, that it is the API rubric's.
+func apiNote(rep *Report) string {
+	if rep.FullMarks == nil {
+		return ""
+	}
+	raw, rawMax := rep.Score()
+	return fmt.Sprintf(" (RUBRIC=api: %s/%s on the API tests, scaled to each lab's full marks)", num(raw), num(rawMax))
 }
 
 func partScore(outs []*Outcome, part string) (got, max float64) {
@@ -151,6 +160,10 @@ type gsResults struct {
 type gsExtra struct {
 	Isolation string   `json:"isolation"`
 	TAFlags   []string `json:"ta_flags"`
+	// Rubric is "full" (score: every graded test) or "api" (score: only
+	// the tests that need nothing of our handout, each lab scaled to its
+	// full marks; the tests' own points are unscaled).
+	Rubric string `json:"rubric"`
 }
 
 type gsTest struct {
@@ -166,10 +179,13 @@ type gsTest struct {
 
 // WriteResults writes Gradescope's results.json to path.
 func WriteResults(path string, rep *Report) error {
-	got, max := rep.Score()
+	got, max := rep.Final()
 	res := gsResults{Score: got, Visibility: "visible", StdoutVisibility: "visible", Tests: []gsTest{}}
 	res.Output = summary(rep, got, max)
-	res.ExtraData = &gsExtra{Isolation: rep.Isolation, TAFlags: append([]string{}, rep.Flags...)}
+	res.ExtraData = &gsExtra{Isolation: rep.Isolation, TAFlags: append([]string{}, rep.Flags...), Rubric: "full"}
+	if rep.FullMarks != nil {
+		res.ExtraData.Rubric = "api"
+	}
 	for _, o := range rep.Outcomes {
 		t := gsTest{
 			Name:          o.Lab.Lab + " " + partPrefix(o.Entry.Part) + o.Entry.Name,
@@ -208,7 +224,7 @@ func summary(rep *Report, got, max float64) string {
 	if rep.Refused != "" {
 		b.WriteString(rep.Refused + "\n\n")
 	}
-	fmt.Fprintf(&b, "Score: %s/%s\n", num(got), num(max))
+	fmt.Fprintf(&b, "Score: %s/%s%s\n", num(got), num(max), apiNote(rep))
 	if rep.Isolation != "" {
 		fmt.Fprintf(&b, "isolation: %s\n", rep.Isolation)
 	}
