@@ -115,11 +115,23 @@ func (c *cluster) puts() int {
 	return n
 }
 
-// sync runs ClientSync and fails the test on an error.
-func sync(t *labtest.T, cl surfstore.RPCClient) {
+// sync runs ClientSync on each client in turn (the order of a scenario's
+// syncs decides who wins a conflict) and fails the test on an error.
+func sync(t *labtest.T, cls ...surfstore.RPCClient) {
 	t.Helper()
-	if err := surfstore.ClientSync(cl); err != nil {
-		t.Fatalf("ClientSync(%s): %v", cl.BaseDir, err)
+	for _, cl := range cls {
+		if err := surfstore.ClientSync(cl); err != nil {
+			t.Fatalf("ClientSync(%s): %v", cl.BaseDir, err)
+		}
+	}
+}
+
+// writeFiles writes every file of files into dir, so a scenario can state
+// a directory's contents once and check against the same map.
+func writeFiles(t *labtest.T, dir string, files map[string][]byte) {
+	t.Helper()
+	for name, data := range files {
+		write(t, dir, name, data)
 	}
 }
 

@@ -32,9 +32,7 @@ func TestSyncLeaderFailureS3(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		t.Begin("Test (S3): two clients, leader failure between their syncs")
 		const bs = 8
-		c := makeSyncCluster(t, 3, 1)
-		c.setLeader(0)
-		a, b := c.syncClient(bs), c.syncClient(bs)
+		c, a, b := syncPair(t, 3, 1, bs)
 		f1 := []byte("first file, three blocks")
 		write(t, a.BaseDir, "f1", f1)
 		sync(t, a)
@@ -67,14 +65,11 @@ func TestSyncDeleteAcrossLeaderChangeS3(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		t.Begin("Test (S3): delete and re-sync across leader changes")
 		const bs = 4
-		c := makeSyncCluster(t, 5, 2)
-		c.setLeader(0)
-		a, b := c.syncClient(bs), c.syncClient(bs)
+		c, a, b := syncPair(t, 5, 2, bs)
 		doc, keep := []byte("the document"), []byte("kept")
 		write(t, a.BaseDir, "doc", doc)
 		write(t, a.BaseDir, "keep", keep)
-		sync(t, a)
-		sync(t, b)
+		sync(t, a, b)
 		checkDir(t, b.BaseDir, map[string][]byte{"doc": doc, "keep": keep})
 		remove(t, a.BaseDir, "doc")
 		sync(t, a)
@@ -94,8 +89,7 @@ func TestSyncDeleteAcrossLeaderChangeS3(t *testing.T) {
 		c.restore(1)
 		c.crash(2)
 		c.setLeader(3)
-		sync(t, a)
-		sync(t, b)
+		sync(t, a, b)
 		checkSynced(t, bs, map[string][]byte{"doc": doc2, "keep": keep},
 			map[string]entry{"doc": {3, doc2}, "keep": {1, keep}}, a.BaseDir, b.BaseDir)
 		c.heartbeat(3)
@@ -115,9 +109,7 @@ func TestSyncReadsNeedMajorityS3(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		t.Begin("Test (S3): reads need a majority")
 		const bs = 8
-		c := makeSyncCluster(t, 3, 1)
-		c.setLeader(0)
-		a, b := c.syncClient(bs), c.syncClient(bs)
+		c, a, b := syncPair(t, 3, 1, bs)
 		f := []byte("written with a majority")
 		write(t, a.BaseDir, "f", f)
 		sync(t, a)
