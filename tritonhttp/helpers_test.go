@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 
 	"distlabs/labrpc"
@@ -34,6 +35,17 @@ type site struct {
 	roots map[string]string // host -> docroot
 	done  chan error        // Serve's result
 	nconn int
+}
+
+// onSite runs an end-to-end test against a fresh site serving hosts,
+// stopped when body returns.
+func onSite(t *testing.T, title string, hosts map[string]map[string]string, body func(t *labtest.T, s *site)) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin(title)
+		s := startSite(t, hosts)
+		defer s.stop()
+		body(t, s)
+	})
 }
 
 // startSite serves hosts (host name -> files, path -> contents) on a fresh
@@ -102,9 +114,10 @@ func writeFiles(t *labtest.T, dir string, files map[string]string) {
 
 // client is one test connection to the site.
 type client struct {
-	t  *labtest.T
-	c  net.Conn
-	br *bufio.Reader
+	t    *labtest.T
+	c    net.Conn
+	br   *bufio.Reader
+	root string // the docroot of host "site"
 }
 
 // dial opens a new client connection from a fresh client host.
@@ -115,7 +128,7 @@ func (s *site) dial() *client {
 	if err != nil {
 		s.t.Fatalf("Dial: %v", err)
 	}
-	return &client{t: s.t, c: c, br: bufio.NewReader(c)}
+	return &client{t: s.t, c: c, br: bufio.NewReader(c), root: s.roots["site"]}
 }
 
 func (c *client) close() {
@@ -294,6 +307,13 @@ func (c *client) expectFile(path, body string) *response {
 	}
 	checkFileHeaders(c.t, r, path)
 	return r
+}
+
+// expectSite reads the response for file name of basicSite, served by
+// host "site".
+func (c *client) expectSite(name string) *response {
+	c.t.Helper()
+	return c.expectFile(filepath.Join(c.root, filepath.FromSlash(name)), basicSite[name])
 }
 
 // checkFileHeaders checks Content-Length, Content-Type, Last-Modified and

@@ -3,7 +3,6 @@ package tritonhttp
 import (
 	"bufio"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -45,15 +44,14 @@ func TestHeaderValueWhitespace(t *testing.T) {
 		// padded "close" closes the connection after the response.
 		s := startSite(t, basicHosts())
 		defer s.stop()
-		root := s.roots["site"]
 		c := s.dial()
 		defer c.close()
 		for _, host := range []string{"Host:\tsite", "Host: site\t", "Host: \t site \t "} {
 			c.send("GET /a.txt HTTP/1.1\r\n" + host + "\r\n\r\n")
-			c.expectFile(filepath.Join(root, "a.txt"), basicSite["a.txt"])
+			c.expectSite("a.txt")
 		}
 		c.send("GET /a.txt HTTP/1.1\r\nHost: site\r\nConnection:\tclose \t\r\n\r\n")
-		c.expectFile(filepath.Join(root, "a.txt"), basicSite["a.txt"])
+		c.expectSite("a.txt")
 		c.expectClosed()
 		t.Passed(1, 4, 0, 0)
 	})
@@ -89,11 +87,10 @@ func TestConnectionCloseToken(t *testing.T) {
 		// End to end: "Close" ends the connection after the response.
 		s := startSite(t, basicHosts())
 		defer s.stop()
-		root := s.roots["site"]
 		c := s.dial()
 		defer c.close()
 		c.send("GET /a.txt HTTP/1.1\r\nHost: site\r\nConnection: Keep-Alive, Close\r\n\r\n")
-		c.expectFile(filepath.Join(root, "a.txt"), basicSite["a.txt"])
+		c.expectSite("a.txt")
 		c.expectClosed()
 		t.Passed(1, 1, 0, 0)
 	})
