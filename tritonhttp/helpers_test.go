@@ -48,6 +48,16 @@ func onSite(t *testing.T, title string, hosts map[string]map[string]string, body
 	})
 }
 
+// onClient is onSite for basicHosts with one connection open, closed
+// when body returns.
+func onClient(t *testing.T, title string, body func(t *labtest.T, s *site, c *client)) {
+	onSite(t, title, basicHosts(), func(t *labtest.T, s *site) {
+		c := s.dial()
+		defer c.close()
+		body(t, s, c)
+	})
+}
+
 // startSite serves hosts (host name -> files, path -> contents) on a fresh
 // simulated network. The caller must defer stop.
 func startSite(t *labtest.T, hosts map[string]map[string]string) *site {
@@ -94,6 +104,40 @@ func (s *site) stop() {
 	}
 	s.net.Cleanup()
 }
+
+// readHead parses raw as the start of a connection's stream.
+func readHead(raw string) (*Request, bool, error) {
+	return ReadRequest(bufio.NewReader(strings.NewReader(raw)))
+}
+
+// tcpServer is a Server on an ephemeral loopback TCP port, for the tests
+// and benchmarks that need real sockets.
+type tcpServer struct {
+	*Server
+	addr string
+	done chan error
+}
+
+// serveTCP starts a server for cfg on a loopback port; the caller closes
+// or shuts it down and may then wait for Serve's result.
+func serveTCP(tb testing.TB, cfg Config) *tcpServer {
+	tb.Helper()
+	srv, err := NewServer(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		srv.Close()
+		tb.Fatal(err)
+	}
+	ts := &tcpServer{Server: srv, addr: l.Addr().String(), done: make(chan error, 1)}
+	go func() { ts.done <- srv.Serve(l) }()
+	return ts
+}
+
+// wait returns Serve's result, once the server is closed or shut down.
+func (ts *tcpServer) wait() error { return <-ts.done }
 
 // writeFiles creates files (slash-separated path -> contents) under dir.
 func writeFiles(t *labtest.T, dir string, files map[string]string) {

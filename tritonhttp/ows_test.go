@@ -1,9 +1,7 @@
 package tritonhttp
 
 import (
-	"bufio"
 	"errors"
-	"strings"
 	"testing"
 
 	"distlabs/test/labtest"
@@ -30,8 +28,8 @@ func TestHeaderValueWhitespace(t *testing.T) {
 			"X-V:  two  spaces  ": "two  spaces",
 			"X-V: \t ":            "",
 		} {
-			req, _, err := ReadRequest(bufio.NewReader(strings.NewReader(
-				"GET / HTTP/1.1\r\nHost: h\r\n" + raw + "\r\n\r\n")))
+			req, _, err := readHead(
+				"GET / HTTP/1.1\r\nHost: h\r\n" + raw + "\r\n\r\n")
 			if err != nil {
 				t.Fatalf("header line %q: %v", raw, err)
 			}
@@ -74,8 +72,8 @@ func TestConnectionCloseToken(t *testing.T) {
 			"Close ,upgrade": true, "upgrade,\tclose": true,
 			"keep-alive": false, "closed": false, "x-close": false, "": false,
 		} {
-			req, _, err := ReadRequest(bufio.NewReader(strings.NewReader(
-				"GET / HTTP/1.1\r\nHost: h\r\nConnection: " + value + "\r\n\r\n")))
+			req, _, err := readHead(
+				"GET / HTTP/1.1\r\nHost: h\r\nConnection: " + value + "\r\n\r\n")
 			if err != nil {
 				t.Fatalf("Connection: %q: %v", value, err)
 			}
@@ -115,7 +113,7 @@ func TestRequestHeadStrict(t *testing.T) {
 			"NUL inside a value":             "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\x00b\r\n\r\n",
 			"control byte in the URL":        "GET /a\x01b HTTP/1.1\r\nHost: h\r\n\r\n",
 		} {
-			_, _, err := ReadRequest(bufio.NewReader(strings.NewReader(raw)))
+			_, _, err := readHead(raw)
 			if !errors.Is(err, ErrBadRequest) {
 				t.Fatalf("%s (%q): error %v, want one wrapping ErrBadRequest", name, raw, err)
 			}

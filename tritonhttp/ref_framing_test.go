@@ -230,7 +230,7 @@ func TestReadRequestFraming(t *testing.T) {
 			"Transfer-Encoding: chunked\r\nContent-Length: 3\r\n": false,
 			"Transfer-Encoding: chunked\r\n":                      true,
 		} {
-			req, _, err := ReadRequest(bufio.NewReader(strings.NewReader(head + bad + "\r\n")))
+			req, _, err := readHead(head + bad + "\r\n")
 			if req != nil || !errors.Is(err, ErrBadRequest) {
 				t.Errorf("%q: got %v, %v; want an error wrapping ErrBadRequest", bad, req, err)
 			}

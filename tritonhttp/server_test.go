@@ -30,9 +30,7 @@ func basicHosts() map[string]map[string]string {
 // Content-Type by extension (octet-stream fallback), Content-Length,
 // Last-Modified and Date, headers sorted by key.
 func TestGetFile(t *testing.T) {
-	onSite(t, "Test: GET serves files with the right headers", basicHosts(), func(t *labtest.T, s *site) {
-		c := s.dial()
-		defer c.close()
+	onClient(t, "Test: GET serves files with the right headers", func(t *labtest.T, s *site, c *client) {
 		for _, name := range []string{"a.txt", "b.txt", "style.css", "sub/page.json", "noext", "data.zzunknown", "empty.txt"} {
 			c.get("site", "/"+name)
 			r := c.expectFile(filepath.Join(s.roots["site"], name), basicSite[name])
@@ -49,9 +47,7 @@ func TestGetFile(t *testing.T) {
 // leaves the choice); missing files are 404 with no body and the connection
 // stays open.
 func TestIndexAndNotFound(t *testing.T) {
-	onSite(t, "Test: index.html, directories and 404", basicHosts(), func(t *labtest.T, s *site) {
-		c := s.dial()
-		defer c.close()
+	onClient(t, "Test: index.html, directories and 404", func(t *labtest.T, s *site, c *client) {
 
 		c.get("site", "/")
 		c.expectSite("index.html")
@@ -86,9 +82,7 @@ func TestIndexAndNotFound(t *testing.T) {
 // are answered in order; "Close ... after any 400": a bad request in the
 // pipeline gets its 400, and nothing after it is answered.
 func TestPipelined(t *testing.T) {
-	onSite(t, "Test: pipelined OK, OK, 400, (ignored OK)", basicHosts(), func(t *labtest.T, s *site) {
-		c := s.dial()
-		defer c.close()
+	onClient(t, "Test: pipelined OK, OK, 400, (ignored OK)", func(t *labtest.T, s *site, c *client) {
 		c.send(getRequest("site", "/a.txt") + getRequest("site", "/missing") + getRequest("site", "/b.txt") +
 			"GET /a.txt HTTP/1.0\r\nHost: site\r\n\r\n" + getRequest("site", "/a.txt"))
 		c.expectSite("a.txt")
@@ -244,9 +238,7 @@ func TestBadRequests(t *testing.T) {
 // Spec "Header line": keys are case-insensitive (stored canonical), spaces
 // after the colon are optional, unknown well-formed headers are accepted.
 func TestHeaderKeysCaseInsensitive(t *testing.T) {
-	onSite(t, "Test: header keys are case-insensitive", basicHosts(), func(t *labtest.T, s *site) {
-		c := s.dial()
-		defer c.close()
+	onClient(t, "Test: header keys are case-insensitive", func(t *labtest.T, s *site, c *client) {
 		for _, host := range []string{"host: site", "HOST:site", "hOsT:   site", "Host: site"} {
 			c.send("GET /a.txt HTTP/1.1\r\nX-Custom-Thing: 1\r\n" + host + "\r\nAccept:\r\n\r\n")
 			c.expectSite("a.txt")
@@ -258,9 +250,7 @@ func TestHeaderKeysCaseInsensitive(t *testing.T) {
 // Spec "Timeout ... Close on EOF": a client that sends its requests and then
 // closes its sending side gets every response, then the server closes.
 func TestCloseOnEOF(t *testing.T) {
-	onSite(t, "Test: close on EOF", basicHosts(), func(t *labtest.T, s *site) {
-		c := s.dial()
-		defer c.close()
+	onClient(t, "Test: close on EOF", func(t *labtest.T, s *site, c *client) {
 		c.send(getRequest("site", "/a.txt") + getRequest("site", "/b.txt"))
 		cw, ok := c.c.(interface{ CloseWrite() error })
 		if !ok {
