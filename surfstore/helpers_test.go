@@ -307,3 +307,42 @@ func randomBytes(t *labtest.T, n int) []byte {
 // course's starter lets a MetaStore answer a version conflict either way:
 // Version -1 with no error, or an error. Callers check that nothing changed.
 func refused(v *surfstore.Version, err error) bool { return err != nil || v.GetVersion() == -1 }
+
+// equal reports whether two hash lists are the same, in order.
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// setOf is the set of the strings in list.
+func setOf(list []string) map[string]bool {
+	set := map[string]bool{}
+	for _, s := range list {
+		set[s] = true
+	}
+	return set
+}
+
+// sameSet reports whether a and b hold the same strings as many times.
+func sameSet(a, b []string) bool {
+	m := map[string]int{}
+	for _, s := range a {
+		m[s]++
+	}
+	for _, s := range b {
+		m[s]--
+	}
+	for _, n := range m {
+		if n != 0 {
+			return false
+		}
+	}
+	return len(a) == len(b)
+}

@@ -86,15 +86,6 @@ func makeSyncCluster(t *labtest.T, n, nBlocks int) *raftCluster {
 	return c
 }
 
-// syncPair starts an S3 sync scenario: n raft servers with server 0 the
-// leader, nBlocks BlockStores, and two sync clients of blockSize.
-func syncPair(t *labtest.T, n, nBlocks, blockSize int) (c *raftCluster, a, b surfstore.RPCClient) {
-	t.Helper()
-	c = makeSyncCluster(t, n, nBlocks)
-	c.setLeader(0)
-	return c, c.syncClient(blockSize), c.syncClient(blockSize)
-}
-
 // syncClient returns a sync client for a fresh directory, on a host of its
 // own, that finds the leader among the raft servers.
 func (c *raftCluster) syncClient(blockSize int, opts ...grpc.DialOption) surfstore.RPCClient {

@@ -12,6 +12,17 @@ import (
 	"distlabs/test/labtest"
 )
 
+// raftPair runs an S3 sync scenario: n raft servers with server 0 the
+// leader, nBlocks BlockStores, and two sync clients of blockSize.
+func raftPair(t *testing.T, title string, n, nBlocks, blockSize int, body func(t *labtest.T, c *raftCluster, a, b surfstore.RPCClient)) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin(title)
+		c := makeSyncCluster(t, n, nBlocks)
+		c.setLeader(0)
+		body(t, c, c.syncClient(blockSize), c.syncClient(blockSize))
+	})
+}
+
 // Stage 3 sync scenarios: real sync clients against a raft cluster. A
 // client speaks the MetaStore service to every raft address in turn and
 // uses the first that answers, so it finds the leader itself. Each
@@ -29,10 +40,8 @@ import (
 // the leader") and the first client gets both changes; after a heartbeat
 // every server holds the same log and file map.
 func TestSyncLeaderFailureS3(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test (S3): two clients, leader failure between their syncs")
-		const bs = 8
-		c, a, b := syncPair(t, 3, 1, bs)
+	const bs = 8
+	raftPair(t, "Test (S3): two clients, leader failure between their syncs", 3, 1, bs, func(t *labtest.T, c *raftCluster, a, b surfstore.RPCClient) {
 		f1 := []byte("first file, three blocks")
 		write(t, a.BaseDir, "f1", f1)
 		sync(t, a)
@@ -62,10 +71,8 @@ func TestSyncLeaderFailureS3(t *testing.T) {
 // keeps the tombstone's version); the file re-created there continues
 // the version count and reaches the first client through a third leader.
 func TestSyncDeleteAcrossLeaderChangeS3(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test (S3): delete and re-sync across leader changes")
-		const bs = 4
-		c, a, b := syncPair(t, 5, 2, bs)
+	const bs = 4
+	raftPair(t, "Test (S3): delete and re-sync across leader changes", 5, 2, bs, func(t *labtest.T, c *raftCluster, a, b surfstore.RPCClient) {
 		doc, keep := []byte("the document"), []byte("kept")
 		write(t, a.BaseDir, "doc", doc)
 		write(t, a.BaseDir, "keep", keep)
@@ -106,10 +113,8 @@ func TestSyncDeleteAcrossLeaderChangeS3(t *testing.T) {
 // and changes nothing; once one server is restored the waiting reads
 // answer from the committed map and the sync succeeds.
 func TestSyncReadsNeedMajorityS3(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test (S3): reads need a majority")
-		const bs = 8
-		c, a, b := syncPair(t, 3, 1, bs)
+	const bs = 8
+	raftPair(t, "Test (S3): reads need a majority", 3, 1, bs, func(t *labtest.T, c *raftCluster, a, b surfstore.RPCClient) {
 		f := []byte("written with a majority")
 		write(t, a.BaseDir, "f", f)
 		sync(t, a)

@@ -20,6 +20,20 @@ import (
 // Every sync scenario checks the final directory bytes and the index.db
 // rows of every client involved.
 
+// pair runs a graded S1 sync scenario on a fresh cluster of one
+// BlockStore: steps acts through two clients of blockSize and returns
+// what both must end with, the files and their index rows.
+func pair(t *testing.T, title string, blockSize int, steps func(t *labtest.T, c *cluster, a, b surfstore.RPCClient) (map[string][]byte, map[string]entry)) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin(title)
+		c := newCluster(t, 1)
+		a, b := c.client(blockSize), c.client(blockSize)
+		files, want := steps(t, c, a, b)
+		checkSynced(t, blockSize, files, want, a.BaseDir, b.BaseDir)
+		t.Passed(3, 0, 0, 0)
+	})
+}
+
 // TestBlockStoreS1: PutBlock stores under the SHA-256 of the bytes,
 // GetBlock returns them (an absent block: an error or an empty block, as
 // the course allows), MissingBlocks lists what is absent (compared as a
@@ -113,20 +127,6 @@ func TestMetaStoreVersionsS1(t *testing.T) {
 			t.Fatalf("GetBlockStoreAddrs = %v, %v", addrs, err)
 		}
 		t.Passed(1, 0, 0, 0)
-	})
-}
-
-// pair runs a graded S1 sync scenario on a fresh cluster of one
-// BlockStore: steps acts through two clients of blockSize and returns
-// what both must end with, the files and their index rows.
-func pair(t *testing.T, title string, blockSize int, steps func(t *labtest.T, c *cluster, a, b surfstore.RPCClient) (map[string][]byte, map[string]entry)) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin(title)
-		c := newCluster(t, 1)
-		a, b := c.client(blockSize), c.client(blockSize)
-		files, want := steps(t, c, a, b)
-		checkSynced(t, blockSize, files, want, a.BaseDir, b.BaseDir)
-		t.Passed(3, 0, 0, 0)
 	})
 }
 
@@ -311,41 +311,4 @@ func TestSyncNoChangesS1(t *testing.T) {
 		sync(t, b)
 		return map[string][]byte{"f": edited}, map[string]entry{"f": {2, edited}}
 	})
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// setOf is the set of the strings in list.
-func setOf(list []string) map[string]bool {
-	set := map[string]bool{}
-	for _, s := range list {
-		set[s] = true
-	}
-	return set
-}
-
-func sameSet(a, b []string) bool {
-	m := map[string]int{}
-	for _, s := range a {
-		m[s]++
-	}
-	for _, s := range b {
-		m[s]--
-	}
-	for _, n := range m {
-		if n != 0 {
-			return false
-		}
-	}
-	return len(a) == len(b)
 }
