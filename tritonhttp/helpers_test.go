@@ -48,6 +48,18 @@ func onSite(t *testing.T, title string, hosts map[string]map[string]string, body
 	})
 }
 
+// onBigFile is onSite for host "site" serving big.bin, n random bytes
+// (more than any buffer of the server), and a.txt ("alpha").
+func onBigFile(t *testing.T, title string, n int, body func(t *labtest.T, s *site, big []byte)) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin(title)
+		big := randomBytes(t, n)
+		s := startSite(t, map[string]map[string]string{"site": {"big.bin": string(big), "a.txt": "alpha"}})
+		defer s.stop()
+		body(t, s, big)
+	})
+}
+
 // onClient is onSite for basicHosts with one connection open, closed
 // when body returns.
 func onClient(t *testing.T, title string, body func(t *labtest.T, s *site, c *client)) {

@@ -16,11 +16,7 @@ import (
 // larger than any buffer arrives complete and intact, and a second request
 // on the same connection still works.
 func TestLargeFile(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: large file")
-		big := randomBytes(t, 6<<20+123)
-		s := startSite(t, map[string]map[string]string{"site": {"big.bin": string(big), "a.txt": "alpha"}})
-		defer s.stop()
+	onBigFile(t, "Test: large file", 6<<20+123, func(t *labtest.T, s *site, big []byte) {
 		c := s.dial()
 		defer c.close()
 		c.send(getRequest("site", "/big.bin") + getRequest("site", "/a.txt"))

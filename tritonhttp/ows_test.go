@@ -17,8 +17,7 @@ import (
 // "Host:\tsite" and "Connection: close \t", and serves the wrong host or
 // keeps a connection open that the client asked to close.
 func TestHeaderValueWhitespace(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: header values are trimmed of spaces and tabs")
+	onClient(t, "Test: header values are trimmed of spaces and tabs", func(t *labtest.T, _ *site, c *client) {
 		for raw, want := range map[string]string{
 			"X-V: v":              "v",
 			"X-V:v   ":            "v",
@@ -40,10 +39,6 @@ func TestHeaderValueWhitespace(t *testing.T) {
 
 		// End to end: a tab-padded Host selects its virtual host, and a
 		// padded "close" closes the connection after the response.
-		s := startSite(t, basicHosts())
-		defer s.stop()
-		c := s.dial()
-		defer c.close()
 		for _, host := range []string{"Host:\tsite", "Host: site\t", "Host: \t site \t "} {
 			c.send("GET /a.txt HTTP/1.1\r\n" + host + "\r\n\r\n")
 			c.expectSite("a.txt")
@@ -65,8 +60,7 @@ func TestHeaderValueWhitespace(t *testing.T) {
 // connections open that "Close" or "keep-alive, close" asked to end; one
 // that searches for the substring closes those that sent "closed".
 func TestConnectionCloseToken(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: the Connection close option in any case and position")
+	onClient(t, "Test: the Connection close option in any case and position", func(t *labtest.T, _ *site, c *client) {
 		for value, want := range map[string]bool{
 			"close": true, "Close": true, "CLOSE": true, "keep-alive, close": true,
 			"Close ,upgrade": true, "upgrade,\tclose": true,
@@ -83,10 +77,6 @@ func TestConnectionCloseToken(t *testing.T) {
 		}
 
 		// End to end: "Close" ends the connection after the response.
-		s := startSite(t, basicHosts())
-		defer s.stop()
-		c := s.dial()
-		defer c.close()
 		c.send("GET /a.txt HTTP/1.1\r\nHost: site\r\nConnection: Keep-Alive, Close\r\n\r\n")
 		c.expectSite("a.txt")
 		c.expectClosed()
@@ -103,8 +93,7 @@ func TestConnectionCloseToken(t *testing.T) {
 // that takes a stray CR as data can be led to disagree with a proxy in
 // front of it about where a header ends (request smuggling).
 func TestRequestHeadStrict(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: CRLF line ends and no control bytes in the head")
+	onClient(t, "Test: CRLF line ends and no control bytes in the head", func(t *labtest.T, _ *site, c *client) {
 		for name, raw := range map[string]string{
 			"bare LF after the request line": "GET / HTTP/1.1\nHost: h\r\n\r\n",
 			"bare LF after a header":         "GET / HTTP/1.1\r\nHost: h\n\r\n",
@@ -120,10 +109,6 @@ func TestRequestHeadStrict(t *testing.T) {
 		}
 
 		// End to end: a bare-LF request gets a 400 and the connection ends.
-		s := startSite(t, basicHosts())
-		defer s.stop()
-		c := s.dial()
-		defer c.close()
 		c.send("GET /a.txt HTTP/1.1\nHost: site\n\n")
 		c.expectBadRequest()
 		t.Passed(1, 1, 0, 0)

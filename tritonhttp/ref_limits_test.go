@@ -21,11 +21,7 @@ import (
 // connection once the response made no progress for the timeout; one that
 // reads slowly but steadily must get the whole file.
 func TestStalledReaderIsClosed(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: a response making no progress for 5 s closes the connection")
-		big := randomBytes(t, 3<<20)
-		s := startSite(t, map[string]map[string]string{"site": {"big.bin": string(big)}})
-		defer s.stop()
+	onBigFile(t, "Test: a response making no progress for 5 s closes the connection", 3<<20, func(t *labtest.T, s *site, big []byte) {
 
 		stalled := s.dial()
 		defer stalled.close()
