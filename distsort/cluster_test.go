@@ -354,30 +354,56 @@ func TestLateStart(t *testing.T) {
 	})
 }
 
-// killConn takes its host down once the host has written more than limit
-// bytes over all its outgoing connections.
+// killConn runs kill before each write and fails the write with its
+// error: kill may take the host down, or cut it off, at a chosen point of
+// the stream.
 type killConn struct {
 	net.Conn
-	kill func(n int) error
-}
-
-// dialKilling wraps d so that every connection it makes calls kill before
-// each write (see killConn).
-func dialKilling(d DialFunc, kill func(n int) error) DialFunc {
-	return func(ctx context.Context, a string) (net.Conn, error) {
-		c, err := d(ctx, a)
-		if err != nil {
-			return nil, err
-		}
-		return &killConn{Conn: c, kill: kill}, nil
-	}
+	kill func(b []byte) error
 }
 
 func (c *killConn) Write(b []byte) (int, error) {
-	if err := c.kill(len(b)); err != nil {
+	if err := c.kill(b); err != nil {
 		return 0, err
 	}
 	return c.Conn.Write(b)
+}
+
+// onVictim is a clusterOpts.dial that wraps only victim's connections in a
+// killConn; hook makes their kill function once per run, given the
+// network to act on.
+func onVictim(victim int, hook func(rn *labrpc.Network) func(b []byte) error) func(int, *labrpc.Network, DialFunc) DialFunc {
+	return func(i int, rn *labrpc.Network, d DialFunc) DialFunc {
+		if i != victim {
+			return d
+		}
+		kill := hook(rn)
+		return func(ctx context.Context, a string) (net.Conn, error) {
+			c, err := d(ctx, a)
+			if err != nil {
+				return nil, err
+			}
+			return &killConn{Conn: c, kill: kill}, nil
+		}
+	}
+}
+
+// pastBytes is a kill function that runs act once the connections using
+// it have written more than limit bytes in all, and from then on fails
+// every write with act's error (nil: the writes go on).
+func pastBytes(limit int, act func() error) func(b []byte) error {
+	var mu sync.Mutex
+	written := 0
+	var err error
+	return func(b []byte) error {
+		mu.Lock()
+		defer mu.Unlock()
+		written += len(b)
+		if written > limit && written-len(b) <= limit {
+			err = act()
+		}
+		return err
+	}
 }
 
 // Spec "Protocol and faults": a peer dying mid-stream makes every other
@@ -389,27 +415,12 @@ func TestPeerDiesMidStream(t *testing.T) {
 		// A small memory budget makes the servers spill runs before the
 		// death: those must be cleaned up too.
 		cr := runCluster(t, clusterOpts{n: 4, records: func(int) int64 { return 20000 }, budget: 100_000,
-			dial: func(i int, rn *labrpc.Network, d DialFunc) DialFunc {
-				if i != victim {
-					return d
-				}
-				var mu sync.Mutex
-				written, dead := 0, false
-				kill := func(n int) error {
-					mu.Lock()
-					defer mu.Unlock()
-					written += n
-					if written > 300_000 && !dead { // after the first full data frame
-						dead = true
-						rn.SetHostUp(host(victim), false)
-					}
-					if dead {
-						return fmt.Errorf("host %s is down", host(victim))
-					}
-					return nil
-				}
-				return dialKilling(d, kill)
-			}})
+			dial: onVictim(victim, func(rn *labrpc.Network) func([]byte) error {
+				return pastBytes(300_000, func() error { // after the first full data frame
+					rn.SetHostUp(host(victim), false)
+					return fmt.Errorf("host %s is down", host(victim))
+				})
+			})})
 		cr.mustFailClean(t)
 		cr.survivorNames(t, victim)
 		t.Passed(4, 0, 0, 0)
@@ -445,11 +456,8 @@ func TestPeerDiesBeforeCommit(t *testing.T) {
 		var once sync.Once
 		var killed atomic.Bool
 		cr := runCluster(t, clusterOpts{n: 3, records: func(int) int64 { return 2000 },
-			dial: func(i int, rn *labrpc.Network, d DialFunc) DialFunc {
-				if i != victim {
-					return d
-				}
-				kill := func(b []byte) error {
+			dial: onVictim(victim, func(rn *labrpc.Network) func([]byte) error {
+				return func(b []byte) error {
 					if len(b) == 13 && b[0] == 'C' { // the commit frame
 						once.Do(func() {
 							killed.Store(true)
@@ -459,14 +467,7 @@ func TestPeerDiesBeforeCommit(t *testing.T) {
 					}
 					return nil
 				}
-				return func(ctx context.Context, a string) (net.Conn, error) {
-					c, err := d(ctx, a)
-					if err != nil {
-						return nil, err
-					}
-					return &frameKillConn{Conn: c, kill: kill}, nil
-				}
-			}})
+			})})
 		if !killed.Load() {
 			t.Fatalf("server %d never sent a commit frame: %v", victim, cr.errs[victim])
 		}
@@ -474,19 +475,6 @@ func TestPeerDiesBeforeCommit(t *testing.T) {
 		cr.survivorNames(t, victim)
 		t.Passed(3, 0, 0, 0)
 	})
-}
-
-// frameKillConn fails (and lets kill take the host down) on chosen writes.
-type frameKillConn struct {
-	net.Conn
-	kill func(b []byte) error
-}
-
-func (c *frameKillConn) Write(b []byte) (int, error) {
-	if err := c.kill(b); err != nil {
-		return 0, err
-	}
-	return c.Conn.Write(b)
 }
 
 // Spec "Protocol and faults": never hang. A peer cut off mid-stream by a
@@ -498,23 +486,12 @@ func TestPeerStalls(t *testing.T) {
 		const victim = 0
 		start := time.Now()
 		cr := runCluster(t, clusterOpts{n: 3, records: func(int) int64 { return 20000 },
-			dial: func(i int, rn *labrpc.Network, d DialFunc) DialFunc {
-				if i != victim {
-					return d
-				}
-				var mu sync.Mutex
-				written := 0
-				cut := func(n int) error {
-					mu.Lock()
-					defer mu.Unlock()
-					written += n
-					if written > 300_000 && written-n <= 300_000 {
-						rn.Partition([]string{host(victim)}, []string{host(1), host(2)})
-					}
+			dial: onVictim(victim, func(rn *labrpc.Network) func([]byte) error {
+				return pastBytes(300_000, func() error {
+					rn.Partition([]string{host(victim)}, []string{host(1), host(2)})
 					return nil
-				}
-				return dialKilling(d, cut)
-			}})
+				})
+			})})
 		cr.mustFailClean(t)
 		cr.survivorNames(t, victim)
 		if el := time.Since(start); el > 2*time.Minute {

@@ -14,16 +14,24 @@ import (
 	"distlabs/test/labtest"
 )
 
-// The CLI as 4 real processes over TCP on loopback (ephemeral ports from
-// the kernel), validated end to end. Spec "CLI" and "Protocol and faults".
-func TestRealProcesses(t *testing.T) {
+// withNetsort runs a real-time test with the netsort command built into a
+// fresh directory, where the test keeps its files too.
+func withNetsort(t *testing.T, title string, body func(t *labtest.T, dir, bin string)) {
 	labtest.RunRealtime(t, func(t *labtest.T) {
-		t.Begin("Test: netsort CLI as 4 processes over TCP")
+		t.Begin(title)
 		dir := t.TempDir()
 		bin, err := localrun.BuildNetsort(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
+		body(t, dir, bin)
+	})
+}
+
+// The CLI as 4 real processes over TCP on loopback (ephemeral ports from
+// the kernel), validated end to end. Spec "CLI" and "Protocol and faults".
+func TestRealProcesses(t *testing.T) {
+	withNetsort(t, "Test: netsort CLI as 4 processes over TCP", func(t *labtest.T, dir, bin string) {
 		c := &localrun.Cluster{Bin: bin, Config: filepath.Join(dir, "cluster.yaml"), Flags: []string{"-split=sample", "-startup=20s"}}
 		for i := range 4 {
 			in := filepath.Join(dir, fmt.Sprintf("in-%d", i))
@@ -53,13 +61,7 @@ func TestRealProcesses(t *testing.T) {
 // A process given a config where one server never starts exits non-zero
 // with an error naming it, and writes no output.
 func TestRealProcessMissingPeer(t *testing.T) {
-	labtest.RunRealtime(t, func(t *labtest.T) {
-		t.Begin("Test: netsort CLI with a peer that never starts")
-		dir := t.TempDir()
-		bin, err := localrun.BuildNetsort(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
+	withNetsort(t, "Test: netsort CLI with a peer that never starts", func(t *labtest.T, dir, bin string) {
 		addrs, err := localrun.FreeAddrs(2)
 		if err != nil {
 			t.Fatal(err)

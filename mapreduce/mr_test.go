@@ -18,28 +18,27 @@ import (
 // The classic lab's test script, as Go tests in virtual time.
 
 func TestWordCount(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: wc (word count) output equals the sequential output")
-		files := genInputs(t, 40000)
-		want := sequentialLines(t, "wc", files)
-		// The sequential run shares code with the workers; check it against
-		// the classic definition too, computed here from scratch.
-		compareLines(t, "sequential wc", want, countWords(t, files))
-		cl := runJob(t, "wc", files, 10, 3)
-		compareLines(t, "wc", outputLines(t, cl.dir), want)
-		t.Passed(3, cl.rn.GetTotalCount(), cl.rn.GetTotalBytes(), len(want))
-	})
+	// The sequential run shares code with the workers; check it against
+	// the classic definition too, computed here from scratch.
+	matchSequential(t, "Test: wc (word count) output equals the sequential output", "wc", 40000, 3, countWords)
 }
 
 func TestIndexer(t *testing.T) {
+	matchSequential(t, "Test: indexer output equals the sequential output", "indexer", 20000, 2, indexWords)
+}
+
+// matchSequential runs app as a job of nWorkers over inputs of about size
+// words and requires the output of the sequential run, which must itself
+// equal direct, the same answer computed without the lab's code.
+func matchSequential(t *testing.T, title, app string, size, nWorkers int, direct func(*labtest.T, []string) []string) {
 	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: indexer output equals the sequential output")
-		files := genInputs(t, 20000)
-		want := sequentialLines(t, "indexer", files)
-		compareLines(t, "sequential indexer", want, indexWords(t, files))
-		cl := runJob(t, "indexer", files, 10, 2)
-		compareLines(t, "indexer", outputLines(t, cl.dir), want)
-		t.Passed(2, cl.rn.GetTotalCount(), cl.rn.GetTotalBytes(), len(want))
+		t.Begin(title)
+		files := genInputs(t, size)
+		want := sequentialLines(t, app, files)
+		compareLines(t, "sequential "+app, want, direct(t, files))
+		cl := runJob(t, app, files, 10, nWorkers)
+		compareLines(t, app, outputLines(t, cl.dir), want)
+		t.Passed(nWorkers, cl.rn.GetTotalCount(), cl.rn.GetTotalBytes(), len(want))
 	})
 }
 
@@ -66,15 +65,23 @@ func TestUnreliable(t *testing.T) {
 	})
 }
 
+// timingJob runs app, a timing app of the classic script, on a small
+// input with nWorkers workers and hands its output lines to check.
+func timingJob(t *testing.T, title, app string, nWorkers int, check func(t *labtest.T, lines []string, nFiles int)) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin(title)
+		files := genInputs(t, 100)
+		cl := runJob(t, app, files, 10, nWorkers)
+		check(t, outputLines(t, cl.dir), len(files))
+		t.Passed(nWorkers, cl.rn.GetTotalCount(), cl.rn.GetTotalBytes(), len(files))
+	})
+}
+
 // TestMapParallelism checks that two workers run map tasks at the same time
 // (app mtiming): both must have run maps, and at least one map must have
 // seen the other worker's map running.
 func TestMapParallelism(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: map parallelism")
-		files := genInputs(t, 100)
-		cl := runJob(t, "mtiming", files, 10, 2)
-		lines := outputLines(t, cl.dir)
+	timingJob(t, "Test: map parallelism", "mtiming", 2, func(t *labtest.T, lines []string, _ int) {
 		times, parallel := 0, false
 		for _, l := range lines {
 			key, value, _ := strings.Cut(l, " ")
@@ -91,18 +98,13 @@ func TestMapParallelism(t *testing.T) {
 		if !parallel {
 			t.Fatalf("no map call ever saw the other worker's map running: maps were serialised; output:\n%s", strings.Join(lines, "\n"))
 		}
-		t.Passed(2, cl.rn.GetTotalCount(), cl.rn.GetTotalBytes(), len(files))
 	})
 }
 
 // TestReduceParallelism checks that two workers run reduce tasks at the
 // same time (app rtiming): at least two Reduce calls saw two reducers.
 func TestReduceParallelism(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: reduce parallelism")
-		files := genInputs(t, 100)
-		cl := runJob(t, "rtiming", files, 10, 2)
-		lines := outputLines(t, cl.dir)
+	timingJob(t, "Test: reduce parallelism", "rtiming", 2, func(t *labtest.T, lines []string, _ int) {
 		n := 0
 		for _, l := range lines {
 			if key, value, _ := strings.Cut(l, " "); len(key) == 1 && value == "2" {
@@ -112,23 +114,17 @@ func TestReduceParallelism(t *testing.T) {
 		if n < 2 {
 			t.Fatalf("only %d reduce call(s) overlapped with a reduce on the other worker, need at least 2; output:\n%s", n, strings.Join(lines, "\n"))
 		}
-		t.Passed(2, cl.rn.GetTotalCount(), cl.rn.GetTotalBytes(), len(files))
 	})
 }
 
 // TestJobCount checks that, when nothing fails, every map task runs exactly
 // once (app jobcount: maps take 2–5 s, under the reassignment timeout).
 func TestJobCount(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: job count (each map runs once)")
-		files := genInputs(t, 100)
-		cl := runJob(t, "jobcount", files, 10, 4)
-		lines := outputLines(t, cl.dir)
-		want := "a " + strconv.Itoa(len(files))
+	timingJob(t, "Test: job count (each map runs once)", "jobcount", 4, func(t *labtest.T, lines []string, nFiles int) {
+		want := "a " + strconv.Itoa(nFiles)
 		if !slices.Equal(lines, []string{want}) {
 			t.Fatalf("with no failures each map task should run once: output %q, want %q", lines, want)
 		}
-		t.Passed(4, cl.rn.GetTotalCount(), cl.rn.GetTotalBytes(), len(files))
 	})
 }
 
@@ -278,19 +274,25 @@ func checkFinalFiles(cl *cluster, wantPart [][]string, violation chan<- string) 
 	}
 }
 
-// countWords is word count the classic way: strings.FieldsFunc on
-// non-letters and a map, one "word count" line per word, sorted.
-func countWords(t *labtest.T, files []string) []string {
-	counts := map[string]int{}
+// eachWord calls f for every word of every file, in order, split the
+// classic way (strings.FieldsFunc on non-letters).
+func eachWord(t *labtest.T, files []string, f func(file, word string)) {
 	for _, name := range files {
 		data, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatalf("read input: %v", err)
 		}
 		for _, w := range strings.FieldsFunc(string(data), func(r rune) bool { return !unicode.IsLetter(r) }) {
-			counts[w]++
+			f(name, w)
 		}
 	}
+}
+
+// countWords is word count the classic way: a map, one "word count" line
+// per word, sorted.
+func countWords(t *labtest.T, files []string) []string {
+	counts := map[string]int{}
+	eachWord(t, files, func(_, w string) { counts[w]++ })
 	var lines []string
 	for w, n := range counts {
 		lines = append(lines, w+" "+strconv.Itoa(n))
@@ -303,19 +305,11 @@ func countWords(t *labtest.T, files []string) []string {
 // doc1,doc2,..." with the documents sorted.
 func indexWords(t *labtest.T, files []string) []string {
 	docs := map[string][]string{}
-	for _, name := range files { // files are in sorted order
-		data, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatalf("read input: %v", err)
+	eachWord(t, files, func(name, w string) { // files are in sorted order
+		if ds := docs[w]; len(ds) == 0 || ds[len(ds)-1] != name {
+			docs[w] = append(ds, name)
 		}
-		seen := map[string]bool{}
-		for _, w := range strings.FieldsFunc(string(data), func(r rune) bool { return !unicode.IsLetter(r) }) {
-			if !seen[w] {
-				seen[w] = true
-				docs[w] = append(docs[w], name)
-			}
-		}
-	}
+	})
 	var lines []string
 	for w, ds := range docs {
 		lines = append(lines, w+" "+strconv.Itoa(len(ds))+" "+strings.Join(ds, ","))

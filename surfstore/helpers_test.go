@@ -115,11 +115,23 @@ func (c *cluster) puts() int {
 	return n
 }
 
-// sync runs ClientSync and fails the test on an error.
-func sync(t *labtest.T, cl surfstore.RPCClient) {
+// sync runs ClientSync on each client in turn (the order of a scenario's
+// syncs decides who wins a conflict) and fails the test on an error.
+func sync(t *labtest.T, cls ...surfstore.RPCClient) {
 	t.Helper()
-	if err := surfstore.ClientSync(cl); err != nil {
-		t.Fatalf("ClientSync(%s): %v", cl.BaseDir, err)
+	for _, cl := range cls {
+		if err := surfstore.ClientSync(cl); err != nil {
+			t.Fatalf("ClientSync(%s): %v", cl.BaseDir, err)
+		}
+	}
+}
+
+// writeFiles writes every file of files into dir, so a scenario can state
+// a directory's contents once and check against the same map.
+func writeFiles(t *labtest.T, dir string, files map[string][]byte) {
+	t.Helper()
+	for name, data := range files {
+		write(t, dir, name, data)
 	}
 }
 
@@ -295,3 +307,42 @@ func randomBytes(t *labtest.T, n int) []byte {
 // course's starter lets a MetaStore answer a version conflict either way:
 // Version -1 with no error, or an error. Callers check that nothing changed.
 func refused(v *surfstore.Version, err error) bool { return err != nil || v.GetVersion() == -1 }
+
+// equal reports whether two hash lists are the same, in order.
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// setOf is the set of the strings in list.
+func setOf(list []string) map[string]bool {
+	set := map[string]bool{}
+	for _, s := range list {
+		set[s] = true
+	}
+	return set
+}
+
+// sameSet reports whether a and b hold the same strings as many times.
+func sameSet(a, b []string) bool {
+	m := map[string]int{}
+	for _, s := range a {
+		m[s]++
+	}
+	for _, s := range b {
+		m[s]--
+	}
+	for _, n := range m {
+		if n != 0 {
+			return false
+		}
+	}
+	return len(a) == len(b)
+}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"google.golang.org/protobuf/types/known/emptypb"
 
 	"distlabs/surfstore"
 	"distlabs/test/labtest"
@@ -72,8 +71,7 @@ func TestRaftFigure7S3(t *testing.T) {
 			require.True(t, out.Success, "install the log of server %d", i)
 			c.requireLog(i, figure7Log(terms))
 		}
-		_, err := c.raft[0].SetLeader(c.ctx(), &emptypb.Empty{})
-		require.NoError(t, err)
+		require.NoError(t, c.elect(0))
 		st := c.state(0)
 		require.EqualValues(t, 8, st.Term)
 		leaderLog := append(figure7Log(figure7[0]), noop(8))
@@ -107,11 +105,7 @@ func TestRaftFigure7S3(t *testing.T) {
 // the old leader's restore replaces its uncommitted entry. The old
 // leader's pending UpdateFile failed with "server is crashed".
 func TestRaftNewLeaderRepairsS3(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test (S3): a new leader repairs the followers' logs")
-		c := makeRaftCluster(t, 3)
-		c.setLeader(0)
-		c.mustUpdate(0, "a", 1)
+	withLeader(t, "Test (S3): a new leader repairs the followers' logs", 3, func(t *labtest.T, c *raftCluster) {
 		c.crash(2)
 		c.mustUpdate(0, "a", 2) // committed with server 1
 		c.crash(1)
@@ -131,12 +125,8 @@ func TestRaftNewLeaderRepairsS3(t *testing.T) {
 		c.restore(0)
 		require.Equal(t, surfstore.ServerStatus_FOLLOWER, c.state(0).Status, "a leader that crashed is restored as a follower")
 		c.heartbeat(1)
-		want := []*surfstore.UpdateOperation{noop(1), op(1, "a", 1), op(1, "a", 2), noop(2), op(2, "c", 1)}
-		c.requireLog(1, want)
-		c.requireSame(1, 0, 2)
-		requireMap(t, replay(want, 4), c.state(0).MetaMap, "the old leader")
-		_, err := c.meta[0].GetFileInfoMap(c.ctx(), &emptypb.Empty{})
-		requireUnavailable(t, err, "server is not the leader", "the restored old leader")
+		c.requireConverged(1, []*surfstore.UpdateOperation{noop(1), op(1, "a", 1), op(1, "a", 2), noop(2), op(2, "c", 1)}, 0, 2)
+		c.requireNotLeader(0, "the restored old leader")
 		t.Passed(3, 0, 0, 4)
 	})
 }

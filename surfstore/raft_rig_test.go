@@ -102,11 +102,17 @@ func (c *raftCluster) ctx() context.Context {
 	return ctx
 }
 
+// elect calls SetLeader on server i and nothing more, for a test that
+// looks at the cluster before the others hear of the new leader.
+func (c *raftCluster) elect(i int) error {
+	_, err := c.raft[i].SetLeader(c.ctx(), &emptypb.Empty{})
+	return err
+}
+
 // setLeader makes server i the leader and sends one heartbeat.
 func (c *raftCluster) setLeader(i int) {
 	c.t.Helper()
-	_, err := c.raft[i].SetLeader(c.ctx(), &emptypb.Empty{})
-	require.NoError(c.t, err, "SetLeader on server %d", i)
+	require.NoError(c.t, c.elect(i), "SetLeader on server %d", i)
 	c.heartbeat(i)
 }
 
@@ -226,6 +232,24 @@ func requireUnavailable(t *labtest.T, err error, msg string, what string) {
 	require.True(t, ok, "%s: not a gRPC status error: %v", what, err)
 	require.Equal(t, codes.Unavailable, st.Code(), "%s: %v", what, err)
 	require.Equal(t, msg, st.Message(), what)
+}
+
+// requireNotLeader checks that server i, no leader (any more), refuses
+// the MetaStore's calls as the course's servers do.
+func (c *raftCluster) requireNotLeader(i int, what string) {
+	c.t.Helper()
+	_, err := c.meta[i].GetFileInfoMap(c.ctx(), &emptypb.Empty{})
+	requireUnavailable(c.t, err, "server is not the leader", what)
+}
+
+// requireConverged checks the end of a scenario: the leader holds want,
+// the others the same log, term, commitIndex and file map, and that file
+// map is want replayed to its end.
+func (c *raftCluster) requireConverged(leader int, want []*surfstore.UpdateOperation, others ...int) {
+	c.t.Helper()
+	c.requireLog(leader, want)
+	c.requireSame(leader, others...)
+	requireMap(c.t, replay(want, int64(len(want)-1)), c.state(others[0]).MetaMap, fmt.Sprintf("server %d", others[0]))
 }
 
 // requireLog checks server i's log against want, entry by entry.

@@ -12,6 +12,17 @@ import (
 	"distlabs/test/labtest"
 )
 
+// raftPair runs an S3 sync scenario: n raft servers with server 0 the
+// leader, nBlocks BlockStores, and two sync clients of blockSize.
+func raftPair(t *testing.T, title string, n, nBlocks, blockSize int, body func(t *labtest.T, c *raftCluster, a, b surfstore.RPCClient)) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin(title)
+		c := makeSyncCluster(t, n, nBlocks)
+		c.setLeader(0)
+		body(t, c, c.syncClient(blockSize), c.syncClient(blockSize))
+	})
+}
+
 // Stage 3 sync scenarios: real sync clients against a raft cluster. A
 // client speaks the MetaStore service to every raft address in turn and
 // uses the first that answers, so it finds the leader itself. Each
@@ -29,12 +40,8 @@ import (
 // the leader") and the first client gets both changes; after a heartbeat
 // every server holds the same log and file map.
 func TestSyncLeaderFailureS3(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test (S3): two clients, leader failure between their syncs")
-		const bs = 8
-		c := makeSyncCluster(t, 3, 1)
-		c.setLeader(0)
-		a, b := c.syncClient(bs), c.syncClient(bs)
+	const bs = 8
+	raftPair(t, "Test (S3): two clients, leader failure between their syncs", 3, 1, bs, func(t *labtest.T, c *raftCluster, a, b surfstore.RPCClient) {
 		f1 := []byte("first file, three blocks")
 		write(t, a.BaseDir, "f1", f1)
 		sync(t, a)
@@ -64,17 +71,12 @@ func TestSyncLeaderFailureS3(t *testing.T) {
 // keeps the tombstone's version); the file re-created there continues
 // the version count and reaches the first client through a third leader.
 func TestSyncDeleteAcrossLeaderChangeS3(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test (S3): delete and re-sync across leader changes")
-		const bs = 4
-		c := makeSyncCluster(t, 5, 2)
-		c.setLeader(0)
-		a, b := c.syncClient(bs), c.syncClient(bs)
+	const bs = 4
+	raftPair(t, "Test (S3): delete and re-sync across leader changes", 5, 2, bs, func(t *labtest.T, c *raftCluster, a, b surfstore.RPCClient) {
 		doc, keep := []byte("the document"), []byte("kept")
 		write(t, a.BaseDir, "doc", doc)
 		write(t, a.BaseDir, "keep", keep)
-		sync(t, a)
-		sync(t, b)
+		sync(t, a, b)
 		checkDir(t, b.BaseDir, map[string][]byte{"doc": doc, "keep": keep})
 		remove(t, a.BaseDir, "doc")
 		sync(t, a)
@@ -94,8 +96,7 @@ func TestSyncDeleteAcrossLeaderChangeS3(t *testing.T) {
 		c.restore(1)
 		c.crash(2)
 		c.setLeader(3)
-		sync(t, a)
-		sync(t, b)
+		sync(t, a, b)
 		checkSynced(t, bs, map[string][]byte{"doc": doc2, "keep": keep},
 			map[string]entry{"doc": {3, doc2}, "keep": {1, keep}}, a.BaseDir, b.BaseDir)
 		c.heartbeat(3)
@@ -112,12 +113,8 @@ func TestSyncDeleteAcrossLeaderChangeS3(t *testing.T) {
 // and changes nothing; once one server is restored the waiting reads
 // answer from the committed map and the sync succeeds.
 func TestSyncReadsNeedMajorityS3(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test (S3): reads need a majority")
-		const bs = 8
-		c := makeSyncCluster(t, 3, 1)
-		c.setLeader(0)
-		a, b := c.syncClient(bs), c.syncClient(bs)
+	const bs = 8
+	raftPair(t, "Test (S3): reads need a majority", 3, 1, bs, func(t *labtest.T, c *raftCluster, a, b surfstore.RPCClient) {
 		f := []byte("written with a majority")
 		write(t, a.BaseDir, "f", f)
 		sync(t, a)

@@ -168,8 +168,7 @@ func TestSyncBlocksOnTheirServerS2(t *testing.T) {
 				expect[o][h] = true
 			}
 		}
-		sync(t, a)
-		sync(t, b)
+		sync(t, a, b)
 		for _, addr := range c.blockAddrs {
 			got, err := c.blocks[addr].GetBlockHashes(context.Background(), &emptypb.Empty{})
 			if err != nil {
@@ -198,23 +197,15 @@ func TestSyncManyStoresS2(t *testing.T) {
 		f1, f2, f3 := randomBytes(t, 32*10), randomBytes(t, 100), randomBytes(t, 32*7+1)
 		write(t, cls[0].BaseDir, "f1", f1)
 		write(t, cls[1].BaseDir, "f2", f2)
-		for _, cl := range cls {
-			sync(t, cl)
-		}
-		for _, cl := range cls {
-			sync(t, cl)
-		}
+		sync(t, cls...)
+		sync(t, cls...)
 		f1b := append(append([]byte{}, f1[:64]...), randomBytes(t, 50)...)
 		write(t, cls[2].BaseDir, "f1", f1b)
 		remove(t, cls[0].BaseDir, "f2")
 		write(t, cls[1].BaseDir, "f3", f3)
 		write(t, cls[0].BaseDir, "f1", []byte("loses the race")) // cls[2] syncs f1 first
-		sync(t, cls[2])
-		sync(t, cls[0])
-		sync(t, cls[1])
-		for _, cl := range cls {
-			sync(t, cl)
-		}
+		sync(t, cls[2], cls[0], cls[1])
+		sync(t, cls...)
 		files := map[string][]byte{"f1": f1b, "f3": f3}
 		want := map[string]entry{"f1": {2, f1b}, "f2": {2, nil}, "f3": {1, f3}}
 		checkSynced(t, 32, files, want, dirsOf(cls)...)

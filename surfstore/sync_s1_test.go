@@ -20,6 +20,20 @@ import (
 // Every sync scenario checks the final directory bytes and the index.db
 // rows of every client involved.
 
+// pair runs a graded S1 sync scenario on a fresh cluster of one
+// BlockStore: steps acts through two clients of blockSize and returns
+// what both must end with, the files and their index rows.
+func pair(t *testing.T, title string, blockSize int, steps func(t *labtest.T, c *cluster, a, b surfstore.RPCClient) (map[string][]byte, map[string]entry)) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin(title)
+		c := newCluster(t, 1)
+		a, b := c.client(blockSize), c.client(blockSize)
+		files, want := steps(t, c, a, b)
+		checkSynced(t, blockSize, files, want, a.BaseDir, b.BaseDir)
+		t.Passed(3, 0, 0, 0)
+	})
+}
+
 // TestBlockStoreS1: PutBlock stores under the SHA-256 of the bytes,
 // GetBlock returns them (an absent block: an error or an empty block, as
 // the course allows), MissingBlocks lists what is absent (compared as a
@@ -119,59 +133,37 @@ func TestMetaStoreVersionsS1(t *testing.T) {
 // TestSyncCreateS1: files created in one directory appear, byte for byte,
 // in another after both sync; both indexes list them at version 1.
 func TestSyncCreateS1(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test (S1): sync creates files")
-		c := newCluster(t, 1)
-		a, b := c.client(4), c.client(4)
+	pair(t, "Test (S1): sync creates files", 4, func(t *labtest.T, _ *cluster, a, b surfstore.RPCClient) (map[string][]byte, map[string]entry) {
 		files := map[string][]byte{"x.txt": []byte("hello, surfstore\n"), "y": []byte("abc")}
-		for name, d := range files {
-			write(t, a.BaseDir, name, d)
-		}
-		sync(t, a)
-		sync(t, b)
-		want := map[string]entry{"x.txt": {1, files["x.txt"]}, "y": {1, files["y"]}}
-		checkSynced(t, 4, files, want, a.BaseDir, b.BaseDir)
-		t.Passed(3, 0, 0, 0)
+		writeFiles(t, a.BaseDir, files)
+		sync(t, a, b)
+		return files, map[string]entry{"x.txt": {1, files["x.txt"]}, "y": {1, files["y"]}}
 	})
 }
 
 // TestSyncModifyS1: a modified file is uploaded as version 2 and replaces
 // the other client's copy.
 func TestSyncModifyS1(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test (S1): sync uploads modifications")
-		c := newCluster(t, 1)
-		a, b := c.client(8), c.client(8)
+	pair(t, "Test (S1): sync uploads modifications", 8, func(t *labtest.T, _ *cluster, a, b surfstore.RPCClient) (map[string][]byte, map[string]entry) {
 		write(t, a.BaseDir, "f", []byte("first version"))
-		sync(t, a)
-		sync(t, b)
-		write(t, b.BaseDir, "f", []byte("second, longer version of f"))
-		sync(t, b)
-		sync(t, a)
-		want := map[string][]byte{"f": []byte("second, longer version of f")}
-		checkSynced(t, 8, want, map[string]entry{"f": {2, want["f"]}}, a.BaseDir, b.BaseDir)
-		t.Passed(3, 0, 0, 0)
+		sync(t, a, b)
+		f := []byte("second, longer version of f")
+		write(t, b.BaseDir, "f", f)
+		sync(t, b, a)
+		return map[string][]byte{"f": f}, map[string]entry{"f": {2, f}}
 	})
 }
 
 // TestSyncDeleteS1: a deleted file becomes a tombstone (hash list "0") at
 // the next version and disappears from the other client.
 func TestSyncDeleteS1(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test (S1): sync deletes files")
-		c := newCluster(t, 1)
-		a, b := c.client(4), c.client(4)
-		write(t, a.BaseDir, "gone", []byte("soon deleted"))
-		write(t, a.BaseDir, "kept", []byte("stays"))
-		sync(t, a)
-		sync(t, b)
+	pair(t, "Test (S1): sync deletes files", 4, func(t *labtest.T, _ *cluster, a, b surfstore.RPCClient) (map[string][]byte, map[string]entry) {
+		kept := []byte("stays")
+		writeFiles(t, a.BaseDir, map[string][]byte{"gone": []byte("soon deleted"), "kept": kept})
+		sync(t, a, b)
 		remove(t, a.BaseDir, "gone")
-		sync(t, a)
-		sync(t, b)
-		files := map[string][]byte{"kept": []byte("stays")}
-		want := map[string]entry{"gone": {2, nil}, "kept": {1, files["kept"]}}
-		checkSynced(t, 4, files, want, a.BaseDir, b.BaseDir)
-		t.Passed(3, 0, 0, 0)
+		sync(t, a, b)
+		return map[string][]byte{"kept": kept}, map[string]entry{"gone": {2, nil}, "kept": {1, kept}}
 	})
 }
 
@@ -179,44 +171,28 @@ func TestSyncDeleteS1(t *testing.T) {
 // continues the version count (tombstone 2, new file 3) and reaches a
 // client that had seen the tombstone.
 func TestSyncRecreateAfterDeleteS1(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test (S1): re-create after delete")
-		c := newCluster(t, 1)
-		a, b := c.client(4), c.client(4)
+	pair(t, "Test (S1): re-create after delete", 4, func(t *labtest.T, _ *cluster, a, b surfstore.RPCClient) (map[string][]byte, map[string]entry) {
 		write(t, a.BaseDir, "f", []byte("v1"))
-		sync(t, a)
-		sync(t, b)
+		sync(t, a, b)
 		remove(t, b.BaseDir, "f")
-		sync(t, b)
-		sync(t, a)
+		sync(t, b, a)
 		checkDir(t, a.BaseDir, map[string][]byte{})
-		write(t, a.BaseDir, "f", []byte("born again"))
-		sync(t, a)
-		sync(t, b)
-		files := map[string][]byte{"f": []byte("born again")}
-		checkSynced(t, 4, files, map[string]entry{"f": {3, files["f"]}}, a.BaseDir, b.BaseDir)
-		t.Passed(3, 0, 0, 0)
+		f := []byte("born again")
+		write(t, a.BaseDir, "f", f)
+		sync(t, a, b)
+		return map[string][]byte{"f": f}, map[string]entry{"f": {3, f}}
 	})
 }
 
 // TestSyncEmptyFileS1: an empty file syncs with the hash list "-1" and
 // arrives empty; a file emptied later is version 2 with "-1".
 func TestSyncEmptyFileS1(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test (S1): empty files")
-		c := newCluster(t, 1)
-		a, b := c.client(4), c.client(4)
-		write(t, a.BaseDir, "empty", []byte{})
-		write(t, a.BaseDir, "later-empty", []byte("not yet"))
-		sync(t, a)
-		sync(t, b)
+	pair(t, "Test (S1): empty files", 4, func(t *labtest.T, _ *cluster, a, b surfstore.RPCClient) (map[string][]byte, map[string]entry) {
+		writeFiles(t, a.BaseDir, map[string][]byte{"empty": {}, "later-empty": []byte("not yet")})
+		sync(t, a, b)
 		write(t, b.BaseDir, "later-empty", []byte{})
-		sync(t, b)
-		sync(t, a)
-		files := map[string][]byte{"empty": {}, "later-empty": {}}
-		want := map[string]entry{"empty": {1, []byte{}}, "later-empty": {2, []byte{}}}
-		checkSynced(t, 4, files, want, a.BaseDir, b.BaseDir)
-		t.Passed(3, 0, 0, 0)
+		sync(t, b, a)
+		return map[string][]byte{"empty": {}, "later-empty": {}}, map[string]entry{"empty": {1, []byte{}}, "later-empty": {2, []byte{}}}
 	})
 }
 
@@ -224,33 +200,21 @@ func TestSyncEmptyFileS1(t *testing.T) {
 // The first to sync wins version 2; the second's UpdateFile is refused,
 // and it downloads the winner's version instead, losing its own edit.
 func TestSyncConflictS1(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test (S1): two clients racing on one file")
-		c := newCluster(t, 1)
-		a, b := c.client(4), c.client(4)
+	pair(t, "Test (S1): two clients racing on one file", 4, func(t *labtest.T, _ *cluster, a, b surfstore.RPCClient) (map[string][]byte, map[string]entry) {
 		write(t, a.BaseDir, "f", []byte("base"))
-		sync(t, a)
-		sync(t, b)
-		write(t, a.BaseDir, "f", []byte("a's edit"))
-		write(t, b.BaseDir, "f", []byte("b's edit, longer"))
-		write(t, b.BaseDir, "b-only", []byte("new in b"))
-		sync(t, a)
-		sync(t, b)
-		sync(t, a)
+		sync(t, a, b)
 		files := map[string][]byte{"f": []byte("a's edit"), "b-only": []byte("new in b")}
-		want := map[string]entry{"f": {2, files["f"]}, "b-only": {1, files["b-only"]}}
-		checkSynced(t, 4, files, want, a.BaseDir, b.BaseDir)
-		t.Passed(3, 0, 0, 0)
+		write(t, a.BaseDir, "f", files["f"])
+		writeFiles(t, b.BaseDir, map[string][]byte{"f": []byte("b's edit, longer"), "b-only": files["b-only"]})
+		sync(t, a, b, a)
+		return files, map[string]entry{"f": {2, files["f"]}, "b-only": {1, files["b-only"]}}
 	})
 }
 
 // TestSyncConcurrentS1: two clients create the same file and sync at the
 // same time; exactly one version 1 wins and both end with its bytes.
 func TestSyncConcurrentS1(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test (S1): concurrent syncs of one new file")
-		c := newCluster(t, 1)
-		a, b := c.client(3), c.client(3)
+	pair(t, "Test (S1): concurrent syncs of one new file", 3, func(t *labtest.T, _ *cluster, a, b surfstore.RPCClient) (map[string][]byte, map[string]entry) {
 		write(t, a.BaseDir, "f", []byte("from a"))
 		write(t, b.BaseDir, "f", []byte("from b!"))
 		errs := make(chan error, 2)
@@ -270,35 +234,31 @@ func TestSyncConcurrentS1(t *testing.T) {
 		if string(winner) != "from a" && string(winner) != "from b!" {
 			t.Fatalf("f holds %q", winner)
 		}
-		checkSynced(t, 3, map[string][]byte{"f": winner}, map[string]entry{"f": {1, winner}}, a.BaseDir, b.BaseDir)
-		t.Passed(3, 0, 0, 0)
+		return map[string][]byte{"f": winner}, map[string]entry{"f": {1, winner}}
+	})
+}
+
+// roundTrip is a pair scenario: one new file, name with data, synced from
+// one client to the other; between, if not nil, runs after the first sync.
+func roundTrip(t *testing.T, title string, blockSize int, name string, data func(t *labtest.T) []byte, between func(t *labtest.T, c *cluster)) {
+	pair(t, title, blockSize, func(t *labtest.T, c *cluster, a, b surfstore.RPCClient) (map[string][]byte, map[string]entry) {
+		d := data(t)
+		write(t, a.BaseDir, name, d)
+		sync(t, a)
+		if between != nil {
+			between(t, c)
+		}
+		sync(t, b)
+		return map[string][]byte{name: d}, map[string]entry{name: {1, d}}
 	})
 }
 
 // TestSyncLargeFileS1: a file of many blocks (the last one short) arrives
 // intact, and its index rows list every block in order.
 func TestSyncLargeFileS1(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test (S1): large file of many blocks")
-		roundTrip(t, 1024, "big.bin", randomBytes(t, 300*1024+77), nil)
-		t.Passed(3, 0, 0, 0)
-	})
-}
-
-// roundTrip syncs one new file, name with data, from a fresh client to
-// another (both with blockSize) and checks both directories and indexes;
-// between, if not nil, runs after the first sync.
-func roundTrip(t *labtest.T, blockSize int, name string, data []byte, between func(c *cluster)) {
-	t.Helper()
-	c := newCluster(t, 1)
-	a, b := c.client(blockSize), c.client(blockSize)
-	write(t, a.BaseDir, name, data)
-	sync(t, a)
-	if between != nil {
-		between(c)
-	}
-	sync(t, b)
-	checkSynced(t, blockSize, map[string][]byte{name: data}, map[string]entry{name: {1, data}}, a.BaseDir, b.BaseDir)
+	roundTrip(t, "Test (S1): large file of many blocks", 1024, "big.bin", func(t *labtest.T) []byte {
+		return randomBytes(t, 300*1024+77)
+	}, nil)
 }
 
 // TestSyncIdenticalBlocksS1: a file whose blocks repeat leaves the store
@@ -306,25 +266,21 @@ func roundTrip(t *labtest.T, blockSize int, name string, data []byte, between fu
 // blocks are named by hash, so PutBlock calls are not counted) and is
 // rebuilt with every repetition in place.
 func TestSyncIdenticalBlocksS1(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test (S1): file with identical blocks")
-		want := map[string]bool{hashOf([]byte("abcd")): true, hashOf([]byte("XYZW")): true, hashOf([]byte("ab")): true}
-		roundTrip(t, 4, "rep", []byte("abcdabcdXYZWabcdabcdab"), func(c *cluster) {
-			if got := c.stored(); !maps.Equal(got, want) {
-				t.Fatalf("the store holds %d blocks %v, want the 3 distinct ones %v", len(got), got, want)
-			}
-		})
-		t.Passed(3, 0, 0, 0)
+	want := map[string]bool{hashOf([]byte("abcd")): true, hashOf([]byte("XYZW")): true, hashOf([]byte("ab")): true}
+	roundTrip(t, "Test (S1): file with identical blocks", 4, "rep", func(*labtest.T) []byte {
+		return []byte("abcdabcdXYZWabcdabcdab")
+	}, func(t *labtest.T, c *cluster) {
+		if got := c.stored(); !maps.Equal(got, want) {
+			t.Fatalf("the store holds %d blocks %v, want the 3 distinct ones %v", len(got), got, want)
+		}
 	})
 }
 
 // TestSyncBinaryS1: arbitrary bytes (NULs, invalid UTF-8, CR LF) survive.
 func TestSyncBinaryS1(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test (S1): binary content")
-		roundTrip(t, 16, "bin", append([]byte{0, 0xff, 0xfe, '\r', '\n', 0x80, 0}, randomBytes(t, 1000)...), nil)
-		t.Passed(3, 0, 0, 0)
-	})
+	roundTrip(t, "Test (S1): binary content", 16, "bin", func(t *labtest.T) []byte {
+		return append([]byte{0, 0xff, 0xfe, '\r', '\n', 0x80, 0}, randomBytes(t, 1000)...)
+	}, nil)
 }
 
 // TestSyncNoChangesS1: a sync with nothing changed uploads no block (no
@@ -334,17 +290,12 @@ func TestSyncBinaryS1(t *testing.T) {
 // reference's efficiency, checked by the reference-only
 // TestSyncOneBlockEditUploadsOneBlock.)
 func TestSyncNoChangesS1(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test (S1): sync with no changes does no uploads")
-		c := newCluster(t, 1)
-		a, b := c.client(4), c.client(4)
+	pair(t, "Test (S1): sync with no changes does no uploads", 4, func(t *labtest.T, c *cluster, a, b surfstore.RPCClient) (map[string][]byte, map[string]entry) {
 		data := []byte("0000111122223333")
 		write(t, a.BaseDir, "f", data)
-		sync(t, a)
-		sync(t, b)
+		sync(t, a, b)
 		before := c.puts()
-		sync(t, a)
-		sync(t, b)
+		sync(t, a, b)
 		if n := c.puts() - before; n != 0 {
 			t.Fatalf("syncs without changes stored %d blocks", n)
 		}
@@ -358,44 +309,6 @@ func TestSyncNoChangesS1(t *testing.T) {
 			t.Fatalf("after a one-block edit the store holds %v, want %v", got, want)
 		}
 		sync(t, b)
-		checkSynced(t, 4, map[string][]byte{"f": edited}, map[string]entry{"f": {2, edited}}, a.BaseDir, b.BaseDir)
-		t.Passed(3, 0, 0, 0)
+		return map[string][]byte{"f": edited}, map[string]entry{"f": {2, edited}}
 	})
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// setOf is the set of the strings in list.
-func setOf(list []string) map[string]bool {
-	set := map[string]bool{}
-	for _, s := range list {
-		set[s] = true
-	}
-	return set
-}
-
-func sameSet(a, b []string) bool {
-	m := map[string]int{}
-	for _, s := range a {
-		m[s]++
-	}
-	for _, s := range b {
-		m[s]--
-	}
-	for _, n := range m {
-		if n != 0 {
-			return false
-		}
-	}
-	return len(a) == len(b)
 }

@@ -21,24 +21,14 @@ func BenchmarkServe(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	srv, err := NewServer(Config{VirtualHosts: map[string]string{"bench": root}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		srv.Close()
-		b.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(l) }()
+	srv := serveTCP(b, Config{VirtualHosts: map[string]string{"bench": root}})
 	defer func() {
 		srv.Close()
-		<-done
+		_ = srv.wait()
 	}()
 	for _, name := range []string{"small.txt", "large.txt"} {
 		b.Run(name, func(b *testing.B) {
-			conn, err := net.Dial("tcp", l.Addr().String())
+			conn, err := net.Dial("tcp", srv.addr)
 			if err != nil {
 				b.Fatal(err)
 			}

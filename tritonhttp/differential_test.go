@@ -44,10 +44,7 @@ func genDocroot(t *labtest.T, dir string) {
 // .../index.html (we answer 404 and serve index.html only for ".../"), and
 // its 404 has a body.
 func TestDifferentialFileServer(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: differential against net/http FileServer")
-		s := startSite(t, map[string]map[string]string{"site": {}})
-		defer s.stop()
+	onSite(t, "Test: differential against net/http FileServer", map[string]map[string]string{"site": {}}, func(t *labtest.T, s *site) {
 		root := s.roots["site"]
 		genDocroot(t, root)
 		oracle := http.FileServer(http.Dir(root))

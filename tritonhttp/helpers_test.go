@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 
 	"distlabs/labrpc"
@@ -34,6 +35,39 @@ type site struct {
 	roots map[string]string // host -> docroot
 	done  chan error        // Serve's result
 	nconn int
+}
+
+// onSite runs an end-to-end test against a fresh site serving hosts,
+// stopped when body returns.
+func onSite(t *testing.T, title string, hosts map[string]map[string]string, body func(t *labtest.T, s *site)) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin(title)
+		s := startSite(t, hosts)
+		defer s.stop()
+		body(t, s)
+	})
+}
+
+// onBigFile is onSite for host "site" serving big.bin, n random bytes
+// (more than any buffer of the server), and a.txt ("alpha").
+func onBigFile(t *testing.T, title string, n int, body func(t *labtest.T, s *site, big []byte)) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin(title)
+		big := randomBytes(t, n)
+		s := startSite(t, map[string]map[string]string{"site": {"big.bin": string(big), "a.txt": "alpha"}})
+		defer s.stop()
+		body(t, s, big)
+	})
+}
+
+// onClient is onSite for basicHosts with one connection open, closed
+// when body returns.
+func onClient(t *testing.T, title string, body func(t *labtest.T, s *site, c *client)) {
+	onSite(t, title, basicHosts(), func(t *labtest.T, s *site) {
+		c := s.dial()
+		defer c.close()
+		body(t, s, c)
+	})
 }
 
 // startSite serves hosts (host name -> files, path -> contents) on a fresh
@@ -83,6 +117,40 @@ func (s *site) stop() {
 	s.net.Cleanup()
 }
 
+// readHead parses raw as the start of a connection's stream.
+func readHead(raw string) (*Request, bool, error) {
+	return ReadRequest(bufio.NewReader(strings.NewReader(raw)))
+}
+
+// tcpServer is a Server on an ephemeral loopback TCP port, for the tests
+// and benchmarks that need real sockets.
+type tcpServer struct {
+	*Server
+	addr string
+	done chan error
+}
+
+// serveTCP starts a server for cfg on a loopback port; the caller closes
+// or shuts it down and may then wait for Serve's result.
+func serveTCP(tb testing.TB, cfg Config) *tcpServer {
+	tb.Helper()
+	srv, err := NewServer(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		srv.Close()
+		tb.Fatal(err)
+	}
+	ts := &tcpServer{Server: srv, addr: l.Addr().String(), done: make(chan error, 1)}
+	go func() { ts.done <- srv.Serve(l) }()
+	return ts
+}
+
+// wait returns Serve's result, once the server is closed or shut down.
+func (ts *tcpServer) wait() error { return <-ts.done }
+
 // writeFiles creates files (slash-separated path -> contents) under dir.
 func writeFiles(t *labtest.T, dir string, files map[string]string) {
 	t.Helper()
@@ -102,9 +170,10 @@ func writeFiles(t *labtest.T, dir string, files map[string]string) {
 
 // client is one test connection to the site.
 type client struct {
-	t  *labtest.T
-	c  net.Conn
-	br *bufio.Reader
+	t    *labtest.T
+	c    net.Conn
+	br   *bufio.Reader
+	root string // the docroot of host "site"
 }
 
 // dial opens a new client connection from a fresh client host.
@@ -115,7 +184,7 @@ func (s *site) dial() *client {
 	if err != nil {
 		s.t.Fatalf("Dial: %v", err)
 	}
-	return &client{t: s.t, c: c, br: bufio.NewReader(c)}
+	return &client{t: s.t, c: c, br: bufio.NewReader(c), root: s.roots["site"]}
 }
 
 func (c *client) close() {
@@ -294,6 +363,13 @@ func (c *client) expectFile(path, body string) *response {
 	}
 	checkFileHeaders(c.t, r, path)
 	return r
+}
+
+// expectSite reads the response for file name of basicSite, served by
+// host "site".
+func (c *client) expectSite(name string) *response {
+	c.t.Helper()
+	return c.expectFile(filepath.Join(c.root, filepath.FromSlash(name)), basicSite[name])
 }
 
 // checkFileHeaders checks Content-Length, Content-Type, Last-Modified and

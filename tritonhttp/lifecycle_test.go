@@ -16,6 +16,18 @@ import (
 	"distlabs/test/labtest"
 )
 
+// lockedWriter serialises writes from connection goroutines.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
 // Graceful shutdown: Shutdown closes idle connections at once, lets a
 // response in progress complete, makes Serve return ErrServerClosed, and
 // leaves no goroutine behind (the harness checks).
@@ -145,18 +157,6 @@ func TestAccessLog(t *testing.T) {
 		}
 		t.Passed(1, 3, 0, 0)
 	})
-}
-
-// lockedWriter serialises writes from connection goroutines.
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // Shutdown gives up on a client that stops reading once its context ends:

@@ -16,11 +16,7 @@ import (
 // larger than any buffer arrives complete and intact, and a second request
 // on the same connection still works.
 func TestLargeFile(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: large file")
-		big := randomBytes(t, 6<<20+123)
-		s := startSite(t, map[string]map[string]string{"site": {"big.bin": string(big), "a.txt": "alpha"}})
-		defer s.stop()
+	onBigFile(t, "Test: large file", 6<<20+123, func(t *labtest.T, s *site, big []byte) {
 		c := s.dial()
 		defer c.close()
 		c.send(getRequest("site", "/big.bin") + getRequest("site", "/a.txt"))
@@ -37,17 +33,13 @@ func TestLargeFile(t *testing.T) {
 // Spec "Limits": a request line or header block above the documented size
 // is a 400, not unbounded memory; the limits themselves are accepted.
 func TestOversizedHeaders(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: oversized request line and headers")
-		s := startSite(t, basicHosts())
-		defer s.stop()
-		root := s.roots["site"]
+	onSite(t, "Test: oversized request line and headers", basicHosts(), func(t *labtest.T, s *site) {
 
 		// Exactly at the limits: served.
 		c := s.dial()
 		url := "/a.txt?" + strings.Repeat("q", MaxLineBytes-len("GET /a.txt? HTTP/1.1"))
 		c.get("site", url, "X-Big: "+strings.Repeat("v", MaxLineBytes-len("X-Big: ")))
-		c.expectFile(filepath.Join(root, "a.txt"), basicSite["a.txt"])
+		c.expectSite("a.txt")
 		c.close()
 
 		oversized := map[string]string{
@@ -86,10 +78,7 @@ func TestOversizedHeaders(t *testing.T) {
 // virtual time the new client must be answered immediately, long before
 // any idle connection times out.
 func TestManyIdleConnections(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: 1000 idle connections do not block a new client")
-		s := startSite(t, basicHosts())
-		defer s.stop()
+	onSite(t, "Test: 1000 idle connections do not block a new client", basicHosts(), func(t *labtest.T, s *site) {
 		idle := make([]*client, 1000)
 		for i := range idle {
 			idle[i] = s.dial()

@@ -1,10 +1,7 @@
 package tritonhttp
 
 import (
-	"bufio"
 	"errors"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"distlabs/test/labtest"
@@ -20,8 +17,7 @@ import (
 // "Host:\tsite" and "Connection: close \t", and serves the wrong host or
 // keeps a connection open that the client asked to close.
 func TestHeaderValueWhitespace(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: header values are trimmed of spaces and tabs")
+	onClient(t, "Test: header values are trimmed of spaces and tabs", func(t *labtest.T, _ *site, c *client) {
 		for raw, want := range map[string]string{
 			"X-V: v":              "v",
 			"X-V:v   ":            "v",
@@ -31,8 +27,8 @@ func TestHeaderValueWhitespace(t *testing.T) {
 			"X-V:  two  spaces  ": "two  spaces",
 			"X-V: \t ":            "",
 		} {
-			req, _, err := ReadRequest(bufio.NewReader(strings.NewReader(
-				"GET / HTTP/1.1\r\nHost: h\r\n" + raw + "\r\n\r\n")))
+			req, _, err := readHead(
+				"GET / HTTP/1.1\r\nHost: h\r\n" + raw + "\r\n\r\n")
 			if err != nil {
 				t.Fatalf("header line %q: %v", raw, err)
 			}
@@ -43,17 +39,12 @@ func TestHeaderValueWhitespace(t *testing.T) {
 
 		// End to end: a tab-padded Host selects its virtual host, and a
 		// padded "close" closes the connection after the response.
-		s := startSite(t, basicHosts())
-		defer s.stop()
-		root := s.roots["site"]
-		c := s.dial()
-		defer c.close()
 		for _, host := range []string{"Host:\tsite", "Host: site\t", "Host: \t site \t "} {
 			c.send("GET /a.txt HTTP/1.1\r\n" + host + "\r\n\r\n")
-			c.expectFile(filepath.Join(root, "a.txt"), basicSite["a.txt"])
+			c.expectSite("a.txt")
 		}
 		c.send("GET /a.txt HTTP/1.1\r\nHost: site\r\nConnection:\tclose \t\r\n\r\n")
-		c.expectFile(filepath.Join(root, "a.txt"), basicSite["a.txt"])
+		c.expectSite("a.txt")
 		c.expectClosed()
 		t.Passed(1, 4, 0, 0)
 	})
@@ -69,15 +60,14 @@ func TestHeaderValueWhitespace(t *testing.T) {
 // connections open that "Close" or "keep-alive, close" asked to end; one
 // that searches for the substring closes those that sent "closed".
 func TestConnectionCloseToken(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: the Connection close option in any case and position")
+	onClient(t, "Test: the Connection close option in any case and position", func(t *labtest.T, _ *site, c *client) {
 		for value, want := range map[string]bool{
 			"close": true, "Close": true, "CLOSE": true, "keep-alive, close": true,
 			"Close ,upgrade": true, "upgrade,\tclose": true,
 			"keep-alive": false, "closed": false, "x-close": false, "": false,
 		} {
-			req, _, err := ReadRequest(bufio.NewReader(strings.NewReader(
-				"GET / HTTP/1.1\r\nHost: h\r\nConnection: " + value + "\r\n\r\n")))
+			req, _, err := readHead(
+				"GET / HTTP/1.1\r\nHost: h\r\nConnection: " + value + "\r\n\r\n")
 			if err != nil {
 				t.Fatalf("Connection: %q: %v", value, err)
 			}
@@ -87,13 +77,8 @@ func TestConnectionCloseToken(t *testing.T) {
 		}
 
 		// End to end: "Close" ends the connection after the response.
-		s := startSite(t, basicHosts())
-		defer s.stop()
-		root := s.roots["site"]
-		c := s.dial()
-		defer c.close()
 		c.send("GET /a.txt HTTP/1.1\r\nHost: site\r\nConnection: Keep-Alive, Close\r\n\r\n")
-		c.expectFile(filepath.Join(root, "a.txt"), basicSite["a.txt"])
+		c.expectSite("a.txt")
 		c.expectClosed()
 		t.Passed(1, 1, 0, 0)
 	})
@@ -108,8 +93,7 @@ func TestConnectionCloseToken(t *testing.T) {
 // that takes a stray CR as data can be led to disagree with a proxy in
 // front of it about where a header ends (request smuggling).
 func TestRequestHeadStrict(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: CRLF line ends and no control bytes in the head")
+	onClient(t, "Test: CRLF line ends and no control bytes in the head", func(t *labtest.T, _ *site, c *client) {
 		for name, raw := range map[string]string{
 			"bare LF after the request line": "GET / HTTP/1.1\nHost: h\r\n\r\n",
 			"bare LF after a header":         "GET / HTTP/1.1\r\nHost: h\n\r\n",
@@ -118,17 +102,13 @@ func TestRequestHeadStrict(t *testing.T) {
 			"NUL inside a value":             "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\x00b\r\n\r\n",
 			"control byte in the URL":        "GET /a\x01b HTTP/1.1\r\nHost: h\r\n\r\n",
 		} {
-			_, _, err := ReadRequest(bufio.NewReader(strings.NewReader(raw)))
+			_, _, err := readHead(raw)
 			if !errors.Is(err, ErrBadRequest) {
 				t.Fatalf("%s (%q): error %v, want one wrapping ErrBadRequest", name, raw, err)
 			}
 		}
 
 		// End to end: a bare-LF request gets a 400 and the connection ends.
-		s := startSite(t, basicHosts())
-		defer s.stop()
-		c := s.dial()
-		defer c.close()
 		c.send("GET /a.txt HTTP/1.1\nHost: site\n\n")
 		c.expectBadRequest()
 		t.Passed(1, 1, 0, 0)

@@ -82,7 +82,7 @@ func testReadRequestValid(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			req, received, err := ReadRequest(bufio.NewReader(strings.NewReader(tc.raw)))
+			req, received, err := readHead(tc.raw)
 			require.NoError(t, err)
 			assert.True(t, received)
 			assert.Equal(t, "GET", req.Method)
@@ -124,7 +124,7 @@ func testReadRequestBad(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			req, received, err := ReadRequest(bufio.NewReader(strings.NewReader(tc.raw)))
+			req, received, err := readHead(tc.raw)
 			require.Error(t, err)
 			assert.True(t, errors.Is(err, ErrBadRequest), "error %v should wrap ErrBadRequest", err)
 			assert.True(t, received)
@@ -143,7 +143,7 @@ func testReadRequestAtLimits(t *testing.T) {
 	url := "/" + strings.Repeat("a", MaxLineBytes-len("GET  HTTP/1.1")-1)
 	line := "GET " + url + " HTTP/1.1"
 	require.Len(t, line, MaxLineBytes)
-	req, _, err := ReadRequest(bufio.NewReader(strings.NewReader(line + "\r\nHost: h\r\n\r\n")))
+	req, _, err := readHead(line + "\r\nHost: h\r\n\r\n")
 	require.NoError(t, err)
 	assert.Equal(t, url, req.URL)
 
@@ -156,9 +156,9 @@ func testReadRequestAtLimits(t *testing.T) {
 	rest := MaxHeadBytes - len(head) - 2 - len("X-Last: \r\n")
 	head += "X-Last: " + strings.Repeat("l", rest) + "\r\n\r\n"
 	require.Len(t, head, MaxHeadBytes)
-	_, _, err = ReadRequest(bufio.NewReader(strings.NewReader(head)))
+	_, _, err = readHead(head)
 	require.NoError(t, err)
-	_, _, err = ReadRequest(bufio.NewReader(strings.NewReader("GET / HTTP/1.1\r\nX-More: 1\r\n" + head[len("GET / HTTP/1.1\r\n"):])))
+	_, _, err = readHead("GET / HTTP/1.1\r\nX-More: 1\r\n" + head[len("GET / HTTP/1.1\r\n"):])
 	assert.ErrorIs(t, err, ErrBadRequest)
 }
 
@@ -193,11 +193,11 @@ func TestReadRequestTruncated(t *testing.T) {
 func testReadRequestTruncated(t *testing.T) {
 	full := "GET /x HTTP/1.1\r\nHost: h\r\n\r\n"
 	for n := 1; n < len(full); n++ {
-		_, received, err := ReadRequest(bufio.NewReader(strings.NewReader(full[:n])))
+		_, received, err := readHead(full[:n])
 		assert.True(t, received, "prefix %q", full[:n])
 		assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "prefix %q", full[:n])
 	}
-	_, received, err := ReadRequest(bufio.NewReader(strings.NewReader("")))
+	_, received, err := readHead("")
 	assert.False(t, received)
 	assert.Equal(t, io.EOF, err)
 }
@@ -217,19 +217,19 @@ func TestReadRequestStrictness(t *testing.T) {
 		"control byte in URL": "GET /a\x01b HTTP/1.1\r\nHost: h\r\n\r\n",
 		"tab in URL":          "GET /a\tb HTTP/1.1\r\nHost: h\r\n\r\n",
 	} {
-		_, _, err := ReadRequest(bufio.NewReader(strings.NewReader(raw)))
+		_, _, err := readHead(raw)
 		assert.ErrorIs(t, err, ErrBadRequest, name)
 	}
-	req, _, err := ReadRequest(bufio.NewReader(strings.NewReader(
-		"GET / HTTP/1.1\r\nHost: \th \t\r\nConnection: Close\r\n\r\n")))
+	req, _, err := readHead(
+		"GET / HTTP/1.1\r\nHost: \th \t\r\nConnection: Close\r\n\r\n")
 	require.NoError(t, err)
 	assert.Equal(t, "h", req.Host)
 	assert.True(t, req.Close)
 	for value, want := range map[string]bool{
 		"keep-alive, close": true, "Close ,upgrade": true, "closed": false, "keep-alive": false, "": false,
 	} {
-		req, _, err := ReadRequest(bufio.NewReader(strings.NewReader(
-			"GET / HTTP/1.1\r\nHost: h\r\nConnection: " + value + "\r\n\r\n")))
+		req, _, err := readHead(
+			"GET / HTTP/1.1\r\nHost: h\r\nConnection: " + value + "\r\n\r\n")
 		require.NoError(t, err)
 		assert.Equal(t, want, req.Close, value)
 	}

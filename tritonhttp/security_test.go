@@ -31,10 +31,7 @@ func expectNoSecret(t *labtest.T, c *client, url string) {
 // 404. Issue acceptance: /../../etc/passwd never returns a file from outside.
 // A ".." that stays inside the docroot is fine.
 func TestTraversal(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: .. cannot leave the docroot")
-		s := startSite(t, basicHosts())
-		defer s.stop()
+	onSite(t, "Test: .. cannot leave the docroot", basicHosts(), func(t *labtest.T, s *site) {
 		root := s.roots["site"]
 		// Files next to and above the docroot that a traversal would reach.
 		parent := filepath.Dir(root)
@@ -65,10 +62,10 @@ func TestTraversal(t *testing.T) {
 		// ".." that stays inside is served.
 		for _, url := range []string{"/sub/../a.txt", "/sub/./../sub/../a.txt", "//a.txt", "/sub/..//a.txt"} {
 			c.get("site", url)
-			c.expectFile(filepath.Join(root, "a.txt"), basicSite["a.txt"])
+			c.expectSite("a.txt")
 		}
 		c.get("site", "/sub/../sub/")
-		c.expectFile(filepath.Join(root, "sub/index.html"), basicSite["sub/index.html"])
+		c.expectSite("sub/index.html")
 		t.Passed(1, 16, 0, 0)
 	})
 }
@@ -78,10 +75,7 @@ func TestTraversal(t *testing.T) {
 // docroot never returns file contents from outside it. Links that stay
 // inside still work.
 func TestSymlinkEscape(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: symbolic links cannot leave the docroot")
-		s := startSite(t, basicHosts())
-		defer s.stop()
+	onSite(t, "Test: symbolic links cannot leave the docroot", basicHosts(), func(t *labtest.T, s *site) {
 		root := s.roots["site"]
 		outside := filepath.Join(filepath.Dir(root), "outside")
 		writeFiles(t, outside, map[string]string{"secret.txt": secret, "index.html": secret})
@@ -138,10 +132,7 @@ func TestSymlinkEscape(t *testing.T) {
 // the docroot must not hang the connection in open(2) — a blocked open would
 // also stall Shutdown — and is a 404 like a directory.
 func TestSpecialFiles(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: FIFOs and other special files are 404")
-		s := startSite(t, basicHosts())
-		defer s.stop()
+	onSite(t, "Test: FIFOs and other special files are 404", basicHosts(), func(t *labtest.T, s *site) {
 		if err := syscall.Mkfifo(filepath.Join(s.roots["site"], "fifo.txt"), 0o644); err != nil {
 			t.Skipf("cannot create a FIFO: %v", err)
 		}

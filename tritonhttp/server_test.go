@@ -30,12 +30,7 @@ func basicHosts() map[string]map[string]string {
 // Content-Type by extension (octet-stream fallback), Content-Length,
 // Last-Modified and Date, headers sorted by key.
 func TestGetFile(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: GET serves files with the right headers")
-		s := startSite(t, basicHosts())
-		defer s.stop()
-		c := s.dial()
-		defer c.close()
+	onClient(t, "Test: GET serves files with the right headers", func(t *labtest.T, s *site, c *client) {
 		for _, name := range []string{"a.txt", "b.txt", "style.css", "sub/page.json", "noext", "data.zzunknown", "empty.txt"} {
 			c.get("site", "/"+name)
 			r := c.expectFile(filepath.Join(s.roots["site"], name), basicSite[name])
@@ -52,18 +47,12 @@ func TestGetFile(t *testing.T) {
 // leaves the choice); missing files are 404 with no body and the connection
 // stays open.
 func TestIndexAndNotFound(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: index.html, directories and 404")
-		s := startSite(t, basicHosts())
-		defer s.stop()
-		c := s.dial()
-		defer c.close()
-		root := s.roots["site"]
+	onClient(t, "Test: index.html, directories and 404", func(t *labtest.T, s *site, c *client) {
 
 		c.get("site", "/")
-		c.expectFile(filepath.Join(root, "index.html"), basicSite["index.html"])
+		c.expectSite("index.html")
 		c.get("site", "/sub/")
-		c.expectFile(filepath.Join(root, "sub/index.html"), basicSite["sub/index.html"])
+		c.expectSite("sub/index.html")
 		// The spec lets a directory without the slash be 404 or its
 		// index.html; either is accepted (the reference answers 404).
 		c.get("site", "/sub")
@@ -84,7 +73,7 @@ func TestIndexAndNotFound(t *testing.T) {
 		}
 		// Still open and in order after the 404s.
 		c.get("site", "/a.txt")
-		c.expectFile(filepath.Join(root, "a.txt"), basicSite["a.txt"])
+		c.expectSite("a.txt")
 		t.Passed(1, 8, 0, 0)
 	})
 }
@@ -93,18 +82,12 @@ func TestIndexAndNotFound(t *testing.T) {
 // are answered in order; "Close ... after any 400": a bad request in the
 // pipeline gets its 400, and nothing after it is answered.
 func TestPipelined(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: pipelined OK, OK, 400, (ignored OK)")
-		s := startSite(t, basicHosts())
-		defer s.stop()
-		root := s.roots["site"]
-		c := s.dial()
-		defer c.close()
+	onClient(t, "Test: pipelined OK, OK, 400, (ignored OK)", func(t *labtest.T, s *site, c *client) {
 		c.send(getRequest("site", "/a.txt") + getRequest("site", "/missing") + getRequest("site", "/b.txt") +
 			"GET /a.txt HTTP/1.0\r\nHost: site\r\n\r\n" + getRequest("site", "/a.txt"))
-		c.expectFile(filepath.Join(root, "a.txt"), basicSite["a.txt"])
+		c.expectSite("a.txt")
 		c.expectStatus(StatusNotFound)
-		c.expectFile(filepath.Join(root, "b.txt"), basicSite["b.txt"])
+		c.expectSite("b.txt")
 		c.expectBadRequest()
 
 		// Many small pipelined requests arrive as one stream and come back
@@ -119,7 +102,7 @@ func TestPipelined(t *testing.T) {
 		c2.send(batch.String())
 		for i := range 50 {
 			name := names[i%len(names)]
-			c2.expectFile(filepath.Join(root, name), basicSite[name])
+			c2.expectSite(name)
 		}
 		t.Passed(1, 55, 0, 0)
 	})
@@ -128,10 +111,7 @@ func TestPipelined(t *testing.T) {
 // Spec "Timeout": with part of a request read when the 5 s timer fires, the
 // server answers 400 and closes — at 5 s, not earlier.
 func TestPartialRequestTimeout(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: partial request times out with 400 after 5 s")
-		s := startSite(t, basicHosts())
-		defer s.stop()
+	onSite(t, "Test: partial request times out with 400 after 5 s", basicHosts(), func(t *labtest.T, s *site) {
 		for _, partial := range []string{"G", "GET /a.txt HTTP/1.1\r\nHost: site\r\n", "GET /a.txt HTTP/1.1\r\nHost: site\r\n\r"} {
 			c := s.dial()
 			start := time.Now()
@@ -170,11 +150,7 @@ func TestPartialRequestTimeout(t *testing.T) {
 // silently after 5 s; the timer restarts with each request, so a client that
 // sends a request every 4 s keeps its connection.
 func TestIdleTimeout(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: idle connection closes silently after 5 s")
-		s := startSite(t, basicHosts())
-		defer s.stop()
-		root := s.roots["site"]
+	onSite(t, "Test: idle connection closes silently after 5 s", basicHosts(), func(t *labtest.T, s *site) {
 
 		c := s.dial()
 		start := time.Now()
@@ -189,7 +165,7 @@ func TestIdleTimeout(t *testing.T) {
 		for range 4 {
 			time.Sleep(4 * time.Second)
 			c.get("site", "/a.txt")
-			c.expectFile(filepath.Join(root, "a.txt"), basicSite["a.txt"])
+			c.expectSite("a.txt")
 		}
 		// After the last response the timer starts again from zero.
 		last := time.Now()
@@ -204,15 +180,11 @@ func TestIdleTimeout(t *testing.T) {
 // Spec "Connection: close closes the connection after the response", with
 // the key matched case-insensitively; the response says so.
 func TestConnectionClose(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: Connection: close")
-		s := startSite(t, basicHosts())
-		defer s.stop()
-		root := s.roots["site"]
+	onSite(t, "Test: Connection: close", basicHosts(), func(t *labtest.T, s *site) {
 		for _, hdr := range []string{"Connection: close", "connection: close", "CONNECTION:close"} {
 			c := s.dial()
 			c.send(getRequest("site", "/a.txt", hdr) + getRequest("site", "/b.txt"))
-			r := c.expectFile(filepath.Join(root, "a.txt"), basicSite["a.txt"])
+			r := c.expectSite("a.txt")
 			if r.header["Connection"] != "close" {
 				t.Errorf("%q: response headers %v lack Connection: close", hdr, r.header)
 			}
@@ -235,10 +207,7 @@ func TestConnectionClose(t *testing.T) {
 // connection — bad method, version or URL, header without colon, bad key,
 // missing Host, lines not ending in CRLF.
 func TestBadRequests(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: malformed requests get 400 and close")
-		s := startSite(t, basicHosts())
-		defer s.stop()
+	onSite(t, "Test: malformed requests get 400 and close", basicHosts(), func(t *labtest.T, s *site) {
 		bad := map[string]string{
 			"method POST":          "POST /a.txt HTTP/1.1\r\nHost: site\r\n\r\n",
 			"method HEAD":          "HEAD /a.txt HTTP/1.1\r\nHost: site\r\n\r\n",
@@ -269,16 +238,10 @@ func TestBadRequests(t *testing.T) {
 // Spec "Header line": keys are case-insensitive (stored canonical), spaces
 // after the colon are optional, unknown well-formed headers are accepted.
 func TestHeaderKeysCaseInsensitive(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: header keys are case-insensitive")
-		s := startSite(t, basicHosts())
-		defer s.stop()
-		root := s.roots["site"]
-		c := s.dial()
-		defer c.close()
+	onClient(t, "Test: header keys are case-insensitive", func(t *labtest.T, s *site, c *client) {
 		for _, host := range []string{"host: site", "HOST:site", "hOsT:   site", "Host: site"} {
 			c.send("GET /a.txt HTTP/1.1\r\nX-Custom-Thing: 1\r\n" + host + "\r\nAccept:\r\n\r\n")
-			c.expectFile(filepath.Join(root, "a.txt"), basicSite["a.txt"])
+			c.expectSite("a.txt")
 		}
 		t.Passed(1, 4, 0, 0)
 	})
@@ -287,13 +250,7 @@ func TestHeaderKeysCaseInsensitive(t *testing.T) {
 // Spec "Timeout ... Close on EOF": a client that sends its requests and then
 // closes its sending side gets every response, then the server closes.
 func TestCloseOnEOF(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: close on EOF")
-		s := startSite(t, basicHosts())
-		defer s.stop()
-		root := s.roots["site"]
-		c := s.dial()
-		defer c.close()
+	onClient(t, "Test: close on EOF", func(t *labtest.T, s *site, c *client) {
 		c.send(getRequest("site", "/a.txt") + getRequest("site", "/b.txt"))
 		cw, ok := c.c.(interface{ CloseWrite() error })
 		if !ok {
@@ -303,8 +260,8 @@ func TestCloseOnEOF(t *testing.T) {
 		if err := cw.CloseWrite(); err != nil {
 			t.Fatal(err)
 		}
-		c.expectFile(filepath.Join(root, "a.txt"), basicSite["a.txt"])
-		c.expectFile(filepath.Join(root, "b.txt"), basicSite["b.txt"])
+		c.expectSite("a.txt")
+		c.expectSite("b.txt")
 		if el := c.expectClosed().Sub(start); el > 100*time.Millisecond {
 			t.Errorf("connection closed %v after the client's EOF, want at once", el)
 		}
@@ -317,12 +274,8 @@ func TestCloseOnEOF(t *testing.T) {
 // several per read or one split over many; the parser must not assume one
 // read is one request or one line.
 func TestFragmentedRequests(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: requests split at random byte boundaries")
-		s := startSite(t, basicHosts())
-		defer s.stop()
+	onSite(t, "Test: requests split at random byte boundaries", basicHosts(), func(t *labtest.T, s *site) {
 		s.net.Reliable(false)
-		root := s.roots["site"]
 		names := []string{"a.txt", "b.txt", "style.css", "index.html", "noext", "missing"}
 		for range 5 {
 			c := s.dial()
@@ -355,7 +308,7 @@ func TestFragmentedRequests(t *testing.T) {
 					c.expectStatus(StatusNotFound)
 					continue
 				}
-				c.expectFile(filepath.Join(root, name), basicSite[name])
+				c.expectSite(name)
 			}
 			<-done
 			c.close()

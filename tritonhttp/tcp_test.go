@@ -29,29 +29,19 @@ func TestRealTCP(t *testing.T) {
 			big[i] = byte(i * 7)
 		}
 		writeFiles(t, root, map[string]string{"index.html": "<b>hi</b>", "big.bin": string(big)})
-		srv, err := NewServer(Config{VirtualHosts: map[string]string{"localhost": root, "127.0.0.1": root}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			srv.Close()
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- srv.Serve(l) }()
+		srv := serveTCP(t, Config{VirtualHosts: map[string]string{"localhost": root, "127.0.0.1": root}})
 		defer func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			if err := srv.Shutdown(ctx); err != nil {
 				t.Errorf("Shutdown: %v", err)
 			}
-			if err := <-done; !errors.Is(err, ErrServerClosed) {
+			if err := srv.wait(); !errors.Is(err, ErrServerClosed) {
 				t.Errorf("Serve: %v", err)
 			}
 		}()
 		// The client sends "Host: 127.0.0.1:<port>": the port must be stripped.
-		base := "http://" + l.Addr().String()
+		base := "http://" + srv.addr
 
 		tr := &http.Transport{DisableCompression: true}
 		defer tr.CloseIdleConnections()
@@ -80,7 +70,7 @@ func TestRealTCP(t *testing.T) {
 		}
 
 		// Raw pipelining over TCP, ending with Connection: close.
-		conn, err := net.DialTimeout("tcp", l.Addr().String(), 5*time.Second)
+		conn, err := net.DialTimeout("tcp", srv.addr, 5*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,22 +124,12 @@ func TestLargeFileStreamed(t *testing.T) {
 		if err := f.Close(); err != nil {
 			t.Fatal(err)
 		}
-		srv, err := NewServer(Config{VirtualHosts: map[string]string{"127.0.0.1": root}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			srv.Close()
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- srv.Serve(l) }()
+		srv := serveTCP(t, Config{VirtualHosts: map[string]string{"127.0.0.1": root}})
 		defer func() {
 			srv.Close()
-			<-done
+			_ = srv.wait()
 		}()
-		conn, err := net.DialTimeout("tcp", l.Addr().String(), 5*time.Second)
+		conn, err := net.DialTimeout("tcp", srv.addr, 5*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,10 +15,7 @@ import (
 // files were reported missing). A socket node stands in for such a file:
 // open(2) refuses it with ENXIO even for root, unlike a chmod 000 file.
 func TestUnopenableFileIs500(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: an existing file that cannot be opened is a 500")
-		s := startSite(t, basicHosts())
-		defer s.stop()
+	onSite(t, "Test: an existing file that cannot be opened is a 500", basicHosts(), func(t *labtest.T, s *site) {
 		root := s.roots["site"]
 		if err := syscall.Mknod(filepath.Join(root, "sock.txt"), syscall.S_IFSOCK|0o644, 0); err != nil {
 			t.Fatalf("mknod: %v", err)
@@ -34,7 +31,7 @@ func TestUnopenableFileIs500(t *testing.T) {
 		c.get("site", "/missing.txt")
 		c.expectStatus(StatusNotFound)
 		c.get("site", "/a.txt")
-		c.expectFile(filepath.Join(root, "a.txt"), basicSite["a.txt"])
+		c.expectSite("a.txt")
 		t.Passed(1, 3, 0, 0)
 	})
 }

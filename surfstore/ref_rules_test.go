@@ -26,10 +26,7 @@ import (
 // course's hook only makes a server refuse incoming messages; the graded
 // TestRaftPartitionS3 cuts on the receivers.
 func TestRaftUnreachableSenderSide(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		c := makeRaftCluster(t, 3)
-		c.setLeader(0)
-		c.mustUpdate(0, "a", 1)
+	withLeader(t, "Test: an unreachable leader stops sending", 3, func(t *labtest.T, c *raftCluster) {
 		c.unreachable(0, 1, 2)
 		require.False(t, c.heartbeat(0).Flag, "a leader cut off from both peers reaches no one")
 		pending := c.pendingUpdate(0, "b", 1, time.Minute)

@@ -103,17 +103,26 @@ func recordsOf(want, n, k int) []byte {
 	return out
 }
 
+// againstNode runs a test against server 0 of an n-server cluster (with
+// the run's token, if any) on a fresh network; body plays every other
+// process, peers included.
+func againstNode(t *testing.T, title string, n int, token []byte, body func(t *labtest.T, rn *labrpc.Network, n0 *node, dir string)) {
+	labtest.Run(t, func(t *labtest.T) {
+		t.Begin(title)
+		rn := labrpc.MakeNetwork()
+		defer rn.Cleanup()
+		dir := t.TempDir()
+		body(t, rn, startNode(t, rn, dir, 0, n, token, 0), dir)
+	})
+}
+
 // A process that knows nothing of the run can make a server allocate no
 // more than a hello's bytes per connection, and cannot keep a connection
 // in its handshake for long: frames that claim 16 MiB before any hello
 // must not be allocated.
 func TestHelloBeforeAllocation(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: garbage connections cost a hello's bytes, for at most helloTimeout")
-		rn := labrpc.MakeNetwork()
-		defer rn.Cleanup()
-		dir := t.TempDir()
-		nd := startNode(t, rn, dir, 0, 2, nil, 0) // peer 1 never comes: the run fails at the end
+	againstNode(t, "Test: garbage connections cost a hello's bytes, for at most helloTimeout", 2, nil, func(t *labtest.T, rn *labrpc.Network, nd *node, _ string) {
+		// Peer 1 never comes: the run fails at the end.
 		time.Sleep(time.Second)
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
@@ -157,13 +166,8 @@ func TestHelloBeforeAllocation(t *testing.T) {
 // into server 0's output. With the run's token, its hello is refused and
 // the real peer 1, arriving later, takes its place.
 func TestImpostorWithoutTokenIgnored(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: a hello without the run's token is refused")
-		rn := labrpc.MakeNetwork()
-		defer rn.Cleanup()
-		dir := t.TempDir()
-		token := []byte("the run's token")
-		n0 := startNode(t, rn, dir, 0, 2, token, 0)
+	token := []byte("the run's token")
+	againstNode(t, "Test: a hello without the run's token is refused", 2, token, func(t *labtest.T, rn *labrpc.Network, n0 *node, dir string) {
 		time.Sleep(10 * time.Millisecond)
 		c := impostor(t, rn, 0, 1, 2, []byte("a guess"), recordsOf(0, 2, 5))
 		defer c.Close()
@@ -185,12 +189,7 @@ func TestImpostorWithoutTokenIgnored(t *testing.T) {
 // only send records of the receiver's own range: anything else fails the
 // run instead of landing in the output.
 func TestRecordsOutsideRangeRejected(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: records of another server's range fail the run")
-		rn := labrpc.MakeNetwork()
-		defer rn.Cleanup()
-		dir := t.TempDir()
-		n0 := startNode(t, rn, dir, 0, 2, nil, 0)
+	againstNode(t, "Test: records of another server's range fail the run", 2, nil, func(t *labtest.T, rn *labrpc.Network, n0 *node, dir string) {
 		// The impostor also takes peer 1's address, so server 0's own dial
 		// to peer 1 reaches it; it swallows whatever comes.
 		l, err := rn.Listen(addr(1))
@@ -227,12 +226,7 @@ func TestRecordsOutsideRangeRejected(t *testing.T) {
 // A second hello for a peer that already has a connection fails the run:
 // one of the two is not who it claims to be.
 func TestSecondHelloForPeerFails(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: a second hello for the same peer id fails the run")
-		rn := labrpc.MakeNetwork()
-		defer rn.Cleanup()
-		dir := t.TempDir()
-		n0 := startNode(t, rn, dir, 0, 3, nil, 0)
+	againstNode(t, "Test: a second hello for the same peer id fails the run", 3, nil, func(t *labtest.T, rn *labrpc.Network, n0 *node, dir string) {
 		time.Sleep(10 * time.Millisecond)
 		for range 2 {
 			c := impostor(t, rn, 0, 1, 3, nil, nil)

@@ -50,14 +50,7 @@ func TestSinkSpill(t *testing.T) {
 		if len(sk.runs) < 90 {
 			t.Fatalf("%d runs for 5000 records under a 50-record budget", len(sk.runs))
 		}
-		f, err := os.Create(filepath.Join(dir, "out"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := sk.writeOutput(f); err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
+		writeOutputFile(t, sk, filepath.Join(dir, "out"))
 		sk.removeRuns()
 		out, err := os.ReadFile(filepath.Join(dir, "out"))
 		if err != nil {
@@ -163,4 +156,18 @@ func summarize(data []byte) Summary {
 		panic(err)
 	}
 	return info.Summary
+}
+
+// writeOutputFile writes sk's sorted output to a new file at path, as Run
+// does with the output's temporary file.
+func writeOutputFile(tb testing.TB, sk *sink, path string) {
+	tb.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	if err := sk.writeOutput(f); err != nil {
+		tb.Fatal(err)
+	}
 }

@@ -5,7 +5,6 @@ package tritonhttp
 import (
 	"errors"
 	"io"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,11 +21,7 @@ import (
 // connection once the response made no progress for the timeout; one that
 // reads slowly but steadily must get the whole file.
 func TestStalledReaderIsClosed(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: a response making no progress for 5 s closes the connection")
-		big := randomBytes(t, 3<<20)
-		s := startSite(t, map[string]map[string]string{"site": {"big.bin": string(big)}})
-		defer s.stop()
+	onBigFile(t, "Test: a response making no progress for 5 s closes the connection", 3<<20, func(t *labtest.T, s *site, big []byte) {
 
 		stalled := s.dial()
 		defer stalled.close()
@@ -81,11 +76,7 @@ func TestStalledReaderIsClosed(t *testing.T) {
 // server had to wait for), the last with "Connection: close"; a client that
 // reads each answer before it sends the next request is never cut.
 func TestPipelineCap(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: requests answered ahead of the client are bounded")
-		s := startSite(t, basicHosts())
-		defer s.stop()
-		root := s.roots["site"]
+	onSite(t, "Test: requests answered ahead of the client are bounded", basicHosts(), func(t *labtest.T, s *site) {
 
 		c := s.dial()
 		defer c.close()
@@ -113,7 +104,7 @@ func TestPipelineCap(t *testing.T) {
 		defer steady.close()
 		for range 3 * MaxPipelined {
 			steady.get("site", "/a.txt")
-			steady.expectFile(filepath.Join(root, "a.txt"), basicSite["a.txt"])
+			steady.expectSite("a.txt")
 		}
 		t.Passed(1, 3*MaxPipelined+n, 0, 0)
 	})
@@ -130,10 +121,7 @@ func TestPipelineCap(t *testing.T) {
 // keeps the last Host, as a map of headers does, meets it. It kills the
 // mutant duplicate-host-accepted, which no graded test does.
 func TestDuplicateHost(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: two Host headers are a 400")
-		s := startSite(t, basicHosts())
-		defer s.stop()
+	onSite(t, "Test: two Host headers are a 400", basicHosts(), func(t *labtest.T, s *site) {
 		for _, second := range []string{"Host: other", "Host: site", "host: site", "HOST:site"} {
 			c := s.dial()
 			c.get("site", "/a.txt", second)

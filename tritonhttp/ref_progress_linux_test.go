@@ -29,17 +29,9 @@ func TestStalledReaderIsClosedTCP(t *testing.T) {
 		writeFiles(t, root, map[string]string{"big.bin": string(big)})
 		// serve starts a server with the given progress timeout.
 		serve := func(timeout time.Duration) string {
-			srv, err := NewServer(Config{VirtualHosts: map[string]string{"site": root}, Timeout: timeout})
-			if err != nil {
-				t.Fatal(err)
-			}
+			srv := serveTCP(t, Config{VirtualHosts: map[string]string{"site": root}, Timeout: timeout})
 			t.Cleanup(srv.Close)
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			go func() { _ = srv.Serve(l) }()
-			return l.Addr().String()
+			return srv.addr
 		}
 
 		fetch := func(addr string, pause time.Duration, chunk int) (int, error) {

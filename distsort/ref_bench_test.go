@@ -3,7 +3,6 @@
 package distsort
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 )
@@ -20,14 +19,7 @@ func BenchmarkLocalSort(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	for range b.N {
-		f, err := os.Create(filepath.Join(dir, "out"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := sk.writeOutput(f); err != nil {
-			b.Fatal(err)
-		}
-		f.Close()
+		writeOutputFile(b, sk, filepath.Join(dir, "out"))
 	}
 }
 

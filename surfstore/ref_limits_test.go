@@ -31,10 +31,7 @@ import (
 // MaxInt64 made the next SetLeader wrap to MinInt64, and two servers were
 // leader of one term and committed different values at one index.
 func TestRaftTermOverflow(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		c := makeRaftCluster(t, 3)
-		c.setLeader(0)
-		c.mustUpdate(0, "a", 1)
+	withLeader(t, "Test: a term that cannot be incremented is refused", 3, func(t *labtest.T, c *raftCluster) {
 		for _, term := range []int64{math.MaxInt64} {
 			out, err := c.raft[2].AppendEntries(c.ctx(), &surfstore.AppendEntryInput{Term: term, PrevLogIndex: -1, LeaderCommit: -1})
 			require.True(t, err != nil || !out.GetSuccess(), "AppendEntries of term %d accepted", term)

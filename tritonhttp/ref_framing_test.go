@@ -63,10 +63,7 @@ func (c *client) expectRefused(status int) {
 // request is answered, the bytes of the body are never taken for a request,
 // and the requests pipelined behind the body are answered in order.
 func TestRequestBodyDiscarded(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: a GET's body is discarded, never parsed as a request")
-		s := startSite(t, framingHosts())
-		defer s.stop()
+	onSite(t, "Test: a GET's body is discarded, never parsed as a request", framingHosts(), func(t *labtest.T, s *site) {
 		root := s.roots["site"]
 		a, b := filepath.Join(root, "a.txt"), filepath.Join(root, "b.txt")
 		cl := "Content-Length: " + strconv.Itoa(len(smuggled))
@@ -123,10 +120,7 @@ func TestRequestBodyDiscarded(t *testing.T) {
 // request: 400 and close at the timeout (RFC 9112 §6.3: a body cut short is
 // an incomplete message). A body cut by EOF is a partial request as well.
 func TestRequestBodyTimeout(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: a body that never completes is a partial request")
-		s := startSite(t, framingHosts())
-		defer s.stop()
+	onSite(t, "Test: a body that never completes is a partial request", framingHosts(), func(t *labtest.T, s *site) {
 		c := s.dial()
 		defer c.close()
 		start := time.Now()
@@ -147,10 +141,7 @@ func TestRequestBodyTimeout(t *testing.T) {
 // A Content-Length over MaxBodyBytes is refused with 413 and a close, before
 // any of the body is read.
 func TestRequestBodyTooLarge(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: a body over MaxBodyBytes is a 413")
-		s := startSite(t, framingHosts())
-		defer s.stop()
+	onSite(t, "Test: a body over MaxBodyBytes is a 413", framingHosts(), func(t *labtest.T, s *site) {
 		for _, n := range []int64{MaxBodyBytes + 1, 1 << 40, 1<<63 - 1} {
 			c := s.dial()
 			c.send(withBody("/a.txt", smuggled, "Content-Length: "+strconv.FormatInt(n, 10)))
@@ -168,10 +159,7 @@ func TestRequestBodyTooLarge(t *testing.T) {
 // together with a Content-Length, is a 400 (§6.3, §6.1); a chunked body,
 // which this GET-only server does not implement, is a 501 (§6.1).
 func TestRequestFramingRefused(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		t.Begin("Test: invalid or unsupported framing is refused and closes")
-		s := startSite(t, framingHosts())
-		defer s.stop()
+	onSite(t, "Test: invalid or unsupported framing is refused and closes", framingHosts(), func(t *labtest.T, s *site) {
 		n := strconv.Itoa(len(smuggled))
 		cases := []struct {
 			name    string
@@ -242,7 +230,7 @@ func TestReadRequestFraming(t *testing.T) {
 			"Transfer-Encoding: chunked\r\nContent-Length: 3\r\n": false,
 			"Transfer-Encoding: chunked\r\n":                      true,
 		} {
-			req, _, err := ReadRequest(bufio.NewReader(strings.NewReader(head + bad + "\r\n")))
+			req, _, err := readHead(head + bad + "\r\n")
 			if req != nil || !errors.Is(err, ErrBadRequest) {
 				t.Errorf("%q: got %v, %v; want an error wrapping ErrBadRequest", bad, req, err)
 			}

@@ -133,8 +133,7 @@ func TestSyncSkipsOwnFiles(t *testing.T) {
 		if err := os.Symlink("real", filepath.Join(a.BaseDir, "link")); err != nil {
 			t.Fatal(err)
 		}
-		sync(t, a)
-		sync(t, b)
+		sync(t, a, b)
 		if _, err := os.Stat(filepath.Join(a.BaseDir, ".surfstore-tmp-file-123")); err == nil {
 			t.Fatal("the stale temp file is still there")
 		}
