@@ -329,6 +329,7 @@ func TestNetCounters(t *testing.T) {
 		c := newCluster(t, 2)
 		c.g.StartAll()
 		c.links()
+		c.net.Op()
 		c.net.Begin("Test: counters")
 		if c.net.RPCs() != 0 || c.net.Ops() != 0 {
 			t.Fatalf("after Begin: %d RPCs, %d ops", c.net.RPCs(), c.net.Ops())
