@@ -33,15 +33,10 @@ func (l *Legacy) Refuse(args ProbeArgs, reply *ProbeArgs) error {
 // simulated network and over TCP.
 func TestErrorResultHandlers(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn := labrpc.MakeNetwork()
-		t.Cleanup(rn.Cleanup)
+		rn := newNet(t)
 		l := &Legacy{}
-		rs := labrpc.MakeServer()
-		rs.AddService(labrpc.MakeService(l))
-		rn.AddServer("legacy", rs)
-		e := rn.MakeEnd("to-legacy")
-		rn.Connect("to-legacy", "legacy")
-		rn.Enable("to-legacy", true)
+		serveOn(rn, "legacy", l)
+		e := endTo(rn, "to-legacy", "legacy")
 
 		var r ProbeArgs
 		require.True(t, e.Call("Legacy.Double", &ProbeArgs{X: 21}, &r))
@@ -55,8 +50,7 @@ func TestErrorResultHandlers(t *testing.T) {
 
 func TestTCPErrorResultHandlers(t *testing.T) {
 	labtest.RunRealtime(t, func(t *labtest.T) {
-		rs := labrpc.MakeServer()
-		rs.AddService(labrpc.MakeService(&Legacy{}))
+		rs := server(&Legacy{})
 		addr, stop := serveTCP(t, rs, "127.0.0.1:0")
 		defer stop()
 		e := labrpc.MakeTCPEnd(addr)

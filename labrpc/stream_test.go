@@ -49,8 +49,7 @@ func echoServer(t *labtest.T, l net.Listener) <-chan struct{} {
 
 func TestStreamEcho(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn := labrpc.MakeNetwork()
-		defer rn.Cleanup()
+		rn := newNet(t)
 		l, err := rn.Listen("echo:7")
 		require.NoError(t, err)
 		defer l.Close()
@@ -80,8 +79,7 @@ func TestStreamEcho(t *testing.T) {
 
 func TestStreamListenErrors(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn := labrpc.MakeNetwork()
-		defer rn.Cleanup()
+		rn := newNet(t)
 		l, err := rn.Listen("h:80")
 		require.NoError(t, err)
 		_, err = rn.Listen("h:80")
@@ -104,8 +102,7 @@ func TestStreamListenErrors(t *testing.T) {
 func TestStreamDeadlines(t *testing.T) {
 	virtualOnly(t)
 	labtest.Run(t, func(t *labtest.T) {
-		rn := labrpc.MakeNetwork()
-		defer rn.Cleanup()
+		rn := newNet(t)
 		l, _ := rn.Listen("s:1")
 		defer l.Close()
 		c, err := rn.Dial("c", "s:1")
@@ -156,8 +153,7 @@ func TestStreamDeadlines(t *testing.T) {
 // writes then fail. CloseWrite is a half-close.
 func TestStreamCloseAndHalfClose(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn := labrpc.MakeNetwork()
-		defer rn.Cleanup()
+		rn := newNet(t)
 		l, _ := rn.Listen("s:1")
 		defer l.Close()
 		c, _ := rn.Dial("c", "s:1")
@@ -184,8 +180,7 @@ func TestStreamCloseAndHalfClose(t *testing.T) {
 func TestStreamPartition(t *testing.T) {
 	virtualOnly(t)
 	labtest.Run(t, func(t *labtest.T) {
-		rn := labrpc.MakeNetwork()
-		defer rn.Cleanup()
+		rn := newNet(t)
 		l, _ := rn.Listen("s:1")
 		defer l.Close()
 		c, _ := rn.Dial("c", "s:1")
@@ -226,8 +221,7 @@ func TestStreamPartition(t *testing.T) {
 // fail) and closes its listeners.
 func TestStreamHostDown(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn := labrpc.MakeNetwork()
-		defer rn.Cleanup()
+		rn := newNet(t)
 		l, _ := rn.Listen("s:1")
 		c, _ := rn.Dial("c", "s:1")
 		defer c.Close()
@@ -265,8 +259,7 @@ func TestStreamHostDown(t *testing.T) {
 func TestStreamUnreliableKeepsOrder(t *testing.T) {
 	virtualOnly(t)
 	labtest.Run(t, func(t *labtest.T) {
-		rn := labrpc.MakeNetwork()
-		defer rn.Cleanup()
+		rn := newNet(t)
 		rn.Reliable(false)
 		l, _ := rn.Listen("s:1")
 		defer l.Close()
@@ -294,8 +287,7 @@ func TestStreamUnreliableKeepsOrder(t *testing.T) {
 // A writer blocks when the peer does not read, and resumes when it does.
 func TestStreamBackpressure(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn := labrpc.MakeNetwork()
-		defer rn.Cleanup()
+		rn := newNet(t)
 		l, _ := rn.Listen("s:1")
 		defer l.Close()
 		c, _ := rn.Dial("c", "s:1")
