@@ -113,6 +113,25 @@ func endTo(rn *labrpc.Network, name, srv any) *labrpc.ClientEnd {
 	return e
 }
 
+// streamPair listens on "s:1" of rn, dials it from host "c" and returns
+// the listener and both ends of the connection, all closed when the test
+// ends.
+func streamPair(t *labtest.T, rn *labrpc.Network) (l net.Listener, c, sc net.Conn) {
+	t.Helper()
+	l, err := rn.Listen("s:1")
+	require.NoError(t, err)
+	c, err = rn.Dial("c", "s:1")
+	require.NoError(t, err)
+	sc, err = l.Accept()
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		sc.Close()
+		c.Close()
+		l.Close()
+	})
+	return l, c, sc
+}
+
 // simEnd returns a stream end that dials addr on rn from host "client",
 // so the stream transport runs over simulated streams in virtual time.
 func simEnd(rn *labrpc.Network, addr string) *labrpc.ClientEnd {
@@ -131,6 +150,16 @@ func serveTCP(t *labtest.T, rs *labrpc.Server, addr string) (string, func()) {
 		rs.Serve(l)
 	}()
 	return l.Addr().String(), func() { l.Close(); <-done }
+}
+
+// tcpEnd serves rs on a loopback TCP listener and returns an end to it
+// and its address; both close when the test ends.
+func tcpEnd(t *labtest.T, rs *labrpc.Server) (*labrpc.ClientEnd, string) {
+	addr, stop := serveTCP(t, rs, "127.0.0.1:0")
+	t.Cleanup(stop)
+	e := labrpc.MakeTCPEnd(addr)
+	t.Cleanup(e.Close)
+	return e, addr
 }
 
 // encodeForReview encodes v as a request body, for frames built by hand.

@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"distlabs/labrpc"
 	"distlabs/test/labtest"
 )
 
@@ -51,10 +50,7 @@ func TestErrorResultHandlers(t *testing.T) {
 func TestTCPErrorResultHandlers(t *testing.T) {
 	labtest.RunRealtime(t, func(t *labtest.T) {
 		rs := server(&Legacy{})
-		addr, stop := serveTCP(t, rs, "127.0.0.1:0")
-		defer stop()
-		e := labrpc.MakeTCPEnd(addr)
-		defer e.Close()
+		e, _ := tcpEnd(t, rs)
 		var r ProbeArgs
 		require.True(t, e.Call("Legacy.Double", ProbeArgs{X: 4}, &r))
 		assert.Equal(t, 8, r.X)

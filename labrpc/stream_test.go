@@ -102,18 +102,11 @@ func TestStreamListenErrors(t *testing.T) {
 func TestStreamDeadlines(t *testing.T) {
 	virtualOnly(t)
 	labtest.Run(t, func(t *labtest.T) {
-		rn := newNet(t)
-		l, _ := rn.Listen("s:1")
-		defer l.Close()
-		c, err := rn.Dial("c", "s:1")
-		require.NoError(t, err)
-		defer c.Close()
-		sc, _ := l.Accept()
-		defer sc.Close()
+		_, c, sc := streamPair(t, newNet(t))
 
 		start := time.Now()
 		sc.SetReadDeadline(start.Add(5 * time.Second))
-		_, err = sc.Read(make([]byte, 10))
+		_, err := sc.Read(make([]byte, 10))
 		require.Error(t, err)
 		assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
 		var ne net.Error
@@ -153,11 +146,7 @@ func TestStreamDeadlines(t *testing.T) {
 // writes then fail. CloseWrite is a half-close.
 func TestStreamCloseAndHalfClose(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn := newNet(t)
-		l, _ := rn.Listen("s:1")
-		defer l.Close()
-		c, _ := rn.Dial("c", "s:1")
-		sc, _ := l.Accept()
+		_, c, sc := streamPair(t, newNet(t))
 
 		c.Write([]byte("request"))
 		require.NoError(t, c.(interface{ CloseWrite() error }).CloseWrite())
@@ -181,12 +170,7 @@ func TestStreamPartition(t *testing.T) {
 	virtualOnly(t)
 	labtest.Run(t, func(t *labtest.T) {
 		rn := newNet(t)
-		l, _ := rn.Listen("s:1")
-		defer l.Close()
-		c, _ := rn.Dial("c", "s:1")
-		defer c.Close()
-		sc, _ := l.Accept()
-		defer sc.Close()
+		_, c, sc := streamPair(t, rn)
 
 		rn.Partition([]string{"c"}, []string{"s"})
 		_, err := c.Write([]byte("across"))
@@ -222,11 +206,7 @@ func TestStreamPartition(t *testing.T) {
 func TestStreamHostDown(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		rn := newNet(t)
-		l, _ := rn.Listen("s:1")
-		c, _ := rn.Dial("c", "s:1")
-		defer c.Close()
-		sc, _ := l.Accept()
-		defer sc.Close()
+		l, c, sc := streamPair(t, rn)
 
 		readErr := make(chan error)
 		go func() {
@@ -261,11 +241,7 @@ func TestStreamUnreliableKeepsOrder(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		rn := newNet(t)
 		rn.Reliable(false)
-		l, _ := rn.Listen("s:1")
-		defer l.Close()
-		c, _ := rn.Dial("c", "s:1")
-		sc, _ := l.Accept()
-		defer sc.Close()
+		_, c, sc := streamPair(t, rn)
 		var want strings.Builder
 		go func() {
 			for i := 0; i < 500; i++ {
@@ -287,13 +263,7 @@ func TestStreamUnreliableKeepsOrder(t *testing.T) {
 // A writer blocks when the peer does not read, and resumes when it does.
 func TestStreamBackpressure(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn := newNet(t)
-		l, _ := rn.Listen("s:1")
-		defer l.Close()
-		c, _ := rn.Dial("c", "s:1")
-		defer c.Close()
-		sc, _ := l.Accept()
-		defer sc.Close()
+		_, c, _ := streamPair(t, newNet(t))
 		chunk := make([]byte, 64<<10)
 		c.SetWriteDeadline(time.Now().Add(time.Second))
 		total := 0

@@ -61,6 +61,21 @@ func streamServer(t *labtest.T, rs *labrpc.Server) (*labrpc.Network, func()) {
 	}
 }
 
+// gateConn serves a Gate and a Probe on a fresh simulated network and
+// returns the gate, the network and a raw connection from host "cli", as a
+// hostile client has; all are closed when the test ends.
+func gateConn(t *labtest.T) (*Gate, *labrpc.Network, net.Conn) {
+	g := &Gate{open: make(chan struct{})}
+	rn, stop := streamServer(t, server(g, &Probe{}))
+	t.Cleanup(stop)
+	c, err := rn.Dial("cli", "srv:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return g, rn, c
+}
+
 // expectClosedBy checks that the server closes c (EOF) within d.
 func expectClosedBy(t *labtest.T, c net.Conn, d time.Duration, what string) {
 	t.Helper()
@@ -86,14 +101,7 @@ func expectOpenFor(t *labtest.T, c net.Conn, d time.Duration, what string) {
 // finish, every call is answered (the rest were only delayed).
 func TestTCPBackPressure(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		g := &Gate{open: make(chan struct{})}
-		rn, stop := streamServer(t, server(g, &Probe{}))
-		defer stop()
-		c, err := rn.Dial("cli", "srv:1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
+		g, _, c := gateConn(t)
 		const calls = 3 * labrpc.MaxInflight
 		var out []byte
 		for i := range calls {
@@ -224,14 +232,7 @@ func TestTCPConnCap(t *testing.T) {
 // closed; one whose call runs longer than that is not.
 func TestTCPIdleTimeout(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		g := &Gate{open: make(chan struct{})}
-		rn, stop := streamServer(t, server(g, &Probe{}))
-		defer stop()
-		idle, err := rn.Dial("cli", "srv:1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer idle.Close()
+		g, rn, idle := gateConn(t)
 		start := time.Now()
 		expectOpenFor(t, idle, labrpc.IdleTimeout-time.Second, "idle connection before IdleTimeout")
 		expectClosedBy(t, idle, 2*time.Second, "idle connection")

@@ -22,10 +22,7 @@ import (
 func TestTCPRoundTrip(t *testing.T) {
 	labtest.RunRealtime(t, func(t *labtest.T) {
 		rs := server(&Probe{})
-		addr, stop := serveTCP(t, rs, "127.0.0.1:0")
-		defer stop()
-		e := labrpc.MakeTCPEnd(addr)
-		defer e.Close()
+		e, _ := tcpEnd(t, rs)
 		var s string
 		require.True(t, e.Call("Probe.Label", 7, &s))
 		assert.Equal(t, "label-7", s)
