@@ -33,10 +33,8 @@ func (b *Big) Reply(n int, reply *string) {
 // an unreliable network look more expensive than it is.
 func TestTotalBytesCountsReplies(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn := newNet(t)
 		big := &Big{}
-		serveOn(rn, "server", big)
-		e := endTo(rn, "end", "server")
+		rn, e := serveOne(t, big)
 
 		const n = 10000
 		before := rn.GetTotalBytes()

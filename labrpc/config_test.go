@@ -63,10 +63,17 @@ func (pr *Probe) NotAHandler(x int) int { return x }
 
 // setup makes a network with one Probe "server" and one enabled end.
 func setup(t *labtest.T) (*labrpc.Network, *labrpc.ClientEnd, *Probe) {
-	rn := newNet(t)
 	pr := &Probe{}
-	serveOn(rn, "server", pr)
-	return rn, endTo(rn, "end", "server"), pr
+	rn, e := serveOne(t, pr)
+	return rn, e, pr
+}
+
+// serveOne makes a network with one server, "server", of the services of
+// svcs, and one enabled end to it, "end".
+func serveOne(t *labtest.T, svcs ...any) (*labrpc.Network, *labrpc.ClientEnd) {
+	rn := newNet(t)
+	serveOn(rn, "server", svcs...)
+	return rn, endTo(rn, "end", "server")
 }
 
 // RevSvc answers AE with its argument as the term, a success when even.

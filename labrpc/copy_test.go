@@ -89,9 +89,7 @@ func freshScribbleArgs() *ScribbleArgs {
 // arguments hold only strings and numbers, which is what most tests send.
 func TestArgsAreCopied(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn := newNet(t)
-		serveOn(rn, "server", &Scribbler{})
-		e := endTo(rn, "end", "server")
+		_, e := serveOne(t, &Scribbler{})
 
 		for _, method := range []string{"Scribbler.Pointer", "Scribbler.Value"} {
 			for _, byPointer := range []bool{true, false} {

@@ -32,10 +32,8 @@ func (l *Legacy) Refuse(args ProbeArgs, reply *ProbeArgs) error {
 // simulated network and over TCP.
 func TestErrorResultHandlers(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn := newNet(t)
 		l := &Legacy{}
-		serveOn(rn, "legacy", l)
-		e := endTo(rn, "to-legacy", "legacy")
+		_, e := serveOne(t, l)
 
 		var r ProbeArgs
 		require.True(t, e.Call("Legacy.Double", &ProbeArgs{X: 21}, &r))
