@@ -117,9 +117,11 @@ func waitForever(ch chan int) int { return <-ch }
 func TestDeadlockFailsThatTestOnly(t *testing.T) {
 	out, code := runFixtureEnv(t, nil, "^(TestFixtureDeadlock|TestFixtureProgress)$", "-test.v")
 	assert.Equal(t, 1, code, out)
-	assert.Contains(t, out, "every goroutine of the test is blocked forever")
-	assert.Contains(t, out, "labtest_test.waitForever")
-	assert.Contains(t, out, "--- PASS: TestFixtureProgress")
+	expectOutput(t, out,
+		"every goroutine of the test is blocked forever",
+		"labtest_test.waitForever",
+		"--- PASS: TestFixtureProgress",
+	)
 	require.False(t, strings.Contains(out, "panic: "), out)
 }
 
