@@ -76,14 +76,17 @@ func serveOne(t *labtest.T, svcs ...any) (*labrpc.Network, *labrpc.ClientEnd) {
 	return rn, endTo(rn, "end", "server")
 }
 
-// RevSvc answers AE with its argument as the term, a success when even.
+// RevReply is RevSvc's reply, shaped like Raft's AppendEntries reply.
 type RevReply struct {
 	Term    int
 	Success bool
 }
 
+// RevSvc is the service of the regression tests that need a Raft-like
+// reply with a field a handler may leave zero.
 type RevSvc struct{}
 
+// AE answers with its argument as the term, a success when it is even.
 func (s *RevSvc) AE(args int, reply *RevReply) {
 	reply.Term = args
 	reply.Success = args%2 == 0
