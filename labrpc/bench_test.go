@@ -11,12 +11,8 @@ import (
 func BenchmarkCall(b *testing.B) {
 	rn := labrpc.MakeNetworkSeed(1)
 	defer rn.Cleanup()
-	rs := labrpc.MakeServer()
-	rs.AddService(labrpc.MakeService(&BenchServer{}))
-	rn.AddServer("server", rs)
-	e := rn.MakeEnd("end")
-	rn.Connect("end", "server")
-	rn.Enable("end", true)
+	serveOn(rn, "server", &BenchServer{})
+	e := endTo(rn, "end", "server")
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -2,8 +2,11 @@ package labrpc_test
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
 
 	"distlabs/labrpc"
 	"distlabs/test/labtest"
@@ -30,15 +33,8 @@ func (b *Big) Reply(n int, reply *string) {
 // an unreliable network look more expensive than it is.
 func TestTotalBytesCountsReplies(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn := labrpc.MakeNetwork()
-		defer rn.Cleanup()
 		big := &Big{}
-		rs := labrpc.MakeServer()
-		rs.AddService(labrpc.MakeService(big))
-		rn.AddServer("server", rs)
-		e := rn.MakeEnd("end")
-		rn.Connect("end", "server")
-		rn.Enable("end", true)
+		rn, e := serveOne(t, big)
 
 		const n = 10000
 		before := rn.GetTotalBytes()
@@ -73,3 +69,39 @@ func TestTotalBytesCountsReplies(t *testing.T) {
 		}
 	})
 }
+
+// Byte counts must not depend on which pooled codec a call draws (a fresh
+// one resends type definitions): every identical call counts the same.
+func TestRegressionBytesIndependentOfPool(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		rn := newNet(t)
+		var sizes []int
+		var mu sync.Mutex
+		rn.SetTrace(func(ev labrpc.Event) { mu.Lock(); sizes = append(sizes, ev.Size); mu.Unlock() })
+		serveOn(rn, "s", &PoolSvc{})
+		e := endTo(rn, "e", "s")
+		var before int64
+		for i := 0; i < 3; i++ {
+			var r PoolReply
+			e.Call("PoolSvc.Do", PoolArgs{X: 7}, &r)
+			if i == 0 {
+				before = rn.GetTotalBytes()
+			}
+		}
+		assert.Equal(t, []int{sizes[0], sizes[0], sizes[0]}, sizes, "request sizes")
+		assert.Equal(t, 3*before, rn.GetTotalBytes(), "the first call (fresh codecs) counts like the others")
+	})
+}
+
+// PoolArgs, PoolReply and PoolSvc are used by no other test, so the first
+// call above draws fresh codecs that must send type definitions.
+type PoolArgs struct{ X int }
+
+// PoolReply is PoolSvc's reply.
+type PoolReply struct{ Y int }
+
+// PoolSvc doubles its argument.
+type PoolSvc struct{}
+
+// Do replies with 2*X.
+func (PoolSvc) Do(args PoolArgs, reply *PoolReply) { reply.Y = 2 * args.X }

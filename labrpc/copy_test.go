@@ -6,7 +6,6 @@ import (
 	"sync"
 	"testing"
 
-	"distlabs/labrpc"
 	"distlabs/test/labtest"
 )
 
@@ -90,14 +89,7 @@ func freshScribbleArgs() *ScribbleArgs {
 // arguments hold only strings and numbers, which is what most tests send.
 func TestArgsAreCopied(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn := labrpc.MakeNetwork()
-		defer rn.Cleanup()
-		rs := labrpc.MakeServer()
-		rs.AddService(labrpc.MakeService(&Scribbler{}))
-		rn.AddServer("server", rs)
-		e := rn.MakeEnd("end")
-		rn.Connect("end", "server")
-		rn.Enable("end", true)
+		_, e := serveOne(t, &Scribbler{})
 
 		for _, method := range []string{"Scribbler.Pointer", "Scribbler.Value"} {
 			for _, byPointer := range []bool{true, false} {

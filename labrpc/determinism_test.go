@@ -30,17 +30,13 @@ func traceRun(t *testing.T, seed int64) map[string][]string {
 			perLink[e.From] = append(perLink[e.From],
 				fmt.Sprintf("%v %s #%d %dB %s", e.Time.Sub(start), e.Method, e.Seq, e.Size, e.Outcome))
 		})
-		rs := labrpc.MakeServer()
-		rs.AddService(labrpc.MakeService(&Probe{}))
-		rn.AddServer("server", rs)
+		serveOn(rn, "server", &Probe{})
 		rn.Reliable(false)
 		rn.LongReordering(true)
 		var wg sync.WaitGroup
 		for c := 0; c < 8; c++ {
 			name := fmt.Sprintf("link%d", c)
-			e := rn.MakeEnd(name)
-			rn.Connect(name, "server")
-			rn.Enable(name, true)
+			e := endTo(rn, name, "server")
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -93,5 +89,42 @@ func TestDefaultSeed(t *testing.T) {
 	assert.NotEqual(t, a1.Seed(), a2.Seed())
 	for _, n := range []*labrpc.Network{a1, a2, b1, b2} {
 		n.Cleanup()
+	}
+}
+
+// Regression: a stream's fault schedule must not depend on the order in
+// which connections are dialed (it used to be keyed by the ephemeral port).
+func TestRegressionStreamScheduleIndependentOfDialOrder(t *testing.T) {
+	delays := func(aFirst bool) []time.Duration {
+		var out []time.Duration
+		synctest.Test(t, func(t *testing.T) {
+			rn := labrpc.MakeNetworkSeed(42)
+			defer rn.Cleanup()
+			rn.Reliable(false)
+			l, _ := rn.Listen("web:80")
+			if !aFirst {
+				cb, _ := rn.Dial("b", "web:80")
+				defer cb.Close()
+				sb, _ := l.Accept()
+				defer sb.Close()
+			}
+			ca, _ := rn.Dial("a", "web:80")
+			defer ca.Close()
+			sa, _ := l.Accept()
+			defer sa.Close()
+			buf := make([]byte, 1)
+			for i := 0; i < 10; i++ {
+				start := time.Now()
+				ca.Write([]byte{1})
+				sa.Read(buf)
+				out = append(out, time.Since(start))
+			}
+		})
+		return out
+	}
+	d1, d2 := delays(true), delays(false)
+	t.Logf("a dialed first: %v\nb dialed first: %v", d1, d2)
+	if fmt.Sprint(d1) != fmt.Sprint(d2) {
+		t.Errorf("link a->web:80 got a different schedule depending on dial order (same seed)")
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"distlabs/labrpc"
 	"distlabs/test/labtest"
 )
 
@@ -33,15 +32,8 @@ func (l *Legacy) Refuse(args ProbeArgs, reply *ProbeArgs) error {
 // simulated network and over TCP.
 func TestErrorResultHandlers(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn := labrpc.MakeNetwork()
-		t.Cleanup(rn.Cleanup)
 		l := &Legacy{}
-		rs := labrpc.MakeServer()
-		rs.AddService(labrpc.MakeService(l))
-		rn.AddServer("legacy", rs)
-		e := rn.MakeEnd("to-legacy")
-		rn.Connect("to-legacy", "legacy")
-		rn.Enable("to-legacy", true)
+		_, e := serveOne(t, l)
 
 		var r ProbeArgs
 		require.True(t, e.Call("Legacy.Double", &ProbeArgs{X: 21}, &r))
@@ -55,12 +47,8 @@ func TestErrorResultHandlers(t *testing.T) {
 
 func TestTCPErrorResultHandlers(t *testing.T) {
 	labtest.RunRealtime(t, func(t *labtest.T) {
-		rs := labrpc.MakeServer()
-		rs.AddService(labrpc.MakeService(&Legacy{}))
-		addr, stop := serveTCP(t, rs, "127.0.0.1:0")
-		defer stop()
-		e := labrpc.MakeTCPEnd(addr)
-		defer e.Close()
+		rs := server(&Legacy{})
+		e, _ := tcpEnd(t, rs)
 		var r ProbeArgs
 		require.True(t, e.Call("Legacy.Double", ProbeArgs{X: 4}, &r))
 		assert.Equal(t, 8, r.X)

@@ -5,69 +5,16 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"distlabs/labrpc"
+	"distlabs/labrpc/labgob"
 	"distlabs/test/labtest"
 )
-
-// Messages of the test service, Probe.
-type ProbeArgs struct{ X int }
-type ProbeReply struct{ X string }
-type StringArgs struct{ S string }
-
-// Probe is the service the labrpc tests call: small handlers of each
-// argument and reply shape, and a count of the calls that reached it.
-type Probe struct {
-	mu    sync.Mutex
-	log   []int
-	calls atomic.Int64
-	gate  chan struct{} // if non-nil, Slow waits on it
-}
-
-func (pr *Probe) Atoi(args string, reply *int) {
-	pr.calls.Add(1)
-	fmt.Sscanf(args, "%d", reply)
-}
-
-func (pr *Probe) Label(args int, reply *string) {
-	pr.calls.Add(1)
-	pr.mu.Lock()
-	pr.log = append(pr.log, args)
-	pr.mu.Unlock()
-	*reply = fmt.Sprintf("label-%v", args)
-}
-
-func (pr *Probe) Echo(args StringArgs, reply *ProbeReply) {
-	pr.calls.Add(1)
-	reply.X = args.S
-}
-
-func (pr *Probe) Slow(args ProbeArgs, reply *ProbeReply) {
-	pr.calls.Add(1)
-	<-pr.gate
-	reply.X = "slow"
-}
-
-// notAHandler has the wrong shape and must not be registered.
-func (pr *Probe) NotAHandler(x int) int { return x }
-
-// setup makes a network with one Probe "server" and one enabled end.
-func setup(t *labtest.T) (*labrpc.Network, *labrpc.ClientEnd, *Probe) {
-	rn := labrpc.MakeNetwork()
-	t.Cleanup(rn.Cleanup)
-	pr := &Probe{}
-	rs := labrpc.MakeServer()
-	rs.AddService(labrpc.MakeService(pr))
-	rn.AddServer("server", rs)
-	e := rn.MakeEnd("end")
-	rn.Connect("end", "server")
-	rn.Enable("end", true)
-	return rn, e, pr
-}
 
 func TestBasic(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
@@ -346,9 +293,7 @@ func TestConcurrentClients(t *testing.T) {
 		var bad atomic.Int64
 		for c := 0; c < clients; c++ {
 			name := fmt.Sprintf("client%d", c)
-			e := rn.MakeEnd(name)
-			rn.Connect(name, "server")
-			rn.Enable(name, true)
+			e := endTo(rn, name, "server")
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -380,9 +325,7 @@ func TestConcurrentChaos(t *testing.T) {
 		stop := make(chan struct{})
 		for c := 0; c < 10; c++ {
 			name := fmt.Sprintf("client%d", c)
-			e := rn.MakeEnd(name)
-			rn.Connect(name, "server")
-			rn.Enable(name, true)
+			e := endTo(rn, name, "server")
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -404,9 +347,7 @@ func TestConcurrentChaos(t *testing.T) {
 			if i%2 == 0 {
 				rn.DeleteServer("server")
 			} else {
-				rs := labrpc.MakeServer()
-				rs.AddService(labrpc.MakeService(&Probe{}))
-				rn.AddServer("server", rs)
+				serveOn(rn, "server", &Probe{})
 			}
 			rn.Enable(fmt.Sprintf("client%d", i%10), i%3 != 0)
 		}
@@ -437,75 +378,59 @@ func TestCleanupStopsCalls(t *testing.T) {
 	})
 }
 
-func TestPartitionEnds(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		rn := labrpc.MakeNetwork()
+// Regression: with LongReordering, a reply held back 200-2200 ms must not
+// be delivered if DeleteServer ran during the hold-back.
+func TestRegressionNoLateReplyAfterDeleteServer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rn := labrpc.MakeNetworkSeed(7)
 		defer rn.Cleanup()
-		hosts := []string{"a", "b", "c"}
-		ends := map[string]*labrpc.ClientEnd{}
-		for _, h := range hosts {
-			rs := labrpc.MakeServer()
-			rs.AddService(labrpc.MakeService(&Probe{}))
-			rn.AddServer(h, rs)
+		serveOn(rn, "s", &RevSvc{})
+		rn.LongReordering(true)
+		var mu sync.Mutex
+		var deletedAt time.Time
+		positiveAfterDelete := 0
+		var wg sync.WaitGroup
+		for i := 0; i < 20; i++ {
+			name := fmt.Sprintf("e%d", i)
+			e := endTo(rn, name, "s")
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var r RevReply
+				ok := e.Call("RevSvc.AE", 2, &r)
+				mu.Lock()
+				defer mu.Unlock()
+				if ok && !deletedAt.IsZero() {
+					positiveAfterDelete++
+				}
+			}()
 		}
-		for _, from := range hosts {
-			for _, to := range hosts {
-				name := from + "->" + to
-				ends[name] = rn.MakeEndFrom(name, from)
-				rn.Connect(name, to)
-				rn.Enable(name, true)
-			}
+		time.Sleep(50 * time.Millisecond) // handlers done, replies held back
+		rn.DeleteServer("s")
+		mu.Lock()
+		deletedAt = time.Now()
+		mu.Unlock()
+		wg.Wait()
+		if positiveAfterDelete > 0 {
+			t.Errorf("%d of 20 calls returned true after DeleteServer returned", positiveAfterDelete)
 		}
-		call := func(from, to string) bool {
-			var s string
-			return ends[from+"->"+to].Call("Probe.Label", 1, &s)
-		}
-		rn.Heal()
-		assert.True(t, call("a", "c"))
-		rn.Partition([]string{"a", "b"}, []string{"c"})
-		assert.True(t, call("a", "b"))
-		assert.False(t, call("a", "c"))
-		assert.False(t, call("c", "b"))
-		assert.True(t, call("c", "c"))
-		rn.Partition([]string{"a"}) // b and c in no group: cut off
-		assert.False(t, call("b", "c"))
-		assert.True(t, call("a", "a"))
-		rn.Heal()
-		assert.True(t, call("c", "a"))
-		assert.True(t, call("b", "c"))
-
-		// A partition is a filter over Enable: Heal does not re-enable an
-		// end the test disabled.
-		rn.Enable("a->b", false)
-		rn.Partition([]string{"a", "b", "c"})
-		rn.Heal()
-		assert.False(t, call("a", "b"))
 	})
 }
 
-// Servers named by ints (as 6.824 harnesses do) are hosts "0", "1", ...
-func TestPartitionIntServerNames(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		rn := labrpc.MakeNetwork()
+// Regression: decoding a reply into a reused, non-zero reply value must
+// warn, as 6.824's labgob does (the classic stale-field bug).
+func TestRegressionNonZeroReplyWarns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rn := labrpc.MakeNetworkSeed(1)
 		defer rn.Cleanup()
-		rs := labrpc.MakeServer()
-		rs.AddService(labrpc.MakeService(&Probe{}))
-		rn.AddServer(1, rs)
-		e := rn.MakeEndFrom("c->1", "c")
-		rn.Connect("c->1", 1)
-		rn.Enable("c->1", true)
-		var s string
-		rn.Partition([]string{"c", "1"}, []string{"2"})
-		assert.True(t, e.Call("Probe.Label", 1, &s))
-		rn.Partition([]string{"c"}, []string{"1"})
-		assert.False(t, e.Call("Probe.Label", 1, &s))
+		serveOn(rn, "s", &RevSvc{})
+		e := endTo(rn, "e", "s")
+		r := RevReply{Term: 9, Success: true} // reused reply
+		before := labgob.Warnings()
+		e.Call("RevSvc.AE", 3, &r) // handler sets Success=false (zero: not sent by gob)
+		t.Logf("reply after call: %+v (handler said Success=false)", r)
+		if labgob.Warnings() == before {
+			t.Errorf("no labgob warning for decoding into a non-zero reply; stale Success=%v survived", r.Success)
+		}
 	})
-}
-
-// virtualOnly skips a test under -realtime: it asserts exact durations or
-// spends virtual minutes, which is what the simulator's own tests measure.
-func virtualOnly(t *testing.T) {
-	if labtest.Realtime() {
-		t.Skip("measures the simulator in virtual time")
-	}
 }

@@ -49,8 +49,7 @@ func echoServer(t *labtest.T, l net.Listener) <-chan struct{} {
 
 func TestStreamEcho(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn := labrpc.MakeNetwork()
-		defer rn.Cleanup()
+		rn := newNet(t)
 		l, err := rn.Listen("echo:7")
 		require.NoError(t, err)
 		defer l.Close()
@@ -80,8 +79,7 @@ func TestStreamEcho(t *testing.T) {
 
 func TestStreamListenErrors(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn := labrpc.MakeNetwork()
-		defer rn.Cleanup()
+		rn := newNet(t)
 		l, err := rn.Listen("h:80")
 		require.NoError(t, err)
 		_, err = rn.Listen("h:80")
@@ -104,19 +102,11 @@ func TestStreamListenErrors(t *testing.T) {
 func TestStreamDeadlines(t *testing.T) {
 	virtualOnly(t)
 	labtest.Run(t, func(t *labtest.T) {
-		rn := labrpc.MakeNetwork()
-		defer rn.Cleanup()
-		l, _ := rn.Listen("s:1")
-		defer l.Close()
-		c, err := rn.Dial("c", "s:1")
-		require.NoError(t, err)
-		defer c.Close()
-		sc, _ := l.Accept()
-		defer sc.Close()
+		_, c, sc := streamPair(t, newNet(t))
 
 		start := time.Now()
 		sc.SetReadDeadline(start.Add(5 * time.Second))
-		_, err = sc.Read(make([]byte, 10))
+		_, err := sc.Read(make([]byte, 10))
 		require.Error(t, err)
 		assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
 		var ne net.Error
@@ -156,12 +146,7 @@ func TestStreamDeadlines(t *testing.T) {
 // writes then fail. CloseWrite is a half-close.
 func TestStreamCloseAndHalfClose(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn := labrpc.MakeNetwork()
-		defer rn.Cleanup()
-		l, _ := rn.Listen("s:1")
-		defer l.Close()
-		c, _ := rn.Dial("c", "s:1")
-		sc, _ := l.Accept()
+		_, c, sc := streamPair(t, newNet(t))
 
 		c.Write([]byte("request"))
 		require.NoError(t, c.(interface{ CloseWrite() error }).CloseWrite())
@@ -184,14 +169,8 @@ func TestStreamCloseAndHalfClose(t *testing.T) {
 func TestStreamPartition(t *testing.T) {
 	virtualOnly(t)
 	labtest.Run(t, func(t *labtest.T) {
-		rn := labrpc.MakeNetwork()
-		defer rn.Cleanup()
-		l, _ := rn.Listen("s:1")
-		defer l.Close()
-		c, _ := rn.Dial("c", "s:1")
-		defer c.Close()
-		sc, _ := l.Accept()
-		defer sc.Close()
+		rn := newNet(t)
+		_, c, sc := streamPair(t, rn)
 
 		rn.Partition([]string{"c"}, []string{"s"})
 		_, err := c.Write([]byte("across"))
@@ -226,13 +205,8 @@ func TestStreamPartition(t *testing.T) {
 // fail) and closes its listeners.
 func TestStreamHostDown(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn := labrpc.MakeNetwork()
-		defer rn.Cleanup()
-		l, _ := rn.Listen("s:1")
-		c, _ := rn.Dial("c", "s:1")
-		defer c.Close()
-		sc, _ := l.Accept()
-		defer sc.Close()
+		rn := newNet(t)
+		l, c, sc := streamPair(t, rn)
 
 		readErr := make(chan error)
 		go func() {
@@ -265,14 +239,9 @@ func TestStreamHostDown(t *testing.T) {
 func TestStreamUnreliableKeepsOrder(t *testing.T) {
 	virtualOnly(t)
 	labtest.Run(t, func(t *labtest.T) {
-		rn := labrpc.MakeNetwork()
-		defer rn.Cleanup()
+		rn := newNet(t)
 		rn.Reliable(false)
-		l, _ := rn.Listen("s:1")
-		defer l.Close()
-		c, _ := rn.Dial("c", "s:1")
-		sc, _ := l.Accept()
-		defer sc.Close()
+		_, c, sc := streamPair(t, rn)
 		var want strings.Builder
 		go func() {
 			for i := 0; i < 500; i++ {
@@ -294,14 +263,7 @@ func TestStreamUnreliableKeepsOrder(t *testing.T) {
 // A writer blocks when the peer does not read, and resumes when it does.
 func TestStreamBackpressure(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn := labrpc.MakeNetwork()
-		defer rn.Cleanup()
-		l, _ := rn.Listen("s:1")
-		defer l.Close()
-		c, _ := rn.Dial("c", "s:1")
-		defer c.Close()
-		sc, _ := l.Accept()
-		defer sc.Close()
+		_, c, _ := streamPair(t, newNet(t))
 		chunk := make([]byte, 64<<10)
 		c.SetWriteDeadline(time.Now().Add(time.Second))
 		total := 0

@@ -1,10 +1,15 @@
 package labrpc_test
 
 import (
-	"context"
-	"encoding/binary"
+	"errors"
+	"io"
 	"net"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -14,31 +19,10 @@ import (
 	"distlabs/test/labtest"
 )
 
-func probeServer() *labrpc.Server {
-	rs := labrpc.MakeServer()
-	rs.AddService(labrpc.MakeService(&Probe{}))
-	return rs
-}
-
-// serveTCP serves rs on a fresh loopback listener; stop closes it and waits.
-func serveTCP(t *labtest.T, rs *labrpc.Server, addr string) (string, func()) {
-	l, err := net.Listen("tcp", addr)
-	require.NoError(t, err)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		rs.Serve(l)
-	}()
-	return l.Addr().String(), func() { l.Close(); <-done }
-}
-
 func TestTCPRoundTrip(t *testing.T) {
 	labtest.RunRealtime(t, func(t *labtest.T) {
-		rs := probeServer()
-		addr, stop := serveTCP(t, rs, "127.0.0.1:0")
-		defer stop()
-		e := labrpc.MakeTCPEnd(addr)
-		defer e.Close()
+		rs := server(&Probe{})
+		e, _ := tcpEnd(t, rs)
 		var s string
 		require.True(t, e.Call("Probe.Label", 7, &s))
 		assert.Equal(t, "label-7", s)
@@ -56,7 +40,7 @@ func TestTCPRoundTrip(t *testing.T) {
 // The end redials after the server restarts on the same address.
 func TestTCPReconnect(t *testing.T) {
 	labtest.RunRealtime(t, func(t *labtest.T) {
-		addr, stop := serveTCP(t, probeServer(), "127.0.0.1:0")
+		addr, stop := serveTCP(t, server(&Probe{}), "127.0.0.1:0")
 		e := labrpc.MakeTCPEnd(addr)
 		defer e.Close()
 		e.SetTimeout(2 * time.Second)
@@ -64,7 +48,7 @@ func TestTCPReconnect(t *testing.T) {
 		require.True(t, e.Call("Probe.Label", 1, &s))
 		stop()
 		assert.False(t, e.Call("Probe.Label", 2, &s), "server gone")
-		_, stop = serveTCP(t, probeServer(), addr)
+		_, stop = serveTCP(t, server(&Probe{}), addr)
 		defer stop()
 		require.True(t, e.Call("Probe.Label", 3, &s), "redial after restart")
 		assert.Equal(t, "label-3", s)
@@ -74,7 +58,7 @@ func TestTCPReconnect(t *testing.T) {
 // Malformed frames close that connection only; the server keeps serving.
 func TestTCPMalformedFrames(t *testing.T) {
 	labtest.RunRealtime(t, func(t *labtest.T) {
-		addr, stop := serveTCP(t, probeServer(), "127.0.0.1:0")
+		addr, stop := serveTCP(t, server(&Probe{}), "127.0.0.1:0")
 		defer stop()
 		frames := [][]byte{
 			{0xff, 0xff, 0xff, 0xff}, // absurd length
@@ -99,18 +83,11 @@ func TestTCPMalformedFrames(t *testing.T) {
 	})
 }
 
-func be32(n int) []byte {
-	var b [4]byte
-	binary.BigEndian.PutUint32(b[:], uint32(n))
-	return b[:]
-}
-
 // A slow handler makes the call time out; the end stays usable.
 func TestTCPTimeout(t *testing.T) {
 	labtest.RunRealtime(t, func(t *labtest.T) {
 		pr := &Probe{gate: make(chan struct{})}
-		rs := labrpc.MakeServer()
-		rs.AddService(labrpc.MakeService(pr))
+		rs := server(pr)
 		addr, stop := serveTCP(t, rs, "127.0.0.1:0")
 		defer stop()
 		defer close(pr.gate) // runs before stop: the handler finishes first
@@ -127,15 +104,12 @@ func TestTCPTimeout(t *testing.T) {
 // The stream transport also runs over simulated streams, in virtual time.
 func TestStreamEndOverSimulatedStreams(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn := labrpc.MakeNetwork()
-		defer rn.Cleanup()
+		rn := newNet(t)
 		l, err := rn.Listen("srv:1")
 		require.NoError(t, err)
 		done := make(chan struct{})
-		go func() { defer close(done); probeServer().Serve(l) }()
-		e := labrpc.MakeStreamEnd("srv:1", func(ctx context.Context) (net.Conn, error) {
-			return rn.DialContext(ctx, "client", "srv:1")
-		})
+		go func() { defer close(done); server(&Probe{}).Serve(l) }()
+		e := simEnd(rn, "srv:1")
 		var s string
 		require.True(t, e.Call("Probe.Label", 42, &s))
 		assert.Equal(t, "label-42", s)
@@ -145,5 +119,143 @@ func TestStreamEndOverSimulatedStreams(t *testing.T) {
 		<-done
 		e.Close()
 		assert.False(t, e.Call("Probe.Label", 44, &s), "a closed end fails")
+	})
+}
+
+// Regression: Call's timeout must cover a write that blocks because the
+// server stopped reading, and must not make other calls on the end wait
+// behind it. Shown over a simulated stream whose server never reads.
+func TestRegressionTCPCallTimeoutCoversBlockedWrite(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rn := labrpc.MakeNetworkSeed(1)
+		defer rn.Cleanup()
+		l, _ := rn.Listen("srv:1")
+		go func() { // accepts, never reads
+			for {
+				if _, err := l.Accept(); err != nil {
+					return
+				}
+			}
+		}()
+		e := simEnd(rn, "srv:1")
+		defer e.Close()
+		e.SetTimeout(time.Second)
+		big := StringArgs{S: strings.Repeat("x", 3<<20)}
+		done := make(chan bool, 1)
+		start := time.Now()
+		go func() {
+			var r ProbeReply
+			e.Call("Probe.Echo", big, &r) // fills the peer's buffer; times out after 1s
+			done <- e.Call("Probe.Echo", big, &r)
+		}()
+		select {
+		case ok := <-done:
+			t.Logf("Call returned %v after %v", ok, time.Since(start))
+		case <-time.After(time.Minute):
+			t.Errorf("Call with a 1s timeout still blocked after %v (virtual)", time.Since(start))
+		}
+		e.Close() // unblock for cleanup
+		rn.Cleanup()
+	})
+}
+
+// Regression: Serve used to stop for good on a temporary Accept error
+// (EMFILE on a busy machine).
+type flakyListener struct {
+	net.Listener
+	n atomic.Int32
+}
+
+func (f *flakyListener) Accept() (net.Conn, error) {
+	if f.n.Add(1) == 1 {
+		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: syscall.EMFILE}
+	}
+	return f.Listener.Accept()
+}
+
+func TestRegressionServeRetriesTemporaryAcceptError(t *testing.T) {
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &flakyListener{Listener: inner}
+	errc := make(chan error, 1)
+	go func() { errc <- server(&Probe{}).Serve(l) }()
+	e := labrpc.MakeTCPEnd(inner.Addr().String())
+	defer e.Close()
+	var s string
+	if !e.Call("Probe.Label", 1, &s) || s != "label-1" {
+		t.Errorf("no service after a transient Accept error")
+	}
+	if l.n.Load() < 2 {
+		t.Errorf("Accept called %d times; want a retry after the transient error", l.n.Load())
+	}
+	inner.Close()
+	if err := <-errc; !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Serve returned %v after Close; want net.ErrClosed", err)
+	}
+}
+
+// Regression: after a malformed frame the connection must close at once,
+// not when the handlers of earlier requests on it finish.
+func TestRegressionMalformedFrameClosesAtOnce(t *testing.T) {
+	pr := &Probe{gate: make(chan struct{})}
+	defer close(pr.gate)
+	rs := server(pr)
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	defer l.Close()
+	go rs.Serve(l)
+
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write(requestFrame(t, 1, "Probe.Slow", ProbeArgs{})) // blocks on gate
+	time.Sleep(100 * time.Millisecond)
+	c.Write([]byte{0, 0, 0, 2, 9, 9}) // short frame: "closes its connection"
+	c.SetReadDeadline(time.Now().Add(time.Second))
+	_, err = c.Read(make([]byte, 1))
+	if !errors.Is(err, io.EOF) {
+		t.Errorf("connection not closed 1s after a malformed frame (read: %v)", err)
+	}
+}
+
+// Regression: a frame header promising 64 MiB must not make the server
+// allocate 64 MiB before any of it arrives.
+func TestRegressionHeaderOnlyFrameAllocatesLittle(t *testing.T) {
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	defer l.Close()
+	go server(&Probe{}).Serve(l)
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	for i := 0; i < 2; i++ {
+		c, err := net.Dial("tcp", l.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.Write(be32(64 << 20))
+	}
+	time.Sleep(300 * time.Millisecond)
+	runtime.ReadMemStats(&m1)
+	t.Logf("8 bytes sent on 2 idle connections -> server allocated %d MiB", (m1.TotalAlloc-m0.TotalAlloc)>>20)
+}
+
+// Regression: Close must not wait for a dial in progress. It used to wait
+// on a mutex held across the dial, which inside a synctest bubble stops
+// virtual time, so the dial's context never expired: a hang.
+func TestRegressionCloseDoesNotWaitForDial(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rn := labrpc.MakeNetworkSeed(1)
+		defer rn.Cleanup()
+		l, _ := rn.Listen("srv:1")
+		go server(&Probe{}).Serve(l)
+		e := simEnd(rn, "srv:1")
+		rn.Partition([]string{"client"}, []string{"srv"})
+		go func() { var s string; e.Call("Probe.Label", 1, &s) }()
+		time.Sleep(time.Millisecond) // the call is now dialing, waiting for Heal
+		e.Close()                    // never returns: the bubble is frozen
+		t.Log("Close returned")
 	})
 }

@@ -245,3 +245,45 @@ func TestCopiesOnlyTrackedFiles(t *testing.T) {
 		t.Errorf("outside git every file is copied: %v", err)
 	}
 }
+
+// TestNoEmptyDirectory: a directory whose files are all reference-only
+// (shardkv/internal/rsm) is left out of the handout, and so is a parent it
+// leaves empty; a directory that keeps a file ships.
+func TestNoEmptyDirectory(t *testing.T) {
+	src := t.TempDir()
+	refOnly := "//" + "solution:file\n\npackage rsm\n" // no marker line in this file
+	for name, text := range map[string]string{
+		"go.mod":                      "module m\n\ngo 1.22\n",
+		"kv/kv.go":                    "package kv\n",
+		"kv/internal/rsm/rsm.go":      refOnly,
+		"kv/internal/rsm/rsm_test.go": refOnly,
+		"kv/ref/ref.go":               refOnly,
+		"kv/ref/README.md":            "kept\n",
+	} {
+		p := filepath.Join(src, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "h")
+	st, err := solution.Generate(src, out, solution.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Dropped) != 3 {
+		t.Fatalf("dropped %v, want the three reference-only files", st.Dropped)
+	}
+	for _, gone := range []string{"kv/internal/rsm", "kv/internal"} {
+		if _, err := os.Stat(filepath.Join(out, gone)); err == nil {
+			t.Errorf("the handout ships the empty directory %s", gone)
+		}
+	}
+	for _, kept := range []string{"kv/kv.go", "kv/ref/README.md"} {
+		if _, err := os.Stat(filepath.Join(out, kept)); err != nil {
+			t.Errorf("%s did not ship: %v", kept, err)
+		}
+	}
+}

@@ -1,7 +1,8 @@
 // Command handout writes the student handout of the repository: only the
 // files git tracks are copied, solution regions become their stubs,
-// solution-only files are dropped, imports left unused are removed, and the
-// result must pass `go build ./...` and `go vet ./...`.
+// solution-only files are dropped (with the directories they leave empty),
+// imports left unused are removed, and the result must pass `go build ./...`
+// and `go vet ./...`.
 //
 //	go run ./test/handout -out DIR [-upto 2B] [-verify=false]
 //

@@ -50,6 +50,14 @@ func runFixtureEnv(t *testing.T, env []string, pattern string, args ...string) (
 	return string(out), code
 }
 
+// expectOutput checks that a fixture's output holds each of want.
+func expectOutput(t *testing.T, out string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		assert.Contains(t, out, w)
+	}
+}
+
 // TestFixtureFail fails with a message that depends on every kind of
 // seeded randomness: T.Rand and labrpc's fault schedule.
 func TestFixtureFail(t *testing.T) {
@@ -154,9 +162,11 @@ func TestWatchdogStopsStuckTest(t *testing.T) {
 	// watchdog stops it at its first confirmation, before the limit.
 	assert.Regexp(t, `still running after \d+ms of real time`, out)
 	assert.Contains(t, out, "labtest_test.stuckOnMutex", "the dump shows where it is stuck")
-	assert.Contains(t, out, "--- FAIL: TestFixtureStuck (watchdog)")
-	assert.Contains(t, out, "virtual time stopped")
-	assert.Contains(t, out, "1 goroutine(s) blocked on a mutex")
+	expectOutput(t, out,
+		"--- FAIL: TestFixtureStuck (watchdog)",
+		"virtual time stopped",
+		"1 goroutine(s) blocked on a mutex",
+	)
 }
 
 func TestFixtureBusy(t *testing.T) {
@@ -176,9 +186,11 @@ func spinUntil(done *atomic.Bool) {
 func TestWatchdogNamesBusyLoop(t *testing.T) {
 	out, code := runFixture(t, "TestFixtureBusy", "-watchdog", "1s")
 	assert.Equal(t, 3, code, out)
-	assert.Contains(t, out, "virtual time stopped")
-	assert.Contains(t, out, "busy-looping without sleeping")
-	assert.Contains(t, out, "labtest_test.spinUntil")
+	expectOutput(t, out,
+		"virtual time stopped",
+		"busy-looping without sleeping",
+		"labtest_test.spinUntil",
+	)
 }
 
 func TestFixtureProgress(t *testing.T) {

@@ -38,10 +38,12 @@ func TestWatchdogStopsFrozenBubbleEarly(t *testing.T) {
 	out, code := runFixture(t, "TestFixtureSleepUnderLock", "-watchdog", "16s")
 	assert.Equal(t, 3, code, out)
 	assert.Less(t, time.Since(start), 12*time.Second, "stopped before the 16s limit")
-	assert.Contains(t, out, "virtual time stopped")
-	assert.Contains(t, out, "1 goroutine(s) blocked on a mutex")
-	assert.Contains(t, out, "so the watchdog stopped the test early")
-	assert.Contains(t, out, "labtest_test.stuckOnMutex")
+	expectOutput(t, out,
+		"virtual time stopped",
+		"1 goroutine(s) blocked on a mutex",
+		"so the watchdog stopped the test early",
+		"labtest_test.stuckOnMutex",
+	)
 }
 
 // holdWhileRunning holds mu while it runs until done is set: no sleep, so

@@ -36,7 +36,8 @@ type Stats struct {
 // Generate writes the handout of the tree src into dst, which must not
 // exist or be empty. Only the files git tracks are copied (so build outputs
 // and quick-start data never ship); a tree that is not a git work tree is
-// copied whole. Every .go file goes through StripFile; all marker errors are
+// copied whole. Every .go file goes through StripFile (a dropped file takes
+// the directories it leaves empty with it); all marker errors are
 // reported together. An Options.UpTo that no marker of the tree carries is
 // an error naming the parts that exist.
 func Generate(src, dst string, opt Options) (Stats, error) {
@@ -190,7 +191,10 @@ func stripInPlace(p, rel string, opt Options, st *Stats) error {
 	switch {
 	case res.Drop:
 		st.Dropped = append(st.Dropped, rel)
-		return os.Remove(p)
+		if err := os.Remove(p); err != nil {
+			return err
+		}
+		return removeEmptyDirs(p, rel)
 	case res.Regions > 0 || res.Kept > 0:
 		st.Files++
 		st.Regions += res.Regions
@@ -200,6 +204,28 @@ func stripInPlace(p, rel string, opt Options, st *Stats) error {
 			return err
 		}
 		return os.WriteFile(p, res.Src, info.Mode().Perm()|0o600)
+	}
+	return nil
+}
+
+// removeEmptyDirs removes the directories of the dropped file p (rel to the
+// tree) that it leaves empty, innermost first: a directory whose files are
+// all reference-only must not ship as an empty shell that tells students
+// where the solution lived.
+func removeEmptyDirs(p, rel string) error {
+	dir := filepath.Dir(p)
+	for d := filepath.Dir(rel); d != "." && d != string(filepath.Separator); d = filepath.Dir(d) {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return err
+		}
+		if len(entries) > 0 {
+			return nil
+		}
+		if err := os.Remove(dir); err != nil {
+			return err
+		}
+		dir = filepath.Dir(dir)
 	}
 	return nil
 }

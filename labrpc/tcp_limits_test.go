@@ -61,20 +61,19 @@ func streamServer(t *labtest.T, rs *labrpc.Server) (*labrpc.Network, func()) {
 	}
 }
 
-func gateServer(g *Gate) *labrpc.Server {
-	rs := labrpc.MakeServer()
-	rs.AddService(labrpc.MakeService(g))
-	rs.AddService(labrpc.MakeService(&Probe{}))
-	return rs
-}
-
-// requestFrame builds one request frame by hand, as a hostile client would.
-func requestFrame(t *labtest.T, id uint64, method string, args interface{}) []byte {
-	body := encodeForReview(t.T, args)
-	f := binary.BigEndian.AppendUint32(nil, uint32(10+len(method)+len(body)))
-	f = binary.BigEndian.AppendUint64(f, id)
-	f = binary.BigEndian.AppendUint16(f, uint16(len(method)))
-	return append(append(f, method...), body...)
+// gateConn serves a Gate and a Probe on a fresh simulated network and
+// returns the gate, the network and a raw connection from host "cli", as a
+// hostile client has; all are closed when the test ends.
+func gateConn(t *labtest.T) (*Gate, *labrpc.Network, net.Conn) {
+	g := &Gate{open: make(chan struct{})}
+	rn, stop := streamServer(t, server(g, &Probe{}))
+	t.Cleanup(stop)
+	c, err := rn.Dial("cli", "srv:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return g, rn, c
 }
 
 // expectClosedBy checks that the server closes c (EOF) within d.
@@ -102,14 +101,7 @@ func expectOpenFor(t *labtest.T, c net.Conn, d time.Duration, what string) {
 // finish, every call is answered (the rest were only delayed).
 func TestTCPBackPressure(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		g := &Gate{open: make(chan struct{})}
-		rn, stop := streamServer(t, gateServer(g))
-		defer stop()
-		c, err := rn.Dial("cli", "srv:1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
+		g, _, c := gateConn(t)
 		const calls = 3 * labrpc.MaxInflight
 		var out []byte
 		for i := range calls {
@@ -145,7 +137,7 @@ func TestTCPBackPressure(t *testing.T) {
 func TestTCPServeBudget(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		g := &Gate{open: make(chan struct{})}
-		rn, stop := streamServer(t, gateServer(g))
+		rn, stop := streamServer(t, server(g, &Probe{}))
 		defer stop()
 		const size = labrpc.MaxFrame * 3 / 4
 		fit := labrpc.MaxServeBytes / (size + 64) // frames that fit the budget
@@ -181,7 +173,7 @@ func TestTCPServeBudget(t *testing.T) {
 // arrives; calls up to the limit still work, larger ones fail.
 func TestTCPFrameCap(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn, stop := streamServer(t, gateServer(&Gate{}))
+		rn, stop := streamServer(t, server(&Gate{}, &Probe{}))
 		defer stop()
 		c, err := rn.Dial("cli", "srv:1")
 		if err != nil {
@@ -191,9 +183,7 @@ func TestTCPFrameCap(t *testing.T) {
 		c.Write(binary.BigEndian.AppendUint32(nil, labrpc.MaxFrame+1))
 		expectClosedBy(t, c, time.Second, "header of a frame over MaxFrame")
 
-		e := labrpc.MakeStreamEnd("srv:1", func(ctx context.Context) (net.Conn, error) {
-			return rn.DialContext(ctx, "client", "srv:1")
-		})
+		e := simEnd(rn, "srv:1")
 		defer e.Close()
 		var r ProbeReply
 		big := strings.Repeat("x", labrpc.MaxFrame*3/4)
@@ -210,7 +200,7 @@ func TestTCPFrameCap(t *testing.T) {
 // once, and a place freed by a closed connection can be used again.
 func TestTCPConnCap(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		rn, stop := streamServer(t, gateServer(&Gate{}))
+		rn, stop := streamServer(t, server(&Gate{}, &Probe{}))
 		defer stop()
 		var conns []net.Conn
 		for range labrpc.MaxConns + 3 {
@@ -229,9 +219,7 @@ func TestTCPConnCap(t *testing.T) {
 		}
 		conns[0].Close()
 		time.Sleep(time.Millisecond) // the server notices the close
-		e := labrpc.MakeStreamEnd("srv:1", func(ctx context.Context) (net.Conn, error) {
-			return rn.DialContext(ctx, "client", "srv:1")
-		})
+		e := simEnd(rn, "srv:1")
 		defer e.Close()
 		var s string
 		if !e.Call("Probe.Label", 1, &s) {
@@ -244,14 +232,7 @@ func TestTCPConnCap(t *testing.T) {
 // closed; one whose call runs longer than that is not.
 func TestTCPIdleTimeout(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		g := &Gate{open: make(chan struct{})}
-		rn, stop := streamServer(t, gateServer(g))
-		defer stop()
-		idle, err := rn.Dial("cli", "srv:1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer idle.Close()
+		g, rn, idle := gateConn(t)
 		start := time.Now()
 		expectOpenFor(t, idle, labrpc.IdleTimeout-time.Second, "idle connection before IdleTimeout")
 		expectClosedBy(t, idle, 2*time.Second, "idle connection")
@@ -259,9 +240,7 @@ func TestTCPIdleTimeout(t *testing.T) {
 			t.Fatalf("idle connection closed after %v, before IdleTimeout", el)
 		}
 
-		e := labrpc.MakeStreamEnd("srv:1", func(ctx context.Context) (net.Conn, error) {
-			return rn.DialContext(ctx, "client", "srv:1")
-		})
+		e := simEnd(rn, "srv:1")
 		defer e.Close()
 		e.SetTimeout(0)
 		done := make(chan bool, 1)
@@ -298,8 +277,7 @@ func (c lingerConn) Read(b []byte) (int, error) {
 func TestTCPCallAfterTimeoutRedials(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		pr := &Probe{gate: make(chan struct{})}
-		rs := labrpc.MakeServer()
-		rs.AddService(labrpc.MakeService(pr))
+		rs := server(pr)
 		rn, stop := streamServer(t, rs)
 		defer stop()
 		defer close(pr.gate)

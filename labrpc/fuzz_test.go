@@ -24,8 +24,7 @@ func (FuzzSvc) Do(a FuzzArgs, r *int) { *r = len(a.M) + len(a.S) }
 // iterations: gob sizes maps from counts on the wire, so some mutations make
 // the server allocate hundreds of megabytes; see the package doc.)
 func TestRegressionTCPMutatedBodies(t *testing.T) {
-	rs := labrpc.MakeServer()
-	rs.AddService(labrpc.MakeService(FuzzSvc{}))
+	rs := server(FuzzSvc{})
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	defer l.Close()
 	go rs.Serve(l)
