@@ -77,20 +77,40 @@ func TestStrictLeaksOverridesWarn(t *testing.T) {
 	assert.Contains(t, out, "labtest_test.leakyTicker")
 }
 
-// On the real clock no leak check runs, so a test that grades the Kill rule
-// with T.StrictLeaks is skipped there, saying why, instead of passing
-// unchecked: a student's `go test -realtime` stays green, and under the
-// grader (which reruns a test whose virtual time stopped on a mutex with
-// -realtime) the skip is a fail verdict, worth no points.
-func TestStrictLeaksNeedsVirtualTime(t *testing.T) {
+// TestFixtureStrictLeaksClean stops what it started: it passes on either
+// clock.
+func TestFixtureStrictLeaksClean(t *testing.T) {
+	fixture(t)
+	labtest.Run(t, func(t *labtest.T) {
+		t.StrictLeaks()
+		done := make(chan struct{})
+		go func() {
+			time.Sleep(200 * time.Millisecond)
+			close(done)
+		}()
+		t.Cleanup(func() { <-done })
+	})
+}
+
+// On the real clock (-realtime, and the grader's rerun of a test whose
+// virtual time stopped on a mutex) a test that grades the Kill rule with
+// T.StrictLeaks keeps its leak check: a goroutine started during the test
+// and still running 5 s of real time after it fails the test, with its
+// stack, and a clean test passes rather than being skipped.
+func TestStrictLeaksOnTheRealClock(t *testing.T) {
 	out, code := runFixtureEnv(t, []string{labtest.LeaksEnv + "=warn"}, "^TestFixtureStrictLeaks$", "-realtime", "-test.v")
-	assert.Equal(t, 0, code, out)
-	assert.Contains(t, out, "--- SKIP: TestFixtureStrictLeaks")
-	assert.Contains(t, out, "runs only in virtual time")
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "--- FAIL: TestFixtureStrictLeaks")
+	assert.Contains(t, out, "(real clock) after the test body returned")
+	assert.Contains(t, out, "labtest_test.leakyTicker")
 
 	_, got := runWithVerdictsArgs(t, "TestFixtureStrictLeaks", testNonce, []string{"-realtime"}, labtest.LeaksEnv+"=warn")
 	want := "distlabs-verdict " + testNonce + " fail TestFixtureStrictLeaks "
 	assert.True(t, strings.HasPrefix(got, want), "verdict %q, want prefix %q", got, want)
+
+	out, code = runFixtureEnv(t, []string{labtest.LeaksEnv + "=warn"}, "^TestFixtureStrictLeaksClean$", "-realtime", "-test.v")
+	assert.Equal(t, 0, code, out)
+	assert.Contains(t, out, "--- PASS: TestFixtureStrictLeaksClean")
 }
 
 // A bad mode is an error, not silently warn.
