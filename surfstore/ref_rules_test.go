@@ -8,11 +8,13 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	"distlabs/surfstore"
+	"distlabs/surfstore/internal/surftest"
 	"distlabs/test/labtest"
 )
 
@@ -119,5 +121,37 @@ func TestRingExactPosition(t *testing.T) {
 		for _, a := range addrs {
 			require.Equal(t, a, ring.GetResponsibleServer(hashOf([]byte("blockstore"+a))), "the block at %s's exact position", a)
 		}
+	})
+}
+
+// TestS1ServesStage3Clients: the S1 and S2 tests' MetaStore also answers
+// through the RaftSurfstore service (metaAsRaft), so a client written for
+// the course's stage 3, which calls only RaftSurfstore, is graded there
+// like ours: a file it updates through RaftSurfstore is in the MetaStore's
+// map.
+func TestS1ServesStage3Clients(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		c := newCluster(t, 2)
+		cc, err := grpc.NewClient(surftest.Target(metaAddr), surftest.DialOptions(c.rn, "stage3")...)
+		require.NoError(t, err)
+		defer cc.Close()
+		raft := surfstore.NewRaftSurfstoreClient(cc)
+		ctx := context.Background()
+		addrs, err := raft.GetBlockStoreAddrs(ctx, &emptypb.Empty{})
+		require.NoError(t, err)
+		require.Len(t, addrs.GetBlockStoreAddrs(), 2)
+		h := hashOf([]byte("stage 3"))
+		where, err := raft.GetBlockStoreMap(ctx, &surfstore.BlockHashes{Hashes: []string{h}})
+		require.NoError(t, err)
+		require.Len(t, where.GetBlockStoreMap(), 1)
+		v, err := raft.UpdateFile(ctx, &surfstore.FileMetaData{Filename: "f", Version: 1, BlockHashList: []string{h}})
+		require.NoError(t, err)
+		require.EqualValues(t, 1, v.GetVersion())
+		m, err := c.meta.GetFileInfoMap(ctx, &emptypb.Empty{})
+		require.NoError(t, err)
+		require.Contains(t, m.GetFileInfoMap(), "f")
+		via, err := raft.GetFileInfoMap(ctx, &emptypb.Empty{})
+		require.NoError(t, err)
+		require.Contains(t, via.GetFileInfoMap(), "f")
 	})
 }
