@@ -221,25 +221,34 @@ func TestRegressionMalformedFrameClosesAtOnce(t *testing.T) {
 	}
 }
 
-// Regression: a frame header promising 64 MiB must not make the server
-// allocate 64 MiB before any of it arrives.
+// Regression: a frame header promising MaxFrame bytes must not make the
+// server allocate them before any arrive (eight idle connections would
+// cost 32 MiB). If the server has not read the headers within the pause,
+// nothing is allocated either way: a slow machine cannot fail it.
 func TestRegressionHeaderOnlyFrameAllocatesLittle(t *testing.T) {
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	defer l.Close()
 	go server(&Probe{}).Serve(l)
+	const conns = 8
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
-	for i := 0; i < 2; i++ {
+	for i := 0; i < conns; i++ {
 		c, err := net.Dial("tcp", l.Addr().String())
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer c.Close()
-		c.Write(be32(64 << 20))
+		c.Write(be32(labrpc.MaxFrame))
 	}
 	time.Sleep(300 * time.Millisecond)
 	runtime.ReadMemStats(&m1)
-	t.Logf("8 bytes sent on 2 idle connections -> server allocated %d MiB", (m1.TotalAlloc-m0.TotalAlloc)>>20)
+	alloc := (m1.TotalAlloc - m0.TotalAlloc) >> 20
+	t.Logf("%d headers of MaxFrame frames on idle connections -> server allocated %d MiB", conns, alloc)
+	// Allocating each announced frame up front would take 32 MiB here.
+	if alloc >= 16 {
+		t.Errorf("%d 4-byte headers announcing %d-byte frames made the server allocate %d MiB; "+
+			"a frame's buffer must grow with the bytes that arrive", conns, labrpc.MaxFrame, alloc)
+	}
 }
 
 // Regression: Close must not wait for a dial in progress. It used to wait
