@@ -13,9 +13,10 @@ import (
 // TestRepoRubricTests checks every graded test of the real rubric
 // statically: it is defined in a test file a student receives (not a
 // //solution:file one, which the grader does not overlay), and its body
-// goes through labtest.Run or labtest.RunRealtime, directly or through one
-// helper of its package, so the harness reports its verdict (without one
-// the grader scores the test 0 whatever it did).
+// goes through labtest.Run or labtest.RunRealtime, directly or through
+// helpers of its package (up to four deep: a lab's run frame and the
+// helpers it calls), so the harness reports its verdict (without one the
+// grader scores the test 0 whatever it did).
 func TestRepoRubricTests(t *testing.T) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
@@ -41,7 +42,7 @@ func TestRepoRubricTests(t *testing.T) {
 				t.Errorf("%s: graded test %s is not defined in %s", lab.Lab, e.Name, lab.Package)
 				continue
 			}
-			if !callsHarness(fd, funcs, 1) {
+			if !callsHarness(fd, funcs, 4) {
 				t.Errorf("%s: %s does not run through labtest.Run/RunRealtime", lab.Lab, e.Name)
 			}
 		}
