@@ -420,11 +420,12 @@ func (c *client) check(key, want string) {
 	}
 }
 
-// keysAllShards returns n keys, the i-th in shard i mod NShards.
+// keysAllShards returns n keys that cover every shard (n >= NShards): the
+// i-th is in shard ('0'+i) mod NShards, as key2shard takes the first byte
+// mod NShards ('0' is 48, so key 0 is in shard 8).
 func keysAllShards(n int) []string {
 	keys := make([]string, n)
 	for i := range keys {
-		// key2shard uses the first byte: '0'+i mod 10 covers each shard.
 		keys[i] = fmt.Sprintf("%c-%d", '0'+byte(i%shardctrler.NShards), i)
 	}
 	return keys
