@@ -210,7 +210,7 @@ func (c *Coordinator) RequireAttempts() {
 	defer c.mu.Unlock()
 	c.strict = true
 	//solution:stub
-	// // Optional: remember to check GetTaskReply.Attempt in ReportTask.
+	// // Your code here (optional): remember to check GetTaskReply.Attempt in ReportTask.
 	//solution:end
 }
 

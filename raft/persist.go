@@ -19,6 +19,8 @@ import (
 func (rf *Raft) persist() {
 	//solution:begin 2C
 	rf.persister.SaveRaftState(rf.encodeState())
+	//solution:stub
+	// // Your code here (2C).
 	//solution:end
 }
 
@@ -69,5 +71,7 @@ func (rf *Raft) readPersist(data []byte) {
 		panic(fmt.Errorf("raft %d: persistent state has an empty log", rf.me))
 	}
 	rf.currentTerm, rf.votedFor, rf.snapIndex, rf.log = term, votedFor, snapIndex, log
+	//solution:stub
+	// // Your code here (2C).
 	//solution:end
 }

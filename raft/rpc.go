@@ -75,6 +75,8 @@ type InstallSnapshotReply struct {
 func (rf *Raft) RequestVote(args *RequestVoteArgs, reply *RequestVoteReply) {
 	//solution:begin 2A
 	rf.requestVote(args, reply)
+	//solution:stub
+	// // Your code here (2A, 2B).
 	//solution:end
 }
 
@@ -82,6 +84,8 @@ func (rf *Raft) RequestVote(args *RequestVoteArgs, reply *RequestVoteReply) {
 func (rf *Raft) AppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply) {
 	//solution:begin 2A
 	rf.appendEntries(args, reply)
+	//solution:stub
+	// // Your code here (2A, 2B).
 	//solution:end
 }
 
@@ -89,5 +93,7 @@ func (rf *Raft) AppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply
 func (rf *Raft) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapshotReply) {
 	//solution:begin 2D
 	rf.installSnapshot(args, reply)
+	//solution:stub
+	// // Your code here (2D).
 	//solution:end
 }

@@ -81,6 +81,8 @@ func (ck *Clerk) Join(servers map[int][]string) {
 		var reply JoinReply
 		return srv.Call("ShardCtrler.Join", &args, &reply) && !reply.WrongLeader
 	})
+	//solution:stub
+	// // Your code here (4A).
 	//solution:end
 }
 
@@ -93,6 +95,8 @@ func (ck *Clerk) Leave(gids []int) {
 		var reply LeaveReply
 		return srv.Call("ShardCtrler.Leave", &args, &reply) && !reply.WrongLeader
 	})
+	//solution:stub
+	// // Your code here (4A).
 	//solution:end
 }
 
@@ -105,6 +109,8 @@ func (ck *Clerk) Move(shard int, gid int) {
 		var reply MoveReply
 		return srv.Call("ShardCtrler.Move", &args, &reply) && !reply.WrongLeader
 	})
+	//solution:stub
+	// // Your code here (4A).
 	//solution:end
 }
 
