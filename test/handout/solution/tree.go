@@ -31,13 +31,17 @@ type Stats struct {
 	// Untracked is set when src is not a git work tree: every file was
 	// copied, build outputs and data included, not only the tracked ones.
 	Untracked bool
+	// StaffSections counts the staff-only sections dropped from Markdown
+	// files (markdown.go).
+	StaffSections int
 }
 
 // Generate writes the handout of the tree src into dst, which must not
 // exist or be empty. Only the files git tracks are copied (so build outputs
 // and quick-start data never ship); a tree that is not a git work tree is
 // copied whole. Every .go file goes through StripFile (a dropped file takes
-// the directories it leaves empty with it); all marker errors are
+// the directories it leaves empty with it), every .md file through
+// StripStaff; all marker errors are
 // reported together. An Options.UpTo that no marker of the tree carries is
 // an error naming the parts that exist.
 func Generate(src, dst string, opt Options) (Stats, error) {
@@ -78,6 +82,14 @@ func Generate(src, dst string, opt Options) (Stats, error) {
 
 	var errs []error
 	for _, rel := range files {
+		if strings.HasSuffix(rel, ".md") {
+			n, err := stripMarkdown(filepath.Join(dst, rel), rel)
+			if err != nil {
+				errs = append(errs, err)
+			}
+			st.StaffSections += n
+			continue
+		}
 		if !strings.HasSuffix(rel, ".go") {
 			continue
 		}
@@ -400,7 +412,7 @@ func Verify(ctx context.Context, dir string) error {
 func FindMarkers(dir string) ([]string, error) {
 	var found []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") {
+		if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".go") || strings.HasSuffix(p, ".md")) {
 			return err
 		}
 		f, err := os.Open(p)
@@ -411,7 +423,7 @@ func FindMarkers(dir string) ([]string, error) {
 		sc := bufio.NewScanner(f)
 		sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
 		for n := 1; sc.Scan(); n++ {
-			if strings.HasPrefix(strings.TrimSpace(sc.Text()), markerPrefix) {
+			if line := strings.TrimSpace(sc.Text()); strings.HasPrefix(line, markerPrefix) || line == staffBegin || line == staffEnd {
 				found = append(found, fmt.Sprintf("%s:%d", p, n))
 			}
 		}
