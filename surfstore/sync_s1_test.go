@@ -49,7 +49,8 @@ func TestBlockStoreS1(t *testing.T) {
 		for _, d := range [][]byte{a, b, a} {
 			s, err := bs.PutBlock(ctx, &surfstore.Block{BlockData: d, BlockSize: int32(len(d))})
 			if err != nil || !s.GetFlag() {
-				t.Fatalf("PutBlock(%q) = %v, %v", d, s, err)
+				t.Fatalf("BlockStore.PutBlock(%q) returned success %v, error %v; want success true: "+
+					"PutBlock must store the block under its hash (blockstore.go)", d, s.GetFlag(), err)
 			}
 		}
 		got, err := bs.GetBlock(ctx, &surfstore.BlockHash{Hash: hashOf(a)})

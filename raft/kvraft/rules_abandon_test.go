@@ -36,7 +36,8 @@ func leaderOf(t *labtest.T, cfg *config) int {
 	t.Helper()
 	l, ok := cfg.leader()
 	if !ok {
-		t.Fatalf("no leader after a completed operation")
+		t.Fatalf("an operation returned, yet no server's Raft leads: does the Clerk return without a server's answer " +
+			"(client.go), or a server answer before its operation committed (server.go)?")
 	}
 	return l
 }
