@@ -195,7 +195,8 @@ func (c *client) close() {
 func (c *client) send(raw string) {
 	c.t.Helper()
 	if _, err := io.WriteString(c.c, raw); err != nil {
-		c.t.Fatalf("sending request: %v", err)
+		c.t.Fatalf("sending a request: %v: the server closed the connection before reading it "+
+			"(does Serve accept connections and read requests from them yet? server.go, conn.go)", err)
 	}
 }
 
