@@ -423,7 +423,8 @@ func FindMarkers(dir string) ([]string, error) {
 		sc := bufio.NewScanner(f)
 		sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
 		for n := 1; sc.Scan(); n++ {
-			if line := strings.TrimSpace(sc.Text()); strings.HasPrefix(line, markerPrefix) || line == staffBegin || line == staffEnd {
+			line := strings.TrimSpace(sc.Text())
+			if md := strings.HasSuffix(p, ".md"); (!md && strings.HasPrefix(line, markerPrefix)) || (md && (line == staffBegin || line == staffEnd || line == handoutBegin)) {
 				found = append(found, fmt.Sprintf("%s:%d", p, n))
 			}
 		}
