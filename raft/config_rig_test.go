@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"distlabs/labrpc"
 	"distlabs/raft"
@@ -308,16 +307,6 @@ func (r *rig) waitLeader() int {
 	}
 	r.t.Fatalf("the real peer did not become leader although every fake grants its vote")
 	return -1
-}
-
-// waitFor polls cond every 10 ms for up to d.
-func waitFor(d time.Duration, cond func() bool) bool {
-	for t0 := time.Now(); time.Since(t0) < d; sleep(10 * ms) {
-		if cond() {
-			return true
-		}
-	}
-	return cond()
 }
 
 // entries builds log entries with the given terms and commands cmd0, cmd0+1, ...

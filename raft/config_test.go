@@ -605,3 +605,13 @@ func (cfg *config) peek(index int) (int, interface{}) {
 	}
 	return count, cmd
 }
+
+// waitFor polls cond every 10 ms for up to d.
+func waitFor(d time.Duration, cond func() bool) bool {
+	for t0 := time.Now(); time.Since(t0) < d; sleep(10 * ms) {
+		if cond() {
+			return true
+		}
+	}
+	return cond()
+}
