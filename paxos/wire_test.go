@@ -20,6 +20,7 @@ import (
 	"distlabs/labrpc/labgob"
 	"distlabs/paxos"
 	"distlabs/test/labtest"
+	"distlabs/test/tester"
 )
 
 const ms = time.Millisecond
@@ -123,13 +124,7 @@ func newRig(t *labtest.T, n int) *rig {
 			continue
 		}
 		r.fakes[j] = &Paxos{from: 0, log: r.log}
-		srv := labrpc.MakeServer()
-		srv.AddService(labrpc.MakeService(r.fakes[j]))
-		r.net.AddServer(j, srv)
-		back := fmt.Sprintf("fake-%d", j)
-		r.to[j] = r.net.MakeEnd(back)
-		r.net.Connect(back, 0)
-		r.net.Enable(back, true)
+		r.to[j] = tester.ServeFake(r.net, j, r.fakes[j], fmt.Sprintf("fake-%d", j), 0)
 	}
 	r.real = paxos.Make(ends, 0)
 	srv := labrpc.MakeServer()

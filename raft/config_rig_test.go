@@ -10,12 +10,14 @@ package raft_test
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 
 	"distlabs/labrpc"
 	"distlabs/raft"
 	"distlabs/test/labtest"
+	"distlabs/test/tester"
 )
 
 // Raft is a scripted peer. It is named Raft so that labrpc routes the real
@@ -129,13 +131,7 @@ func newRig(t *labtest.T, n int) *rig {
 	}
 	for j := 1; j < n; j++ {
 		r.fakes[j] = &Raft{}
-		srv := labrpc.MakeServer()
-		srv.AddService(labrpc.MakeService(r.fakes[j]))
-		r.net.AddServer(j, srv)
-		name := fmt.Sprintf("fake-%d-0", j)
-		r.to[j] = r.net.MakeEnd(name)
-		r.net.Connect(name, 0)
-		r.net.Enable(name, true)
+		r.to[j] = tester.ServeFake(r.net, j, r.fakes[j], fmt.Sprintf("fake-%d-0", j), 0)
 	}
 	r.start()
 	return r
@@ -332,4 +328,29 @@ func commandsOf(msgs []raft.ApplyMsg) []interface{} {
 // passed prints the "Passed" line with the network's counters.
 func (r *rig) passed(cmds int) {
 	r.t.Passed(r.n, r.net.GetTotalCount(), r.net.GetTotalBytes(), cmds)
+}
+
+// appendUncommitted makes the real peer a follower of fake 1 in term 1
+// holding entry 1 (command 100), not committed: the start of the Figure 8
+// tests, where a later leader must not commit that entry by counting.
+func (r *rig) appendUncommitted() {
+	r.t.Helper()
+	if reply := r.appendEntries(1, raft.AppendEntriesArgs{
+		Term: 1, LeaderId: 1, Entries: entries(100, 1),
+	}); !reply.Success {
+		r.t.Fatalf("follower rejected the entry: %+v", reply)
+	}
+}
+
+// expectBothCommitted waits up to 2 s for the real peer to apply entry 1
+// (command 100) and its own entry 2 (command 200), and fails the test
+// unless it applied exactly those, in that order.
+func (r *rig) expectBothCommitted() {
+	r.t.Helper()
+	if !waitFor(2*sec, func() bool { return len(commandsOf(r.appliedMsgs())) == 2 }) {
+		r.t.Fatalf("applied %v, want [100 200]", commandsOf(r.appliedMsgs()))
+	}
+	if cmds := commandsOf(r.appliedMsgs()); !slices.Equal(cmds, []interface{}{100, 200}) {
+		r.t.Fatalf("applied %v, want [100 200]", cmds)
+	}
 }

@@ -620,11 +620,7 @@ func TestAppendPastSnapshot2D(t *testing.T) {
 func TestCommitCountsOwnTermOnly2B(t *testing.T) {
 	withRig(t, 3, "Test (2B): an earlier-term entry on every peer waits for the leader's own", func(t *labtest.T, r *rig) {
 		// Entry 1 from term 1, not committed.
-		if reply := r.appendEntries(1, raft.AppendEntriesArgs{
-			Term: 1, LeaderId: 1, Entries: entries(100, 1),
-		}); !reply.Success {
-			t.Fatalf("follower rejected the entry: %+v", reply)
-		}
+		r.appendUncommitted()
 		// The fakes grant every vote. They hold every AppendEntries
 		// until the leader has an entry of its term; then they
 		// acknowledge the requests that reach no further than index 1,
@@ -661,12 +657,7 @@ func TestCommitCountsOwnTermOnly2B(t *testing.T) {
 
 		// Entry 2 reaches the followers: both commit.
 		close(release)
-		if !waitFor(2*sec, func() bool { return len(commandsOf(r.appliedMsgs())) == 2 }) {
-			t.Fatalf("applied %v, want [100 200]", commandsOf(r.appliedMsgs()))
-		}
-		if cmds := commandsOf(r.appliedMsgs()); !slices.Equal(cmds, []interface{}{100, 200}) {
-			t.Fatalf("applied %v, want [100 200]", cmds)
-		}
+		r.expectBothCommitted()
 		r.passed(2)
 	})
 }

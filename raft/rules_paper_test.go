@@ -177,11 +177,7 @@ func TestUpToDateVote2B(t *testing.T) {
 func TestCommitCurrentTerm2B(t *testing.T) {
 	withRig(t, 3, "Test (2B): entries of earlier terms are not committed by counting", func(t *labtest.T, r *rig) {
 		// Entry 1 from term 1, not committed.
-		if reply := r.appendEntries(1, raft.AppendEntriesArgs{
-			Term: 1, LeaderId: 1, Entries: entries(100, 1),
-		}); !reply.Success {
-			t.Fatalf("follower rejected the entry: %+v", reply)
-		}
+		r.appendUncommitted()
 		// Every fake votes for the peer and acknowledges whatever it
 		// sends, so entry 1 is on all three peers.
 		for _, f := range r.fakes[1:] {
@@ -198,12 +194,7 @@ func TestCommitCurrentTerm2B(t *testing.T) {
 		if !ok || index != 2 {
 			t.Fatalf("Start returned index %d, leader %v; want 2, true", index, ok)
 		}
-		if !waitFor(2*sec, func() bool { return len(commandsOf(r.appliedMsgs())) == 2 }) {
-			t.Fatalf("applied %v, want [100 200]", commandsOf(r.appliedMsgs()))
-		}
-		if cmds := commandsOf(r.appliedMsgs()); cmds[0] != 100 || cmds[1] != 200 {
-			t.Fatalf("applied %v, want [100 200]", cmds)
-		}
+		r.expectBothCommitted()
 		r.passed(1)
 	})
 }
