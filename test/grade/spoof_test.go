@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"distlabs/test/internal/testutil"
 	"distlabs/test/internal/tree"
 )
 
@@ -22,22 +23,18 @@ func fixtureSubmission(t *testing.T, edits map[string]string) string {
 	if err := tree.Copy(filepath.Join("testdata", "fixture"), sub, nil); err != nil {
 		t.Fatal(err)
 	}
+	writes := map[string]string{}
 	for rel, content := range edits {
-		p := filepath.Join(sub, rel)
-		if content == "" {
-			// Solution-only fixture files are already gone in a handout.
-			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				t.Fatal(err)
-			}
+		if content != "" {
+			writes[rel] = content
 			continue
 		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		// Solution-only fixture files are already gone in a handout.
+		if err := os.Remove(filepath.Join(sub, rel)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			t.Fatal(err)
 		}
 	}
+	testutil.WriteFiles(t, sub, writes)
 	return sub
 }
 
