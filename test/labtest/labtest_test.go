@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"distlabs/labrpc"
+	"distlabs/test/internal/testutil"
 	"distlabs/test/labtest"
 )
 
@@ -22,9 +23,7 @@ import (
 const fixtureEnv = "LABTEST_FIXTURE"
 
 func fixture(t *testing.T) {
-	if os.Getenv(fixtureEnv) == "" {
-		t.Skip("fixture: run by the harness's own tests")
-	}
+	testutil.ChildOnly(t, fixtureEnv, "fixture: run by the harness's own tests")
 }
 
 // runFixture runs one fixture test in a child process, verbose, with

@@ -20,6 +20,17 @@ func SkipShort(t testing.TB, why string) {
 	}
 }
 
+// ChildOnly skips t unless the environment variable env is set. Tests of
+// a process runner or harness run a "test" of their own binary as the child
+// process they observe (os.Args[0] with -test.run and env set); run
+// directly, such a child is not a test and skips, saying why.
+func ChildOnly(t testing.TB, env, why string) {
+	t.Helper()
+	if os.Getenv(env) == "" {
+		t.Skip(why)
+	}
+}
+
 // ModuleRoot is the root of the distlabs module containing the current
 // directory, failing t if there is none: tests that build, copy or grade the
 // real tree start from it.
