@@ -15,11 +15,7 @@ import (
 // every API test gets full marks; the full rubric gives it 2 of 5.
 func TestAPIRubric(t *testing.T) {
 	t.Parallel()
-	sub := fixtureSubmission(t, map[string]string{
-		"ported/ported.go": "// Package ported renamed Args.\npackage ported\n\ntype SumArgs struct{ A, B int }\n\nfunc Sum(a, b int) int { return a + b }\n",
-	})
-	cfg := fixtureConfig(t, "ported")
-	cfg.Submission = sub
+	cfg := submissionConfig(t, "ported", map[string]string{"ported/ported.go": portedRenamed})
 	cfg.APIOnly = true
 	rep := grade(t, cfg)
 	if len(rep.Outcomes) != 1 || rep.Outcomes[0].Entry.Name != "TestAPI" || !rep.Outcomes[0].Passed {

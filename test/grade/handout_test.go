@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"distlabs/test/internal/testutil"
 	"distlabs/test/internal/tree"
 )
 
@@ -34,13 +35,8 @@ import (
 // Step 2 runs every graded test; set HANDOUT_PARTS=2A,3A,... to run only
 // some parts (labs without parts always run in full).
 func TestHandoutSubmissions(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a handout and grades it; skipped with -short")
-	}
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	testutil.SkipShort(t, "builds a handout and grades it; skipped with -short")
+	root := testutil.ModuleRoot(t)
 	rubricPath := filepath.Join(root, "test", "rubric.yaml")
 	rubric, err := LoadRubric(rubricPath)
 	if err != nil {

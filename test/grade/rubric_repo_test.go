@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"distlabs/test/internal/testutil"
 )
 
 // TestRepoRubricTests checks every graded test of the real rubric
@@ -18,10 +20,7 @@ import (
 // helpers it calls), so the harness reports its verdict (without one the
 // grader scores the test 0 whatever it did).
 func TestRepoRubricTests(t *testing.T) {
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := testutil.ModuleRoot(t)
 	r, err := LoadRubric(filepath.Join(root, "test", "rubric.yaml"))
 	if err != nil {
 		t.Fatal(err)

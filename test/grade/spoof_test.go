@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"distlabs/test/internal/testutil"
 	"distlabs/test/internal/tree"
 )
 
@@ -22,24 +23,34 @@ func fixtureSubmission(t *testing.T, edits map[string]string) string {
 	if err := tree.Copy(filepath.Join("testdata", "fixture"), sub, nil); err != nil {
 		t.Fatal(err)
 	}
+	writes := map[string]string{}
 	for rel, content := range edits {
-		p := filepath.Join(sub, rel)
-		if content == "" {
-			// Solution-only fixture files are already gone in a handout.
-			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				t.Fatal(err)
-			}
+		if content != "" {
+			writes[rel] = content
 			continue
 		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		// Solution-only fixture files are already gone in a handout.
+		if err := os.Remove(filepath.Join(sub, rel)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			t.Fatal(err)
 		}
 	}
+	testutil.WriteFiles(t, sub, writes)
 	return sub
 }
+
+// submissionConfig is fixtureConfig(t, lab) grading a fixture submission
+// with edits (as fixtureSubmission), the start of most tests here.
+func submissionConfig(t *testing.T, lab string, edits map[string]string) Config {
+	t.Helper()
+	cfg := fixtureConfig(t, lab)
+	cfg.Submission = fixtureSubmission(t, edits)
+	return cfg
+}
+
+// portedRenamed is a correct ported/ported.go that renamed the handout's
+// Args type to SumArgs: it passes the API tests, and the handout tests that
+// need Args do not build.
+const portedRenamed = "// Package ported renamed Args.\npackage ported\n\ntype SumArgs struct{ A, B int }\n\nfunc Sum(a, b int) int { return a + b }\n"
 
 // TestSpoofsScoreWhatWasEarned: forged framing with syscall.Exit(0), a
 // forged verdict without the nonce, a test outside the harness and an
@@ -144,13 +155,11 @@ func TestEscapedChildDies(t *testing.T) {
 // no-op fake is refused with a clear message, and nothing scores.
 func TestGoModTamperingRefused(t *testing.T) {
 	t.Parallel()
-	sub := fixtureSubmission(t, map[string]string{
+	cfg := submissionConfig(t, "good", map[string]string{
 		"go.mod":                       "module fixture\n\ngo 1.26.0\n\nrequire github.com/stretchr/testify v1.11.1\n\nreplace github.com/stretchr/testify => ./fakes/testify\n",
 		"fakes/testify/go.mod":         "module github.com/stretchr/testify\n",
 		"fakes/testify/assert/noop.go": "package assert\n",
 	})
-	cfg := fixtureConfig(t, "good")
-	cfg.Submission = sub
 	rep := grade(t, cfg)
 	if got, _ := rep.Score(); got != 0 || !strings.Contains(rep.Refused, "go.mod differs") || !strings.Contains(rep.Refused, "replace") {
 		t.Fatalf("score %v, refused %q", got, rep.Refused)
@@ -163,10 +172,8 @@ func TestGoModTamperingRefused(t *testing.T) {
 // TestVendorIgnored: a vendor directory cannot bring its own modules.
 func TestVendorIgnored(t *testing.T) {
 	t.Parallel()
-	sub := fixtureSubmission(t, map[string]string{"vendor/modules.txt": "# nothing\n"})
-	cfg := fixtureConfig(t, "good")
+	cfg := submissionConfig(t, "good", map[string]string{"vendor/modules.txt": "# nothing\n"})
 	cfg.Part = "A"
-	cfg.Submission = sub
 	if rep := grade(t, cfg); !rep.AllPassed() {
 		t.Fatalf("vendor/ should be dropped: %s", rep.Outcomes[0].Output)
 	}
@@ -176,13 +183,11 @@ func TestVendorIgnored(t *testing.T) {
 // replaced by ours, so the wrong answer fails, and the TA is told.
 func TestProtectedFileReplaced(t *testing.T) {
 	t.Parallel()
-	sub := fixtureSubmission(t, map[string]string{
+	cfg := submissionConfig(t, "validated", map[string]string{
 		"validated/validate.go": "package validated\n\nfunc Valid(x int) bool { return true }\n",
 		"validated/solve.go":    "// Package validated is wrong.\npackage validated\n\nfunc Solve() int { return 0 }\n",
 		"validated/helper.go":   "", // solution-only: a handout does not have it
 	})
-	cfg := fixtureConfig(t, "validated")
-	cfg.Submission = sub
 	rep := grade(t, cfg)
 	if o := outcome(t, rep, "TestValidated"); o.Passed || o.Status == "build failed" {
 		t.Fatalf("edited validator: passed=%v status=%q %s", o.Passed, o.Status, o.Output)
@@ -197,9 +202,7 @@ func TestProtectedFileReplaced(t *testing.T) {
 // helper, so the submission builds and earns its points.
 func TestReferenceOnlyTestsNotOverlaid(t *testing.T) {
 	t.Parallel()
-	sub := fixtureSubmission(t, map[string]string{"validated/helper.go": "", "validated/whitebox_test.go": ""})
-	cfg := fixtureConfig(t, "validated")
-	cfg.Submission = sub
+	cfg := submissionConfig(t, "validated", map[string]string{"validated/helper.go": "", "validated/whitebox_test.go": ""})
 	rep := grade(t, cfg)
 	if o := outcome(t, rep, "TestValidated"); !o.Passed {
 		t.Fatalf("handout-shaped submission: %s %s", o.Status, o.Output)
@@ -212,7 +215,7 @@ func TestReferenceOnlyTestsNotOverlaid(t *testing.T) {
 // the file already has is not flagged.
 func TestFlagsSuspiciousCode(t *testing.T) {
 	t.Parallel()
-	sub := fixtureSubmission(t, map[string]string{
+	cfg := submissionConfig(t, "good", map[string]string{
 		"good/good.go": "// Package good cheats.\npackage good\n\nimport (\n\t\"os\"\n\t\"syscall\"\n\t_ \"unsafe\"\n)\n\n" +
 			"//go:linkname x testing.x\nvar x int\n\nvar _ = os.NewFile\n\nfunc Answer() int { _ = syscall.Getpid; _, _ = os.ReadFile(\"/proc/self/environ\"); return 42 }\n",
 		// A student's version of our stub: different, but the syscall
@@ -221,9 +224,7 @@ func TestFlagsSuspiciousCode(t *testing.T) {
 		// A helper package no lab lists, with an aliased os.
 		"xutil/xutil.go": "// Package xutil hides a forge.\npackage xutil\n\nimport o \"os\"\n\nfunc init() {\n\to.Args = append(o.Args, \"-test.run=none\")\n\to.Args[0] = \"x\"\n\tif len(o.Args) > 9 {\n\t\to.Exit(0)\n\t}\n}\n",
 	})
-	cfg := fixtureConfig(t, "good")
 	cfg.Part = "A"
-	cfg.Submission = sub
 	rep := grade(t, cfg)
 	flags := strings.Join(rep.Flags, "\n")
 	for _, want := range []string{"good/good.go:6: imports syscall", "imports unsafe", "go:linkname", "os.NewFile", "/proc/self",
@@ -274,12 +275,7 @@ func TestPartialUpload(t *testing.T) {
 // built", and the report says why.
 func TestPortedRetry(t *testing.T) {
 	t.Parallel()
-	sub := fixtureSubmission(t, map[string]string{
-		"ported/ported.go": "// Package ported renamed Args.\npackage ported\n\ntype SumArgs struct{ A, B int }\n\nfunc Sum(a, b int) int { return a + b }\n",
-	})
-	cfg := fixtureConfig(t, "ported")
-	cfg.Submission = sub
-	rep := grade(t, cfg)
+	rep := grade(t, submissionConfig(t, "ported", map[string]string{"ported/ported.go": portedRenamed}))
 	if o := outcome(t, rep, "TestAPI"); !o.Passed {
 		t.Errorf("API test: %s %s", o.Status, o.Output)
 	}
@@ -520,22 +516,25 @@ func gradeRefused(t *testing.T, sub string, want ...string) {
 // refused, naming the file; the other lab grades.
 func TestNonGoSourcesRefused(t *testing.T) {
 	t.Parallel()
-	t.Run("assembly", func(t *testing.T) {
-		t.Parallel()
-		gradeRefused(t, fixtureSubmission(t, map[string]string{
-			"helperforge/helperforge.go": helperforgeImporting("fixture/helperforge/asm"),
-			"helperforge/asm/asm.go":     "// Package asm has a function in assembly.\npackage asm\n\n// Nop does nothing.\nfunc Nop()\n\n// Zero is zero.\nfunc Zero() int { Nop(); return 0 }\n",
-			"helperforge/asm/nop.s":      "TEXT ·Nop(SB),$0-0\n\tRET\n",
-		}), "assembly/C/syso sources are not allowed", "helperforge/asm/nop.s")
-	})
-	t.Run("C", func(t *testing.T) {
-		t.Parallel()
-		gradeRefused(t, fixtureSubmission(t, map[string]string{
-			"helperforge/helperforge.go": helperforgeImporting("fixture/helperforge/csrc"),
-			"helperforge/csrc/csrc.go":   "// Package csrc comes with C.\npackage csrc\n\n// Zero is zero.\nfunc Zero() int { return 0 }\n",
-			"helperforge/csrc/zero.c":    "int zero(void) { return 0; }\n",
-		}), "assembly/C/syso sources are not allowed", "helperforge/csrc/zero.c")
-	})
+	for _, c := range []struct {
+		name, dir, file string
+		files           map[string]string
+	}{
+		{"assembly", "asm", "nop.s", map[string]string{
+			"helperforge/asm/asm.go": "// Package asm has a function in assembly.\npackage asm\n\n// Nop does nothing.\nfunc Nop()\n\n// Zero is zero.\nfunc Zero() int { Nop(); return 0 }\n",
+			"helperforge/asm/nop.s":  "TEXT ·Nop(SB),$0-0\n\tRET\n",
+		}},
+		{"C", "csrc", "zero.c", map[string]string{
+			"helperforge/csrc/csrc.go": "// Package csrc comes with C.\npackage csrc\n\n// Zero is zero.\nfunc Zero() int { return 0 }\n",
+			"helperforge/csrc/zero.c":  "int zero(void) { return 0; }\n",
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			c.files["helperforge/helperforge.go"] = helperforgeImporting("fixture/helperforge/" + c.dir)
+			gradeRefused(t, fixtureSubmission(t, c.files), "assembly/C/syso sources are not allowed", "helperforge/"+c.dir+"/"+c.file)
+		})
+	}
 }
 
 // TestUnlistablePackageRefused: a helper package the go command cannot

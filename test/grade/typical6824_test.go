@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"distlabs/test/internal/testutil"
 	"distlabs/test/internal/tree"
 )
 
@@ -25,13 +26,8 @@ var typical6824 = []struct{ file, old, new string }{
 // their output (DISTLABS_LEAKS=warn, the grader's default). The whole raft
 // lab is graded: in virtual time it takes seconds.
 func TestTypical6824RaftLosesOnlyTheKillTest(t *testing.T) {
-	if testing.Short() {
-		t.Skip("grades the raft lab twice")
-	}
-	root, err := tree.ModuleRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	testutil.SkipShort(t, "grades the raft lab twice")
+	root := testutil.ModuleRoot(t)
 	sub := filepath.Join(t.TempDir(), "submission")
 	if err := tree.Copy(root, sub, nil); err != nil {
 		t.Fatal(err)

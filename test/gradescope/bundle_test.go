@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"distlabs/test/handout/solution"
-	"distlabs/test/internal/tree"
+	"distlabs/test/internal/testutil"
 )
 
 // TestBundleGradesLikeTheGrader builds a bundle for viewservice, runs its
@@ -20,16 +20,11 @@ import (
 // untouched handout as a whole tree (0), and the handout's files with a
 // spoof that prints a pass and exits 0 before any test runs (0).
 func TestBundleGradesLikeTheGrader(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and grades a bundle (about a minute)")
-	}
+	testutil.SkipShort(t, "builds and grades a bundle (about a minute)")
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("no bash")
 	}
-	repo, err := tree.ModuleRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	repo := testutil.ModuleRoot(t)
 	root := t.TempDir()
 	src := filepath.Join(root, "source")
 	st, err := labSettings(filepath.Join(repo, "test", "rubric.yaml"), "viewservice", "")

@@ -12,7 +12,7 @@ import (
 
 	"distlabs/test/handout/solution"
 	"distlabs/test/internal/gotest"
-	"distlabs/test/internal/tree"
+	"distlabs/test/internal/testutil"
 )
 
 // TestFixtureHandout generates the handout of testdata/sample: each region
@@ -97,13 +97,8 @@ const sampleTimeout = 60 * time.Second
 // current tree builds and vets, contains no marker, and the first graded
 // test of every lab in the rubric fails quickly on it.
 func TestRepoHandout(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the whole repository; skipped with -short")
-	}
-	root, err := tree.ModuleRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	testutil.SkipShort(t, "builds the whole repository; skipped with -short")
+	root := testutil.ModuleRoot(t)
 	out := filepath.Join(t.TempDir(), "handout")
 	st, err := solution.Generate(root, out, solution.Options{})
 	if err != nil {
@@ -199,15 +194,7 @@ func TestCopiesOnlyTrackedFiles(t *testing.T) {
 		"mr-out-0":     "a 1\n",
 		"p/p_test.txt": "untracked",
 	}
-	for name, body := range files {
-		p := filepath.Join(src, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testutil.WriteFiles(t, src, files)
 	for _, args := range [][]string{{"init", "-q"}, {"add", "go.mod", "p/p.go"}} {
 		cmd := exec.Command("git", args...)
 		cmd.Dir = src

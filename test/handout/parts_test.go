@@ -14,7 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"distlabs/test/handout/solution"
-	"distlabs/test/internal/tree"
+	"distlabs/test/internal/testutil"
 )
 
 // labPart is one part of a lab and the package its tests are in. Test names
@@ -60,13 +60,8 @@ var passOnStubs = map[string]string{}
 // part's solution, and a test that cannot tell a stub from a solution earns
 // points for work not done: both fail the second.
 func TestUpToHandoutsPassTheirParts(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds one handout per part; skipped with -short")
-	}
-	root, err := tree.ModuleRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
+	testutil.SkipShort(t, "builds one handout per part; skipped with -short")
+	root := testutil.ModuleRoot(t)
 	if left, err := solution.FindMarkers(filepath.Join(root, "raft")); err != nil || len(left) == 0 {
 		t.Skip("no raft package with markers (inside a generated handout?)")
 	}

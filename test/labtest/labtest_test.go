@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"distlabs/labrpc"
+	"distlabs/test/internal/testutil"
 	"distlabs/test/labtest"
 )
 
@@ -22,9 +23,7 @@ import (
 const fixtureEnv = "LABTEST_FIXTURE"
 
 func fixture(t *testing.T) {
-	if os.Getenv(fixtureEnv) == "" {
-		t.Skip("fixture: run by the harness's own tests")
-	}
+	testutil.ChildOnly(t, fixtureEnv, "fixture: run by the harness's own tests")
 }
 
 // runFixture runs one fixture test in a child process, verbose, with
@@ -32,6 +31,17 @@ func fixture(t *testing.T) {
 func runFixture(t *testing.T, name string, args ...string) (string, int) {
 	t.Helper()
 	return runFixtureEnv(t, []string{labtest.LeaksEnv + "=strict"}, "^"+name+"$", append([]string{"-test.v"}, args...)...)
+}
+
+// expectWatchdog runs fixture name with the watchdog's real-time limit and
+// checks that the watchdog stopped it (exit code 3) with output holding each
+// of want; it returns the output for further checks.
+func expectWatchdog(t *testing.T, name, limit string, want ...string) string {
+	t.Helper()
+	out, code := runFixture(t, name, "-watchdog", limit)
+	assert.Equal(t, 3, code, out)
+	expectOutput(t, out, want...)
+	return out
 }
 
 // runFixtureEnv runs the fixture tests matching pattern in a child process
@@ -156,17 +166,12 @@ func stuckOnMutex(mu *sync.Mutex) { mu.Lock() }
 // test/grade reruns such a test on the real clock), and
 // stops it with a goroutine dump.
 func TestWatchdogStopsStuckTest(t *testing.T) {
-	out, code := runFixture(t, "TestFixtureStuck", "-watchdog", "500ms")
-	assert.Equal(t, 3, code, out)
+	out := expectWatchdog(t, "TestFixtureStuck", "500ms",
+		"--- FAIL: TestFixtureStuck (watchdog)", "virtual time stopped", "1 goroutine(s) blocked on a mutex")
 	// Frozen for good (its only goroutine waits for a mutex it holds): the
 	// watchdog stops it at its first confirmation, before the limit.
 	assert.Regexp(t, `still running after \d+ms of real time`, out)
 	assert.Contains(t, out, "labtest_test.stuckOnMutex", "the dump shows where it is stuck")
-	expectOutput(t, out,
-		"--- FAIL: TestFixtureStuck (watchdog)",
-		"virtual time stopped",
-		"1 goroutine(s) blocked on a mutex",
-	)
 }
 
 func TestFixtureBusy(t *testing.T) {
@@ -184,13 +189,8 @@ func spinUntil(done *atomic.Bool) {
 
 // A busy loop freezes virtual time too; the watchdog names it.
 func TestWatchdogNamesBusyLoop(t *testing.T) {
-	out, code := runFixture(t, "TestFixtureBusy", "-watchdog", "1s")
-	assert.Equal(t, 3, code, out)
-	expectOutput(t, out,
-		"virtual time stopped",
-		"busy-looping without sleeping",
-		"labtest_test.spinUntil",
-	)
+	expectWatchdog(t, "TestFixtureBusy", "1s",
+		"virtual time stopped", "busy-looping without sleeping", "labtest_test.spinUntil")
 }
 
 func TestFixtureProgress(t *testing.T) {

@@ -4,20 +4,18 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"distlabs/test/internal/testutil"
 )
 
 // TestFindsRareFailure stresses a fixture that fails for seeds 7, 57, 107
 // and 157 among 1..200 and expects exactly those, with logs and replays.
 func TestFindsRareFailure(t *testing.T) {
-	root, err := filepath.Abs(filepath.Join("testdata", "flaky"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := testutil.Abs(t, "testdata", "flaky")
 	var progress bytes.Buffer
 	out := t.TempDir()
 	sum, err := Stress(context.Background(), Config{
@@ -52,11 +50,8 @@ func TestFindsRareFailure(t *testing.T) {
 }
 
 func TestCompileErrorReported(t *testing.T) {
-	root, err := filepath.Abs(filepath.Join("testdata", "flaky"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = Stress(context.Background(), Config{Root: root, Pkg: "./nonexistent", Run: ".", N: 1, Jobs: 1, OutDir: t.TempDir(), Progress: &bytes.Buffer{}, Every: time.Second})
+	root := testutil.Abs(t, "testdata", "flaky")
+	_, err := Stress(context.Background(), Config{Root: root, Pkg: "./nonexistent", Run: ".", N: 1, Jobs: 1, OutDir: t.TempDir(), Progress: &bytes.Buffer{}, Every: time.Second})
 	if err == nil {
 		t.Fatal("stressing a missing package succeeded")
 	}

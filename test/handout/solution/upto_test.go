@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"distlabs/test/internal/testutil"
 )
 
 // partsTree writes a small module to a temp dir: lab "vs" (part A), lab
@@ -24,15 +26,7 @@ func partsTree(t *testing.T) string {
 		"px/px.go": "package px\n\nfunc F() string {\n" + region("A", `"px-ref"`) + "}\n",
 		"rf/rf.go": "package rf\n\nfunc F() string {\n" + region("2A", `"rf-ref"`) + "}\n",
 	}
-	for name, text := range files {
-		p := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testutil.WriteFiles(t, root, files)
 	return root
 }
 

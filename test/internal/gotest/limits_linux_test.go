@@ -10,15 +10,9 @@ import (
 	"time"
 )
 
-// limitsHelperEnv makes TestLimitsHelper print its own limits instead of
-// skipping: it is the child TestLimitsReachTest runs.
-const limitsHelperEnv = "GOTEST_LIMITS_HELPER"
-
 // TestLimitsHelper is a child of TestLimitsReachTest, not a test.
 func TestLimitsHelper(t *testing.T) {
-	if os.Getenv(limitsHelperEnv) == "" {
-		t.Skip("helper process only")
-	}
+	helperOnly(t)
 	var as, cpu syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_AS, &as); err != nil {
 		t.Fatal(err)
@@ -34,14 +28,11 @@ func TestLimitsHelper(t *testing.T) {
 // on the test process before it execs it, and the variable that carried
 // them does not reach the test.
 func TestLimitsReachTest(t *testing.T) {
-	res := Run(context.Background(), Spec{
+	res := runHelper(t, Spec{
 		Bin: os.Args[0], Test: "TestLimitsHelper", Timeout: time.Minute,
 		MemLimit: 1 << 30, CPULimit: 30 * time.Second,
-		Env: []string{limitsHelperEnv + "=1"},
+		Env: []string{helperEnv + "=1"},
 	})
-	if res.Status != Pass {
-		t.Fatalf("helper: %s (%s)\n%s", res.Status, res.Reason, res.Output)
-	}
 	want := fmt.Sprintf("limits: as=%d cpu=30/31 leaked=false", int64(1<<30)+addressHeadroom)
 	if !strings.Contains(res.Output, want) {
 		t.Errorf("helper output lacks %q:\n%s", want, res.Output)

@@ -12,16 +12,10 @@ import (
 	"time"
 )
 
-// sandboxHelperEnv makes TestSandboxHelper report what it sees instead of
-// skipping: it is the child TestSandboxIsolates runs in a sandbox.
-const sandboxHelperEnv = "GOTEST_SANDBOX_HELPER"
-
 // TestSandboxHelper is a child of TestSandboxIsolates, not a test. It
 // prints one "probe: name=value" line per property.
 func TestSandboxHelper(t *testing.T) {
-	if os.Getenv(sandboxHelperEnv) == "" {
-		t.Skip("helper process only")
-	}
+	helperOnly(t)
 	report := func(name string, v any) { fmt.Printf("probe: %s=%v\n", name, v) }
 	_, err := os.Stat("/proc/self/mem")
 	report("proc", err == nil)
@@ -29,7 +23,7 @@ func TestSandboxHelper(t *testing.T) {
 	wd, _ := os.Getwd()
 	report("cwd-writable", os.WriteFile(filepath.Join(wd, "x"), nil, 0o644) == nil)
 	report("tmp-writable", os.WriteFile("/tmp/x", []byte("x"), 0o644) == nil)
-	report("host-visible", exists(os.Getenv(sandboxHelperEnv)))
+	report("host-visible", exists(os.Getenv(helperEnv)))
 	report("path", os.Getenv("PATH"))
 	report("secret", os.Getenv("GOTEST_SECRET"))
 	l, err := net.Listen("tcp", "localhost:0")
@@ -68,14 +62,11 @@ func TestSandboxIsolates(t *testing.T) {
 		t.Fatal(err)
 	}
 	wd, _ := os.Getwd()
-	res := Run(context.Background(), Spec{
+	res := runHelper(t, Spec{
 		Bin: bin, Dir: wd, Test: "TestSandboxHelper", Timeout: time.Minute,
-		MemLimit: 1 << 30, Env: []string{sandboxHelperEnv + "=" + hostDir},
+		MemLimit: 1 << 30, Env: []string{helperEnv + "=" + hostDir},
 		Sandbox: &Sandbox{ReadOnly: []string{wd}},
 	})
-	if res.Status != Pass {
-		t.Fatalf("helper: %s (%s)\n%s", res.Status, res.Reason, res.Output)
-	}
 	for _, want := range []string{"proc=false", "uid=1000", "cwd-writable=false", "tmp-writable=true",
 		"host-visible=false", "path=/nonexistent", "secret=\n", "loopback=true", "shell=false"} {
 		if !strings.Contains(res.Output, "probe: "+want) {
@@ -99,7 +90,7 @@ func TestSandboxArtifacts(t *testing.T) {
 	art := t.TempDir()
 	res := Run(context.Background(), Spec{
 		Bin: bin, Dir: wd, Test: "TestSandboxHelper", Timeout: time.Minute,
-		Env:     []string{sandboxHelperEnv + "=/nonexistent", "GOTEST_ARTIFACTS=" + art},
+		Env:     []string{helperEnv + "=/nonexistent", "GOTEST_ARTIFACTS=" + art},
 		Sandbox: &Sandbox{ReadOnly: []string{wd}}, Artifacts: art,
 	})
 	if res.Status != Pass || !strings.Contains(res.Output, "probe: artifact=true") {
