@@ -14,6 +14,7 @@ package surftest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"testing"
@@ -39,8 +40,10 @@ func Serve(t testing.TB, rn *labrpc.Network, addr string, register func(*grpc.Se
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		// Serve returns nil after Stop; any other error is the listener's.
-		if err := srv.Serve(l); err != nil {
+		// Serve returns nil after Stop, or ErrServerStopped (having
+		// closed l) when a short test's cleanup stopped the server before
+		// this goroutine ran; any other error is the listener's.
+		if err := srv.Serve(l); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
 			t.Errorf("surftest: serve %s: %v", addr, err)
 		}
 	}()
