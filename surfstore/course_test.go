@@ -92,9 +92,11 @@ func TestCourseFollowerErrors(t *testing.T) {
 // it: it registers only the RaftSurfstore service (no MetaStore), answers
 // the metadata calls there when it is the leader (meta set), and fails
 // them with the course's fmt.Errorf text (gRPC code Unknown) otherwise.
+// The S1 and S2 tests serve their MetaStore through one as well, so a
+// client that speaks only RaftSurfstore is graded there too.
 type courseRaftServer struct {
 	surfstore.UnimplementedRaftSurfstoreServer
-	meta *surfstore.MetaStore // nil: not the leader
+	meta surfstore.MetaStoreServer // nil: not the leader
 }
 
 func (s courseRaftServer) GetFileInfoMap(ctx context.Context, e *emptypb.Empty) (*surfstore.FileInfoMap, error) {

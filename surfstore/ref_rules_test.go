@@ -125,7 +125,7 @@ func TestRingExactPosition(t *testing.T) {
 }
 
 // TestS1ServesStage3Clients: the S1 and S2 tests' MetaStore also answers
-// through the RaftSurfstore service (metaAsRaft), so a client written for
+// through the RaftSurfstore service (courseRaftServer), so a client written for
 // the course's stage 3, which calls only RaftSurfstore, is graded there
 // like ours: a file it updates through RaftSurfstore is in the MetaStore's
 // map.
