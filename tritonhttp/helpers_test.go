@@ -151,6 +151,21 @@ func serveTCP(tb testing.TB, cfg Config) *tcpServer {
 // wait returns Serve's result, once the server is closed or shut down.
 func (ts *tcpServer) wait() error { return <-ts.done }
 
+// dial opens a real TCP connection to the server within which every read
+// and write must be done in d; the caller closes it.
+func (ts *tcpServer) dial(tb testing.TB, d time.Duration) net.Conn {
+	tb.Helper()
+	conn, err := net.DialTimeout("tcp", ts.addr, 5*time.Second)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := conn.SetDeadline(time.Now().Add(d)); err != nil {
+		_ = conn.Close() // the deadline's error is the one to report
+		tb.Fatal(err)
+	}
+	return conn
+}
+
 // writeFiles creates files (slash-separated path -> contents) under dir.
 func writeFiles(t *labtest.T, dir string, files map[string]string) {
 	t.Helper()
@@ -338,18 +353,26 @@ func (c *client) expectStatus(want int) *response {
 	return r
 }
 
+// expectClosing checks that r, the last response of the connection, says
+// "Connection: close" and that the server then closes the connection
+// without sending anything more; it returns when the close was noticed.
+func (c *client) expectClosing(r *response) time.Time {
+	c.t.Helper()
+	if r.header["Connection"] != "close" {
+		c.t.Errorf("%q without Connection: close; headers %v", r.statusLine, r.header)
+	}
+	return c.expectClosed()
+}
+
 // expectBadRequest reads a 400 and checks its headers and the close.
 func (c *client) expectBadRequest() {
 	c.t.Helper()
 	r := c.expectStatus(StatusBadRequest)
-	if r.header["Connection"] != "close" {
-		c.t.Errorf("400 without Connection: close; headers %v", r.header)
-	}
 	if len(r.body) != 0 {
 		c.t.Errorf("400 with a body %q (or more data before the close)", r.body)
 	}
 	checkDate(c.t, r)
-	if el := c.expectClosed().Sub(r.at); el > 100*time.Millisecond {
+	if el := c.expectClosing(r).Sub(r.at); el > 100*time.Millisecond {
 		c.t.Errorf("connection closed %v after the 400, want at once", el)
 	}
 }

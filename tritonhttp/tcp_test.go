@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -70,14 +69,8 @@ func TestRealTCP(t *testing.T) {
 		}
 
 		// Raw pipelining over TCP, ending with Connection: close.
-		conn, err := net.DialTimeout("tcp", srv.addr, 5*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
+		conn := srv.dial(t, 10*time.Second)
 		defer conn.Close()
-		if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
-			t.Fatal(err)
-		}
 		if _, err := io.WriteString(conn, getRequest("localhost", "/")+getRequest("localhost:80", "/big.bin")+
 			getRequest("LOCALHOST", "/", "Connection: close")); err != nil {
 			t.Fatal(err)
@@ -129,14 +122,8 @@ func TestLargeFileStreamed(t *testing.T) {
 			srv.Close()
 			_ = srv.wait()
 		}()
-		conn, err := net.DialTimeout("tcp", srv.addr, 5*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
+		conn := srv.dial(t, 60*time.Second)
 		defer conn.Close()
-		if err := conn.SetDeadline(time.Now().Add(60 * time.Second)); err != nil {
-			t.Fatal(err)
-		}
 
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
