@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 
 	"github.com/stretchr/testify/require"
 
@@ -123,6 +124,29 @@ func endTo(rn *labrpc.Network, name, srv any) *labrpc.ClientEnd {
 	return e
 }
 
+// inBubble runs body in a synctest bubble of its own, on a network seeded
+// with seed and cleaned up when body returns: the tests that pin their
+// network's seed instead of taking the harness's.
+func inBubble(t *testing.T, seed int64, body func(t *testing.T, rn *labrpc.Network)) {
+	synctest.Test(t, func(t *testing.T) {
+		rn := labrpc.MakeNetworkSeed(seed)
+		defer rn.Cleanup()
+		body(t, rn)
+	})
+}
+
+// callers starts n goroutines, the c-th calling body with c and an end of
+// its own, named prefix followed by c, connected to srv and enabled; the
+// returned group waits for them all.
+func callers(rn *labrpc.Network, prefix string, n int, srv string, body func(c int, e *labrpc.ClientEnd)) *sync.WaitGroup {
+	wg := new(sync.WaitGroup)
+	for c := range n {
+		e := endTo(rn, fmt.Sprintf("%s%d", prefix, c), srv)
+		wg.Go(func() { body(c, e) })
+	}
+	return wg
+}
+
 // streamPair listens on "s:1" of rn, dials it from host "c" and returns
 // the listener and both ends of the connection, all closed when the test
 // ends.
@@ -196,10 +220,12 @@ func requestFrame(t testing.TB, id uint64, method string, args interface{}) []by
 	return append(append(f, method...), body...)
 }
 
-// virtualOnly skips a test under -realtime: it asserts exact durations or
-// spends virtual minutes, which is what the simulator's own tests measure.
-func virtualOnly(t *testing.T) {
+// runVirtual runs body through the harness, and skips the test under
+// -realtime: body asserts exact durations or spends virtual minutes, which
+// is what the simulator's own tests measure.
+func runVirtual(t *testing.T, body func(t *labtest.T)) {
 	if labtest.Realtime() {
 		t.Skip("measures the simulator in virtual time")
 	}
+	labtest.Run(t, body)
 }

@@ -5,7 +5,6 @@ import (
 	"sort"
 	"sync"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -19,9 +18,7 @@ import (
 // link's event sequence (time relative to the start, method, seq, outcome).
 func traceRun(t *testing.T, seed int64) map[string][]string {
 	perLink := map[string][]string{}
-	synctest.Test(t, func(t *testing.T) {
-		rn := labrpc.MakeNetworkSeed(seed)
-		defer rn.Cleanup()
+	inBubble(t, seed, func(t *testing.T, rn *labrpc.Network) {
 		start := time.Now()
 		var mu sync.Mutex
 		rn.SetTrace(func(e labrpc.Event) {
@@ -33,20 +30,12 @@ func traceRun(t *testing.T, seed int64) map[string][]string {
 		serveOn(rn, "server", &Probe{})
 		rn.Reliable(false)
 		rn.LongReordering(true)
-		var wg sync.WaitGroup
-		for c := 0; c < 8; c++ {
-			name := fmt.Sprintf("link%d", c)
-			e := endTo(rn, name, "server")
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := 0; i < 200; i++ {
-					var s string
-					e.Call("Probe.Label", i, &s)
-				}
-			}()
-		}
-		wg.Wait()
+		callers(rn, "link", 8, "server", func(_ int, e *labrpc.ClientEnd) {
+			for i := 0; i < 200; i++ {
+				var s string
+				e.Call("Probe.Label", i, &s)
+			}
+		}).Wait()
 	})
 	return perLink
 }
@@ -97,9 +86,7 @@ func TestDefaultSeed(t *testing.T) {
 func TestRegressionStreamScheduleIndependentOfDialOrder(t *testing.T) {
 	delays := func(aFirst bool) []time.Duration {
 		var out []time.Duration
-		synctest.Test(t, func(t *testing.T) {
-			rn := labrpc.MakeNetworkSeed(42)
-			defer rn.Cleanup()
+		inBubble(t, 42, func(t *testing.T, rn *labrpc.Network) {
 			rn.Reliable(false)
 			l, _ := rn.Listen("web:80")
 			if !aFirst {

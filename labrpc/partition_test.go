@@ -2,7 +2,6 @@ package labrpc_test
 
 import (
 	"testing"
-	"testing/synctest"
 
 	"github.com/stretchr/testify/assert"
 
@@ -14,9 +13,7 @@ import (
 // explicit Enable(false) (how a 6.824-style harness disconnects a server),
 // and an int server name (as 6.824 uses) was cut off by any partition.
 func TestRegressionPartitionVsEnable(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		rn := labrpc.MakeNetworkSeed(1)
-		defer rn.Cleanup()
+	inBubble(t, 1, func(t *testing.T, rn *labrpc.Network) {
 		rs := serveOn(rn, "s", &RevSvc{})
 		rn.AddServer(1, rs)
 		a := rn.MakeEndFrom("c->s", "c")

@@ -5,7 +5,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -38,8 +37,7 @@ func TestBasic(t *testing.T) {
 }
 
 func TestDisabledEnd(t *testing.T) {
-	virtualOnly(t)
-	labtest.Run(t, func(t *labtest.T) {
+	runVirtual(t, func(t *labtest.T) {
 		rn, e, pr := setup(t)
 		rn.Enable("end", false)
 		start := time.Now()
@@ -71,8 +69,7 @@ func TestDeletedServer(t *testing.T) {
 // reply, even if the handler later completes (the 6.824 harness relies on
 // this when it swaps in a crashed server's persister).
 func TestDeleteServerDuringCall(t *testing.T) {
-	virtualOnly(t)
-	labtest.Run(t, func(t *labtest.T) {
+	runVirtual(t, func(t *labtest.T) {
 		rn, e, pr := setup(t)
 		pr.gate = make(chan struct{})
 		result := make(chan bool)
@@ -157,8 +154,7 @@ func TestDuplicateEndPanics(t *testing.T) {
 // Over 10 000 unreliable calls, about 10% of requests and 10% of replies
 // are lost; the handler runs exactly for the requests that were not.
 func TestUnreliableRates(t *testing.T) {
-	virtualOnly(t)
-	labtest.Run(t, func(t *labtest.T) {
+	runVirtual(t, func(t *labtest.T) {
 		rn, e, pr := setup(t)
 		rn.Reliable(false)
 		const n = 10000
@@ -182,8 +178,7 @@ func TestUnreliableRates(t *testing.T) {
 
 // Unreliable requests are delayed 0–26 ms.
 func TestUnreliableDelay(t *testing.T) {
-	virtualOnly(t)
-	labtest.Run(t, func(t *labtest.T) {
+	runVirtual(t, func(t *labtest.T) {
 		rn, e, _ := setup(t)
 		rn.SetLatency(0) // the fault model alone
 		rn.Reliable(false)
@@ -206,8 +201,7 @@ func TestUnreliableDelay(t *testing.T) {
 // time run, so the timer it waits for fires (with zero latency the loop
 // below would spin at one instant forever).
 func TestDefaultLatency(t *testing.T) {
-	virtualOnly(t)
-	labtest.Run(t, func(t *labtest.T) {
+	runVirtual(t, func(t *labtest.T) {
 		rn, e, _ := setup(t)
 		start := time.Now()
 		var s string
@@ -232,8 +226,7 @@ func TestDefaultLatency(t *testing.T) {
 }
 
 func TestLongReordering(t *testing.T) {
-	virtualOnly(t)
-	labtest.Run(t, func(t *labtest.T) {
+	runVirtual(t, func(t *labtest.T) {
 		rn, e, _ := setup(t)
 		rn.SetLatency(0) // the fault model alone
 		rn.LongReordering(true)
@@ -258,9 +251,8 @@ func TestLongReordering(t *testing.T) {
 // several virtual minutes of them must take well under a second of real
 // time (the point of running in a bubble).
 func TestLongDelaysVirtualTime(t *testing.T) {
-	virtualOnly(t)
 	wall := time.Now()
-	labtest.Run(t, func(t *labtest.T) {
+	runVirtual(t, func(t *labtest.T) {
 		rn, e, _ := setup(t)
 		rn.LongDelays(true)
 		rn.Enable("end", false)
@@ -289,24 +281,16 @@ func TestConcurrentClients(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		rn, _, pr := setup(t)
 		const clients, calls = 20, 50
-		var wg sync.WaitGroup
 		var bad atomic.Int64
-		for c := 0; c < clients; c++ {
-			name := fmt.Sprintf("client%d", c)
-			e := endTo(rn, name, "server")
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := 0; i < calls; i++ {
-					v := 1000*c + i
-					var s string
-					if !e.Call("Probe.Label", v, &s) || s != fmt.Sprintf("label-%d", v) {
-						bad.Add(1)
-					}
+		callers(rn, "client", clients, "server", func(c int, e *labrpc.ClientEnd) {
+			for i := 0; i < calls; i++ {
+				v := 1000*c + i
+				var s string
+				if !e.Call("Probe.Label", v, &s) || s != fmt.Sprintf("label-%d", v) {
+					bad.Add(1)
 				}
-			}()
-		}
-		wg.Wait()
+			}
+		}).Wait()
 		assert.Zero(t, bad.Load())
 		assert.EqualValues(t, clients*calls, pr.calls.Load())
 		assert.Equal(t, clients*calls, rn.GetCount("server"))
@@ -316,32 +300,24 @@ func TestConcurrentClients(t *testing.T) {
 // Concurrent load while the network is unreliable and servers come and go:
 // every positive reply is the right one, and the race detector stays quiet.
 func TestConcurrentChaos(t *testing.T) {
-	virtualOnly(t)
-	labtest.Run(t, func(t *labtest.T) {
+	runVirtual(t, func(t *labtest.T) {
 		rn, _, _ := setup(t)
 		rn.Reliable(false)
 		rn.LongReordering(true)
-		var wg sync.WaitGroup
 		stop := make(chan struct{})
-		for c := 0; c < 10; c++ {
-			name := fmt.Sprintf("client%d", c)
-			e := endTo(rn, name, "server")
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := 0; ; i++ {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					var s string
-					if e.Call("Probe.Label", i, &s) {
-						assert.Equal(t, fmt.Sprintf("label-%d", i), s)
-					}
+		wg := callers(rn, "client", 10, "server", func(_ int, e *labrpc.ClientEnd) {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
 				}
-			}()
-		}
+				var s string
+				if e.Call("Probe.Label", i, &s) {
+					assert.Equal(t, fmt.Sprintf("label-%d", i), s)
+				}
+			}
+		})
 		for i := 0; i < 20; i++ {
 			time.Sleep(200 * time.Millisecond)
 			if i%2 == 0 {
@@ -358,8 +334,7 @@ func TestConcurrentChaos(t *testing.T) {
 }
 
 func TestCleanupStopsCalls(t *testing.T) {
-	virtualOnly(t)
-	labtest.Run(t, func(t *labtest.T) {
+	runVirtual(t, func(t *labtest.T) {
 		rn, e, _ := setup(t)
 		rn.LongDelays(true)
 		rn.Enable("end", false)
@@ -381,30 +356,21 @@ func TestCleanupStopsCalls(t *testing.T) {
 // Regression: with LongReordering, a reply held back 200-2200 ms must not
 // be delivered if DeleteServer ran during the hold-back.
 func TestRegressionNoLateReplyAfterDeleteServer(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		rn := labrpc.MakeNetworkSeed(7)
-		defer rn.Cleanup()
+	inBubble(t, 7, func(t *testing.T, rn *labrpc.Network) {
 		serveOn(rn, "s", &RevSvc{})
 		rn.LongReordering(true)
 		var mu sync.Mutex
 		var deletedAt time.Time
 		positiveAfterDelete := 0
-		var wg sync.WaitGroup
-		for i := 0; i < 20; i++ {
-			name := fmt.Sprintf("e%d", i)
-			e := endTo(rn, name, "s")
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				var r RevReply
-				ok := e.Call("RevSvc.AE", 2, &r)
-				mu.Lock()
-				defer mu.Unlock()
-				if ok && !deletedAt.IsZero() {
-					positiveAfterDelete++
-				}
-			}()
-		}
+		wg := callers(rn, "e", 20, "s", func(_ int, e *labrpc.ClientEnd) {
+			var r RevReply
+			ok := e.Call("RevSvc.AE", 2, &r)
+			mu.Lock()
+			defer mu.Unlock()
+			if ok && !deletedAt.IsZero() {
+				positiveAfterDelete++
+			}
+		})
 		time.Sleep(50 * time.Millisecond) // handlers done, replies held back
 		rn.DeleteServer("s")
 		mu.Lock()
@@ -420,9 +386,7 @@ func TestRegressionNoLateReplyAfterDeleteServer(t *testing.T) {
 // Regression: decoding a reply into a reused, non-zero reply value must
 // warn, as 6.824's labgob does (the classic stale-field bug).
 func TestRegressionNonZeroReplyWarns(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		rn := labrpc.MakeNetworkSeed(1)
-		defer rn.Cleanup()
+	inBubble(t, 1, func(t *testing.T, rn *labrpc.Network) {
 		serveOn(rn, "s", &RevSvc{})
 		e := endTo(rn, "e", "s")
 		r := RevReply{Term: 9, Success: true} // reused reply

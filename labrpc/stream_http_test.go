@@ -9,7 +9,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"distlabs/labrpc"
@@ -18,9 +17,7 @@ import (
 // net/http's client and server work over the simulated streams on an
 // unreliable network: keep-alive, timeouts and Shutdown, with nothing leaked.
 func TestRegressionHTTPOverStreams(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		rn := labrpc.MakeNetworkSeed(3)
-		defer rn.Cleanup()
+	inBubble(t, 3, func(t *testing.T, rn *labrpc.Network) {
 		rn.Reliable(false)
 		l, _ := rn.Listen("web:80")
 		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -62,9 +59,7 @@ func TestRegressionHTTPOverStreams(t *testing.T) {
 // buffered before the peer closed, zero-length reads and writes, deadlines
 // moved while blocked.
 func TestRegressionStreamEdgeSemantics(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		rn := labrpc.MakeNetworkSeed(3)
-		defer rn.Cleanup()
+	inBubble(t, 3, func(t *testing.T, rn *labrpc.Network) {
 		l, _ := rn.Listen("srv:1")
 		c, _ := rn.Dial("cli", "srv:1")
 		s, _ := l.Accept()

@@ -100,8 +100,7 @@ func TestStreamListenErrors(t *testing.T) {
 
 // Read deadlines fire in virtual time, and the error is a timeout.
 func TestStreamDeadlines(t *testing.T) {
-	virtualOnly(t)
-	labtest.Run(t, func(t *labtest.T) {
+	runVirtual(t, func(t *labtest.T) {
 		_, c, sc := streamPair(t, newNet(t))
 
 		start := time.Now()
@@ -167,8 +166,7 @@ func TestStreamCloseAndHalfClose(t *testing.T) {
 
 // A partition stalls delivery until it heals; then the data arrives intact.
 func TestStreamPartition(t *testing.T) {
-	virtualOnly(t)
-	labtest.Run(t, func(t *labtest.T) {
+	runVirtual(t, func(t *labtest.T) {
 		rn := newNet(t)
 		_, c, sc := streamPair(t, rn)
 
@@ -237,8 +235,7 @@ func TestStreamHostDown(t *testing.T) {
 
 // With an unreliable network each write is delayed, but order is kept.
 func TestStreamUnreliableKeepsOrder(t *testing.T) {
-	virtualOnly(t)
-	labtest.Run(t, func(t *labtest.T) {
+	runVirtual(t, func(t *labtest.T) {
 		rn := newNet(t)
 		rn.Reliable(false)
 		_, c, sc := streamPair(t, rn)

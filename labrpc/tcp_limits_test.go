@@ -76,12 +76,21 @@ func gateConn(t *labtest.T) (*Gate, *labrpc.Network, net.Conn) {
 	return g, rn, c
 }
 
+// readWithin reads one byte of c, waiting at most d, and returns the
+// read's error: io.EOF once the server closed c, os.ErrDeadlineExceeded
+// while it keeps c open and silent.
+func readWithin(c net.Conn, d time.Duration) error {
+	if err := c.SetReadDeadline(time.Now().Add(d)); err != nil {
+		return fmt.Errorf("setting the read deadline: %w", err)
+	}
+	_, err := c.Read(make([]byte, 1))
+	return err
+}
+
 // expectClosedBy checks that the server closes c (EOF) within d.
 func expectClosedBy(t *labtest.T, c net.Conn, d time.Duration, what string) {
 	t.Helper()
-	c.SetReadDeadline(time.Now().Add(d))
-	_, err := c.Read(make([]byte, 1))
-	if !errors.Is(err, io.EOF) {
+	if err := readWithin(c, d); !errors.Is(err, io.EOF) {
 		t.Fatalf("%s: connection still open after %v (read: %v)", what, d, err)
 	}
 }
@@ -89,9 +98,7 @@ func expectClosedBy(t *labtest.T, c net.Conn, d time.Duration, what string) {
 // expectOpenFor checks that c neither closes nor delivers anything for d.
 func expectOpenFor(t *labtest.T, c net.Conn, d time.Duration, what string) {
 	t.Helper()
-	c.SetReadDeadline(time.Now().Add(d))
-	_, err := c.Read(make([]byte, 1))
-	if !errors.Is(err, os.ErrDeadlineExceeded) {
+	if err := readWithin(c, d); !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("%s: want the connection open and silent for %v, read returned %v", what, d, err)
 	}
 }

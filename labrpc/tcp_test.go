@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -126,9 +125,7 @@ func TestStreamEndOverSimulatedStreams(t *testing.T) {
 // server stopped reading, and must not make other calls on the end wait
 // behind it. Shown over a simulated stream whose server never reads.
 func TestRegressionTCPCallTimeoutCoversBlockedWrite(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		rn := labrpc.MakeNetworkSeed(1)
-		defer rn.Cleanup()
+	inBubble(t, 1, func(t *testing.T, rn *labrpc.Network) {
 		l, _ := rn.Listen("srv:1")
 		go func() { // accepts, never reads
 			for {
@@ -255,9 +252,7 @@ func TestRegressionHeaderOnlyFrameAllocatesLittle(t *testing.T) {
 // on a mutex held across the dial, which inside a synctest bubble stops
 // virtual time, so the dial's context never expired: a hang.
 func TestRegressionCloseDoesNotWaitForDial(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		rn := labrpc.MakeNetworkSeed(1)
-		defer rn.Cleanup()
+	inBubble(t, 1, func(t *testing.T, rn *labrpc.Network) {
 		l, _ := rn.Listen("srv:1")
 		go server(&Probe{}).Serve(l)
 		e := simEnd(rn, "srv:1")
