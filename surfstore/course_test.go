@@ -99,32 +99,31 @@ type courseRaftServer struct {
 	meta surfstore.MetaStoreServer // nil: not the leader
 }
 
-func (s courseRaftServer) GetFileInfoMap(ctx context.Context, e *emptypb.Empty) (*surfstore.FileInfoMap, error) {
-	if s.meta == nil {
-		return nil, errCourseNotLeader
+// leaderOnly answers a metadata call as a course-style server does: from
+// meta, the leader's MetaStore, or with the course's error when meta is
+// nil (not the leader).
+func leaderOnly[A, R any](meta surfstore.MetaStoreServer, call func(surfstore.MetaStoreServer, context.Context, A) (R, error), ctx context.Context, a A) (R, error) {
+	if meta == nil {
+		var none R
+		return none, errCourseNotLeader
 	}
-	return s.meta.GetFileInfoMap(ctx, e)
+	return call(meta, ctx, a)
+}
+
+func (s courseRaftServer) GetFileInfoMap(ctx context.Context, e *emptypb.Empty) (*surfstore.FileInfoMap, error) {
+	return leaderOnly(s.meta, surfstore.MetaStoreServer.GetFileInfoMap, ctx, e)
 }
 
 func (s courseRaftServer) UpdateFile(ctx context.Context, m *surfstore.FileMetaData) (*surfstore.Version, error) {
-	if s.meta == nil {
-		return nil, errCourseNotLeader
-	}
-	return s.meta.UpdateFile(ctx, m)
+	return leaderOnly(s.meta, surfstore.MetaStoreServer.UpdateFile, ctx, m)
 }
 
 func (s courseRaftServer) GetBlockStoreMap(ctx context.Context, h *surfstore.BlockHashes) (*surfstore.BlockStoreMap, error) {
-	if s.meta == nil {
-		return nil, errCourseNotLeader
-	}
-	return s.meta.GetBlockStoreMap(ctx, h)
+	return leaderOnly(s.meta, surfstore.MetaStoreServer.GetBlockStoreMap, ctx, h)
 }
 
 func (s courseRaftServer) GetBlockStoreAddrs(ctx context.Context, e *emptypb.Empty) (*surfstore.BlockStoreAddrs, error) {
-	if s.meta == nil {
-		return nil, errCourseNotLeader
-	}
-	return s.meta.GetBlockStoreAddrs(ctx, e)
+	return leaderOnly(s.meta, surfstore.MetaStoreServer.GetBlockStoreAddrs, ctx, e)
 }
 
 // TestSyncRaftSurfstoreOnlyServers: our client syncs against course-style

@@ -122,9 +122,7 @@ func TestSyncRefusesBadBlock(t *testing.T) {
 // the temp files of an interrupted sync are removed, not synced; a
 // subdirectory and a symbolic link are left alone and not synced.
 func TestSyncSkipsOwnFiles(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		c := newCluster(t, 1)
-		a, b := c.client(4), c.client(4)
+	twoClients(t, 4, func(t *labtest.T, c *cluster, a, b surfstore.RPCClient) {
 		write(t, a.BaseDir, ".surfstore-tmp-file-123", []byte("half a download"))
 		write(t, a.BaseDir, "real", []byte("real file"))
 		if err := os.Mkdir(filepath.Join(a.BaseDir, "sub"), 0o755); err != nil {
@@ -148,9 +146,7 @@ func TestSyncSkipsOwnFiles(t *testing.T) {
 // held to this: on a file that is not SQLite it may return an empty map
 // and let the sync go on.)
 func TestSyncCorruptIndex(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		c := newCluster(t, 1)
-		a, b := c.client(4), c.client(4)
+	twoClients(t, 4, func(t *labtest.T, c *cluster, a, b surfstore.RPCClient) {
 		write(t, a.BaseDir, "f", []byte("from a"))
 		sync(t, a)
 		garbage := []byte("this is not an SQLite database, just text\n")

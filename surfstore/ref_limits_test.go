@@ -82,9 +82,7 @@ func TestRaftTermOverflow(t *testing.T) {
 // naming the bad file only. Before the fix every later sync of every
 // client failed at that file, and nothing after it was uploaded.
 func TestSyncOneBadEntryBlocksNothing(t *testing.T) {
-	labtest.Run(t, func(t *labtest.T) {
-		c := newCluster(t, 1)
-		a, b := c.client(4), c.client(4)
+	twoClients(t, 4, func(t *labtest.T, c *cluster, a, b surfstore.RPCClient) {
 		write(t, a.BaseDir, "good", []byte("good data"))
 		sync(t, a)
 		// "a-bad" sorts before every other file, so a sync that stops at

@@ -24,13 +24,20 @@ import (
 // BlockStore: steps acts through two clients of blockSize and returns
 // what both must end with, the files and their index rows.
 func pair(t *testing.T, title string, blockSize int, steps func(t *labtest.T, c *cluster, a, b surfstore.RPCClient) (map[string][]byte, map[string]entry)) {
-	labtest.Run(t, func(t *labtest.T) {
+	twoClients(t, blockSize, func(t *labtest.T, c *cluster, a, b surfstore.RPCClient) {
 		t.Begin(title)
-		c := newCluster(t, 1)
-		a, b := c.client(blockSize), c.client(blockSize)
 		files, want := steps(t, c, a, b)
 		checkSynced(t, blockSize, files, want, a.BaseDir, b.BaseDir)
 		t.Passed(3, 0, 0, 0)
+	})
+}
+
+// twoClients runs body through the harness with a cluster of one block
+// store and two clients of it, each with its own base directory.
+func twoClients(t *testing.T, blockSize int, body func(t *labtest.T, c *cluster, a, b surfstore.RPCClient)) {
+	labtest.Run(t, func(t *labtest.T) {
+		c := newCluster(t, 1)
+		body(t, c, c.client(blockSize), c.client(blockSize))
 	})
 }
 
