@@ -31,7 +31,7 @@ func genDocroot(t *labtest.T, dir string) {
 	}
 	files["d1/index.html"] = "<html>d1 index</html>"
 	files["d1/d2/index.html"] = strings.Repeat("<p>d2</p>", 1000)
-	writeFiles(t, dir, files)
+	labtest.WriteFiles(t, dir, files)
 }
 
 // Differential test against Go's net/http file server, the oracle for

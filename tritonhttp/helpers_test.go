@@ -85,7 +85,7 @@ func startSiteConfig(t *labtest.T, hosts map[string]map[string]string, cfg Confi
 	base := t.TempDir()
 	for host, files := range hosts {
 		dir := filepath.Join(base, host)
-		writeFiles(t, dir, files)
+		labtest.WriteFiles(t, dir, files)
 		s.roots[host] = dir
 	}
 	cfg.VirtualHosts = s.roots
@@ -164,23 +164,6 @@ func (ts *tcpServer) dial(tb testing.TB, d time.Duration) net.Conn {
 		tb.Fatal(err)
 	}
 	return conn
-}
-
-// writeFiles creates files (slash-separated path -> contents) under dir.
-func writeFiles(t *labtest.T, dir string, files map[string]string) {
-	t.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 // client is one test connection to the site.

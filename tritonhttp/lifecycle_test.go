@@ -116,7 +116,7 @@ func TestAccessLog(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		t.Begin("Test: access log")
 		root := filepath.Join(t.TempDir(), "site")
-		writeFiles(t, root, map[string]string{"a.txt": "alpha"})
+		labtest.WriteFiles(t, root, map[string]string{"a.txt": "alpha"})
 		var buf bytes.Buffer
 		var mu sync.Mutex
 		logger := slog.New(slog.NewJSONHandler(&lockedWriter{mu: &mu, w: &buf}, nil))

@@ -68,7 +68,7 @@ func TestAcceptErrorBackoff(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		t.Begin("Test: temporary accept errors back off, others end Serve")
 		root := t.TempDir()
-		writeFiles(t, root, map[string]string{"a.txt": "alpha"})
+		labtest.WriteFiles(t, root, map[string]string{"a.txt": "alpha"})
 		rn := labrpc.MakeNetwork()
 		defer rn.Cleanup()
 		serve := func(l net.Listener) (*Server, chan error) {

@@ -135,7 +135,7 @@ func TestSilentClientsFdLimitTCP(t *testing.T) {
 			t.Skipf("the test needs %d descriptors for its clients (limit %d, %v)", silent+gets+64, lim.Cur, err)
 		}
 		root := t.TempDir()
-		writeFiles(t, root, map[string]string{"a.txt": "alpha\n"})
+		labtest.WriteFiles(t, root, map[string]string{"a.txt": "alpha\n"})
 		addr := startChild(t, nofile, root)
 
 		// Each silent client connects, sends nothing, waits for the server

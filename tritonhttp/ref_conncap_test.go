@@ -252,7 +252,7 @@ func TestDefaultMaxConns(t *testing.T) {
 		// The descriptor limit lowers the default only on a listener of
 		// operating system sockets: streams hold no descriptors.
 		root := t.TempDir()
-		writeFiles(t, root, map[string]string{"a.txt": "alpha"})
+		labtest.WriteFiles(t, root, map[string]string{"a.txt": "alpha"})
 		capOf := func(l net.Listener) int {
 			srv, err := NewServer(Config{VirtualHosts: map[string]string{"site": root}})
 			if err != nil {

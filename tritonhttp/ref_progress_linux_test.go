@@ -26,7 +26,7 @@ func TestStalledReaderIsClosedTCP(t *testing.T) {
 		for i := range big {
 			big[i] = byte(i * 13)
 		}
-		writeFiles(t, root, map[string]string{"big.bin": string(big)})
+		labtest.WriteFiles(t, root, map[string]string{"big.bin": string(big)})
 		// serve starts a server with the given progress timeout.
 		serve := func(timeout time.Duration) string {
 			srv := serveTCP(t, Config{VirtualHosts: map[string]string{"site": root}, Timeout: timeout})

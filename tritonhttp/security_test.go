@@ -35,8 +35,8 @@ func TestTraversal(t *testing.T) {
 		root := s.roots["site"]
 		// Files next to and above the docroot that a traversal would reach.
 		parent := filepath.Dir(root)
-		writeFiles(t, parent, map[string]string{"secret.txt": secret, "site-secret.txt": secret})
-		writeFiles(t, filepath.Dir(parent), map[string]string{"secret.txt": secret})
+		labtest.WriteFiles(t, parent, map[string]string{"secret.txt": secret, "site-secret.txt": secret})
+		labtest.WriteFiles(t, filepath.Dir(parent), map[string]string{"secret.txt": secret})
 		rel, err := filepath.Rel("/", filepath.Join(parent, "secret.txt"))
 		if err != nil {
 			t.Fatal(err)
@@ -78,7 +78,7 @@ func TestSymlinkEscape(t *testing.T) {
 	onSite(t, "Test: symbolic links cannot leave the docroot", basicHosts(), func(t *labtest.T, s *site) {
 		root := s.roots["site"]
 		outside := filepath.Join(filepath.Dir(root), "outside")
-		writeFiles(t, outside, map[string]string{"secret.txt": secret, "index.html": secret})
+		labtest.WriteFiles(t, outside, map[string]string{"secret.txt": secret, "index.html": secret})
 		links := map[string]string{
 			"abs-file.txt":        filepath.Join(outside, "secret.txt"),
 			"rel-file.txt":        "../outside/secret.txt",

@@ -27,7 +27,7 @@ func TestRealTCP(t *testing.T) {
 		for i := range big {
 			big[i] = byte(i * 7)
 		}
-		writeFiles(t, root, map[string]string{"index.html": "<b>hi</b>", "big.bin": string(big)})
+		labtest.WriteFiles(t, root, map[string]string{"index.html": "<b>hi</b>", "big.bin": string(big)})
 		srv := serveTCP(t, Config{VirtualHosts: map[string]string{"localhost": root, "127.0.0.1": root}})
 		defer func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -103,7 +103,7 @@ func TestLargeFileStreamed(t *testing.T) {
 		t.Begin("Test: large files are streamed, not loaded")
 		const size = 32 << 20
 		root := filepath.Join(t.TempDir(), "site")
-		writeFiles(t, root, map[string]string{})
+		labtest.WriteFiles(t, root, map[string]string{})
 		f, err := os.Create(filepath.Join(root, "huge.bin"))
 		if err != nil {
 			t.Fatal(err)

@@ -25,10 +25,7 @@ import (
 // and names the file.
 func TestCoordinatorRefusesMissingInput(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, "there.txt"), []byte("a b\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		dir := labtest.TempFiles(t, map[string]string{"there.txt": "a b\n"})
 		var out, errOut bytes.Buffer
 		code := run([]string{"coordinator", "-addr", "127.0.0.1:0", "-dir", dir, "there.txt", "missing.txt"}, &out, &errOut)
 		if code != exitError || !strings.Contains(errOut.String(), "missing.txt") || strings.Contains(out.String(), "listening") {

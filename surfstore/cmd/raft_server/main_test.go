@@ -26,14 +26,11 @@ import (
 // and a bad or missing config exit 2, each with a one-line reason.
 func TestFlagsAndConfigErrors(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
-		dir := t.TempDir()
-		write := func(name, body string) string {
-			p := filepath.Join(dir, name)
-			require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
-			return p
-		}
-		good := write("good.json", `{"RaftAddrs": ["localhost:1","localhost:2"], "BlockAddrs": ["localhost:3"]}`)
-		bad := write("bad.json", `{"RaftAddrs": [`)
+		dir := labtest.TempFiles(t, map[string]string{
+			"good.json": `{"RaftAddrs": ["localhost:1","localhost:2"], "BlockAddrs": ["localhost:3"]}`,
+			"bad.json":  `{"RaftAddrs": [`,
+		})
+		good, bad := filepath.Join(dir, "good.json"), filepath.Join(dir, "bad.json")
 
 		var out bytes.Buffer
 		require.Equal(t, 0, run([]string{"-h"}, &out, make(chan os.Signal, 1)))

@@ -33,20 +33,11 @@ func TestMain(m *testing.M) {
 func TestTritonhttpdProcess(t *testing.T) {
 	labtest.RunRealtime(t, func(t *labtest.T) {
 		t.Begin("Test: tritonhttpd process")
-		dir := t.TempDir()
-		for name, body := range map[string]string{
+		dir := labtest.TempFiles(t, map[string]string{
 			"docroot_dirs/w1/index.html": "website one",
 			"docroot_dirs/w2/index.html": "website two",
 			"virtual_hosts.yaml":         "virtual_hosts:\n  - hostName: website1\n    docRoot: w1\n  - hostName: website2\n    docRoot: w2\n",
-		} {
-			p := filepath.Join(dir, filepath.FromSlash(name))
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		})
 		logFile := filepath.Join(dir, "access.log")
 		cmd := exec.Command(os.Args[0], "-port", "0", "-host", "127.0.0.1",
 			"-vh_config", filepath.Join(dir, "virtual_hosts.yaml"),
