@@ -11,7 +11,10 @@ import (
 // to dir mapped to its contents, with the directories they need: the
 // inputs a test hands to the code under test (a docroot, a config, a job's
 // input). dir itself is created even when files is empty. It fails the
-// test at the first file it cannot write.
+// test at the first file it cannot write. (The tools' tests have the same
+// in test/internal/testutil, which a lab cannot import; the tools' tests
+// do not import the harness, whose flags and verdict pipe they must not
+// carry.)
 func WriteFiles(t testing.TB, dir string, files map[string]string) {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
