@@ -10,6 +10,7 @@ package kvpaxos
 import (
 	"testing"
 
+	"distlabs/test/kvtest"
 	"distlabs/test/labtest"
 )
 
@@ -24,24 +25,13 @@ func TestBadOpB(t *testing.T) {
 
 		name, end := cfg.net.NewEnd("raw-badop", cfg.g.ServerName(0))
 		cfg.net.Enable(name, true)
-		args := PutAppendArgs{Key: "k", Value: "x", Op: "Frob"}
-		var reply PutAppendReply
-		if !end.Call("KVPaxos.PutAppend", &args, &reply) {
-			t.Fatalf("PutAppend with op %q: the RPC failed on a reliable network", args.Op)
-		}
-		if reply.Err != ErrBadOp {
-			t.Fatalf("PutAppend with op %q answered %q, want %q", args.Op, reply.Err, ErrBadOp)
-		}
-
-		// A Clerk that retries for good cannot be stopped; the harness
-		// goroutine it runs in is abandoned with the bubble.
-		done := make(chan struct{})
 		bad := cfg.makeClerk()
-		t.Background(func() {
-			defer close(done)
-			bad.PutAppend("k", "y", "Frob")
-		})
-		cfg.waitDone(done, 10*sec, `Clerk.PutAppend with op "Frob" still retrying after 10 s; a bad op must not be retried`)
+		kvtest.CheckBadOp(t, ErrBadOp, func(op string) (Err, bool) {
+			args := PutAppendArgs{Key: "k", Value: "x", Op: op}
+			var reply PutAppendReply
+			ok := end.Call("KVPaxos.PutAppend", &args, &reply)
+			return reply.Err, ok
+		}, func(op string) { bad.PutAppend("k", "y", op) })
 		cfg.h.Expect(ck, 0, "k", "v")
 		cfg.end()
 	})
