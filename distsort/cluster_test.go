@@ -167,13 +167,15 @@ func (cr *clusterRun) mustFailClean(t *labtest.T) {
 	}
 }
 
-// survivorNames fails the test unless some server other than victim
-// reports an error naming the victim. Each survivor reports the first
-// failure it saw: the victim's reset connection, or the connections of a
-// survivor that aborted before it; the first survivor to fail can only
-// have seen the victim.
-func (cr *clusterRun) survivorNames(t *labtest.T, victim int) {
+// mustFailNaming is the verdict on a run that a fault of peer victim
+// broke: it fails the test unless the run failed clean (mustFailClean) and
+// some server other than victim reports an error naming the victim. Each
+// survivor reports the first failure it saw: the victim's reset
+// connection, or the connections of a survivor that aborted before it; the
+// first survivor to fail can only have seen the victim.
+func (cr *clusterRun) mustFailNaming(t *labtest.T, victim int) {
 	t.Helper()
+	cr.mustFailClean(t)
 	name := fmt.Sprintf("peer %d (%s)", victim, addr(victim))
 	for i, err := range cr.errs {
 		if i != victim && err != nil && strings.Contains(err.Error(), name) {
@@ -421,8 +423,7 @@ func TestPeerDiesMidStream(t *testing.T) {
 					return fmt.Errorf("host %s is down", host(victim))
 				})
 			})})
-		cr.mustFailClean(t)
-		cr.survivorNames(t, victim)
+		cr.mustFailNaming(t, victim)
 		t.Passed(4, 0, 0, 0)
 	})
 }
@@ -471,8 +472,7 @@ func TestPeerDiesBeforeCommit(t *testing.T) {
 		if !killed.Load() {
 			t.Fatalf("server %d never sent a commit frame: %v", victim, cr.errs[victim])
 		}
-		cr.mustFailClean(t)
-		cr.survivorNames(t, victim)
+		cr.mustFailNaming(t, victim)
 		t.Passed(3, 0, 0, 0)
 	})
 }
@@ -492,8 +492,7 @@ func TestPeerStalls(t *testing.T) {
 					return nil
 				})
 			})})
-		cr.mustFailClean(t)
-		cr.survivorNames(t, victim)
+		cr.mustFailNaming(t, victim)
 		if el := time.Since(start); el > 2*time.Minute {
 			t.Fatalf("servers gave up only after %v; the I/O timeout is 30s", el)
 		}
