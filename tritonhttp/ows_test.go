@@ -43,9 +43,7 @@ func TestHeaderValueWhitespace(t *testing.T) {
 			c.send("GET /a.txt HTTP/1.1\r\n" + host + "\r\n\r\n")
 			c.expectSite("a.txt")
 		}
-		c.send("GET /a.txt HTTP/1.1\r\nHost: site\r\nConnection:\tclose \t\r\n\r\n")
-		c.expectSite("a.txt")
-		c.expectClosed()
+		c.expectServedThenClosed("\tclose \t")
 		t.Passed(1, 4, 0, 0)
 	})
 }
@@ -77,9 +75,7 @@ func TestConnectionCloseToken(t *testing.T) {
 		}
 
 		// End to end: "Close" ends the connection after the response.
-		c.send("GET /a.txt HTTP/1.1\r\nHost: site\r\nConnection: Keep-Alive, Close\r\n\r\n")
-		c.expectSite("a.txt")
-		c.expectClosed()
+		c.expectServedThenClosed(" Keep-Alive, Close")
 		t.Passed(1, 1, 0, 0)
 	})
 }
@@ -113,4 +109,15 @@ func TestRequestHeadStrict(t *testing.T) {
 		c.expectBadRequest()
 		t.Passed(1, 1, 0, 0)
 	})
+}
+
+// expectServedThenClosed is the end-to-end half of the header tests: it
+// sends a GET of a.txt whose Connection header has the value connection,
+// written as is after the colon, and checks that the server answers it
+// and then closes the connection.
+func (c *client) expectServedThenClosed(connection string) {
+	c.t.Helper()
+	c.send("GET /a.txt HTTP/1.1\r\nHost: site\r\nConnection:" + connection + "\r\n\r\n")
+	c.expectSite("a.txt")
+	c.expectClosed()
 }
