@@ -4,7 +4,6 @@ import (
 	"context"
 	"go/format"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -182,9 +181,6 @@ func TestUnknownPartIsAnError(t *testing.T) {
 // git tracks and nothing else (no binaries or data a quick start left
 // behind); outside one, every file is copied and the stats say so.
 func TestCopiesOnlyTrackedFiles(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("no git")
-	}
 	src := t.TempDir()
 	files := map[string]string{
 		"go.mod":       "module m\n\ngo 1.22\n",
@@ -196,9 +192,7 @@ func TestCopiesOnlyTrackedFiles(t *testing.T) {
 	}
 	testutil.WriteFiles(t, src, files)
 	for _, args := range [][]string{{"init", "-q"}, {"add", "go.mod", "p/p.go"}} {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = src
-		if out, err := cmd.CombinedOutput(); err != nil {
+		if out, err := testutil.Git(t, src, args...); err != nil {
 			t.Fatalf("git %v: %v\n%s", args, err, out)
 		}
 	}

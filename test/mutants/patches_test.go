@@ -2,10 +2,11 @@ package mutants
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"distlabs/test/internal/testutil"
 )
 
 // TestPatchesApply: every LAB/*.patch applies to the reference without
@@ -13,10 +14,6 @@ import (
 // patch), and its first line says which bug it is, as run.sh's report
 // expects.
 func TestPatchesApply(t *testing.T) {
-	git, err := exec.LookPath("git")
-	if err != nil {
-		t.Skip("no git: cannot check the patches")
-	}
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
@@ -36,9 +33,7 @@ func TestPatchesApply(t *testing.T) {
 		if first := firstLine(t, abs); !strings.HasPrefix(first, "Mutant: ") {
 			t.Errorf("%s: first line %q, want \"Mutant: <the bug>\"", p, first)
 		}
-		cmd := exec.Command(git, "apply", "--check", "--whitespace=nowarn", abs)
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
+		if out, err := testutil.Git(t, root, "apply", "--check", "--whitespace=nowarn", abs); err != nil {
 			t.Errorf("%s no longer applies to the reference (regenerate it against the current code): %v\n%s", p, err, out)
 		}
 	}

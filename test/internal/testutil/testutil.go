@@ -5,6 +5,7 @@ package testutil
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -68,4 +69,18 @@ func WriteFiles(t testing.TB, dir string, files map[string]string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// Git runs git with args in dir and returns its combined output, skipping
+// t when there is no git on the PATH: the tests that make a git work tree
+// or ask git to check a patch need it, the others do not.
+func Git(t testing.TB, dir string, args ...string) ([]byte, error) {
+	t.Helper()
+	git, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("no git on the PATH")
+	}
+	cmd := exec.Command(git, args...)
+	cmd.Dir = dir
+	return cmd.CombinedOutput()
 }
