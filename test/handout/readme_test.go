@@ -23,6 +23,7 @@ var staffPhrases = []string{
 	"solution file", "solution package", "solution region", "solution marker", "solution:",
 	"make handout", "in the handout", "ref_",
 	"could still forge", "isolation.", "running on gradescope", "porting existing student code",
+	"contributing.md", // course staff's rules for the repository, not in the handout
 	"<!--", "-->",
 }
 
@@ -43,6 +44,9 @@ func TestHandoutReadmeIsForStudents(t *testing.T) {
 	}
 	if st.StaffSections == 0 {
 		t.Fatalf("no staff section was dropped from the Markdown files")
+	}
+	if _, err := os.Stat(filepath.Join(out, "CONTRIBUTING.md")); err == nil {
+		t.Errorf("the handout has CONTRIBUTING.md, the staff's rules for writing the reference")
 	}
 	top := readText(t, filepath.Join(out, "README.md"))
 	for _, want := range []string{"Your code here", "make grade LAB=raft PART=2A", "Reading a failure", "go test ./raft -run 2A"} {
