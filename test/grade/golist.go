@@ -92,19 +92,12 @@ func killOrphans() {
 // a package it cannot load comes back with its Error set instead of
 // failing the whole listing.
 func listLab(ctx context.Context, tree string, lab *Lab) ([]*listedPackage, error) {
-	cmd := exec.CommandContext(ctx, "go", "list", "-e", "-deps", "-test", "-json="+strings.Join(listFields, ","), lab.Package)
-	cmd.Dir = tree
-	cmd.Env = append(os.Environ(), compileEnv...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	ownChildren.RLock()
-	err := cmd.Run()
-	ownChildren.RUnlock()
+	stdout, err := goList(ctx, tree, "-e", "-deps", "-test", "-json="+strings.Join(listFields, ","), lab.Package)
 	if err != nil {
-		return nil, fmt.Errorf("go list %s: %w: %s", lab.Package, err, bytes.TrimSpace(stderr.Bytes()))
+		return nil, fmt.Errorf("go list %s: %w", lab.Package, err)
 	}
 	var pkgs []*listedPackage
-	dec := json.NewDecoder(&stdout)
+	dec := json.NewDecoder(bytes.NewReader(stdout))
 	for {
 		p := new(listedPackage)
 		if err := dec.Decode(p); errors.Is(err, io.EOF) {
@@ -115,6 +108,24 @@ func listLab(ctx context.Context, tree string, lab *Lab) ([]*listedPackage, erro
 		pkgs = append(pkgs, p)
 	}
 	return pkgs, nil
+}
+
+// goList runs `go list args...` in tree with the environment the grader
+// compiles with, as one of the grader's own children (ownChildren), and
+// returns its standard output; an error carries its standard error.
+func goList(ctx context.Context, tree string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "go", append([]string{"list"}, args...)...)
+	cmd.Dir = tree
+	cmd.Env = append(os.Environ(), compileEnv...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	ownChildren.RLock()
+	err := cmd.Run()
+	ownChildren.RUnlock()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	return stdout.Bytes(), nil
 }
 
 // plainPath is a package's import path without the " [x.test]" suffix

@@ -209,7 +209,9 @@ func Grade(ctx context.Context, cfg Config, log io.Writer) (*Report, error) {
 	}
 
 	prog := &progress{log: log}
-	bins := compileAll(ctx, cfg, tree, slices.DeleteFunc(slices.Clone(labs), func(l *Lab) bool { return refused[l] != nil }), sandboxed, log)
+	build := slices.DeleteFunc(slices.Clone(labs), func(l *Lab) bool { return refused[l] != nil })
+	prebuild(ctx, tree, build, log)
+	bins := compileAll(ctx, cfg, tree, build, sandboxed, log)
 	for lab, err := range refused {
 		bins[lab] = &binary{dir: filepath.Join(tree, lab.Package), pkg: lab.Package, err: err}
 	}

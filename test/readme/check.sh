@@ -1,18 +1,33 @@
 #!/usr/bin/env bash
 # Runs the commands of README.md's set-up and quick starts (and the word
 # count of mapreduce/README.md) on a fresh clone of the current commit, in a
-# temporary directory, over loopback only, each under a time limit. It fails
-# at the first command that fails; keep it in step with the README.
+# temporary directory, over loopback only, each under a time limit, and then
+# walks through the README as a student and as a TA would:
 #
-#   test/readme/check.sh          # the quick starts: ~5 min on 2 cores
+#   student: make the handout; run the handout README's test commands there
+#            (each must fail on the stubs: a test fails, nothing hangs); for
+#            every lab of the rubric, its first graded test must fail fast
+#            with a reason (file:line) and a replay line, and the replay
+#            command must fail the same test again; make grade LAB=raft
+#            PART=2A scores 0 and exits 1.
+#   ta:      batch grading (SUBMISSIONS) of two submissions, the reference
+#            and the handout: the summary table and CSV give the reference
+#            full marks and the handout less; make stress on the fixture
+#            that fails for one seed in 50 names the failing seeds with a
+#            replay command, and the replay fails again.
+#
+# It fails at the first command that fails; keep it in step with the README.
+#
+#   test/readme/check.sh          # the quick starts and walk-throughs: ~6 min on 2 cores
 #   FULL=1 test/readme/check.sh   # also make grade, make test, the benchmarks
 #                                 # and the stress runs at the README's N (~1 h)
 #   FROM=mapreduce test/readme/check.sh   # start at a section (raft, kvraft,
 #                                 # tritonhttp, distsort, mapreduce, pbkv, paxos, shardkv,
-#                                 # surfstore, handout, stress)
+#                                 # surfstore, student, ta)
 #
 # Without FULL the heavy commands run smaller: stress with N=3, the fuzzer for
-# 100000 executions, and `make grade` per lab only where the README shows it per lab.
+# 100000 executions, `make grade` per lab only where the README shows it per lab,
+# and the TA's batch on one lab (viewservice) instead of whole trees.
 # The quick starts use the README's fixed ports (7070, 8080-8082, 9000, 9001):
 # the script stops if one of them is taken.
 set -euo pipefail
@@ -27,6 +42,10 @@ cleanup() {
 trap cleanup EXIT
 
 step() { printf '\n== %s\n' "$*"; }
+fail() {
+	echo "readme-check: $*" >&2
+	exit 1
+}
 # run LIMIT CMD...: one README command under a time limit.
 run() {
 	local limit=$1
@@ -35,8 +54,32 @@ run() {
 	timeout --kill-after=10s "$limit" bash -e -c "$*"
 }
 full() { [ "${FULL:-}" = 1 ]; }
+# labs DIR: "lab package first-test" for every lab of DIR's rubric.
+labs() {
+	awk '/^  - lab:/ { lab = $3 }
+		/^    package:/ { pkg = $2 }
+		/^      - \{name:/ && !(lab in seen) { seen[lab] = 1; n = $3; sub(/,$/, "", n); print lab, pkg, n }' "$1/test/rubric.yaml"
+}
+# must_fail DIR LIMIT CMD: CMD, run in DIR, must end within LIMIT with a
+# failing test (not a pass, a hang, or a build or flag error); its output
+# is left in $work/must-fail.log.
+must_fail() {
+	local dir=$1 limit=$2 rc=0
+	shift 2
+	(cd "$dir" && timeout --kill-after=10s "$limit" bash -c "$*") >"$work/must-fail.log" 2>&1 || rc=$?
+	[ "$rc" -ne 0 ] || fail "passes on the handout's stubs: $*"
+	[ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] || fail "still running after $limit on the handout's stubs: $*"
+	grep -q -e '--- FAIL' "$work/must-fail.log" ||
+		fail "no test failed (exit $rc: a build or flag error?): $*"$'\n'"$(tail -5 "$work/must-fail.log")"
+}
 # want SECTION: whether to run SECTION, given FROM.
 started=${FROM:-raft}
+case $started in
+handout) started=student ;; # the sections' earlier names
+stress) started=ta ;;
+raft | kvraft | tritonhttp | distsort | mapreduce | pbkv | paxos | shardkv | surfstore | student | ta) ;;
+*) fail "FROM=$started: not a section (see the top of $0)" ;;
+esac
 want() {
 	if [ "$started" = "$1" ]; then started=all; fi
 	[ "$started" = all ]
@@ -205,23 +248,95 @@ test "$(cat /tmp/surf/b/x.txt)" = "from a"   # the check itself: the first sync 
 if full; then run 30m "make bench-surf"; fi
 fi
 
-if want handout; then
-step "Handout"
-run 10m "make handout OUT=$work/handout"
-printf '$ cd %s && go test ./raft -run 2A   (must fail, fast)\n' "$work/handout"
-if (cd "$work/handout" && timeout 5m go test ./raft -run 2A >"$work/handout-2a.log" 2>&1); then
-	echo "readme-check: the raft 2A tests pass on the handout's stubs" >&2
-	exit 1
-fi
+if want student; then
+step "Student walk-through: the handout and its README"
+h=$work/handout
+run 10m "make handout OUT=$h"
+# The handout README's test commands, as a student copies them: on the
+# stubs each must fail, and fail rather than hang.
+cmds=$(grep -E '^    go test \./' "$h/README.md" | sed -e 's/ *#.*$//' -e 's/^ *//' | grep -v -e '-fuzz' -e '-realtime' -e '-seed') ||
+	fail "the handout README has no go test commands"
+while IFS= read -r cmd; do
+	printf '$ (handout) %s   (must fail)\n' "$cmd"
+	must_fail "$h" 5m "$cmd"
+done <<<"$cmds"
+# One failing test per lab: the first graded test fails fast, says why at a
+# file:line, and prints the replay command, which fails the same test again.
+n=0
+while read -r lab pkg name; do
+	n=$((n + 1))
+	start=$SECONDS
+	printf '$ (handout) go test %s -run %s   (%s: must fail fast with a reason and a replay line)\n' "$pkg" "'^$name\$'" "$lab"
+	must_fail "$h" 2m "go test $pkg -run '^$name\$' -count=1"
+	took=$((SECONDS - start))
+	log=$work/must-fail.log
+	grep -q -e "--- FAIL: $name " "$log" || fail "$lab: $name did not fail"
+	reason=$(grep -m1 -E '^[[:space:]]+[[:alnum:]_]+\.go:[0-9]+: ' "$log") || fail "$lab: $name failed without a reason at a file:line"
+	replay=$(grep -m1 -e '^--- replay: ' "$log" | sed 's/^--- replay: //') || fail "$lab: $name printed no replay line"
+	[[ $replay == "go test $pkg -run '^$name\$' -seed "* ]] || fail "$lab: the replay line does not replay $name: $replay"
+	printf '   fails in %ds:%s\n   replay: %s\n' "$took" "$reason" "$replay"
+	must_fail "$h" 2m "$replay"
+	grep -q -e "--- FAIL: $name " "$work/must-fail.log" || fail "$lab: the replay did not fail $name again"
+done < <(labs "$h")
+[ "$n" -gt 0 ] || fail "no labs in the handout's rubric"
+# The student's make grade: a score of 0, and a failure exit (the grader
+# exits 1; make reports that as 2).
+printf '$ (handout) make grade LAB=raft PART=2A   (must score 0)\n'
+rc=0
+(cd "$h" && TMPDIR=$work timeout --kill-after=10s 10m make grade LAB=raft PART=2A) >"$work/student-grade.log" 2>&1 || rc=$?
+[ "$rc" -ne 0 ] || fail "make grade on the handout exited 0"$'\n'"$(tail -5 "$work/student-grade.log")"
+grep -E '^Score: 0/[1-9]' "$work/student-grade.log" || fail "make grade on the handout did not score 0"
 fi
 
-if want stress; then
-step "Stress fixture"
+if want ta; then
+step "TA walk-through: batch grading and stress"
+h=$work/handout
+[ -d "$h" ] || run 10m "make handout OUT=$h"
+subs=$work/subs
+mkdir -p "$subs"
 if full; then
-	run 30m "make stress PKG=test/stress/testdata/flaky RUN=Rare N=200"
+	# Whole trees, every lab.
+	git clone -q "$src" "$subs/reference"
+	cp -r "$h" "$subs/handout"
+	lab=
 else
-	run 10m "make stress PKG=test/stress/testdata/flaky RUN=Rare N=10 || true"
+	# Partial uploads of one lab, laid over our tree (README, "Grader").
+	lab=viewservice
+	mkdir -p "$subs/reference/$lab" "$subs/handout/$lab"
+	find "$lab" -maxdepth 1 -name '*.go' ! -name '*_test.go' -exec cp {} "$subs/reference/$lab/" \;
+	find "$h/$lab" -maxdepth 1 -name '*.go' ! -name '*_test.go' -exec cp {} "$subs/handout/$lab/" \;
 fi
+printf '$ make grade SUBMISSIONS=%s%s CSV=%s\n' "$subs" "${lab:+ LAB=$lab}" "$work/batch.csv"
+TMPDIR=$work timeout --kill-after=10s 60m make grade SUBMISSIONS="$subs" LAB="$lab" CSV="$work/batch.csv" >"$work/batch.log" 2>&1 ||
+	fail "batch grading failed"$'\n'"$(tail -5 "$work/batch.log")"
+sed -n '/^##### summary/,$p' "$work/batch.log"
+for sub in reference handout; do
+	grep -q -E "^$sub " <(sed -n '/^##### summary/,$p' "$work/batch.log") || fail "the summary table has no row for $sub"
+done
+# submission,lab,score,max,note: the reference scores full marks on
+# every lab, the handout less than full marks on every lab.
+awk -F, 'NR > 1 && $1 == "reference" && !($3 == $4 && $4 > 0) { print "reference: " $0; bad = 1 }
+	NR > 1 && $1 == "handout" && !($3 < $4) { print "handout: " $0; bad = 1 }
+	NR > 1 { rows[$1]++ }
+	END { exit bad || !rows["reference"] || !rows["handout"] }' "$work/batch.csv" ||
+	fail "the batch's scores are wrong (reference: full marks, handout: less)"
+# Stress, as the README shows it on the fixture that fails for one seed
+# in 50: the failing seeds named, each with a replay that fails again.
+if full; then n=200 seeds="7 57 107 157"; else n=60 seeds="7 57"; fi
+printf '$ make stress PKG=test/stress/testdata/flaky RUN=Rare N=%s   (must report seeds %s)\n' "$n" "$seeds"
+rc=0
+TMPDIR=$work timeout --kill-after=10s 30m make stress PKG=test/stress/testdata/flaky RUN=Rare N="$n" >"$work/stress.log" 2>&1 || rc=$?
+tail -n +2 "$work/stress.log"
+[ "$rc" -ne 0 ] || fail "make stress found no failing seed"
+for seed in $seeds; do
+	grep -q -E "^  seed $seed TestRare: fail" "$work/stress.log" || fail "make stress did not report seed $seed"
+done
+[ "$(grep -c -E '^  seed [0-9]+ ' "$work/stress.log")" -eq "$(wc -w <<<"$seeds")" ] || fail "make stress reported other seeds than $seeds"
+replay=$(grep -m1 -E '^    replay: ' "$work/stress.log" | sed 's/^ *replay: //') || fail "make stress printed no replay command"
+printf '$ %s   (must fail again)\n' "$replay"
+rc=0
+(bash -c "$replay") >"$work/replay.log" 2>&1 || rc=$?
+[ "$rc" -ne 0 ] && grep -q 'rare failure with seed 7' "$work/replay.log" || fail "the stress replay did not fail with seed 7 again"
 fi
 
 step "the quick starts left the clone clean (only ignored outputs)"
