@@ -82,8 +82,7 @@ func TestCourseFollowerErrors(t *testing.T) {
 		a := c.client(4)
 		a.MetaStoreAddrs = append([]string{"follower:1"}, a.MetaStoreAddrs...)
 		data := []byte("through the leader")
-		write(t, a.BaseDir, "f", data)
-		sync(t, a)
+		writeAndSync(t, "f", data, a)
 		checkIndex(t, a.BaseDir, 4, map[string]entry{"f": {1, data}})
 	})
 }
@@ -145,11 +144,9 @@ func TestSyncRaftSurfstoreOnlyServers(t *testing.T) {
 		}
 		a, b := client("clienta"), client("clientb")
 		f := []byte("to a course server")
-		write(t, a.BaseDir, "f", f)
-		sync(t, a, b)
+		writeAndSync(t, "f", f, a, b)
 		g := []byte("edited by b")
-		write(t, b.BaseDir, "f", g)
-		sync(t, b, a)
+		writeAndSync(t, "f", g, b, a)
 		checkSynced(t, 4, map[string][]byte{"f": g}, map[string]entry{"f": {2, g}}, a.BaseDir, b.BaseDir)
 	})
 }

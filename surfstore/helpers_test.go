@@ -132,6 +132,15 @@ func sync(t *labtest.T, cls ...surfstore.RPCClient) {
 	}
 }
 
+// writeAndSync is a client's edit: it writes name into cl's base
+// directory and syncs cl, then syncs others in turn, which pick the edit
+// up.
+func writeAndSync(t *labtest.T, name string, data []byte, cl surfstore.RPCClient, others ...surfstore.RPCClient) {
+	t.Helper()
+	write(t, cl.BaseDir, name, data)
+	sync(t, append([]surfstore.RPCClient{cl}, others...)...)
+}
+
 // writeFiles writes every file of files into dir, so a scenario can state
 // a directory's contents once and check against the same map.
 func writeFiles(t *labtest.T, dir string, files map[string][]byte) {

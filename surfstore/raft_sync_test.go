@@ -43,8 +43,7 @@ func TestSyncLeaderFailureS3(t *testing.T) {
 	const bs = 8
 	raftPair(t, "Test (S3): two clients, leader failure between their syncs", 3, 1, bs, func(t *labtest.T, c *raftCluster, a, b surfstore.RPCClient) {
 		f1 := []byte("first file, three blocks")
-		write(t, a.BaseDir, "f1", f1)
-		sync(t, a)
+		writeAndSync(t, "f1", f1, a)
 
 		c.crash(0)
 		c.setLeader(1)
@@ -54,8 +53,7 @@ func TestSyncLeaderFailureS3(t *testing.T) {
 
 		f1b, f2 := []byte("first file, edited by b"), []byte("second")
 		write(t, b.BaseDir, "f1", f1b)
-		write(t, b.BaseDir, "f2", f2)
-		sync(t, b)
+		writeAndSync(t, "f2", f2, b)
 		c.restore(0) // a follower with a stale file map: it must not answer
 		sync(t, a)
 		checkSynced(t, bs, map[string][]byte{"f1": f1b, "f2": f2},
@@ -75,8 +73,7 @@ func TestSyncDeleteAcrossLeaderChangeS3(t *testing.T) {
 	raftPair(t, "Test (S3): delete and re-sync across leader changes", 5, 2, bs, func(t *labtest.T, c *raftCluster, a, b surfstore.RPCClient) {
 		doc, keep := []byte("the document"), []byte("kept")
 		write(t, a.BaseDir, "doc", doc)
-		write(t, a.BaseDir, "keep", keep)
-		sync(t, a, b)
+		writeAndSync(t, "keep", keep, a, b)
 		checkDir(t, b.BaseDir, map[string][]byte{"doc": doc, "keep": keep})
 		remove(t, a.BaseDir, "doc")
 		sync(t, a)
@@ -89,8 +86,7 @@ func TestSyncDeleteAcrossLeaderChangeS3(t *testing.T) {
 		checkDir(t, b.BaseDir, map[string][]byte{"keep": keep})
 		checkIndex(t, b.BaseDir, bs, map[string]entry{"doc": {2, nil}, "keep": {1, keep}})
 		doc2 := []byte("the document, written again")
-		write(t, b.BaseDir, "doc", doc2)
-		sync(t, b)
+		writeAndSync(t, "doc", doc2, b)
 
 		c.restore(0)
 		c.restore(1)
@@ -116,8 +112,7 @@ func TestSyncReadsNeedMajorityS3(t *testing.T) {
 	const bs = 8
 	raftPair(t, "Test (S3): reads need a majority", 3, 1, bs, func(t *labtest.T, c *raftCluster, a, b surfstore.RPCClient) {
 		f := []byte("written with a majority")
-		write(t, a.BaseDir, "f", f)
-		sync(t, a)
+		writeAndSync(t, "f", f, a)
 		c.crash(1)
 		c.crash(2)
 

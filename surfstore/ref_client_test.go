@@ -91,8 +91,7 @@ func TestSyncRefusesBadBlock(t *testing.T) {
 		c := newCluster(t, 1)
 		a := c.client(4)
 		data := []byte("genuine content")
-		write(t, a.BaseDir, "f", data)
-		sync(t, a)
+		writeAndSync(t, "f", data, a)
 		// A second BlockStore service at the same address would clash, so
 		// b reaches a lying store through a MetaStore that names it.
 		liar := lyingStore{BlockStore: surfstore.NewBlockStore()}
@@ -147,8 +146,7 @@ func TestSyncSkipsOwnFiles(t *testing.T) {
 // and let the sync go on.)
 func TestSyncCorruptIndex(t *testing.T) {
 	twoClients(t, 4, func(t *labtest.T, c *cluster, a, b surfstore.RPCClient) {
-		write(t, a.BaseDir, "f", []byte("from a"))
-		sync(t, a)
+		writeAndSync(t, "f", []byte("from a"), a)
 		garbage := []byte("this is not an SQLite database, just text\n")
 		write(t, b.BaseDir, "index.db", garbage)
 		write(t, b.BaseDir, "g", []byte("local to b"))

@@ -83,8 +83,7 @@ func TestRaftTermOverflow(t *testing.T) {
 // client failed at that file, and nothing after it was uploaded.
 func TestSyncOneBadEntryBlocksNothing(t *testing.T) {
 	twoClients(t, 4, func(t *labtest.T, c *cluster, a, b surfstore.RPCClient) {
-		write(t, a.BaseDir, "good", []byte("good data"))
-		sync(t, a)
+		writeAndSync(t, "good", []byte("good data"), a)
 		// "a-bad" sorts before every other file, so a sync that stops at
 		// the first failure does nothing else.
 		ghost := hashOf([]byte("gone"))

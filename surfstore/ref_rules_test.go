@@ -82,11 +82,9 @@ func TestSyncOneBlockEditUploadsOneBlock(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		c := newCluster(t, 1)
 		a := c.client(4)
-		write(t, a.BaseDir, "f", []byte("0000111122223333"))
-		sync(t, a)
+		writeAndSync(t, "f", []byte("0000111122223333"), a)
 		before := c.puts()
-		write(t, a.BaseDir, "f", []byte("00001111X2223333"))
-		sync(t, a)
+		writeAndSync(t, "f", []byte("00001111X2223333"), a)
 		require.Equal(t, 1, c.puts()-before, "PutBlock calls for a one-block edit")
 	})
 }

@@ -153,11 +153,9 @@ func TestSyncCreateS1(t *testing.T) {
 // the other client's copy.
 func TestSyncModifyS1(t *testing.T) {
 	pair(t, "Test (S1): sync uploads modifications", 8, func(t *labtest.T, _ *cluster, a, b surfstore.RPCClient) (map[string][]byte, map[string]entry) {
-		write(t, a.BaseDir, "f", []byte("first version"))
-		sync(t, a, b)
+		writeAndSync(t, "f", []byte("first version"), a, b)
 		f := []byte("second, longer version of f")
-		write(t, b.BaseDir, "f", f)
-		sync(t, b, a)
+		writeAndSync(t, "f", f, b, a)
 		return map[string][]byte{"f": f}, map[string]entry{"f": {2, f}}
 	})
 }
@@ -180,14 +178,12 @@ func TestSyncDeleteS1(t *testing.T) {
 // client that had seen the tombstone.
 func TestSyncRecreateAfterDeleteS1(t *testing.T) {
 	pair(t, "Test (S1): re-create after delete", 4, func(t *labtest.T, _ *cluster, a, b surfstore.RPCClient) (map[string][]byte, map[string]entry) {
-		write(t, a.BaseDir, "f", []byte("v1"))
-		sync(t, a, b)
+		writeAndSync(t, "f", []byte("v1"), a, b)
 		remove(t, b.BaseDir, "f")
 		sync(t, b, a)
 		checkDir(t, a.BaseDir, map[string][]byte{})
 		f := []byte("born again")
-		write(t, a.BaseDir, "f", f)
-		sync(t, a, b)
+		writeAndSync(t, "f", f, a, b)
 		return map[string][]byte{"f": f}, map[string]entry{"f": {3, f}}
 	})
 }
@@ -198,8 +194,7 @@ func TestSyncEmptyFileS1(t *testing.T) {
 	pair(t, "Test (S1): empty files", 4, func(t *labtest.T, _ *cluster, a, b surfstore.RPCClient) (map[string][]byte, map[string]entry) {
 		writeFiles(t, a.BaseDir, map[string][]byte{"empty": {}, "later-empty": []byte("not yet")})
 		sync(t, a, b)
-		write(t, b.BaseDir, "later-empty", []byte{})
-		sync(t, b, a)
+		writeAndSync(t, "later-empty", []byte{}, b, a)
 		return map[string][]byte{"empty": {}, "later-empty": {}}, map[string]entry{"empty": {1, []byte{}}, "later-empty": {2, []byte{}}}
 	})
 }
@@ -209,8 +204,7 @@ func TestSyncEmptyFileS1(t *testing.T) {
 // and it downloads the winner's version instead, losing its own edit.
 func TestSyncConflictS1(t *testing.T) {
 	pair(t, "Test (S1): two clients racing on one file", 4, func(t *labtest.T, _ *cluster, a, b surfstore.RPCClient) (map[string][]byte, map[string]entry) {
-		write(t, a.BaseDir, "f", []byte("base"))
-		sync(t, a, b)
+		writeAndSync(t, "f", []byte("base"), a, b)
 		files := map[string][]byte{"f": []byte("a's edit"), "b-only": []byte("new in b")}
 		write(t, a.BaseDir, "f", files["f"])
 		writeFiles(t, b.BaseDir, map[string][]byte{"f": []byte("b's edit, longer"), "b-only": files["b-only"]})
@@ -251,8 +245,7 @@ func TestSyncConcurrentS1(t *testing.T) {
 func roundTrip(t *testing.T, title string, blockSize int, name string, data func(t *labtest.T) []byte, between func(t *labtest.T, c *cluster)) {
 	pair(t, title, blockSize, func(t *labtest.T, c *cluster, a, b surfstore.RPCClient) (map[string][]byte, map[string]entry) {
 		d := data(t)
-		write(t, a.BaseDir, name, d)
-		sync(t, a)
+		writeAndSync(t, name, d, a)
 		if between != nil {
 			between(t, c)
 		}
@@ -300,8 +293,7 @@ func TestSyncBinaryS1(t *testing.T) {
 func TestSyncNoChangesS1(t *testing.T) {
 	pair(t, "Test (S1): sync with no changes does no uploads", 4, func(t *labtest.T, c *cluster, a, b surfstore.RPCClient) (map[string][]byte, map[string]entry) {
 		data := []byte("0000111122223333")
-		write(t, a.BaseDir, "f", data)
-		sync(t, a, b)
+		writeAndSync(t, "f", data, a, b)
 		before := c.puts()
 		sync(t, a, b)
 		if n := c.puts() - before; n != 0 {

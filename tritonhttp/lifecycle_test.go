@@ -115,8 +115,7 @@ func TestClose(t *testing.T) {
 func TestAccessLog(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		t.Begin("Test: access log")
-		root := filepath.Join(t.TempDir(), "site")
-		labtest.WriteFiles(t, root, map[string]string{"a.txt": "alpha"})
+		root := labtest.TempFiles(t, map[string]string{"a.txt": "alpha"})
 		var buf bytes.Buffer
 		var mu sync.Mutex
 		logger := slog.New(slog.NewJSONHandler(&lockedWriter{mu: &mu, w: &buf}, nil))

@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"io"
 	"net"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -21,12 +20,11 @@ import (
 // reading gets the whole file even though it takes many timeouts.
 func TestStalledReaderIsClosedTCP(t *testing.T) {
 	labtest.RunRealtime(t, func(t *labtest.T) {
-		root := filepath.Join(t.TempDir(), "site")
 		big := make([]byte, 16<<20) // four times what loopback socket buffers hold here
 		for i := range big {
 			big[i] = byte(i * 13)
 		}
-		labtest.WriteFiles(t, root, map[string]string{"big.bin": string(big)})
+		root := labtest.TempFiles(t, map[string]string{"big.bin": string(big)})
 		// serve starts a server with the given progress timeout.
 		serve := func(timeout time.Duration) string {
 			srv := serveTCP(t, Config{VirtualHosts: map[string]string{"site": root}, Timeout: timeout})

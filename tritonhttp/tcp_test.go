@@ -22,12 +22,11 @@ import (
 func TestRealTCP(t *testing.T) {
 	labtest.RunRealtime(t, func(t *labtest.T) {
 		t.Begin("Test: real TCP on loopback")
-		root := filepath.Join(t.TempDir(), "site")
 		big := make([]byte, 1<<20+7)
 		for i := range big {
 			big[i] = byte(i * 7)
 		}
-		labtest.WriteFiles(t, root, map[string]string{"index.html": "<b>hi</b>", "big.bin": string(big)})
+		root := labtest.TempFiles(t, map[string]string{"index.html": "<b>hi</b>", "big.bin": string(big)})
 		srv := serveTCP(t, Config{VirtualHosts: map[string]string{"localhost": root, "127.0.0.1": root}})
 		defer func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -102,8 +101,7 @@ func TestLargeFileStreamed(t *testing.T) {
 	labtest.RunRealtime(t, func(t *labtest.T) {
 		t.Begin("Test: large files are streamed, not loaded")
 		const size = 32 << 20
-		root := filepath.Join(t.TempDir(), "site")
-		labtest.WriteFiles(t, root, map[string]string{})
+		root := t.TempDir()
 		f, err := os.Create(filepath.Join(root, "huge.bin"))
 		if err != nil {
 			t.Fatal(err)
