@@ -233,6 +233,12 @@ func (sm *ShardMaster) killed() bool {
 	return sm.dead.Load()
 }
 
+// Paxos returns the replica's Paxos peer, for a harness outside the
+// package that registers it as a labrpc service (paxos/shardkv's).
+func (sm *ShardMaster) Paxos() *paxos.Paxos {
+	return sm.px
+}
+
 // StartServer starts replica me of the shardmaster; servers are the ends
 // to every replica's Paxos peer (servers[me] is this replica's own). The
 // caller registers the ShardMaster and its Paxos peer (sm.px) as labrpc
