@@ -46,3 +46,23 @@ func TestBuildFailureReasonNamesError(t *testing.T) {
 		t.Fatalf("reason %q (status %s), want the compiler's error at good.go:3", o.Reason, o.Status)
 	}
 }
+
+// TestNotReproducibleSaysSo: a failure that a second run with the same
+// seed does not repeat is reported as not reproducible by seed, with what
+// would make it so; a failure the seed decides is not.
+func TestNotReproducibleSaysSo(t *testing.T) {
+	t.Parallel()
+	// Without the sandbox: in one, each run gets a fresh artifacts
+	// directory, and the fixture could not tell its runs apart.
+	cfg := fixtureConfig(t, "unseeded")
+	cfg.Isolation = "none"
+	o := outcome(t, grade(t, cfg), "TestFailsOnce")
+	if o.Passed || !strings.HasPrefix(o.Reason, notReproducible) || !strings.Contains(o.Output, "sorted order") {
+		t.Fatalf("passed %v, reason %q; want a failure whose reason starts %q\n%s", o.Passed, o.Reason, notReproducible, o.Output)
+	}
+	cfg = fixtureConfig(t, "seeded")
+	cfg.Seeds = 3
+	if o := outcome(t, grade(t, cfg), "TestFailsForOneSeed"); o.Passed || strings.Contains(o.Reason, notReproducible) {
+		t.Fatalf("a failure decided by the seed: passed %v, reason %q", o.Passed, o.Reason)
+	}
+}

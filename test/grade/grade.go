@@ -510,6 +510,7 @@ func runOne(ctx context.Context, cfg Config, j job) {
 		rt.Elapsed += res.Elapsed
 		res = rt
 	}
+	res = checkReproducible(ctx, cfg, j, res, realtime)
 	logPath := ""
 	if res.Status != gotest.Pass {
 		logPath = filepath.Join(cfg.OutDir, "logs", fmt.Sprintf("%s-%s-seed%d.log", st.outcome.Lab.Lab, name, j.seed))
