@@ -3,10 +3,10 @@
 package shardkv
 
 import (
+	"distlabs/internal/rsm"
 	"distlabs/labrpc"
 	"distlabs/labrpc/labgob"
 	"distlabs/paxos"
-	"distlabs/shardkv/internal/rsm"
 )
 
 // startPaxosServer starts server me of group gid with the group agreeing

@@ -4,10 +4,10 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"distlabs/internal/rsm"
 	"distlabs/labrpc"
 	"distlabs/labrpc/labgob"
 	"distlabs/raft"
-	"distlabs/shardkv/internal/rsm"
 	"distlabs/shardkv/shardctrler"
 )
 

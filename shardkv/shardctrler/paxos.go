@@ -3,10 +3,10 @@
 package shardctrler
 
 import (
+	"distlabs/internal/rsm"
 	"distlabs/labrpc"
 	"distlabs/labrpc/labgob"
 	"distlabs/paxos"
-	"distlabs/shardkv/internal/rsm"
 )
 
 // StartPaxosServer starts replica me of a controller whose replicas agree

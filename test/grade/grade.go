@@ -240,13 +240,13 @@ func Grade(ctx context.Context, cfg Config, log io.Writer) (*Report, error) {
 		}
 		if b.err == nil && b.ported != nil {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("%s: built only with -tags %s: the tests that need the handout's RPC types score 0 (%s)",
-				lab.Lab, portedTag, firstLine(b.ported.Error())))
+				lab.Lab, portedTag, buildError(b.ported)))
 		}
 		for _, e := range selectTests(lab, cfg.Part) {
 			o := &Outcome{Lab: lab, Entry: e, Status: "not run", Number: testNumber(lab, e)}
 			rep.Outcomes = append(rep.Outcomes, o)
 			if b.err != nil {
-				o.Status, o.Reason, o.Output = "build failed", "build failed: "+firstLine(b.err.Error()), b.err.Error()
+				o.Status, o.Reason, o.Output = "build failed", "build failed: "+buildError(b.err), b.err.Error()
 				if ref := (*refusal)(nil); errors.As(b.err, &ref) {
 					o.Status, o.Reason = "refused", firstLine(ref.msg)
 				}
@@ -379,13 +379,13 @@ func compileLab(ctx context.Context, tree, binDir string, lab *Lab, sandboxed, a
 	start := time.Now()
 	if apiOnly {
 		// Only the tests that need nothing of the handout are built.
-		b.err = gotest.CompileEnv(ctx, tree, lab.Package, b.path, compileEnv, "-tags", portedTag)
+		b.err = gotest.CompileEnv(ctx, tree, lab.Package, b.path, compileEnv, slices.Concat(testBuildFlags, []string{"-tags", portedTag})...)
 	} else {
-		b.err = gotest.CompileEnv(ctx, tree, lab.Package, b.path, compileEnv)
+		b.err = gotest.CompileEnv(ctx, tree, lab.Package, b.path, compileEnv, testBuildFlags...)
 	}
 	if b.err != nil && !apiOnly {
 		fmt.Fprintf(log, "grade: %s: build failed; retrying with -tags %s\n", lab.Lab, portedTag)
-		if err := gotest.CompileEnv(ctx, tree, lab.Package, b.path, compileEnv, "-tags", portedTag); err == nil {
+		if err := gotest.CompileEnv(ctx, tree, lab.Package, b.path, compileEnv, slices.Concat(testBuildFlags, []string{"-tags", portedTag})...); err == nil {
 			b.ported, b.err = b.err, nil
 		}
 	}
@@ -512,6 +512,7 @@ func runOne(ctx context.Context, cfg Config, j job) {
 		rt.Elapsed += res.Elapsed
 		res = rt
 	}
+	res = checkReproducible(ctx, cfg, j, res, realtime)
 	logPath := ""
 	if res.Status != gotest.Pass {
 		logPath = filepath.Join(cfg.OutDir, "logs", fmt.Sprintf("%s-%s-seed%d.log", st.outcome.Lab.Lab, name, j.seed))

@@ -1,7 +1,9 @@
 //solution:file 4A
 
 // Package rsm turns a replica group's log into a replicated state machine,
-// for the controller (shardctrler) and the sharded store (shardkv) of lab 4.
+// for the controller (shardctrler) and the sharded store (shardkv) of lab 4,
+// and for the 2015 lab 4 on Paxos (paxos/shardmaster, paxos/shardkv). It
+// sits at the module root so that both trees can import it.
 //
 // The group's log sits behind Log, a small interface that *raft.Raft
 // satisfies as it is; PaxosLog (paxoslog.go) is the adapter for groups on
