@@ -83,6 +83,7 @@ func (rn *Network) call(e *ClientEnd, svcMeth string, args interface{}, replyV r
 	msg := msgTrace{tl: rn.tl.Load(), from: e.endname, to: servername, method: svcMeth, seq: seq, recv: -1, back: -1}
 	if msg.tl != nil {
 		msg.sent = msg.tl.since()
+		msg.args = short(args)
 	}
 	if rs == nil || rn.stopped() {
 		outcome := Unreachable
@@ -108,9 +109,6 @@ func (rn *Network) call(e *ClientEnd, svcMeth string, args interface{}, replyV r
 	}
 	rn.totalBytes.Add(int64(size))
 	msg.size = size
-	if msg.tl != nil {
-		msg.args = short(argsV.Elem().Interface())
-	}
 
 	if reliable {
 		rn.sleep(latency)
