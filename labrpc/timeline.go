@@ -249,6 +249,23 @@ func (e *ClientEnd) Note(state string) {
 	tl.Note(fmt.Sprint(node), state)
 }
 
+// Recording reports whether the current run is recorded, so that code
+// can skip building a note's text when nobody records it.
+func Recording() bool { return defaultTimeline.Load() != nil }
+
+// NoteNode records state for node on the current run's timeline, for a
+// server that has no end to itself (the view service): node is its name
+// on the network. A no-op when the run is not recorded.
+//
+// A note's text may start with a channel, "kv: applied=12", when one node
+// notes several kinds of state (a KV server and its Raft peer): the page
+// draws each channel's bands in a row of its own on the lane.
+func NoteNode(node, state string) {
+	if tl := defaultTimeline.Load(); tl != nil {
+		tl.Note(node, state)
+	}
+}
+
 // recordLinkLocked records a change of an end's link. rn.mu is held,
 // which is fine: recording never waits on anything but the timeline's own
 // mutex.
