@@ -3,6 +3,7 @@ package timeline_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -47,29 +48,38 @@ type Echo struct{}
 // Say replies with its argument.
 func (Echo) Say(args string, reply *string) { *reply = args }
 
+// cluster starts n Echo nodes named n0, n1, ... on a network recorded into
+// a timeline that keeps limit events (0: the default), each node with an
+// enabled end to every node (its own included), owned as the tester owns
+// them: ends[{i, j}] is node i's end to node j.
+func cluster(t *labtest.T, n, limit int) (*labrpc.Network, *labrpc.Timeline, map[[2]int]*labrpc.ClientEnd) {
+	tl := labrpc.NewTimeline(limit)
+	rn := labrpc.MakeNetworkSeed(t.Seed)
+	rn.Record(tl)
+	t.Cleanup(rn.Cleanup)
+	ends := map[[2]int]*labrpc.ClientEnd{}
+	for i := 0; i < n; i++ {
+		srv := labrpc.MakeServer()
+		srv.AddService(labrpc.MakeService(Echo{}))
+		rn.AddServer(fmt.Sprintf("n%d", i), srv)
+		for j := 0; j < n; j++ {
+			end := fmt.Sprintf("n%d-n%d", i, j)
+			ends[[2]int{i, j}] = rn.MakeEnd(end)
+			rn.SetEndOwner(end, fmt.Sprintf("n%d", i))
+			rn.Connect(end, fmt.Sprintf("n%d", j))
+			rn.Enable(end, true)
+		}
+	}
+	return rn, tl, ends
+}
+
 // threeNodes runs a small scripted cluster of three nodes, each with an end
 // to every node (its own included), owned as the tester owns them: every
 // node says hello to every other, node n2 is cut off, n0 calls it in vain,
 // and the nodes note their state. It returns the timeline.
 func threeNodes(t *labtest.T) *labrpc.Timeline {
-	tl := labrpc.NewTimeline(0)
-	rn := labrpc.MakeNetworkSeed(t.Seed)
-	rn.Record(tl)
-	t.Cleanup(rn.Cleanup)
-	ends := map[[2]int]*labrpc.ClientEnd{}
-	name := func(i int) string { return "n" + string(rune('0'+i)) }
-	for i := 0; i < 3; i++ {
-		srv := labrpc.MakeServer()
-		srv.AddService(labrpc.MakeService(Echo{}))
-		rn.AddServer(name(i), srv)
-		for j := 0; j < 3; j++ {
-			end := name(i) + "-" + name(j)
-			ends[[2]int{i, j}] = rn.MakeEnd(end)
-			rn.SetEndOwner(end, name(i))
-			rn.Connect(end, name(j))
-			rn.Enable(end, true)
-		}
-	}
+	rn, tl, ends := cluster(t, 3, 0)
+	name := func(i int) string { return fmt.Sprintf("n%d", i) }
 	rn.Step("say hello")
 	for i := 0; i < 3; i++ {
 		ends[[2]int{i, i}].Note("role=follower term=1")
