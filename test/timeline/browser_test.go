@@ -109,8 +109,12 @@ func TestBrowserLoadsAFullPageInTime(t *testing.T) {
 	})
 	_, dropped := tl.Events()
 	require.NotZero(t, dropped)
-	dom := openInChromium(t, writePage(t, tl, timeline.Info{Test: "TestFull"}))
+	page := writePage(t, tl, timeline.Info{Test: "TestFull"})
+	dom := openInChromium(t, page)
 	attrs := bodyAttrs(t, dom)
+	if fi, err := os.Stat(page); err == nil {
+		t.Logf("a full page: %d events, %d bytes, script done %d ms after it started", labrpc.DefaultTimelineEvents, fi.Size(), attrs["load-ms"])
+	}
 	assert.Equal(t, 5, attrs["lanes"])
 	assert.Greater(t, attrs["arrows"], labrpc.DefaultTimelineEvents*3/4)
 	assert.Equal(t, attrs["messages"], attrs["arrows"])
