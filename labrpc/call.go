@@ -80,12 +80,17 @@ func (rn *Network) call(e *ClientEnd, svcMeth string, args interface{}, replyV r
 
 	rn.totalCount.Add(1)
 	servername, rs, enabled := rn.route(e.endname)
+	msg := msgTrace{tl: rn.tl.Load(), from: e.endname, to: servername, method: svcMeth, seq: seq, recv: -1, back: -1}
+	if msg.tl != nil {
+		msg.sent = msg.tl.since()
+		msg.args = short(args)
+	}
 	if rs == nil || rn.stopped() {
 		outcome := Unreachable
 		if !enabled {
 			outcome = Disabled
 		}
-		rn.emit(e.endname, servername, svcMeth, seq, 0, outcome)
+		rn.emit(&msg, outcome)
 		// Even a cleaned-up network is not instantaneous, so a client
 		// retrying in a loop after Cleanup lets virtual time run.
 		time.Sleep(latency)
@@ -103,18 +108,22 @@ func (rn *Network) call(e *ClientEnd, svcMeth string, args interface{}, replyV r
 		panic(err.Error())
 	}
 	rn.totalBytes.Add(int64(size))
+	msg.size = size
 
 	if reliable {
 		rn.sleep(latency)
 	} else {
 		rn.sleep(latency + time.Duration(shortDelay)*time.Millisecond)
 		if dropReq {
-			rn.emit(e.endname, servername, svcMeth, seq, size, RequestDropped)
+			rn.emit(&msg, RequestDropped)
 			return false
 		}
 	}
 
 	rs.count.Add(1)
+	if msg.tl != nil {
+		msg.recv = msg.tl.since()
+	}
 	type invoked struct {
 		reply reflect.Value
 		err   error
@@ -135,22 +144,26 @@ func (rn *Network) call(e *ClientEnd, svcMeth string, args interface{}, replyV r
 		case <-timer.C:
 			if !rn.stillRoutes(e.endname, rs) {
 				timer.Stop()
-				rn.emit(e.endname, servername, svcMeth, seq, size, ServerDead)
+				rn.emit(&msg, ServerDead)
 				return false
 			}
 			timer.Reset(deadCheckPeriod)
 		}
 	}
 	timer.Stop()
+	if msg.tl != nil {
+		msg.back = msg.tl.since()
+		msg.reply = short(reflect.Indirect(result).Interface())
+	}
 	rn.sleep(latency) // the reply's way back
 
 	switch {
 	case !rn.stillRoutes(e.endname, rs):
-		rn.emit(e.endname, servername, svcMeth, seq, size, ServerDead)
+		rn.emit(&msg, ServerDead)
 		return false
 	case !reliable && dropReply, handlerErr != nil:
 		// A net/rpc-style handler's error reaches its caller as no reply.
-		rn.emit(e.endname, servername, svcMeth, seq, size, ReplyDropped)
+		rn.emit(&msg, ReplyDropped)
 		return false
 	}
 	outcome := Delivered
@@ -160,7 +173,7 @@ func (rn *Network) call(e *ClientEnd, svcMeth string, args interface{}, replyV r
 		// The reply was on the wire while it waited; but no positive reply
 		// may arrive once DeleteServer has returned.
 		if !rn.serverAlive(servername, rs) {
-			rn.emit(e.endname, servername, svcMeth, seq, size, ServerDead)
+			rn.emit(&msg, ServerDead)
 			return false
 		}
 	}
@@ -169,7 +182,7 @@ func (rn *Network) call(e *ClientEnd, svcMeth string, args interface{}, replyV r
 		panic(err.Error())
 	}
 	rn.totalBytes.Add(int64(n))
-	rn.emit(e.endname, servername, svcMeth, seq, size, outcome)
+	rn.emit(&msg, outcome)
 	return true
 }
 

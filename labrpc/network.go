@@ -30,6 +30,7 @@ type Network struct {
 	totalBytes atomic.Int64
 
 	trace atomic.Pointer[func(Event)]
+	tl    atomic.Pointer[Timeline] // nil unless the run is recorded (timeline.go)
 
 	streams streamState
 
@@ -58,6 +59,7 @@ func MakeNetworkSeed(seed int64) *Network {
 	rn.reliable.Store(true)
 	rn.latency.Store(int64(DefaultLatency))
 	rn.streams.init()
+	rn.tl.Store(defaultTimeline.Load())
 	return rn
 }
 
@@ -128,6 +130,7 @@ func (rn *Network) AddServer(servername interface{}, rs *Server) {
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
 	rn.servers[servername] = rs
+	rn.recordServer(servername, "start")
 }
 
 // DeleteServer removes a server. Calls in flight to it fail: none of them
@@ -136,6 +139,7 @@ func (rn *Network) DeleteServer(servername interface{}) {
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
 	rn.servers[servername] = nil
+	rn.recordServer(servername, "delete")
 }
 
 // Connect connects an end to a server name (once per end; the server may be
@@ -144,12 +148,20 @@ func (rn *Network) Connect(endname, servername interface{}) {
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
 	rn.connections[endname] = servername
+	rn.recordLinkLocked(endname, "connect")
 }
 
 // Enable enables or disables an end.
 func (rn *Network) Enable(endname interface{}, enabled bool) {
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
+	if rn.enabled[endname] != enabled {
+		link := "down"
+		if enabled {
+			link = "up"
+		}
+		rn.recordLinkLocked(endname, link)
+	}
 	rn.enabled[endname] = enabled
 }
 

@@ -24,6 +24,7 @@ func (rn *Network) Partition(groups ...[]string) {
 		}
 	}
 	rn.topologyChangedLocked()
+	rn.recordPartition(groups)
 }
 
 // Heal ends any partition.
@@ -32,6 +33,7 @@ func (rn *Network) Heal() {
 	defer rn.mu.Unlock()
 	rn.groups = nil
 	rn.topologyChangedLocked()
+	rn.recordPartition(nil)
 }
 
 // topologyChangedLocked wakes everything waiting for the partition to

@@ -149,6 +149,7 @@ func (rn *Network) DialContext(ctx context.Context, from, addr string) (net.Conn
 	}
 	s.conns[client] = struct{}{}
 	s.conns[server] = struct{}{}
+	rn.recordStream(local, to, "open")
 	return client, nil
 }
 
@@ -420,7 +421,12 @@ func (c *conn) Write(b []byte) (int, error) {
 				p.changed()
 			}
 			p.mu.Unlock()
-			c.rn.emit(c.local, c.remote, "write", seq, len(b), Delivered)
+			msg := msgTrace{tl: c.rn.tl.Load(), from: c.local, to: c.remote, method: "write", seq: seq, size: len(b), back: -1}
+			if msg.tl != nil {
+				msg.sent, msg.recv = now.Sub(msg.tl.start), at.Sub(msg.tl.start)
+				msg.args = fmt.Sprintf("%d bytes", len(b))
+			}
+			c.rn.emit(&msg, Delivered)
 			return len(b), nil
 		}
 		wait, until := p.signal, p.writeDeadln
@@ -463,6 +469,7 @@ func (c *conn) Close() error {
 	c.in.changed()
 	c.in.mu.Unlock()
 	c.rn.streams.forget(c)
+	c.rn.recordStream(c.local, c.remote, "close")
 	return nil
 }
 

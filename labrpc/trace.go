@@ -70,11 +70,42 @@ func (rn *Network) SetTrace(fn func(Event)) {
 	rn.trace.Store(&fn)
 }
 
-func (rn *Network) emit(from, to interface{}, method string, seq uint64, size int, o Outcome) {
-	p := rn.trace.Load()
-	if p == nil {
+// msgTrace is what the trace sink and the timeline learn about one
+// message. The caller fills in the timeline's fields only when tl is set,
+// so an unrecorded message costs one atomic load.
+type msgTrace struct {
+	tl       *Timeline   // nil when the run is not recorded
+	from, to interface{} // end and server names; for streams, Addrs
+	method   string
+	seq      uint64
+	size     int
+	// Timeline offsets: sent, handler started (recv) and returned (back);
+	// -1 for a point the message never reached.
+	sent, recv, back time.Duration
+	args, reply      string
+}
+
+func (rn *Network) emit(m *msgTrace, o Outcome) {
+	if p := rn.trace.Load(); p != nil {
+		(*p)(Event{Time: time.Now(), From: fmt.Sprint(m.from), To: fmt.Sprint(m.to),
+			Method: m.method, Seq: m.seq, Size: m.size, Outcome: o})
+	}
+	if m.tl == nil {
 		return
 	}
-	(*p)(Event{Time: time.Now(), From: fmt.Sprint(from), To: fmt.Sprint(to),
-		Method: method, Seq: seq, Size: size, Outcome: o})
+	text := m.args
+	if m.back >= 0 {
+		text += " => " + m.reply
+	}
+	m.tl.add(TimelineEvent{Kind: KindMessage, At: m.sent, Recv: m.recv, Back: m.back, Done: m.tl.since(),
+		From: lane(m.from), To: lane(m.to), Method: m.method, Outcome: o, Size: m.size, Text: text})
+}
+
+// lane names the timeline lane of a message's end: a stream's host, or an
+// end or server name.
+func lane(x interface{}) string {
+	if a, ok := x.(Addr); ok {
+		return a.Host
+	}
+	return fmt.Sprint(x)
 }

@@ -2,6 +2,8 @@
 
 package paxos
 
+import "fmt"
+
 // instance is one peer's state for one Paxos instance: the acceptor's
 // promise and last accepted proposal ("Paxos Made Simple", §2.2: an
 // acceptor remembers the highest-numbered proposal it accepted and the
@@ -157,5 +159,8 @@ func (px *Paxos) learn(seq int, v interface{}) {
 	inst := px.instance(seq)
 	if !inst.decided {
 		inst.decided, inst.value = true, v
+		if self := px.peers[px.me]; self.Tracing() {
+			self.Note(fmt.Sprintf("paxos: decided %d min=%d max=%d", seq, px.min, px.max))
+		}
 	}
 }

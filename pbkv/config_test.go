@@ -148,6 +148,7 @@ func (cfg *config) makeEnd(host string) func(string) *labrpc.ClientEnd {
 		defer cfg.mu.Unlock()
 		net := cfg.netTo(to)
 		name, e := net.NewEnd(host+"->"+to, to)
+		net.SetEndOwner(name, host) // its messages on host's lane of a timeline
 		net.Enable(name, !cfg.cut[[2]string{host, to}])
 		cfg.ends = append(cfg.ends, end{name, host, to})
 		return e

@@ -3,9 +3,11 @@
 package pbkv
 
 import (
+	"fmt"
 	"maps"
 	"time"
 
+	"distlabs/labrpc"
 	"distlabs/viewservice"
 )
 
@@ -206,4 +208,25 @@ func (pb *PBServer) call(to, method string, args, reply interface{}) bool {
 	}
 	pb.mu.Unlock()
 	return end != nil && end.Call(method, args, reply)
+}
+
+// noteLocked records this server's role in the view it acts on on the
+// run's timeline (a band on its lane) when it changed. A no-op unless the
+// run is recorded; pb.mu held.
+func (pb *PBServer) noteLocked() {
+	if !labrpc.Recording() {
+		return
+	}
+	role := "idle"
+	switch pb.me {
+	case pb.view.Primary:
+		role = "primary"
+	case pb.view.Backup:
+		role = "backup"
+	}
+	text := fmt.Sprintf("%s view=%d synced=%d", role, pb.view.Viewnum, pb.synced)
+	if text != pb.noted {
+		pb.noted = text
+		labrpc.NoteNode(pb.me, text)
+	}
 }

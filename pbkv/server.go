@@ -37,6 +37,7 @@ type PBServer struct {
 
 	store map[string]string
 	seen  map[int64]int64 // client id -> sequence number of its latest applied Put/Append
+	noted string          // what noteLocked last recorded (primary.go)
 
 	// The worker goroutine serves requests and adopts views one at a time,
 	// so forwards, local applies and state transfers never interleave.
@@ -103,6 +104,7 @@ func (pb *PBServer) tick() {
 	//solution:begin B
 	pb.mu.Lock()
 	n := pb.view.Viewnum
+	pb.noteLocked() // the view the worker adopted since the last tick
 	pb.mu.Unlock()
 	v, err := pb.vs.Ping(n)
 	if err != nil {

@@ -62,6 +62,7 @@ func (rf *Raft) becomeFollower(term int) {
 		rf.resetElectionTimer()
 	}
 	rf.role = follower
+	rf.noteState()
 }
 
 // startElection turns this peer into a candidate for the next term and asks
@@ -72,6 +73,7 @@ func (rf *Raft) startElection() {
 	rf.votedFor = rf.me
 	rf.persist()
 	rf.resetElectionTimer()
+	rf.noteState()
 
 	args := RequestVoteArgs{
 		Term:         rf.currentTerm,
@@ -125,6 +127,7 @@ func (rf *Raft) becomeLeader() {
 		rf.matchIndex[p] = 0
 	}
 	rf.matchIndex[rf.me] = last
+	rf.noteState()
 	rf.triggerAll() // first heartbeats now
 }
 

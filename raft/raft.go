@@ -76,6 +76,7 @@ type Raft struct {
 	matchIndex []int // leader only
 
 	electionDeadline time.Time
+	noted            noted // what noteState last recorded (note.go)
 
 	// Replication plumbing: trigger[p] wakes peer p's replicator; inflight
 	// counts outstanding AppendEntries/InstallSnapshot RPCs to p, and
@@ -130,6 +131,7 @@ func (rf *Raft) Start(command interface{}) (int, int, bool) {
 	rf.persist()
 	index := rf.lastLogIndex()
 	rf.matchIndex[rf.me] = index
+	rf.noteState()
 	rf.advanceCommit() // a single-peer cluster commits at once
 	rf.triggerAll()
 	return index, rf.currentTerm, true
@@ -219,6 +221,7 @@ func Make(peers []*labrpc.ClientEnd, me int,
 	rf.commitIndex = rf.snapIndex
 	rf.lastApplied = rf.snapIndex
 	rf.resetElectionTimer()
+	rf.noteState()
 
 	rf.wg.Add(1)
 	go rf.ticker()

@@ -190,6 +190,7 @@ func (rf *Raft) advanceCommit() {
 		}
 		if count*2 > len(rf.peers) {
 			rf.commitIndex = n
+			rf.noteState()
 			rf.applyCond.Broadcast()
 			rf.triggerAll() // tell followers promptly
 			return
@@ -267,6 +268,7 @@ func (rf *Raft) appendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply
 			rf.applyCond.Broadcast()
 		}
 	}
+	rf.noteState() // the log or the commit index may have changed
 	//solution:stub
 	// // Your code here (2B): check that the log matches at PrevLogIndex,
 	// // append the new entries and follow the leader's commit index.

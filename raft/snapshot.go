@@ -104,6 +104,7 @@ func (rf *Raft) installSnapshot(args *InstallSnapshotArgs, reply *InstallSnapsho
 	rf.persistWithSnapshot()
 
 	rf.commitIndex = args.LastIncludedIndex
+	rf.noteState()
 	rf.pendingSnap = true
 	rf.pendingSnapIndex = args.LastIncludedIndex
 	rf.pendingSnapTerm = args.LastIncludedTerm

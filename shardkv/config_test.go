@@ -189,10 +189,12 @@ func (cfg *config) newGroup(gid int) *group {
 			for n, j := range cfg.perm(nctrlers) {
 				var name string
 				name, cends[n] = cfg.net.NewEnd(me+"-ctrler", cfg.ctrlers.ServerName(j))
+				cfg.net.SetEndOwner(name, me) // its messages on me's lane of a timeline
 				out.add(name)
 			}
 			makeEnd := func(server string) *labrpc.ClientEnd {
 				name, end := cfg.net.NewEnd(me+"-out", server)
+				cfg.net.SetEndOwner(name, me)
 				out.add(name)
 				return end
 			}
@@ -237,6 +239,7 @@ func (cfg *config) stopped() bool { return cfg.hist.Stopped() }
 // link returns a new enabled end named after prefix to server.
 func (cfg *config) link(prefix, server string) *labrpc.ClientEnd {
 	name, end := cfg.net.NewEnd(prefix, server)
+	cfg.net.SetEndOwner(name, prefix) // one timeline lane per client, not per end
 	cfg.net.Enable(name, true)
 	return end
 }

@@ -25,6 +25,7 @@ func startPaxosServer(servers []*labrpc.ClientEnd, me int, gid int, ctrlers []*l
 	kv.makeEnd = makeEnd
 	kv.gid = gid
 	kv.ctrlers = ctrlers
+	kv.self = servers[me]
 	px := paxos.Make(servers, me)
 	log, applyCh := rsm.NewPaxosLog(px)
 	kv.stopLog = log.Kill

@@ -45,6 +45,8 @@ type ShardKV struct {
 	stopLog func()        // kills the log: the Raft peer or the Paxos log
 	done    chan struct{} // closed by Kill: ends the reconfiguration loop
 	ends    map[string]*labrpc.ClientEnd
+	self    *labrpc.ClientEnd // servers[me], for notes on the run's timeline
+	noted   string            // what noteLocked last recorded (state.go)
 
 	// The replicated state, changed only by applying log entries.
 	cur    shardctrler.Config // the configuration the group is in
@@ -162,6 +164,7 @@ func StartServer(servers []*labrpc.ClientEnd, me int, persister *raft.Persister,
 	kv.applyCh = make(chan raft.ApplyMsg)
 	kv.rf = raft.Make(servers, me, persister, kv.applyCh)
 	//solution:begin 4B
+	kv.self = servers[me]
 	kv.stopLog = kv.rf.Kill
 	kv.startRSM(kv.rf, kv.applyCh, persister.RaftStateSize, persister.ReadSnapshot())
 	//solution:stub

@@ -5,6 +5,7 @@ package shardkv
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"sync"
 
 	"distlabs/labrpc/labgob"
@@ -122,6 +123,7 @@ func (m machine) Apply(command interface{}) interface{} {
 	case cleanedCmd:
 		kv.forShards(c.ConfigNum, c.Shards, cleanup, shard{State: serving})
 	}
+	kv.noteLocked()
 	return nil
 }
 
@@ -259,4 +261,29 @@ func copyGroups(m map[int][]string) map[int][]string {
 		out[g] = append([]string(nil), s...)
 	}
 	return out
+}
+
+// shardStateNames name the states in notes.
+var shardStateNames = [...]string{absent: "absent", serving: "serving", pulling: "pulling", handoff: "handoff", cleanup: "cleanup"}
+
+// noteLocked records the group's configuration number and the state of
+// every shard it holds on the run's timeline (the "shardkv" row of this
+// server's lane) when they changed, so a page shows which shards were in
+// flight while messages went by. A no-op unless the run is recorded;
+// kv.mu held.
+func (kv *ShardKV) noteLocked() {
+	if !kv.self.Tracing() {
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "shardkv: config=%d", kv.cur.Num)
+	for s, sh := range kv.shards {
+		if sh.State != absent {
+			fmt.Fprintf(&b, " %d:%s", s, shardStateNames[sh.State])
+		}
+	}
+	if text := b.String(); text != kv.noted {
+		kv.noted = text
+		kv.self.Note(text)
+	}
 }

@@ -79,6 +79,7 @@ func (cfg *config) restartVS() {
 func (cfg *config) makeEnd(host string) func(string) *labrpc.ClientEnd {
 	return func(name string) *labrpc.ClientEnd {
 		endname, e := cfg.net.NewEnd(host+"->"+name, name)
+		cfg.net.SetEndOwner(endname, host) // its messages on host's lane of a timeline
 		cfg.net.Enable(endname, true)
 		return e
 	}

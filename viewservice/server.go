@@ -29,6 +29,8 @@ type ViewServer struct {
 	// 0 after a real view number): dead for this view whatever they ping
 	// next. Cleared on every view change.
 	failed map[string]bool
+
+	noted string // what noteLocked last recorded (views.go)
 	//solution:end
 }
 

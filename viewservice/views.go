@@ -3,8 +3,11 @@
 package viewservice
 
 import (
+	"fmt"
 	"slices"
 	"time"
+
+	"distlabs/labrpc"
 )
 
 // forgetAfter is how long the service remembers a server that stopped
@@ -30,6 +33,7 @@ func (vs *ViewServer) recordPingLocked(me string, n uint, now time.Time) {
 			vs.failed[me] = true
 		} else if me == vs.view.Primary && n == vs.view.Viewnum {
 			vs.acked = true
+			vs.noteLocked()
 		}
 	}
 	vs.advanceLocked(now)
@@ -86,6 +90,7 @@ func (vs *ViewServer) setViewLocked(primary, backup string) {
 	vs.view = View{Viewnum: vs.view.Viewnum + 1, Primary: primary, Backup: backup}
 	vs.acked = false
 	clear(vs.failed)
+	vs.noteLocked()
 }
 
 // forgetLocked drops servers that have not pinged for forgetAfter and hold
@@ -96,5 +101,19 @@ func (vs *ViewServer) forgetLocked(now time.Time) {
 			delete(vs.lastPing, s)
 			delete(vs.lastNum, s)
 		}
+	}
+}
+
+// noteLocked records the current view and whether its primary acknowledged
+// it on the run's timeline (a band on the view service's lane) when that
+// changed. A no-op unless the run is recorded; vs.mu held.
+func (vs *ViewServer) noteLocked() {
+	if !labrpc.Recording() {
+		return
+	}
+	text := fmt.Sprintf("view=%d primary=%s backup=%s acked=%t", vs.view.Viewnum, vs.view.Primary, vs.view.Backup, vs.acked)
+	if text != vs.noted {
+		vs.noted = text
+		labrpc.NoteNode(vs.me, text)
 	}
 }

@@ -75,6 +75,7 @@ func (kv *KVServer) restoreSnapshot(data []byte) {
 	if kv.lastSeq == nil {
 		kv.lastSeq = make(map[int64]int64)
 	}
+	kv.note("restored")
 	//solution:end
 }
 
@@ -100,4 +101,14 @@ func (kv *KVServer) installSnapshot(msg raft.ApplyMsg) {
 		w.ch <- applyResult{err: ErrWrongLeader}
 	}
 	//solution:end
+}
+
+// note records the server's applied index and store size on the run's
+// timeline (the "kv" row of its lane) where they change wholesale: a
+// snapshot taken, installed or restored. Per operation it would crowd out
+// the messages a page keeps. A no-op unless the run is recorded.
+func (kv *KVServer) note(event string) {
+	if kv.self.Tracing() {
+		kv.self.Note(fmt.Sprintf("kv: %s applied=%d keys=%d", event, kv.lastApplied, len(kv.store)))
+	}
 }

@@ -53,6 +53,10 @@ type Config struct {
 // grader for one name).
 const vizDirEnv = "DISTLABS_VIZ_DIR"
 
+// timelineDirEnv is labtest.TimelineDirEnv: a failing test writes the
+// Lamport-diagram page of its run there as <TestName>.html.
+const timelineDirEnv = "DISTLABS_TIMELINE_DIR"
+
 // leaksEnv is the harness's leak policy, strict or warn.
 const leaksEnv = "DISTLABS_LEAKS"
 
@@ -513,12 +517,13 @@ func runOne(ctx context.Context, cfg Config, j job) {
 		res = rt
 	}
 	res = checkReproducible(ctx, cfg, j, res, realtime)
-	logPath := ""
+	logPath, page := "", ""
 	if res.Status != gotest.Pass {
 		logPath = filepath.Join(cfg.OutDir, "logs", fmt.Sprintf("%s-%s-seed%d.log", st.outcome.Lab.Lab, name, j.seed))
 		if err := writeLog(logPath, res.Output); err != nil {
 			logPath = "(not saved: " + err.Error() + ")"
 		}
+		page = keepTimeline(artifactDir(cfg, j, realtime), name, strings.TrimSuffix(logPath, ".log")+".html")
 	}
 
 	st.mu.Lock()
@@ -535,6 +540,9 @@ func runOne(ctx context.Context, cfg Config, j job) {
 		st.failed = true
 		o.Status = string(res.Status)
 		o.Reason = res.Reason
+		if page != "" {
+			o.Reason += " (timeline: " + page + ")"
+		}
 		o.Seed = j.seed
 		o.LogPath = logPath
 		o.Output = fmt.Sprintf("%s\n%s with seed %d; replay: %s\n\n%s", res.Reason, res.Status, j.seed,
@@ -578,15 +586,11 @@ func runSeed(ctx context.Context, cfg Config, j job, realtime bool) gotest.Resul
 	// whose path its failure message names) go to a directory of their own
 	// under OutDir, which outlives the run; an empty one is removed.
 	name := j.state.outcome.Entry.Name
-	clock := ""
-	if realtime {
-		clock = "-realtime"
-	}
-	art := filepath.Join(cfg.OutDir, "artifacts", fmt.Sprintf("%s-%s-seed%d%s", j.state.outcome.Lab.Lab, name, j.seed, clock))
+	art := artifactDir(cfg, j, realtime)
 	if err := os.MkdirAll(art, 0o755); err != nil {
 		art = ""
 	} else {
-		envs = append(envs, vizDirEnv+"="+art)
+		envs = append(envs, vizDirEnv+"="+art, timelineDirEnv+"="+art)
 		defer os.Remove(art) // only if empty
 	}
 	return gotest.Run(ctx, gotest.Spec{
@@ -701,6 +705,25 @@ func firstLine(s string) string {
 		s = s[:i]
 	}
 	return s
+}
+
+// artifactDir is where one run of j's test leaves files for a human.
+func artifactDir(cfg Config, j job, realtime bool) string {
+	clock := ""
+	if realtime {
+		clock = "-realtime"
+	}
+	return filepath.Join(cfg.OutDir, "artifacts", fmt.Sprintf("%s-%s-seed%d%s", j.state.outcome.Lab.Lab, j.state.outcome.Entry.Name, j.seed, clock))
+}
+
+// keepTimeline moves the timeline page the failing test left in art to
+// dest, next to its log, and returns dest ("" when there is none).
+func keepTimeline(art, name, dest string) string {
+	if err := os.Rename(filepath.Join(art, name+".html"), dest); err != nil {
+		return ""
+	}
+	os.Remove(art) // only if empty
+	return dest
 }
 
 func replayCommand(pkg, name string, seed int64) string {

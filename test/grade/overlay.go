@@ -17,7 +17,7 @@ import (
 )
 
 // defaultInfrastructure applies when the rubric names no infrastructure.
-var defaultInfrastructure = []string{"labrpc", filepath.Join("test", "labtest"), filepath.Join("test", "linearize"), filepath.Join("test", "tester"), filepath.Join("test", "kvtest")}
+var defaultInfrastructure = []string{"labrpc", filepath.Join("test", "labtest"), filepath.Join("test", "linearize"), filepath.Join("test", "tester"), filepath.Join("test", "kvtest"), filepath.Join("test", "timeline")}
 
 // moduleFiles are ours in every graded tree: the submission's go.mod and
 // go.sum decide nothing (a replace directive could swap testify for no-op

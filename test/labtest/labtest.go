@@ -179,6 +179,14 @@ func run(t *testing.T, bubble bool, body func(t *T)) {
 			fmt.Printf("--- replay: %s\n", ReplayCommand(t.Name(), seed))
 		}
 	}()
+	// Set inside the bubble (its clock starts the timeline); written
+	// before the replay line is printed.
+	var rec *recording
+	defer func() {
+		if rec != nil {
+			rec.finish(t, seed)
+		}
+	}()
 
 	if !bubble {
 		// Registered before the body's cleanups, so it runs after them.
@@ -201,6 +209,7 @@ func run(t *testing.T, bubble bool, body func(t *T)) {
 			st.bubble = bubbleRE.Find(allStacksOfSelf())
 		}
 		labrpc.SetDefaultSeed(seed)
+		rec = startRecording(t.Name())
 		body(&T{T: tt, Seed: seed, Rand: newRand(seed), state: st})
 	}
 	if bubble {

@@ -235,7 +235,7 @@ func TestVirtualTimeAndSeed(t *testing.T) {
 }
 
 func TestReplayCommandShape(t *testing.T) {
-	assert.Equal(t, "go test ./test/labtest -run '^TestX2A$' -seed 4711", labtest.ReplayCommand("TestX2A", 4711))
-	assert.Equal(t, "go test ./test/labtest -run '^TestX$' -seed -5", labtest.ReplayCommand("TestX/sub", -5))
+	assert.Equal(t, "go test ./test/labtest -run '^TestX2A$' -seed 4711 -timeline TestX2A.html", labtest.ReplayCommand("TestX2A", 4711))
+	assert.Equal(t, "go test ./test/labtest -run '^TestX$' -seed -5 -timeline TestX.html", labtest.ReplayCommand("TestX/sub", -5))
 
 }

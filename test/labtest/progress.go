@@ -14,6 +14,7 @@ func (t *T) Begin(desc string) {
 	t.begin = time.Now()
 	t.cpuBegin = cpuTime()
 	fmt.Printf("%s ...\n", desc)
+	t.Step(desc)
 }
 
 // Passed prints the 6.824-style result line: virtual seconds since Begin,

@@ -10,7 +10,8 @@ import (
 )
 
 // ReplayCommand returns the go test command that reruns test name with
-// seed, from the module root: go test ./raft -run '^TestX$' -seed 4711.
+// seed, from the module root, asking for the run's timeline page:
+// go test ./raft -run '^TestX$' -seed 4711 -timeline TestX.html.
 func ReplayCommand(name string, seed int64) string {
 	top := name
 	if i := strings.IndexByte(name, '/'); i >= 0 {
@@ -20,7 +21,7 @@ func ReplayCommand(name string, seed int64) string {
 	if Realtime() {
 		cmd += " -realtime"
 	}
-	return cmd
+	return cmd + " -timeline " + fileName(top) + ".html"
 }
 
 // packagePath is the package directory relative to the module root. The

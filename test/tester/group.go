@@ -105,10 +105,12 @@ func (g *Group[S]) Start(i int) {
 	for j := range ends {
 		names[j] = fmt.Sprintf("%s-%d-%d-g%d", g.spec.Name, i, j, g.gen)
 		ends[j] = g.net.MakeEnd(names[j])
+		g.net.SetEndOwner(names[j], g.ServerName(i))
 		g.net.Connect(names[j], g.ServerName(j))
 	}
 	g.ends[i] = names
 	g.mu.Unlock()
+	g.step("start %s", g.ServerName(i))
 
 	s, services := g.spec.Start(i, ends)
 	srv := labrpc.MakeServer()
@@ -138,6 +140,7 @@ func (g *Group[S]) Crash(i int) {
 	var zero S
 	g.servers[i], g.up[i] = zero, false
 	g.mu.Unlock()
+	g.step("crash %s", g.ServerName(i))
 	if g.spec.Crashed != nil {
 		g.spec.Crashed(i)
 	}
@@ -199,6 +202,7 @@ func (g *Group[S]) Connect(i int) {
 	defer g.mu.Unlock()
 	g.connected[i] = g.up[i]
 	g.updateLinksLocked(i)
+	g.step("connect %s", g.ServerName(i))
 }
 
 // Disconnect detaches server i from every server, both directions.
@@ -207,6 +211,7 @@ func (g *Group[S]) Disconnect(i int) {
 	defer g.mu.Unlock()
 	g.connected[i] = false
 	g.updateLinksLocked(i)
+	g.step("disconnect %s", g.ServerName(i))
 }
 
 // Connected reports whether server i is connected.
@@ -226,6 +231,7 @@ func (g *Group[S]) ConnectAll() {
 		g.connected[i], g.deaf[i] = g.up[i], false
 	}
 	g.updateAllLocked()
+	g.step("connect all of %s", g.spec.Name)
 }
 
 // Partition connects the servers within each group and cuts the links
@@ -245,6 +251,7 @@ func (g *Group[S]) Partition(groups ...[]int) {
 		}
 	}
 	g.updateAllLocked()
+	g.step("partition %s %v", g.spec.Name, groups)
 }
 
 // SetGroups puts server i in partition group ids[i] (nil: one group),
@@ -254,6 +261,7 @@ func (g *Group[S]) SetGroups(ids []int) {
 	defer g.mu.Unlock()
 	g.part = append([]int(nil), ids...)
 	g.updateAllLocked()
+	g.step("partition %s by groups %v", g.spec.Name, ids)
 }
 
 // Deafen stops server i from receiving requests from other servers; its
@@ -263,6 +271,16 @@ func (g *Group[S]) Deafen(i int) {
 	defer g.mu.Unlock()
 	g.deaf[i] = true
 	g.updateAllLocked()
+	g.step("deafen %s", g.ServerName(i))
+}
+
+// step records a step of the test on the network's timeline. The text
+// is built only when the run is recorded. g.mu may be held: recording
+// never waits on anything but the timeline.
+func (g *Group[S]) step(format string, args ...any) {
+	if g.net.Timeline() != nil {
+		g.net.Step(fmt.Sprintf(format, args...))
+	}
 }
 
 // linkUpLocked reports whether server i's end to server j should be up.
@@ -312,6 +330,7 @@ func (g *Group[S]) NewClient(servers ...int) (*Client, []*labrpc.ClientEnd) {
 	for n, j := range servers {
 		c.names[j] = fmt.Sprintf("%s-c%d-%d", g.spec.Name, k, j)
 		ends[n] = g.net.MakeEnd(c.names[j])
+		g.net.SetEndOwner(c.names[j], fmt.Sprintf("%s-c%d", g.spec.Name, k))
 		g.net.Connect(c.names[j], g.ServerName(j))
 		g.net.Enable(c.names[j], true)
 	}
