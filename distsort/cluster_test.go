@@ -32,6 +32,7 @@ type clusterOpts struct {
 	// dial, if set, wraps server i's dial function.
 	dial       func(i int, rn *labrpc.Network, d DialFunc) DialFunc
 	unreliable bool
+	meter      bool // Config.Meter
 }
 
 // clusterRun is the outcome of runCluster.
@@ -91,7 +92,7 @@ func runCluster(t *labtest.T, o clusterOpts) *clusterRun {
 		cfg := Config{
 			ID: i, Peers: peers, Dial: dial,
 			Input: cr.inputs[i], Output: cr.outputs[i],
-			Split: o.split, MemoryBudget: o.budget,
+			Split: o.split, MemoryBudget: o.budget, Meter: o.meter,
 			StartupTimeout: 10 * time.Second, IOTimeout: 30 * time.Second,
 		}
 		wg.Add(1)

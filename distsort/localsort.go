@@ -245,7 +245,8 @@ func sortedRecords(data []byte) []byte {
 // writeBins sorts every bin and writes the bins, in order, to f starting at
 // offset 0: workers take bins in turn and write each at its offset with a
 // positioned write.
-func writeBins(f *os.File, bins *[nBins]arena, bn *binner, workers int) error {
+// Sorting time is charged to sortM, gathering and writing to writeM.
+func writeBins(f *os.File, bins *[nBins]arena, bn *binner, workers int, ms *meters, sortM, writeM *meter) error {
 	var offs [nBins + 1]int64
 	for b := range nBins {
 		offs[b+1] = offs[b] + bins[b].size
@@ -258,6 +259,8 @@ func writeBins(f *os.File, bins *[nBins]arena, bn *binner, workers int) error {
 		go func() {
 			defer wg.Done()
 			var s binSorter
+			clk := ms.startClock(sortM)
+			defer clk.stop()
 			for {
 				b := int(next.Add(1) - 1)
 				if b >= nBins {
@@ -266,10 +269,15 @@ func writeBins(f *os.File, bins *[nBins]arena, bn *binner, workers int) error {
 				if bins[b].size == 0 {
 					continue
 				}
-				if err := s.writeBin(f, &bins[b], s.sortBin(&bins[b], bn), offs[b]); err != nil {
+				clk.to(sortM)
+				es := s.sortBin(&bins[b], bn)
+				sortM.add(int(bins[b].size))
+				clk.to(writeM)
+				if err := s.writeBin(f, &bins[b], es, offs[b]); err != nil {
 					errs[w] = err
 					return
 				}
+				writeM.add(int(bins[b].size))
 			}
 		}()
 	}

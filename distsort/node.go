@@ -51,6 +51,9 @@ type Config struct {
 	// "sort", "commit") and at the end ("done"); the CLI uses it to account
 	// CPU time per phase.
 	Trace func(phase string)
+	// Meter asks Run to fill Result.Phases. It is off by default because
+	// measuring costs a little (the benchmark reports how much).
+	Meter bool
 }
 
 // Result describes a finished sort on one server.
@@ -64,6 +67,38 @@ type Result struct {
 	Imbalance float64
 	// Phase durations, for finding where time goes.
 	Connect, Exchange, Sort, Commit time.Duration
+	// Phases breaks the work down finer when Config.Meter is set; an
+	// implementation may leave it zero.
+	Phases Phases
+}
+
+// PhaseStat is the work of one kind a server did. The phases of the
+// exchange run at once in several goroutines on shared cores, so their
+// elapsed times overlap and include waiting: CPU is the CPU time the
+// goroutines spent in the phase (user and system, summed over goroutines;
+// wall time where the system offers no per-thread clock), Wall the
+// elapsed time of a phase one goroutine does alone (fsync, rename), and
+// Bytes what the phase moved.
+type PhaseStat struct {
+	CPU   time.Duration `json:"cpu"`
+	Wall  time.Duration `json:"wall,omitempty"`
+	Bytes int64         `json:"bytes"`
+}
+
+// Phases is one server's work by kind (see PhaseStat); `make bench-sort`
+// prints it summed over the servers.
+type Phases struct {
+	Read      PhaseStat `json:"read"`      // reading the input
+	Partition PhaseStat `json:"partition"` // routing records into per-server batches
+	Send      PhaseStat `json:"send"`      // writing data frames to peers
+	Receive   PhaseStat `json:"receive"`   // reading data frames, checking their key range
+	Bin       PhaseStat `json:"bin"`       // filing kept records into the local sort's bins
+	Sort      PhaseStat `json:"sort"`      // sorting the bins
+	Write     PhaseStat `json:"write"`     // gathering sorted records, writing the output
+	Spill     PhaseStat `json:"spill"`     // sorting and writing runs beyond the memory budget
+	Merge     PhaseStat `json:"merge"`     // merging spilled runs into the output
+	Fsync     PhaseStat `json:"fsync"`     // syncing the output (Config.Sync)
+	Rename    PhaseStat `json:"rename"`    // renaming the output into place
 }
 
 func (c *Config) withDefaults() (Config, error) {

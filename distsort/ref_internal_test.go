@@ -10,7 +10,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
+	"time"
 
 	"distlabs/test/labtest"
 )
@@ -38,7 +40,7 @@ func TestSinkSpill(t *testing.T) {
 	labtest.Run(t, func(t *labtest.T) {
 		dir := t.TempDir()
 		data := GenerateRecords(GenOptions{Records: 5000, Seed: uint64(t.Seed)})
-		sk := newSink(binnerFor(EqualRanges(1), 0), 50*RecordSize, dir, 2)
+		sk := newSink(binnerFor(EqualRanges(1), 0), 50*RecordSize, dir, 2, new(meters))
 		rng := rand.New(rand.NewPCG(uint64(t.Seed), 1))
 		for off := 0; off < len(data); {
 			n := min(len(data)-off, RecordSize*(1+rng.IntN(300)))
@@ -124,6 +126,43 @@ func TestBinnerMonotone(t *testing.T) {
 				if p.hi == nil && p.N() > 1 && uint64(l) < 1<<posBits-1<<posBits/100 {
 					t.Fatalf("n=%d server %d: positions only reach %d of %d", p.N(), i, l, uint64(1)<<posBits)
 				}
+			}
+		}
+	})
+}
+
+// With Config.Meter every byte lands in its phases: each server reads its
+// input, sorts and writes what it kept (or spills and merges it beyond the
+// budget), and what all servers sent is what all received. On Linux the
+// phases' clocks run (elsewhere they count virtual time here).
+func TestMeteredPhases(t *testing.T) {
+	labtest.Run(t, func(t *labtest.T) {
+		for _, budget := range []int64{0, 20000} {
+			cr := runCluster(t, clusterOpts{n: 3, records: func(i int) int64 { return 3000 + 500*int64(i) }, budget: budget, meter: true})
+			cr.mustSucceed(t)
+			var sent, received int64
+			var cpu time.Duration
+			for i, r := range cr.results {
+				ph, kept := r.Phases, r.Received*RecordSize
+				sent += ph.Send.Bytes
+				received += ph.Receive.Bytes
+				cpu += ph.Read.CPU + ph.Partition.CPU + ph.Bin.CPU
+				if ph.Read.Bytes != r.Read*RecordSize || ph.Partition.Bytes != r.Read*RecordSize || ph.Bin.Bytes != kept {
+					t.Fatalf("budget %d, server %d: read %d, partition %d, bin %d bytes; input %d, kept %d",
+						budget, i, ph.Read.Bytes, ph.Partition.Bytes, ph.Bin.Bytes, r.Read*RecordSize, kept)
+				}
+				if budget == 0 && (ph.Sort.Bytes != kept || ph.Write.Bytes != kept || ph.Spill.Bytes != 0) {
+					t.Fatalf("server %d: sort %d, write %d, spill %d bytes; kept %d", i, ph.Sort.Bytes, ph.Write.Bytes, ph.Spill.Bytes, kept)
+				}
+				if budget > 0 && (ph.Merge.Bytes != kept || ph.Spill.Bytes < kept || ph.Write.Bytes != 0) {
+					t.Fatalf("server %d: merge %d, spill %d, write %d bytes; kept %d", i, ph.Merge.Bytes, ph.Spill.Bytes, ph.Write.Bytes, kept)
+				}
+			}
+			if sent != received || sent == 0 {
+				t.Fatalf("budget %d: %d bytes sent, %d received", budget, sent, received)
+			}
+			if runtime.GOOS == "linux" && cpu <= 0 {
+				t.Fatalf("budget %d: no CPU time metered", budget)
 			}
 		}
 	})

@@ -59,7 +59,8 @@ func run(ctx context.Context, cfg *Config) (res *Result, err error) {
 		}
 	}
 
-	sk := newSink(binnerFor(part, cfg.ID), cfg.MemoryBudget, cfg.SpillDir, cfg.Workers)
+	ms := &meters{on: cfg.Meter}
+	sk := newSink(binnerFor(part, cfg.ID), cfg.MemoryBudget, cfg.SpillDir, cfg.Workers, ms)
 	defer sk.removeRuns()
 	if err := m.exchange(cfg, in, part, sk); err != nil {
 		return nil, fmt.Errorf("exchange: %w", err)
@@ -69,7 +70,7 @@ func run(ctx context.Context, cfg *Config) (res *Result, err error) {
 	res.Exchange = t2.Sub(t1)
 	res.Received = sk.records
 
-	tmp, err := writeTemp(cfg, sk)
+	tmp, err := writeTemp(cfg, sk, ms)
 	if err != nil {
 		return nil, err
 	}
@@ -88,19 +89,20 @@ func run(ctx context.Context, cfg *Config) (res *Result, err error) {
 	if res.Counts, err = m.commit(cfg, res.Received); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
-	if err := os.Rename(tmp, cfg.Output); err != nil {
+	if err := ms.timeWall(&ms.rename, func() error { return os.Rename(tmp, cfg.Output) }); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
 	committed = true
 	res.Imbalance = imbalance(res.Counts)
 	res.Commit = time.Since(t3)
+	res.Phases = ms.phases()
 	trace("done")
 	return res, nil
 }
 
 // writeTemp writes the sorted output to a temporary file beside the output
 // and returns its name.
-func writeTemp(cfg *Config, sk *sink) (name string, err error) {
+func writeTemp(cfg *Config, sk *sink, ms *meters) (name string, err error) {
 	f, err := createTemp(cfg.Output)
 	if err != nil {
 		return "", fmt.Errorf("output: %w", err)
@@ -117,9 +119,10 @@ func writeTemp(cfg *Config, sk *sink) (name string, err error) {
 		return "", fmt.Errorf("output: %w", err)
 	}
 	if cfg.Sync {
-		if err := f.Sync(); err != nil {
+		if err := ms.timeWall(&ms.fsync, f.Sync); err != nil {
 			return "", fmt.Errorf("output: %w", err)
 		}
+		ms.fsync.add(int(sk.records * RecordSize))
 	}
 	return f.Name(), nil
 }
@@ -195,7 +198,7 @@ func (m *mesh) exchange(cfg *Config, in *os.File, part *Partitioner, sk *sink) e
 		for range 4 {
 			free[j] <- make([]byte, frameHeader, batchCapacity)
 		}
-		p.run(func() error { return m.send(cfg, j, queues[j], free[j]) })
+		p.run(func() error { return m.send(cfg, j, queues[j], free[j], sk.ms) })
 		p.run(func() error { return m.receive(cfg, j, part, sk) })
 	}
 	p.run(func() error { return m.scatter(in, part, sk, queues, free) })
@@ -211,6 +214,9 @@ func (m *mesh) scatter(in *os.File, part *Partitioner, sk *sink, queues, free []
 	}
 	const readRecords = 40960
 	buf := make([]byte, readRecords*RecordSize)
+	ms := sk.ms
+	clk := ms.startClock(&ms.partition)
+	defer clk.stop()
 	batches := make([][]byte, len(queues))
 	for j := range batches {
 		if j == m.id {
@@ -225,6 +231,8 @@ func (m *mesh) scatter(in *os.File, part *Partitioner, sk *sink, queues, free []
 		}
 		if j == m.id {
 			batches[j] = b[:frameHeader]
+			clk.to(&ms.bin)
+			defer clk.to(&ms.partition)
 			return sk.write(b[frameHeader:])
 		}
 		select {
@@ -236,7 +244,11 @@ func (m *mesh) scatter(in *os.File, part *Partitioner, sk *sink, queues, free []
 		return nil
 	}
 	for {
+		clk.to(&ms.read)
 		nr, rerr := io.ReadFull(in, buf)
+		clk.to(&ms.partition)
+		ms.read.add(nr)
+		ms.partition.add(nr)
 		if rerr == io.ErrUnexpectedEOF && nr%RecordSize != 0 {
 			return fmt.Errorf("input changed size: %d trailing bytes", nr%RecordSize)
 		}
@@ -283,8 +295,10 @@ func (m *mesh) scatter(in *os.File, part *Partitioner, sk *sink, queues, free []
 
 // send writes the batches queued for peer j as data frames, then an end
 // frame with the record count.
-func (m *mesh) send(cfg *Config, j int, queue <-chan []byte, free chan<- []byte) error {
+func (m *mesh) send(cfg *Config, j int, queue <-chan []byte, free chan<- []byte, ms *meters) error {
 	c := m.out[j]
+	clk := ms.startClock(&ms.send)
+	defer clk.stop()
 	var sent uint64
 	for {
 		var b []byte
@@ -304,6 +318,7 @@ func (m *mesh) send(cfg *Config, j int, queue <-chan []byte, free chan<- []byte)
 			return fmt.Errorf("send to %s: %w", m.peerName(j), err)
 		}
 		sent += uint64((len(b) - frameHeader) / RecordSize)
+		ms.send.add(len(b))
 		free <- b[:frameHeader]
 	}
 	if err := writeU64Frame(c, frameEnd, sent); err != nil {
@@ -319,6 +334,9 @@ func (m *mesh) receive(cfg *Config, j int, part *Partitioner, sk *sink) error {
 	c := m.in[j]
 	buf := make([]byte, batchCapacity)
 	var got uint64
+	ms := sk.ms
+	clk := ms.startClock(&ms.receive)
+	defer clk.stop()
 	for {
 		if err := c.SetReadDeadline(time.Now().Add(cfg.IOTimeout)); err != nil {
 			return fmt.Errorf("receive from %s: %w", m.peerName(j), err)
@@ -340,7 +358,11 @@ func (m *mesh) receive(cfg *Config, j int, part *Partitioner, sk *sink) error {
 					return fmt.Errorf("receive from %s: a record of key range %d, not ours (%d)", m.peerName(j), d, m.id)
 				}
 			}
-			if err := sk.write(p); err != nil {
+			ms.receive.add(frameHeader + len(p))
+			clk.to(&ms.bin)
+			err := sk.write(p)
+			clk.to(&ms.receive)
+			if err != nil {
 				return err
 			}
 			got += uint64(len(p) / RecordSize)

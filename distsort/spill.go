@@ -27,10 +27,11 @@ type sink struct {
 	workers  int
 	runs     []string // spilled run files, each sorted
 	records  int64    // all records received, spilled or not
+	ms       *meters
 }
 
-func newSink(bn *binner, budget int64, spillDir string, workers int) *sink {
-	return &sink{bins: new([nBins]arena), bn: bn, budget: max(budget, RecordSize), spillDir: spillDir, workers: workers}
+func newSink(bn *binner, budget int64, spillDir string, workers int, ms *meters) *sink {
+	return &sink{bins: new([nBins]arena), bn: bn, budget: max(budget, RecordSize), spillDir: spillDir, workers: workers, ms: ms}
 }
 
 // write adds whole records to the sink.
@@ -48,6 +49,7 @@ func (s *sink) write(p []byte) error {
 		s.size += RecordSize
 	}
 	s.records += int64(len(p) / RecordSize)
+	s.ms.bin.add(len(p))
 	return nil
 }
 
@@ -58,7 +60,7 @@ func (s *sink) spillLocked() (err error) {
 		return fmt.Errorf("spill: %w", err)
 	}
 	s.runs = append(s.runs, f.Name())
-	err = writeBins(f, s.bins, s.bn, s.workers)
+	err = writeBins(f, s.bins, s.bn, s.workers, s.ms, &s.ms.spill, &s.ms.spill)
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("spill: %w", cerr)
 	}
@@ -83,13 +85,16 @@ func (s *sink) writeOutput(f *os.File) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.runs) == 0 {
-		return writeBins(f, s.bins, s.bn, s.workers)
+		return writeBins(f, s.bins, s.bn, s.workers, s.ms, &s.ms.sort, &s.ms.write)
 	}
 	if s.size > 0 {
 		if err := s.spillLocked(); err != nil {
 			return err
 		}
 	}
+	clk := s.ms.startClock(&s.ms.merge)
+	defer clk.stop()
+	s.ms.merge.add(int(s.records * RecordSize))
 	return mergeRuns(f, s.runs)
 }
 

@@ -4,6 +4,11 @@
 // data with the plain single-process baseline (read all, sort.Slice on keys,
 // write) and prints wall time, MB/s and peak RSS of each, and their ratio.
 // `make bench-sort` runs it.
+//
+// It also measures the machine's own limits in the same directory (memory
+// copy, page-cache and disk read and write, loopback TCP) and prints where
+// the distributed sort's CPU time went, phase by phase, beside them.
+// Before the timed runs the inputs are flushed to disk: see flushInputs.
 package main
 
 import (
@@ -34,6 +39,8 @@ func run() error {
 	split := flag.String("split", "equal", "equal or sample")
 	dirFlag := flag.String("dir", "", "parent directory for the data (default: $TMPDIR)")
 	baseline := flag.Bool("baseline", true, "also run the single-process baseline")
+	meter := flag.Bool("meter", true, "meter the servers' phases (netsort -stats) and print the per-phase table")
+	measure := flag.Bool("limits", true, "measure the machine's limits first")
 	flag.Parse()
 
 	records := *size * 1e6 / distsort.RecordSize
@@ -73,8 +80,25 @@ func run() error {
 		c.Inputs = append(c.Inputs, in)
 		c.Outputs = append(c.Outputs, filepath.Join(dir, fmt.Sprintf("output-%d", i)))
 	}
-	fmt.Printf("generated in %v\n\n", time.Since(t0).Round(time.Millisecond))
+	fmt.Printf("generated in %v\n", time.Since(t0).Round(time.Millisecond))
+	t0 = time.Now()
+	if err := flushInputs(c.Inputs); err != nil {
+		return err
+	}
+	fmt.Printf("inputs flushed to disk in %v\n\n", time.Since(t0).Round(time.Millisecond))
 
+	var lim limits
+	if *measure {
+		if lim, err = measureLimits(dir); err != nil {
+			return err
+		}
+		lim.print()
+	}
+	if *meter {
+		c.StatsDir = dir
+	}
+
+	printDirty()
 	procs, wall, err := c.Run(context.Background())
 	for _, p := range procs {
 		fmt.Print("  ", p.Stderr)
@@ -86,6 +110,9 @@ func run() error {
 	fmt.Printf("distributed: %d processes, wall %.2fs, %.0f MB/s\n", *n, wall.Seconds(), mb/wall.Seconds())
 	for _, p := range procs {
 		fmt.Printf("  server %d: exited at %.2fs, CPU %.2fs, peak RSS %d MB\n", p.ID, p.Wall.Seconds(), p.CPU.Seconds(), p.MaxRSS>>20)
+	}
+	if *meter {
+		printPhases(procs, wall, lim)
 	}
 	t1 := time.Now()
 	rep, err := distsort.Validate(c.Inputs, c.Outputs)
@@ -103,6 +130,7 @@ func run() error {
 	out := filepath.Join(dir, "baseline-output")
 	cmd := exec.Command(bin, append([]string{"baseline", "-o", out}, c.Inputs...)...)
 	cmd.Stderr = os.Stderr
+	printDirty()
 	t2 := time.Now()
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("baseline: %w", err)

@@ -16,6 +16,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -74,6 +75,7 @@ func serverCmd(args []string) error {
 	fsync := fs.Bool("fsync", false, "fsync the output before renaming it into place")
 	verbose := fs.Bool("v", false, "print phase timings to stderr")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file")
+	stats := fs.String("stats", "", "write the result with per-phase CPU time and bytes (JSON) to this file")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: netsort [flags] <serverId> <inputFile> <outputFile> <configFile>\n       netsort gen|validate|local|baseline -h")
 		fs.PrintDefaults()
@@ -139,9 +141,19 @@ func serverCmd(args []string) error {
 		Input: fs.Arg(1), Output: fs.Arg(2), Token: token,
 		Split: mode, MemoryBudget: *mem, SpillDir: *spill,
 		StartupTimeout: *startup, IOTimeout: *ioTimeout, Sync: *fsync,
+		Meter: *stats != "",
 	})
 	if err != nil {
 		return err
+	}
+	if *stats != "" {
+		b, err := json.Marshal(res)
+		if err != nil {
+			return fmt.Errorf("stats: %w", err)
+		}
+		if err := os.WriteFile(*stats, b, 0o644); err != nil {
+			return fmt.Errorf("stats: %w", err)
+		}
 	}
 	if *verbose {
 		fmt.Fprintf(os.Stderr, "server %d: read %d, kept %d records, %d spilled runs; connect %v, exchange %v, sort+write %v, commit %v; imbalance %.3f\n",

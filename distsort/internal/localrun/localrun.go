@@ -6,9 +6,12 @@ package localrun
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,9 +47,10 @@ func FreeAddrs(n int) ([]string, error) {
 // Proc is the outcome of one server process.
 type Proc struct {
 	ID     int
-	Wall   time.Duration // from start of the cluster to this process's exit
-	MaxRSS int64         // peak resident set size in bytes
-	CPU    time.Duration // user + system CPU time
+	Wall   time.Duration    // from start of the cluster to this process's exit
+	MaxRSS int64            // peak resident set size in bytes
+	CPU    time.Duration    // user + system CPU time
+	Result *distsort.Result // the server's result, with Cluster.StatsDir
 	Stderr string
 	Err    error
 }
@@ -58,6 +62,9 @@ type Cluster struct {
 	Inputs  []string // one per server
 	Outputs []string
 	Flags   []string // extra netsort flags, e.g. -split=sample -v
+	// StatsDir, if set, asks every server for its per-phase figures
+	// (netsort -stats); Run reads them into Proc.Result.
+	StatsDir string
 }
 
 // Run picks free ports, writes the config and runs one process per server,
@@ -89,7 +96,11 @@ func (c *Cluster) runOnce(ctx context.Context) ([]Proc, time.Duration, error) {
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i := range n {
-		args := append(append([]string{}, c.Flags...), strconv.Itoa(i), c.Inputs[i], c.Outputs[i], c.Config)
+		args := append([]string{}, c.Flags...)
+		if c.StatsDir != "" {
+			args = append(args, "-stats", c.statsFile(i))
+		}
+		args = append(args, strconv.Itoa(i), c.Inputs[i], c.Outputs[i], c.Config)
 		cmd := exec.CommandContext(ctx, c.Bin, args...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
@@ -128,7 +139,24 @@ func (c *Cluster) runOnce(ctx context.Context) ([]Proc, time.Duration, error) {
 	if first != nil {
 		return procs, wall, first.Err
 	}
+	if c.StatsDir != "" {
+		for i := range procs {
+			b, err := os.ReadFile(c.statsFile(i))
+			if err != nil {
+				return procs, wall, fmt.Errorf("server %d stats: %w", i, err)
+			}
+			procs[i].Result = new(distsort.Result)
+			if err := json.Unmarshal(b, procs[i].Result); err != nil {
+				return procs, wall, fmt.Errorf("server %d stats: %w", i, err)
+			}
+		}
+	}
 	return procs, wall, nil
+}
+
+// statsFile is where server i writes its result.
+func (c *Cluster) statsFile(i int) string {
+	return filepath.Join(c.StatsDir, fmt.Sprintf("stats-%d.json", i))
 }
 
 // BuildNetsort builds the netsort command into dir and returns its path
