@@ -184,12 +184,8 @@ func (cfg *config) nodes() []*Node {
 // successorOf returns the live node that is the successor of id (the
 // brute-force answer).
 func successorOf(ns []*Node, id []byte) *Node {
-	for _, n := range ns {
-		if bytes.Compare(n.Self().Id, id) >= 0 {
-			return n
-		}
-	}
-	return ns[0]
+	i, _ := slices.BinarySearchFunc(ns, id, func(n *Node, id []byte) int { return bytes.Compare(n.Self().Id, id) })
+	return ns[i%len(ns)]
 }
 
 // ownerOf returns the live node that owns key.
@@ -365,4 +361,41 @@ func (cfg *config) putKeys(k int) map[string]string {
 		cfg.put(cfg.random(), key, kv[key])
 	}
 	return kv
+}
+
+// settle runs rounds of Stabilize and CheckPredecessor on every live node,
+// in ring order, until the ring is stable, for the scripted schedules whose
+// periodic tasks never run (manual); it fails the test after rounds rounds.
+func (cfg *config) settle(rounds int) {
+	cfg.t.Helper()
+	for range rounds {
+		if cfg.ringError() == "" {
+			return
+		}
+		for _, n := range cfg.nodes() {
+			n.CheckPredecessor()
+			n.Stabilize()
+		}
+	}
+	if msg := cfg.ringError(); msg != "" {
+		cfg.t.Fatalf("after %d rounds of stabilisation the ring is not stable: %s", rounds, msg)
+	}
+}
+
+// manualRing creates a ring of k nodes under manual, joining each through
+// the first and stabilising by hand.
+func (cfg *config) manualRing(k int) []*Node {
+	cfg.t.Helper()
+	first := cfg.create()
+	for range k - 1 {
+		cfg.join(first)
+		cfg.settle(3 * k)
+	}
+	return cfg.nodes()
+}
+
+// after returns the node that follows n on the stable ring by k places.
+func after(ns []*Node, n *Node, k int) *Node {
+	i := slices.Index(ns, n)
+	return ns[(i+k)%len(ns)]
 }

@@ -107,7 +107,7 @@ func (n *Node) withOwner(key string, op func(owner RemoteNode) (string, error)) 
 // servesLocked says why the node cannot answer for key now, or OK.
 func (n *Node) servesLocked(key string) string {
 	switch {
-	case !n.ready || n.leaving:
+	case !n.ready || n.leaving || n.syncing:
 		return ErrNotReady
 	case n.predecessor.valid() && !BetweenRightIncl(HashKey(key, n.conf.M), n.predecessor.Id, n.self.Id):
 		return ErrWrongNode
@@ -171,7 +171,7 @@ func (n *Node) localPut(key, value string) string {
 	for _, r := range replicas {
 		// An error means r is dead or cut off; the owner's replication
 		// pass copies the key to the successor list as it is then.
-		_ = n.remoteTransferKeys(r, map[string]Entry{key: e})
+		_, _ = n.remoteTransferKeys(r, map[string]Entry{key: e}, nil, nil)
 	}
 	return OK
 	//solution:stub
@@ -180,8 +180,10 @@ func (n *Node) localPut(key, value string) string {
 	//solution:end
 }
 
-// merge keeps each pushed entry that is newer than the node's copy.
-func (n *Node) merge(entries map[string]Entry) {
+// merge keeps each pushed entry that is newer than the node's copy and,
+// if lo is not nil, returns the node's copies of keys in (lo, hi] that are
+// newer than the pushed ones or missing from them.
+func (n *Node) merge(entries map[string]Entry, lo, hi []byte) map[string]Entry {
 	//solution:begin C
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -190,13 +192,28 @@ func (n *Node) merge(entries map[string]Entry) {
 			n.store[k] = e
 		}
 	}
+	if lo == nil {
+		return nil
+	}
+	newer := map[string]Entry{}
+	for k, cur := range n.store {
+		if e, ok := entries[k]; (!ok || cur.Version > e.Version) && BetweenRightIncl(HashKey(k, n.conf.M), lo, hi) {
+			newer[k] = cur
+		}
+	}
+	return newer
 	//solution:stub
 	// // Your code here (C).
+	// return nil
 	//solution:end
 }
 
 // replicate copies every key the node owns to its replicas (run after
-// each stabilisation), restoring R copies after failures and joins.
+// each stabilisation), restoring R copies after failures and joins. After
+// its range grew (a dead predecessor forgotten) the node serves nothing
+// until one pass has brought back, from a replica, the newest copy of
+// every key it took over: the dead owner may have written a version the
+// node never received (it joined after the owner last read its list).
 func (n *Node) replicate() {
 	//solution:begin D
 	n.mu.Lock()
@@ -204,21 +221,37 @@ func (n *Node) replicate() {
 		n.mu.Unlock()
 		return
 	}
+	syncing := n.syncing
+	lo, hi := n.self.Id, n.self.Id // a node without predecessor owns what reaches it
+	if n.predecessor.valid() {
+		lo = n.predecessor.Id
+	}
 	owned := map[string]Entry{}
 	for k, e := range n.store {
-		if n.servesLocked(k) == OK {
+		if BetweenRightIncl(HashKey(k, n.conf.M), lo, hi) {
 			owned[k] = e
 		}
 	}
 	replicas := n.replicasLocked()
 	n.mu.Unlock()
-	if len(owned) == 0 {
+	if len(owned) == 0 && !syncing {
 		return
 	}
+	synced := len(replicas) == 0
 	for _, r := range replicas {
-		// A dead replica drops out of the successor list; the next pass
-		// copies to its replacement.
-		_ = n.remoteTransferKeys(r, owned)
+		newer, err := n.remoteTransferKeys(r, owned, lo, hi)
+		if err != nil {
+			// A dead replica drops out of the successor list; the next
+			// pass copies to its replacement.
+			continue
+		}
+		n.merge(newer, nil, nil)
+		synced = true
+	}
+	if syncing && synced {
+		n.mu.Lock()
+		n.syncing = false
+		n.mu.Unlock()
 	}
 	//solution:stub
 	// // Your code here (D).
@@ -251,7 +284,7 @@ func (n *Node) Leave() error {
 		if same(s, n.self) {
 			continue
 		}
-		if err := n.remoteTransferKeys(s, entries); err != nil {
+		if _, err := n.remoteTransferKeys(s, entries, nil, nil); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -268,9 +301,9 @@ func (n *Node) Leave() error {
 		if err := n.remoteSetPredecessorId(succ, pred); err != nil {
 			return fmt.Errorf("leave %v: %w", n.self, err)
 		}
-		if err := n.remoteSetSuccessorId(pred, succ); err != nil {
-			return fmt.Errorf("leave %v: %w", n.self, err)
-		}
+		// A predecessor that does not answer has failed or left itself:
+		// the ring repairs around it by stabilisation, as for any failure.
+		_ = n.remoteSetSuccessorId(pred, succ, succs)
 	}
 	return nil
 	//solution:stub

@@ -97,6 +97,7 @@ type Node struct {
 	store       map[string]Entry
 	ready       bool // holds the keys it owns
 	leaving     bool // handing its keys off: serves nothing more
+	syncing     bool // its range grew: serves nothing until replicate pulled the newest copies
 	//solution:stub
 	// // Your fields here (B, C).
 	//solution:end
@@ -155,16 +156,22 @@ func (n *Node) Create() {
 // it, and serves keys only once its successor has handed them over.
 func (n *Node) Join(known RemoteNode) error {
 	//solution:begin B
-	succ, _, err := n.remoteFindSuccessor(known, n.self.Id)
-	if err != nil {
-		return fmt.Errorf("join %v via %v: %w", n.self, known, err)
+	var succ RemoteNode
+	var st IdReply
+	var err error
+	for range maxAttempts {
+		// The answer may name a node that just failed or left: ask again
+		// once the ring has had time to notice.
+		if succ, st, err = n.findJoinSuccessor(known); err == nil {
+			break
+		}
+		if errors.Is(err, ErrIDTaken) {
+			return err
+		}
+		time.Sleep(n.conf.StabilizeInterval)
 	}
-	if bytes.Equal(succ.Id, n.self.Id) {
-		return fmt.Errorf("join %v via %v: %w (%v)", n.self, known, ErrIDTaken, succ)
-	}
-	st, err := n.remoteGetPredecessorId(succ)
 	if err != nil {
-		return fmt.Errorf("join %v: successor %v: %w", n.self, succ, err)
+		return err
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -182,6 +189,23 @@ func (n *Node) Join(known RemoteNode) error {
 }
 
 //solution:begin B
+
+// findJoinSuccessor asks known for the joining node's successor and asks
+// that successor for its successor list.
+func (n *Node) findJoinSuccessor(known RemoteNode) (RemoteNode, IdReply, error) {
+	succ, _, err := n.remoteFindSuccessor(known, n.self.Id)
+	if err != nil {
+		return succ, IdReply{}, fmt.Errorf("join %v via %v: %w", n.self, known, err)
+	}
+	if bytes.Equal(succ.Id, n.self.Id) {
+		return succ, IdReply{}, fmt.Errorf("join %v via %v: %w (%v)", n.self, known, ErrIDTaken, succ)
+	}
+	st, err := n.remoteGetPredecessorId(succ)
+	if err != nil {
+		return succ, st, fmt.Errorf("join %v: successor %v: %w", n.self, succ, err)
+	}
+	return succ, st, nil
+}
 
 // startLocked starts the maintenance goroutine once.
 func (n *Node) startLocked() {

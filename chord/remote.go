@@ -40,9 +40,10 @@ func (n *Node) remoteSetPredecessorId(r, p RemoteNode) error {
 	return n.call(r, "SetPredecessorId", &UpdateReq{Id: r.Id, Update: p}, &RpcOkay{})
 }
 
-// remoteSetSuccessorId tells r that its successor is now s.
-func (n *Node) remoteSetSuccessorId(r, s RemoteNode) error {
-	return n.call(r, "SetSuccessorId", &UpdateReq{Id: r.Id, Update: s}, &RpcOkay{})
+// remoteSetSuccessorId tells r that its successor is now s, followed by
+// the nodes of list.
+func (n *Node) remoteSetSuccessorId(r, s RemoteNode, list []RemoteNode) error {
+	return n.call(r, "SetSuccessorId", &UpdateReq{Id: r.Id, Update: s, Successors: list}, &RpcOkay{})
 }
 
 // remoteFindSuccessor asks r for the successor of id and the hops it took.
@@ -74,7 +75,10 @@ func (n *Node) remotePut(r RemoteNode, key, value string) (KeyValueReply, error)
 	return reply, err
 }
 
-// remoteTransferKeys pushes entries to r.
-func (n *Node) remoteTransferKeys(r RemoteNode, entries map[string]Entry) error {
-	return n.call(r, "TransferKeys", &TransferReq{Id: r.Id, From: n.self, Entries: entries}, &RpcOkay{})
+// remoteTransferKeys pushes entries to r; with a range (lo, hi] (an
+// owner's push) it returns r's newer copies of keys in the range.
+func (n *Node) remoteTransferKeys(r RemoteNode, entries map[string]Entry, lo, hi []byte) (map[string]Entry, error) {
+	var reply TransferReply
+	err := n.call(r, "TransferKeys", &TransferReq{Id: r.Id, From: n.self, Entries: entries, Lo: lo, Hi: hi}, &reply)
+	return reply.Newer, err
 }

@@ -31,9 +31,13 @@ type IdReply struct {
 }
 
 // UpdateReq asks node Id to set its predecessor or successor to Update.
+// A leaving node setting its predecessor's successor also sends its own
+// successor list (Successors), which the predecessor takes whole, so that
+// its list stays R long.
 type UpdateReq struct {
-	Id     []byte
-	Update RemoteNode
+	Id         []byte
+	Update     RemoteNode
+	Successors []RemoteNode
 }
 
 // RpcOkay is the reply of requests that only succeed or fail.
@@ -101,10 +105,21 @@ type KeyValueReply struct {
 
 // TransferReq pushes entries to node Id: a leaving node's keys to its
 // successor, or an owner's keys to the successors that replicate them.
+// An owner's push also names its range (Lo, Hi]: the receiver answers the
+// copies it holds in that range that are newer than the pushed ones (or
+// missing from them), so an owner whose range just grew learns the last
+// version of the keys it took over.
 type TransferReq struct {
 	Id      []byte
 	From    RemoteNode
 	Entries map[string]Entry
+	Lo, Hi  []byte // the owner's range; nil: not an owner's push
+}
+
+// TransferReply answers a TransferReq with the newer copies asked for.
+type TransferReply struct {
+	Ok    bool
+	Newer map[string]Entry
 }
 
 // NodeRPCServer is the RPC service of one node.
@@ -173,7 +188,7 @@ func (s *NodeRPCServer) SetSuccessorId(req *UpdateReq, reply *RpcOkay) error {
 	if !s.validID(req.Update.Id) {
 		return fmt.Errorf("SetSuccessorId: bad ID %x", req.Update.Id)
 	}
-	reply.Ok = s.node.setSuccessor(req.Update)
+	reply.Ok = s.node.setSuccessor(req.Update, req.Successors)
 	return nil
 }
 
@@ -239,13 +254,17 @@ func (s *NodeRPCServer) Put(req *KeyValueReq, reply *KeyValueReply) error {
 	return nil
 }
 
-// TransferKeys merges the entries pushed to the node: each replaces the
-// node's copy if it is newer.
-func (s *NodeRPCServer) TransferKeys(req *TransferReq, reply *RpcOkay) error {
+// TransferKeys merges the entries pushed to the node (each replaces the
+// node's copy if it is newer) and answers the node's newer copies in the
+// pusher's range, if it named one.
+func (s *NodeRPCServer) TransferKeys(req *TransferReq, reply *TransferReply) error {
 	if err := s.check(req.Id); err != nil {
 		return err
 	}
-	s.node.merge(req.Entries)
+	if req.Lo != nil && (!s.validID(req.Lo) || !s.validID(req.Hi)) {
+		return fmt.Errorf("TransferKeys: bad range (%x, %x]", req.Lo, req.Hi)
+	}
+	reply.Newer = s.node.merge(req.Entries, req.Lo, req.Hi)
 	reply.Ok = true
 	return nil
 }

@@ -92,7 +92,7 @@ func (n *Node) notifySuccessor(succ RemoteNode, wantKeys bool) {
 	if err != nil || !reply.Accepted || !wantKeys {
 		return // not accepted yet: the next round notifies again
 	}
-	n.merge(reply.Entries)
+	n.merge(reply.Entries, nil, nil)
 	n.mu.Lock()
 	n.ready = true
 	n.mu.Unlock()
@@ -115,6 +115,7 @@ func (n *Node) CheckPredecessor() {
 	n.mu.Lock()
 	if same(n.predecessor, p) {
 		n.predecessor = RemoteNode{}
+		n.syncing = true // the range grew: see replicate
 	}
 	n.mu.Unlock()
 	//solution:stub
@@ -140,19 +141,25 @@ func (n *Node) setPredecessor(p RemoteNode) bool {
 }
 
 // setSuccessor makes s the first successor, on the word of a leaving
-// successor; the rest of the list stays until stabilize refreshes it.
-func (n *Node) setSuccessor(s RemoteNode) bool {
+// successor, followed by the leaving node's list (from s on) or, without
+// one, by the node's own list after s; stabilize refreshes it.
+func (n *Node) setSuccessor(s RemoteNode, list []RemoteNode) bool {
 	//solution:begin B
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.killed || len(n.successors) == 0 {
 		return false
 	}
-	rest := n.successors[1:]
-	if len(rest) > 0 && same(rest[0], s) {
-		rest = rest[1:]
+	if len(list) == 0 {
+		list = n.successors[1:]
 	}
-	n.setSuccessorsLocked(append([]RemoteNode{s}, rest...))
+	for len(list) > 0 && !same(list[0], s) && Between(list[0].Id, n.self.Id, s.Id) {
+		list = list[1:] // at or before the leaving node
+	}
+	if len(list) > 0 && same(list[0], s) {
+		list = list[1:]
+	}
+	n.setSuccessorsLocked(append([]RemoteNode{s}, list...))
 	return true
 	//solution:stub
 	// // Your code here (B).
