@@ -71,6 +71,10 @@ func (cfg *config) newAddr() string {
 		addr := fmt.Sprintf("n%d-%d", cfg.names, cfg.t.Rand.IntN(1<<20))
 		taken := false
 		id := HashKey(addr, cfg.conf.M)
+		if len(id) != IDBytes(cfg.conf.M) {
+			cfg.mu.Unlock()
+			cfg.t.Fatalf("HashKey(%q, %d) = %x: want an ID of %d bytes", addr, cfg.conf.M, id, IDBytes(cfg.conf.M))
+		}
 		for _, n := range cfg.live {
 			taken = taken || bytes.Equal(n.Self().Id, id)
 		}
