@@ -23,7 +23,7 @@ func (n *Node) Fingers() []FingerEntry {
 
 // closestPrecedingFinger returns the finger of n closest before id, going
 // clockwise from n, or n itself if no finger lies in (n, id) (the paper's
-// closest_preceding_finger, Stoica et al. 2001, Figure 4).
+// closest_preceding_finger, Stoica et al. 2001).
 func (n *Node) closestPrecedingFinger(id []byte) RemoteNode {
 	//solution:begin B
 	n.mu.Lock()
@@ -46,7 +46,7 @@ func (n *Node) closestPrecedingFinger(id []byte) RemoteNode {
 // otherwise the query goes to the closest preceding node known (fingers
 // and successor list), which is strictly closer to id, so a lookup always
 // ends; a node that does not answer is dropped from the fingers and the
-// next closest is asked (the ToN paper's "section 5.3" failure handling).
+// next closest is asked (the papers' handling of failed lookups).
 func (n *Node) findSuccessor(id []byte) (RemoteNode, int, error) {
 	//solution:begin B
 	n.mu.Lock()
@@ -119,7 +119,7 @@ func (n *Node) forget(dead RemoteNode) {
 // FixFingers refreshes the next finger that needs a lookup (the paper's
 // fix_fingers, one lookup per call). A finger whose start lies in
 // (n, previous finger] is the previous finger, at no cost (the init
-// shortcut of Stoica et al. 2001, Figure 6); on a big ring with a small
+// shortcut of init_finger_table, Stoica et al. 2001); on a big ring with a small
 // population most fingers are the successor, so a round costs about
 // log2 N lookups instead of m.
 func (n *Node) FixFingers() {

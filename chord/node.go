@@ -70,7 +70,7 @@ var (
 // from RPC) must be served at its address for the others to reach it.
 //
 // Invariants the node keeps (Zave, "Reasoning about identifier spaces",
-// TSE 2017, section 4), under the rule that at most R-1 adjacent nodes fail
+// TSE 2017: its inductive invariant), under the rule that at most R-1 adjacent nodes fail
 // between two rounds of stabilisation:
 //   - the successor list has exactly R entries, in ring order from the
 //     node onwards, and at least one of them is alive;

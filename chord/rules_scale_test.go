@@ -1,7 +1,7 @@
 package chord
 
-// Scale: the O(log N) lookup of Chord (SIGCOMM 2001, Theorem 2 and
-// section 6.4: the mean path length is about ½·log2 N) measured on a
+// Scale: the O(log N) lookup of Chord (SIGCOMM 2001: O(log N) hops with
+// high probability, a measured mean path length of about ½·log2 N) on a
 // 1024-node ring in virtual time.
 
 import (

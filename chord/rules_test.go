@@ -19,7 +19,8 @@ import (
 
 // Notify: a node takes the notifier as predecessor only if it has none or
 // the notifier lies between its predecessor and itself (SIGCOMM 2001,
-// Figure 7, n.notify). A stale notifier must not move it back.
+// n.notify in the stabilisation pseudo-code). A stale notifier must not
+// move it back.
 func TestNotifyKeepsCloserPredecessorB(t *testing.T) {
 	run(t, "Test (B): Notify never moves a predecessor backwards", manual(8, 3), func(t *labtest.T, cfg *config) {
 		ns := cfg.manualRing(5)
@@ -44,7 +45,7 @@ func TestNotifyKeepsCloserPredecessorB(t *testing.T) {
 
 // Check predecessor: a node whose predecessor does not answer forgets it,
 // so that the next node to notify becomes its predecessor (ToN 2003,
-// Figure 7, check_predecessor).
+// the check_predecessor pseudo-code).
 func TestCheckPredecessorD(t *testing.T) {
 	run(t, "Test (D): a dead predecessor is forgotten and replaced", manual(8, 3), func(t *labtest.T, cfg *config) {
 		ns := cfg.manualRing(6)
@@ -63,11 +64,11 @@ func TestCheckPredecessorD(t *testing.T) {
 	})
 }
 
-// Zave (TSE 2017, section III, "join"): a joining node copies its
+// Zave (TSE 2017, the corrected join): a joining node copies its
 // successor's successor list. In the original join (SIGCOMM 2001,
-// Figure 7) a new node knows only its successor, and if that successor
+// the stabilisation pseudo-code) a new node knows only its successor, and if that successor
 // fails before the new node's first stabilisation the new node can never
-// reach the ring again (Zave, CCR 2012, section 4: a joined node cut off by
+// reach the ring again (Zave, CCR 2012, among its counterexamples: a joined node cut off by
 // the failure of its only successor). Schedule: a stable ring, a join,
 // the new node's successor dies, and then only the new node stabilises.
 func TestJoinerSurvivesSuccessorFailureD(t *testing.T) {
@@ -87,9 +88,9 @@ func TestJoinerSurvivesSuccessorFailureD(t *testing.T) {
 	})
 }
 
-// Zave (CCR 2012, section 4; TSE 2017, stabilize): a node adopts its
+// Zave (CCR 2012; TSE 2017, the corrected stabilize): a node adopts its
 // successor's predecessor as its new successor only if that node answers.
-// The original stabilize (SIGCOMM 2001, Figure 7) adopts it unchecked; if
+// The original stabilize (SIGCOMM 2001) adopts it unchecked; if
 // it has just failed, the node's first successor is a dead node, and with
 // one successor (the original protocol) the ring is broken. Schedule: a
 // node joins between p and s and notifies s, then dies before p
@@ -118,7 +119,7 @@ func TestDeadPredecessorNotAdoptedD(t *testing.T) {
 	})
 }
 
-// The successor list (ToN 2003, section 5.3; Zave, TSE 2017: a ring
+// The successor list (SIGCOMM 2001, "Failures and Replication"; Zave, TSE 2017: a ring
 // survives as long as no node loses its whole list): after R-1 adjacent
 // nodes fail at once the ring re-forms, every finger is repaired, and
 // every acknowledged key is still there with its last value (it is kept

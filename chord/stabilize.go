@@ -44,7 +44,7 @@ func (n *Node) maintain() {
 }
 
 // stabilizeRing is Zave's corrected stabilisation ("Reasoning about identifier
-// spaces", TSE 2017, Figure 6):
+// spaces", TSE 2017):
 //   - ask the first successor that answers for its predecessor and
 //     successor list (dead successors are skipped: the list has R entries
 //     so that one always answers);
@@ -53,15 +53,15 @@ func (n *Node) maintain() {
 //     p becomes the first successor, but only if p answers (the original
 //     pseudo-code adopted p unchecked, and a dead p then cut n off the
 //     ring: Zave, "Using lightweight modeling to understand Chord", CCR
-//     2012, section 4.2), and n takes p's list;
+//     2012), and n takes p's list;
 //   - notify the (new) first successor.
 func (n *Node) stabilizeRing() {
 	for _, s := range n.Successors() {
 		st, err := n.remoteGetPredecessorId(s)
 		if err != nil {
 			//solution:end
-			//solution:begin D
-			continue // dead: the next entry of the list takes its place
+			//solution:begin C
+			continue // dead or gone: the next entry of the list takes its place
 			//solution:end
 			//solution:begin B
 		}
@@ -102,7 +102,7 @@ func (n *Node) notifySuccessor(succ RemoteNode, wantKeys bool) {
 
 // CheckPredecessor clears the predecessor if it does not answer, so that
 // the next node to notify takes its place (the paper's
-// check_predecessor, Stoica et al. 2003, Figure 7).
+// check_predecessor, Stoica et al. 2003).
 func (n *Node) CheckPredecessor() {
 	//solution:begin D
 	p, ok := n.Predecessor()
