@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -275,7 +276,7 @@ func (cfg *config) waitFingers(limit time.Duration) {
 func (cfg *config) put(via *Node, key, value string) {
 	cfg.t.Helper()
 	if err := Put(via, key, value); err != nil {
-		cfg.t.Fatalf("Put(%q) through %v: %v", key, via.Self(), err)
+		cfg.t.Fatalf("Put(%q) through %v: %v\n%s", key, via.Self(), err, cfg.describe())
 	}
 	cfg.net.Op()
 }
@@ -333,26 +334,34 @@ func sortedKeys(kv map[string]string) []string {
 
 // checkSingleOwners fails the test unless exactly one live node answers
 // for each key of kv (asked directly, without routing): a key is never
-// served twice.
+// served twice. A node may refuse keys for a moment after its range grew
+// (it first pulls the newest copies), so "none" is given a few seconds.
 func (cfg *config) checkSingleOwners(kv map[string]string) {
 	cfg.t.Helper()
-	ns := cfg.nodes()
-	for _, k := range sortedKeys(kv) {
-		var serving []RemoteNode
-		for _, n := range ns {
-			var reply KeyValueReply
-			if err := n.RPC().Get(&KeyValueReq{Id: n.Self().Id, Key: k}, &reply); err != nil {
-				cfg.t.Fatalf("Get(%q) at %v: %v", k, n.Self(), err)
+	cfg.waitFor(5*time.Second, "a key is not served by exactly one node", func() string {
+		ns := cfg.nodes()
+		for _, k := range sortedKeys(kv) {
+			var serving []RemoteNode
+			for _, n := range ns {
+				var reply KeyValueReply
+				if err := n.RPC().Get(&KeyValueReq{Id: n.Self().Id, Key: k}, &reply); err != nil {
+					cfg.t.Fatalf("Get(%q) at %v: %v", k, n.Self(), err)
+				}
+				if reply.Err == OK || reply.Err == ErrNoKey {
+					serving = append(serving, n.Self())
+				}
 			}
-			if reply.Err == OK || reply.Err == ErrNoKey {
-				serving = append(serving, n.Self())
-			}
-		}
-		if len(serving) != 1 {
-			cfg.t.Fatalf("key %q (hash %s) is served by %d nodes %v, want exactly its owner %v",
+			msg := fmt.Sprintf("key %q (hash %s) is served by %d nodes %v, want exactly its owner %v",
 				k, IDString(HashKey(k, cfg.conf.M)), len(serving), serving, cfg.ownerOf(ns, k).Self())
+			if len(serving) > 1 {
+				cfg.t.Fatal(msg)
+			}
+			if len(serving) == 0 {
+				return msg
+			}
 		}
-	}
+		return ""
+	})
 }
 
 // putKeys puts k distinct keys through random nodes and returns them.
@@ -402,4 +411,16 @@ func (cfg *config) manualRing(k int) []*Node {
 func after(ns []*Node, n *Node, k int) *Node {
 	i := slices.Index(ns, n)
 	return ns[(i+k)%len(ns)]
+}
+
+// describe lists every live node's predecessor and successors, for a
+// failure message.
+func (cfg *config) describe() string {
+	var b strings.Builder
+	b.WriteString("the ring (live nodes in order):\n")
+	for _, n := range cfg.nodes() {
+		p, _ := n.Predecessor()
+		fmt.Fprintf(&b, "  %v: predecessor %v, successors %v\n", n.Self(), p, n.Successors())
+	}
+	return b.String()
 }

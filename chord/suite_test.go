@@ -323,7 +323,12 @@ func TestPutDuringJoinsC(t *testing.T) {
 			case k%6 == 0:
 				cfg.join(cfg.random())
 			case k%6 == 3 && len(cfg.nodes()) > 4:
+				// A leaving node tells only the predecessor it knows; the
+				// ring re-forms before the next leave, so leaves never
+				// take a whole successor list of a node that joined
+				// meanwhile.
 				cfg.leave(cfg.random())
+				cfg.waitRing(30 * time.Second)
 			}
 			cfg.check(cfg.random(), key, kv[key])
 		}
