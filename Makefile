@@ -21,7 +21,7 @@ STATICCHECK_VERSION ?= v0.8.2
 
 # Packages whose tests run under the race detector in `make test`; everything
 # else runs without it. Patterns that match nothing yet are skipped.
-RACE_PKGS ?= ./labrpc/... ./test/labtest ./raft/... ./mapreduce/... ./tritonhttp/... ./distsort/... ./viewservice ./pbkv ./paxos/... ./shardkv/... ./surfstore/...
+RACE_PKGS ?= ./labrpc/... ./test/labtest ./raft/... ./mapreduce/... ./tritonhttp/... ./distsort/... ./viewservice ./pbkv ./paxos/... ./shardkv/... ./surfstore/... ./chord/...
 
 export LAB PART SEEDS SUBMISSION SUBMISSIONS CSV HIDDEN JOBS RESULTS TIMEOUT MEMLIMIT CPULIMIT KEEP ISOLATION SCRATCH RUBRIC OUT UPTO PKG RUN N START RACE RACE_PKGS
 

@@ -23,7 +23,7 @@
 #                                 # and the stress runs at the README's N (~1 h)
 #   FROM=mapreduce test/readme/check.sh   # start at a section (raft, kvraft,
 #                                 # tritonhttp, distsort, mapreduce, pbkv, paxos, shardkv,
-#                                 # surfstore, student, ta)
+#                                 # surfstore, chord, student, ta)
 #
 # Without FULL the heavy commands run smaller: stress with N=3, the fuzzer for
 # 100000 executions, `make grade` per lab only where the README shows it per lab,
@@ -77,7 +77,7 @@ started=${FROM:-raft}
 case $started in
 handout) started=student ;; # the sections' earlier names
 stress) started=ta ;;
-raft | kvraft | tritonhttp | distsort | mapreduce | pbkv | paxos | shardkv | surfstore | student | ta) ;;
+raft | kvraft | tritonhttp | distsort | mapreduce | pbkv | paxos | shardkv | surfstore | chord | student | ta) ;;
 *) fail "FROM=$started: not a section (see the top of $0)" ;;
 esac
 want() {
@@ -246,6 +246,14 @@ kill %1 %2
 test "$(cat /tmp/surf/b/x.txt)" = "from a"   # the check itself: the first sync won
 '
 if full; then run 30m "make bench-surf"; fi
+fi
+
+if want chord; then
+step "chord"
+run 5m "go test ./chord/..."
+run 5m "go test ./chord -run '^TestChurnD\$' -seed 4711 -v"
+run 15m "make grade LAB=chord"
+if full; then run 60m "make stress PKG=chord RUN='^Test[^S]' N=500"; else run 10m "make stress PKG=chord RUN='^Test[^S]' N=3"; fi
 fi
 
 if want student; then
