@@ -1,0 +1,52 @@
+package tapestry
+
+import (
+	"testing"
+
+	"distlabs/test/labtest"
+)
+
+// TestChurnD runs rounds of random joins, graceful leaves and kills (at
+// most SLOTSIZE-1 kills between checks, so no slot loses all its nodes at
+// once) with objects stored throughout, and after each round waits
+// REPUBLISH + TIMEOUT and checks the invariants: every ID has one root
+// from every node, and every object whose node is alive is found from every
+// node.
+func TestChurnD(t *testing.T) {
+	run(t, "Test (D): churn of joins, leaves and kills", testDigits, func(t *labtest.T, m *mesh) {
+		m.grow(14)
+		values, at := m.storeRandom(10, "churn0")
+		for round := 1; round <= 8; round++ {
+			kills := 0
+			for step := 0; step < 3; step++ {
+				nodes := m.nodes()
+				switch op := t.Rand.IntN(3); {
+				case op == 0 || len(nodes) < 8:
+					m.grow(1)
+				case op == 1:
+					m.leave(nodes[t.Rand.IntN(len(nodes))])
+				case kills < SLOTSIZE-1:
+					m.kill(nodes[t.Rand.IntN(len(nodes))])
+					kills++
+				}
+			}
+			live := map[*Node]bool{}
+			for _, n := range m.nodes() {
+				live[n] = true
+			}
+			for key, n := range at {
+				if !live[n] {
+					delete(values, key)
+					delete(at, key)
+				}
+			}
+			more, moreAt := m.storeRandom(3, "churn"+string(rune('0'+round)))
+			for k, v := range more {
+				values[k], at[k] = v, moreAt[k]
+			}
+			m.pause(REPUBLISH + TIMEOUT)
+			m.checkRoots("after a churn round", m.randomIDs(5))
+			m.checkFound("after a churn round", values)
+		}
+	})
+}
