@@ -36,7 +36,7 @@ type mesh struct {
 	clock *labrpc.ClientEnd // see pause
 
 	mu    sync.Mutex
-	live  []*Node         // in order of start
+	live  []*Node          // in order of start
 	hosts map[*Node]string // the labrpc host of each node
 	hostN int
 	calls map[string]*atomic.Int64 // gRPC calls received, by method ("FindRoot")
