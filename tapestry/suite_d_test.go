@@ -129,6 +129,9 @@ func TestScaleD(t *testing.T) {
 			}
 			hops += h
 			most = max(most, h)
+			if i%1000 == 999 {
+				m.pause(time.Millisecond)
+			}
 		}
 		mean := float64(hops) / lookups
 		bound := math.Ceil(math.Log(n)/math.Log(float64(BASE))) + 0.5
