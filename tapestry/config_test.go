@@ -166,6 +166,37 @@ func (m *mesh) grow(k int) {
 	}
 }
 
+// static starts k nodes with random IDs that join no one, and fills their
+// tables by hand, every node offered every other in a random order, with
+// the backpointers to match: a mesh that needs only the routing table
+// (part A), for the tests of parts A and B.
+func (m *mesh) static(k int) {
+	m.t.Helper()
+	for i := 0; i < k; i++ {
+		m.mustStart(m.randomID(), "")
+	}
+	nodes := m.nodes()
+	byID := map[ID]*Node{}
+	for _, n := range nodes {
+		byID[n.Node.ID] = n
+	}
+	for _, n := range nodes {
+		for _, j := range m.t.Rand.Perm(len(nodes)) {
+			o := nodes[j]
+			if o == n {
+				continue
+			}
+			added, previous := n.Table.Add(o.Node)
+			if added {
+				o.Backpointers.Add(n.Node)
+			}
+			if previous != nil {
+				byID[previous.ID].Backpointers.Remove(n.Node)
+			}
+		}
+	}
+}
+
 // nodes returns the live nodes.
 func (m *mesh) nodes() []*Node {
 	m.mu.Lock()

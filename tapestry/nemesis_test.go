@@ -11,11 +11,12 @@ import (
 // once) with objects stored throughout, and after each round waits
 // REPUBLISH + TIMEOUT and checks the invariants: every ID has one root
 // from every node, and every object whose node is alive is found from every
-// node.
+// node, and no live node holds a node that left gracefully.
 func TestChurnD(t *testing.T) {
 	run(t, "Test (D): churn of joins, leaves and kills", testDigits, func(t *labtest.T, m *mesh) {
 		m.grow(14)
 		values, at := m.storeRandom(10, "churn0")
+		var left []*Node
 		for round := 1; round <= 8; round++ {
 			kills := 0
 			for step := 0; step < 3; step++ {
@@ -24,7 +25,9 @@ func TestChurnD(t *testing.T) {
 				case op == 0 || len(nodes) < 8:
 					m.grow(1)
 				case op == 1:
-					m.leave(nodes[t.Rand.IntN(len(nodes))])
+					n := nodes[t.Rand.IntN(len(nodes))]
+					m.leave(n)
+					left = append(left, n)
 				case kills < SLOTSIZE-1:
 					m.kill(nodes[t.Rand.IntN(len(nodes))])
 					kills++
@@ -46,6 +49,9 @@ func TestChurnD(t *testing.T) {
 			}
 			m.pause(REPUBLISH + TIMEOUT)
 			m.checkRoots("after a churn round", m.randomIDs(5))
+			for _, n := range left {
+				m.checkForgotten("after a churn round", n)
+			}
 			m.checkFound("after a churn round", values)
 		}
 	})

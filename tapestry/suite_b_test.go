@@ -30,7 +30,7 @@ func (m *mesh) storeRandom(k int, prefix string) (map[string]string, map[string]
 // every node.
 func TestPublishLookupB(t *testing.T) {
 	run(t, "Test (B): objects stored anywhere are found from every node", testDigits, func(t *labtest.T, m *mesh) {
-		m.grow(16)
+		m.static(16)
 		values, _ := m.storeRandom(20, "obj")
 		m.checkFound("after 20 stores", values)
 	})
@@ -42,7 +42,7 @@ func TestPublishLookupB(t *testing.T) {
 // cancelled (Zhao et al. 2004, §III-B).
 func TestLocationExpiresB(t *testing.T) {
 	run(t, "Test (B): location entries live TIMEOUT unless republished", testDigits, func(t *labtest.T, m *mesh) {
-		m.grow(12)
+		m.static(12)
 		nodes := m.nodes()
 		pub, other := nodes[1], nodes[7]
 		kept, err := pub.Publish("kept")
@@ -87,7 +87,7 @@ func TestLocationExpiresB(t *testing.T) {
 // is not found once the root's entry expires.
 func TestRemoveB(t *testing.T) {
 	run(t, "Test (B): Remove stops publishing", testDigits, func(t *labtest.T, m *mesh) {
-		m.grow(10)
+		m.static(10)
 		values, at := m.storeRandom(6, "rm")
 		for key, n := range at {
 			if !n.Remove(key) {
@@ -115,7 +115,7 @@ func TestRemoveB(t *testing.T) {
 // RemoveBadNodes). Objects stored on live nodes are still found.
 func TestBadNodesB(t *testing.T) {
 	run(t, "Test (B): failed hops are retried and dead nodes removed", testDigits, func(t *labtest.T, m *mesh) {
-		m.grow(20)
+		m.static(20)
 		nodes := m.nodes()
 		victim := nodes[m.t.Rand.IntN(len(nodes))]
 		m.kill(victim)
@@ -137,12 +137,40 @@ func TestBadNodesB(t *testing.T) {
 func TestKillB(t *testing.T) {
 	run(t, "Test (B): Kill stops every goroutine", testDigits, func(t *labtest.T, m *mesh) {
 		t.StrictLeaks()
-		m.grow(8)
+		m.static(8)
 		m.storeRandom(12, "kill")
 		m.pause(REPUBLISH)
 		for _, n := range m.nodes() {
 			m.kill(n)
 		}
 		t.CheckStopped(time.Second, "after every node was killed", "distlabs/tapestry")
+	})
+}
+
+// TestKillRepublishB kills the root of several objects: their publishers
+// register them with the new roots at the next republish, so every object
+// is found again within REPUBLISH (Zhao et al. 2004, §IV-C: soft state
+// recovers from failures).
+func TestKillRepublishB(t *testing.T) {
+	run(t, "Test (B): a killed root's objects are found after republish", testDigits, func(t *labtest.T, m *mesh) {
+		m.static(16)
+		values, at := m.storeRandom(24, "crash")
+		roots := map[ID]int{}
+		for key := range values {
+			roots[rootOf(Hash(key), ids(m.nodes()))]++
+		}
+		var victim *Node
+		for _, n := range m.nodes() {
+			stores := false
+			for _, s := range at {
+				stores = stores || s == n
+			}
+			if !stores && (victim == nil || roots[n.Node.ID] > roots[victim.Node.ID]) {
+				victim = n
+			}
+		}
+		m.kill(victim)
+		m.pause(REPUBLISH + time.Second)
+		m.checkFound("REPUBLISH after the kill of a root", values)
 	})
 }

@@ -1,6 +1,8 @@
 package tapestry
 
 import (
+	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -112,6 +114,42 @@ func TestJoinTransfersC(t *testing.T) {
 		m.checkFound("after joins that moved roots", values)
 		if d := time.Since(start); d >= REPUBLISH {
 			t.Fatalf("test took %v, not under REPUBLISH: republishing may have hidden missing transfers", d)
+		}
+	})
+}
+
+// TestScaleC builds a 256-node mesh by joins and routes 10,000 lookups of
+// random IDs from random nodes: each finds the brute-force root, and the
+// mean hop count stays near log_BASE(256) = 2 (Zhao et al. 2004, §III-A:
+// routing takes O(log_b N) hops).
+func TestScaleC(t *testing.T) {
+	run(t, "Test (C): 256 nodes, 10,000 lookups", 4, func(t *labtest.T, m *mesh) {
+		const n, lookups = 256, 10000
+		m.grow(n)
+		nodes := m.nodes()
+		all := ids(nodes)
+		var hops, most int64
+		for i := 0; i < lookups; i++ {
+			id := m.randomIDs(1)[0]
+			from := nodes[t.Rand.IntN(len(nodes))]
+			root, h, err := m.findRoot(from, id)
+			if err != nil {
+				t.Fatalf("lookup %d: FindRoot(%v) at %v: %v", i, id, from.Node.ID, err)
+			}
+			if want := rootOf(id, all); root.ID != want {
+				t.Fatalf("lookup %d: FindRoot(%v) at %v = %v, want %v", i, id, from.Node.ID, root.ID, want)
+			}
+			hops += h
+			most = max(most, h)
+			if i%1000 == 999 {
+				m.pause(time.Millisecond)
+			}
+		}
+		mean := float64(hops) / lookups
+		bound := math.Ceil(math.Log(n)/math.Log(float64(BASE))) + 0.5
+		fmt.Printf("  ... %d nodes, %d lookups: mean %.2f hops, most %d (bound %.1f)\n", n, lookups, mean, most, bound)
+		if mean > bound || most > int64(DIGITS) {
+			t.Fatalf("mean %.2f hops (bound %.1f), most %d (bound DIGITS = %d)", mean, bound, most, DIGITS)
 		}
 	})
 }
