@@ -110,23 +110,33 @@ func Hash(key string) ID {
 
 // SharedPrefixLength is how many leading digits a and b have in common.
 func SharedPrefixLength(a, b ID) int {
+	//solution:begin A
 	for i := 0; i < DIGITS; i++ {
 		if a[i] != b[i] {
 			return i
 		}
 	}
 	return DIGITS
+	//solution:stub
+	// // Your code here (A).
+	// return 0
+	//solution:end
 }
 
 // Closer reports whether first is strictly closer to id than second, by the
 // absolute difference of the IDs as numbers (the course's distance).
 func (id ID) Closer(first, second ID) bool {
+	//solution:begin A
 	if small() {
 		return absDiff(id.small(), first.small()) < absDiff(id.small(), second.small())
 	}
 	a := new(big.Int).Sub(id.Big(), first.Big())
 	b := new(big.Int).Sub(id.Big(), second.Big())
 	return a.CmpAbs(b) < 0
+	//solution:stub
+	// // Your code here (A).
+	// return false
+	//solution:end
 }
 
 // Big is the ID as a number.
@@ -139,6 +149,8 @@ func (id ID) Big() *big.Int {
 	}
 	return n
 }
+
+//solution:begin A
 
 // small reports whether every ID fits in a uint64, so that Closer can skip
 // big numbers (routing-table updates call it often).
@@ -167,3 +179,5 @@ func absDiff(a, b uint64) uint64 {
 	}
 	return b - a
 }
+
+//solution:end

@@ -39,6 +39,7 @@ var partChains = []struct {
 	{scope: "pbkv:", parts: []labPart{{"A", "./viewservice"}, {"B", "./pbkv"}}},
 	{scope: "paxos/kvpaxos:", parts: []labPart{{"A", "./paxos"}, {"B", "./paxos/kvpaxos"}}},
 	{scope: "surfstore:", parts: []labPart{{"S1", "./surfstore"}, {"S2", "./surfstore"}, {"S3", "./surfstore"}}},
+	{scope: "tapestry:", parts: []labPart{{"A", "./tapestry"}, {"B", "./tapestry"}, {"C", "./tapestry"}, {"D", "./tapestry"}}},
 }
 
 // passOnStubs lists the tests known to pass on their own part's stubs, as
