@@ -9,7 +9,7 @@
 #                                 # and the stress runs at the README's N (~1 h)
 #   FROM=mapreduce test/readme/check.sh   # start at a section (raft, kvraft,
 #                                 # tritonhttp, distsort, mapreduce, pbkv, paxos, shardkv,
-#                                 # surfstore, handout, stress)
+#                                 # surfstore, tapestry, handout, stress)
 #
 # Without FULL the heavy commands run smaller: stress with N=3, the fuzzer for
 # 100000 executions, and `make grade` per lab only where the README shows it per lab.
@@ -203,6 +203,14 @@ kill %1 %2
 test "$(cat /tmp/surf/b/x.txt)" = "from a"   # the check itself: the first sync won
 '
 if full; then run 30m "make bench-surf"; fi
+fi
+
+if want tapestry; then
+step "tapestry"
+run 5m "go test ./tapestry -run A"
+run 5m "go test ./tapestry -run '^TestChurnD\$' -seed 4711 -v"
+run 15m "make grade LAB=tapestry PART=B"
+run 10m "make handout OUT=$work/handout-tap UPTO=tapestry:B"
 fi
 
 if want handout; then
