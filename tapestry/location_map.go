@@ -88,6 +88,11 @@ func (m *LocationMap) Get(key string) []RemoteNode {
 		delete(m.data, key)
 		return nil
 	}
+	return listOf(set)
+}
+
+// listOf returns the replicas of set, sorted.
+func listOf(set map[RemoteNode]time.Time) []RemoteNode {
 	nodes := make([]RemoteNode, 0, len(set))
 	for r := range set {
 		nodes = append(nodes, r)
@@ -133,10 +138,7 @@ func (m *LocationMap) GetTransferRegistrations(local, remote RemoteNode) map[str
 		from := func(d Digit) int { return (int(d) - int(h[q]) + BASE) % BASE }
 		moves := from(remote.ID[q]) < from(local.ID[q])
 		if len(set) > 0 && moves {
-			for r := range set {
-				out[key] = append(out[key], r)
-			}
-			sortNodes(out[key])
+			out[key] = listOf(set)
 		}
 		if len(set) == 0 || moves {
 			delete(m.data, key)
@@ -153,12 +155,8 @@ func (m *LocationMap) TakeAll() map[string][]RemoteNode {
 	now := time.Now()
 	out := map[string][]RemoteNode{}
 	for key, set := range m.data {
-		expireLocked(set, now)
-		for r := range set {
-			out[key] = append(out[key], r)
-		}
-		if len(out[key]) > 0 {
-			sortNodes(out[key])
+		if expireLocked(set, now); len(set) > 0 {
+			out[key] = listOf(set)
 		}
 	}
 	m.data = map[string]map[RemoteNode]time.Time{}

@@ -100,27 +100,39 @@ func (local *Node) Publish(key string) (chan bool, error) {
 
 //solution:begin B
 
-// publishOnce registers key with its root, RETRIES times at most.
+// publishOnce registers key with its root.
 func (local *Node) publishOnce(key string) error {
+	err := local.atRoot(key, func(root RemoteNode) (bool, error) {
+		return local.registerRPC(root, key)
+	})
+	if err != nil {
+		return fmt.Errorf("publish %q: %w", key, err)
+	}
+	return nil
+}
+
+// atRoot finds the root of key and runs f on it, RETRIES times at most:
+// again when routing fails, when f fails (the root is then removed as
+// dead) or when f says the node is not the root (the mesh changed).
+func (local *Node) atRoot(key string, f func(root RemoteNode) (isRoot bool, err error)) error {
 	var err error
 	for attempt := 0; attempt < RETRIES; attempt++ {
 		var root RemoteNode
-		root, err = local.findRoot(Hash(key))
-		if err != nil {
+		if root, err = local.findRoot(Hash(key)); err != nil {
 			continue
 		}
-		var ok bool
-		ok, err = local.registerRPC(root, key)
-		if err != nil {
+		isRoot, ferr := f(root)
+		switch {
+		case ferr != nil:
+			err = ferr
 			local.removeBadNodes([]RemoteNode{root})
-			continue
-		}
-		if ok {
+		case isRoot:
 			return nil
+		default:
+			err = fmt.Errorf("%v is not the root of %q", root, key)
 		}
-		err = fmt.Errorf("%v is not the root of %q", root, key)
 	}
-	return fmt.Errorf("publish %q: %w", key, err)
+	return err
 }
 
 //solution:end
@@ -129,25 +141,16 @@ func (local *Node) publishOnce(key string) error {
 // and fetches the root's location entries, trying RETRIES times.
 func (local *Node) Lookup(key string) ([]RemoteNode, error) {
 	//solution:begin B
-	var err error
-	for attempt := 0; attempt < RETRIES; attempt++ {
-		var root RemoteNode
-		root, err = local.findRoot(Hash(key))
-		if err != nil {
-			continue
-		}
-		isRoot, replicas, ferr := local.fetchRPC(root, key)
-		if ferr != nil {
-			err = ferr
-			local.removeBadNodes([]RemoteNode{root})
-			continue
-		}
-		if isRoot {
-			return replicas, nil
-		}
-		err = fmt.Errorf("%v is not the root of %q", root, key)
+	var replicas []RemoteNode
+	err := local.atRoot(key, func(root RemoteNode) (bool, error) {
+		isRoot, values, err := local.fetchRPC(root, key)
+		replicas = values
+		return isRoot, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lookup %q: %w", key, err)
 	}
-	return nil, fmt.Errorf("lookup %q: %w", key, err)
+	return replicas, nil
 	//solution:stub
 	// // Your code here (B).
 	// return nil, errors.New("Lookup: not implemented")

@@ -1,6 +1,7 @@
 package tapestry
 
 import (
+	"slices"
 	"testing"
 
 	"distlabs/test/labtest"
@@ -89,7 +90,7 @@ func TestSlotKeepsClosestA(t *testing.T) {
 				continue
 			}
 			all = append(all, id)
-			if want := bestSlot(me.ID, all, l, id[l]); !sameStrings(slotDistances(&Node{Node: me, Table: table}, l, id[l]), want) {
+			if want := bestSlot(me.ID, all, l, id[l]); !slices.Equal(slotDistances(&Node{Node: me, Table: table}, l, id[l]), want) {
 				t.Fatalf("after Add(%v): slot (level %d, digit %x) holds distances %v, want %v",
 					id, l, id[l], slotDistances(&Node{Node: me, Table: table}, l, id[l]), want)
 			}

@@ -26,6 +26,30 @@ func (m *mesh) storeRandom(k int, prefix string) (map[string]string, map[string]
 	return values, at
 }
 
+// busiestRoot is the live node that is the root of the most keys of
+// values and stores none of them (at: where each is stored).
+func (m *mesh) busiestRoot(values map[string]string, at map[string]*Node) *Node {
+	m.t.Helper()
+	roots := map[ID]int{}
+	for key := range values {
+		roots[rootOf(Hash(key), ids(m.nodes()))]++
+	}
+	stores := map[*Node]bool{}
+	for _, n := range at {
+		stores[n] = true
+	}
+	var best *Node
+	for _, n := range m.nodes() {
+		if !stores[n] && (best == nil || roots[n.Node.ID] > roots[best.Node.ID]) {
+			best = n
+		}
+	}
+	if best == nil || roots[best.Node.ID] == 0 {
+		m.t.Fatalf("no node is the root of a key and stores none (the seed's draws)")
+	}
+	return best
+}
+
 // TestPublishLookupB stores objects at random nodes and gets each one from
 // every node.
 func TestPublishLookupB(t *testing.T) {
@@ -155,20 +179,7 @@ func TestKillRepublishB(t *testing.T) {
 	run(t, "Test (B): a killed root's objects are found after republish", testDigits, func(t *labtest.T, m *mesh) {
 		m.static(16)
 		values, at := m.storeRandom(24, "crash")
-		roots := map[ID]int{}
-		for key := range values {
-			roots[rootOf(Hash(key), ids(m.nodes()))]++
-		}
-		var victim *Node
-		for _, n := range m.nodes() {
-			stores := false
-			for _, s := range at {
-				stores = stores || s == n
-			}
-			if !stores && (victim == nil || roots[n.Node.ID] > roots[victim.Node.ID]) {
-				victim = n
-			}
-		}
+		victim := m.busiestRoot(values, at)
 		m.kill(victim)
 		m.pause(REPUBLISH + time.Second)
 		m.checkFound("REPUBLISH after the kill of a root", values)

@@ -3,6 +3,7 @@ package tapestry
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -47,7 +48,7 @@ func TestJoinMulticastC(t *testing.T) {
 				if shares {
 					l := SharedPrefixLength(n.Node.ID, id)
 					want := bestSlot(n.Node.ID, all, l, id[l])
-					if got := slotDistances(n, l, id[l]); len(got) != len(want) || !sameStrings(got, want) {
+					if got := slotDistances(n, l, id[l]); !slices.Equal(got, want) {
 						t.Fatalf("when Join of %v returned, %v's slot (level %d, digit %x) holds distances %v, want %v", id, n.Node.ID, l, id[l], got, want)
 					}
 				}
@@ -56,18 +57,6 @@ func TestJoinMulticastC(t *testing.T) {
 			m.pause(2 * IdleTimeout)
 		}
 	})
-}
-
-func sameStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestJoinConvergesC joins nodes one at a time and checks after each join

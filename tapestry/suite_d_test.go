@@ -58,24 +58,7 @@ func TestLeaveD(t *testing.T) {
 	run(t, "Test (D): graceful Leave notifies and transfers", testDigits, func(t *labtest.T, m *mesh) {
 		m.grow(20)
 		values, at := m.storeRandom(30, "leave")
-		// The node that is the root of most keys and stores none.
-		roots := map[ID]int{}
-		for key := range values {
-			roots[rootOf(Hash(key), ids(m.nodes()))]++
-		}
-		var leaver *Node
-		for _, n := range m.nodes() {
-			stores := false
-			for _, s := range at {
-				stores = stores || s == n
-			}
-			if !stores && (leaver == nil || roots[n.Node.ID] > roots[leaver.Node.ID]) {
-				leaver = n
-			}
-		}
-		if leaver == nil || roots[leaver.Node.ID] == 0 {
-			t.Fatalf("no root to make leave (seed draws)")
-		}
+		leaver := m.busiestRoot(values, at)
 		start := time.Now()
 		m.leave(leaver)
 		m.checkConsistent("after Leave", leaver)
