@@ -26,26 +26,31 @@ func (m *mesh) storeRandom(k int, prefix string) (map[string]string, map[string]
 	return values, at
 }
 
-// busiestRoot is the live node that is the root of the most keys of
-// values and stores none of them (at: where each is stored).
+// busiestRoot is the live node that is the root of the most keys of values
+// stored elsewhere (at: where each is stored). The keys it stores itself
+// are taken out of values: they go with it.
 func (m *mesh) busiestRoot(values map[string]string, at map[string]*Node) *Node {
 	m.t.Helper()
+	all := ids(m.nodes())
 	roots := map[ID]int{}
 	for key := range values {
-		roots[rootOf(Hash(key), ids(m.nodes()))]++
-	}
-	stores := map[*Node]bool{}
-	for _, n := range at {
-		stores[n] = true
+		if r := rootOf(Hash(key), all); r != at[key].Node.ID {
+			roots[r]++
+		}
 	}
 	var best *Node
 	for _, n := range m.nodes() {
-		if !stores[n] && (best == nil || roots[n.Node.ID] > roots[best.Node.ID]) {
+		if best == nil || roots[n.Node.ID] > roots[best.Node.ID] {
 			best = n
 		}
 	}
-	if best == nil || roots[best.Node.ID] == 0 {
-		m.t.Fatalf("no node is the root of a key and stores none (the seed's draws)")
+	if roots[best.Node.ID] == 0 {
+		m.t.Fatalf("no node is the root of a key stored elsewhere (the seed's draws)")
+	}
+	for key, n := range at {
+		if n == best {
+			delete(values, key)
+		}
 	}
 	return best
 }
