@@ -5,8 +5,10 @@ import (
 	"fmt"
 )
 
-// The client side of TapestryRPC: one method per RPC, in Go types, with
-// the failure naming the node that failed.
+// The client side of TapestryRPC: one method per RPC the reference calls,
+// in Go types, with the failure naming the node that failed. (The
+// reference reports dead nodes back through RootMsg.toRemove and never
+// calls RemoveBadNodes, which it serves for other implementations.)
 
 func (local *Node) helloRPC(addr string) (RemoteNode, error) {
 	var node RemoteNode
@@ -55,13 +57,6 @@ func (local *Node) fetchRPC(remote RemoteNode, key string) (bool, []RemoteNode, 
 		return err
 	})
 	return isRoot, values, err
-}
-
-func (local *Node) removeBadNodesRPC(remote RemoteNode, bad []RemoteNode) error {
-	return local.call(context.Background(), remote, "RemoveBadNodes", func(ctx context.Context, c TapestryRPCClient) error {
-		_, err := c.RemoveBadNodes(ctx, &Neighbors{Neighbors: toNodeMsgs(bad)})
-		return err
-	})
 }
 
 func (local *Node) addNodeRPC(remote RemoteNode) ([]RemoteNode, error) {
