@@ -162,12 +162,19 @@ func TestBadNodesB(t *testing.T) {
 }
 
 // TestKillB checks that Kill stops every goroutine of a node: its server,
-// its connections and the republishing of what it stores.
+// its connections and the republishing of what it stores or publishes
+// (even publishing whose cancel channel nobody closes).
 func TestKillB(t *testing.T) {
 	run(t, "Test (B): Kill stops every goroutine", testDigits, func(t *labtest.T, m *mesh) {
 		t.StrictLeaks()
 		m.static(8)
 		m.storeRandom(12, "kill")
+		// Publishing that nothing cancels: only Kill can stop it.
+		for i, n := range m.nodes() {
+			if _, err := n.Publish(fmt.Sprintf("published-%d", i)); err != nil {
+				t.Fatalf("Publish at %v: %v", n.Node.ID, err)
+			}
+		}
 		m.pause(REPUBLISH)
 		for _, n := range m.nodes() {
 			m.kill(n)
