@@ -6,31 +6,27 @@ import (
 	"distlabs/test/labtest"
 )
 
-// TestChurnD runs rounds of random joins, graceful leaves and kills (at
-// most SLOTSIZE-1 kills between checks, so no slot loses all its nodes at
-// once) with objects stored throughout, and after each round waits
-// REPUBLISH + TIMEOUT and checks the invariants: every ID has one root
-// from every node, and every object whose node is alive is found from every
-// node, and no live node holds a node that left gracefully.
+// TestChurnD runs rounds of random joins and graceful leaves with objects
+// stored throughout, and after each round waits REPUBLISH + TIMEOUT and
+// checks the invariants: every ID has one root from every node, every
+// object whose node is alive is found from every node, and no live node
+// holds a node that left. Kills are not part of it: the reference does not
+// refill a slot whose last node died, so kills between joins leave holes
+// on some seeds (TestBadNodesB and TestKillRepublishB test kills).
 func TestChurnD(t *testing.T) {
-	run(t, "Test (D): churn of joins, leaves and kills", testDigits, func(t *labtest.T, m *mesh) {
+	run(t, "Test (D): churn of joins and leaves", testDigits, func(t *labtest.T, m *mesh) {
 		m.grow(14)
 		values, at := m.storeRandom(10, "churn0")
 		var left []*Node
 		for round := 1; round <= 8; round++ {
-			kills := 0
 			for step := 0; step < 3; step++ {
 				nodes := m.nodes()
-				switch op := t.Rand.IntN(3); {
-				case op == 0 || len(nodes) < 8:
+				if t.Rand.IntN(2) == 0 || len(nodes) < 8 {
 					m.grow(1)
-				case op == 1:
+				} else {
 					n := nodes[t.Rand.IntN(len(nodes))]
 					m.leave(n)
 					left = append(left, n)
-				case kills < SLOTSIZE-1:
-					m.kill(nodes[t.Rand.IntN(len(nodes))])
-					kills++
 				}
 			}
 			live := map[*Node]bool{}
