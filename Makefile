@@ -21,7 +21,7 @@ STATICCHECK_VERSION ?= v0.8.2
 
 # Packages whose tests run under the race detector in `make test`; everything
 # else runs without it. Patterns that match nothing yet are skipped.
-RACE_PKGS ?= ./labrpc/... ./test/labtest ./raft/... ./mapreduce/... ./tritonhttp/... ./distsort/... ./viewservice ./pbkv ./paxos/... ./shardkv/... ./surfstore/... ./chord/...
+RACE_PKGS ?= ./labrpc/... ./test/labtest ./raft/... ./mapreduce/... ./tritonhttp/... ./distsort/... ./viewservice ./pbkv ./paxos/... ./shardkv/... ./surfstore/... ./chord/... ./tapestry/...
 
 export LAB PART SEEDS SUBMISSION SUBMISSIONS CSV HIDDEN JOBS RESULTS TIMEOUT MEMLIMIT CPULIMIT KEEP ISOLATION SCRATCH RUBRIC OUT UPTO PKG RUN N START RACE RACE_PKGS
 
@@ -69,7 +69,7 @@ bench-sort:
 bench-mr:
 	$(GO) run ./mapreduce/cmd/benchmr
 
-# surfstore's generated gRPC code: `make proto` regenerates it with pinned
+# The generated gRPC code (surfstore, tapestry): `make proto` regenerates it with pinned
 # generators the go command builds from the Go proxy (surfstore/proto.sh);
 # `make proto-check` regenerates into a temp dir and fails on any difference
 # from the committed files (CI runs it after make test).
@@ -77,13 +77,15 @@ bench-mr:
 
 proto:
 	GO=$(GO) surfstore/proto.sh
+	GO=$(GO) PROTO=tapestry/tapestry.proto surfstore/proto.sh
 
 proto-check:
 	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
 	GO=$(GO) surfstore/proto.sh "$$dir" && \
-	for f in surfstore.pb.go surfstore_grpc.pb.go; do \
-		diff -u "surfstore/$$f" "$$dir/$$f" || { echo "proto-check: surfstore/$$f is stale; run make proto" >&2; exit 1; }; \
-	done && echo "proto-check: generated code matches surfstore/surfstore.proto"
+	GO=$(GO) PROTO=tapestry/tapestry.proto surfstore/proto.sh "$$dir" && \
+	for f in surfstore/surfstore.pb.go surfstore/surfstore_grpc.pb.go tapestry/tapestry.pb.go tapestry/tapestry_grpc.pb.go; do \
+		diff -u "$$f" "$$dir/$$(basename $$f)" || { echo "proto-check: $$f is stale; run make proto" >&2; exit 1; }; \
+	done && echo "proto-check: generated code matches surfstore/surfstore.proto and tapestry/tapestry.proto"
 
 # surfstore: sync a 200 MB directory of mixed files to 4 BlockStores over
 # loopback, then again after changing 1% of the blocks (bytes sent vs changed).

@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Regenerates surfstore.pb.go and surfstore_grpc.pb.go from surfstore.proto
-# into OUTDIR (default: this directory), with pinned generators built by the
+# into OUTDIR (default: this directory), or another lab's code from the
+# .proto named by PROTO (default: the directory of it), with pinned
+# generators built by the
 # go command from the Go module proxy: buf compiles the .proto itself (no
 # system protoc), protoc-gen-go and protoc-gen-go-grpc write the Go code.
 # Why buf and not the protoc of PyPI's grpcio-tools: see surfstore/README.md.
 #
 #   surfstore/proto.sh [OUTDIR]
+#   PROTO=tapestry/tapestry.proto surfstore/proto.sh [OUTDIR]
 set -euo pipefail
 BUF_VERSION=${BUF_VERSION:-v1.75.0}
 PROTOC_GEN_GO_VERSION=${PROTOC_GEN_GO_VERSION:-v1.36.12}
 PROTOC_GEN_GO_GRPC_VERSION=${PROTOC_GEN_GO_GRPC_VERSION:-v1.6.2}
 GO=${GO:-go}
 
-here=$(cd "$(dirname "$0")" && pwd)
-out=${1:-$here}
+proto=$(cd "$(dirname "${PROTO:-$0}")" && pwd)/$(basename "${PROTO:-surfstore.proto}")
+out=${1:-$(dirname "$proto")}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
@@ -26,10 +29,10 @@ for pkg in "github.com/bufbuild/buf/cmd/buf@$BUF_VERSION" \
 	GOBIN="$tmp/bin" GOFLAGS=-mod=mod "$GO" install "$pkg"
 done
 
-# A workspace of its own, so buf sees only surfstore.proto (and its
+# A workspace of its own, so buf sees only the .proto (and its
 # built-in copy of google/protobuf/empty.proto).
 mkdir -p "$tmp/src"
-cp "$here/surfstore.proto" "$tmp/src/"
+cp "$proto" "$tmp/src/"
 cat >"$tmp/src/buf.yaml" <<'YAML'
 version: v2
 YAML

@@ -40,6 +40,7 @@ var partChains = []struct {
 	{scope: "paxos/kvpaxos:", parts: []labPart{{"A", "./paxos"}, {"B", "./paxos/kvpaxos"}}},
 	{scope: "surfstore:", parts: []labPart{{"S1", "./surfstore"}, {"S2", "./surfstore"}, {"S3", "./surfstore"}}},
 	{scope: "chord:", parts: []labPart{{"A", "./chord"}, {"B", "./chord"}, {"C", "./chord"}, {"D", "./chord"}}},
+	{scope: "tapestry:", parts: []labPart{{"A", "./tapestry"}, {"B", "./tapestry"}, {"C", "./tapestry"}, {"D", "./tapestry"}}},
 }
 
 // passOnStubs lists the tests known to pass on their own part's stubs, as

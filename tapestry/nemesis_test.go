@@ -1,0 +1,54 @@
+package tapestry
+
+import (
+	"testing"
+
+	"distlabs/test/labtest"
+)
+
+// TestChurnD runs rounds of random joins and graceful leaves with objects
+// stored throughout, and after each round waits REPUBLISH + TIMEOUT and
+// checks the invariants: every ID has one root from every node, every
+// object whose node is alive is found from every node, and no live node
+// holds a node that left. Kills are not part of it: the reference does not
+// refill a slot whose last node died, so kills between joins leave holes
+// on some seeds (TestBadNodesB and TestKillRepublishB test kills).
+func TestChurnD(t *testing.T) {
+	run(t, "Test (D): churn of joins and leaves", testDigits, func(t *labtest.T, m *mesh) {
+		m.grow(14)
+		values, at := m.storeRandom(10, "churn0")
+		var left []*Node
+		for round := 1; round <= 8; round++ {
+			for step := 0; step < 3; step++ {
+				nodes := m.nodes()
+				if t.Rand.IntN(2) == 0 || len(nodes) < 8 {
+					m.grow(1)
+				} else {
+					n := nodes[t.Rand.IntN(len(nodes))]
+					m.leave(n)
+					left = append(left, n)
+				}
+			}
+			live := map[*Node]bool{}
+			for _, n := range m.nodes() {
+				live[n] = true
+			}
+			for key, n := range at {
+				if !live[n] {
+					delete(values, key)
+					delete(at, key)
+				}
+			}
+			more, moreAt := m.storeRandom(3, "churn"+string(rune('0'+round)))
+			for k, v := range more {
+				values[k], at[k] = v, moreAt[k]
+			}
+			m.pause(REPUBLISH + TIMEOUT)
+			m.checkRoots("after a churn round", m.randomIDs(5))
+			for _, n := range left {
+				m.checkForgotten("after a churn round", n)
+			}
+			m.checkFound("after a churn round", values)
+		}
+	})
+}
