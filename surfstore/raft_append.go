@@ -28,6 +28,7 @@ func (s *RaftSurfstore) AppendEntries(ctx context.Context, in *AppendEntryInput)
 	from, fromKnown := senderID(ctx)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.noteState() // runs first, under mu
 	switch {
 	case s.crashed:
 		return nil, ErrServerCrashed

@@ -21,6 +21,7 @@ func (s *RaftSurfstore) Crash(ctx context.Context, _ *emptypb.Empty) (*Success, 
 	s.debugf("crashed")
 	s.status = ServerStatus_FOLLOWER // a restored server is a follower
 	s.failWaiters(ErrServerCrashed)
+	s.noteState()
 	return &Success{Flag: true}, nil
 	//solution:stub
 	// // Your code here (S3).
@@ -35,6 +36,7 @@ func (s *RaftSurfstore) Restore(ctx context.Context, _ *emptypb.Empty) (*Success
 	defer s.mu.Unlock()
 	s.crashed = false
 	s.debugf("restored as a follower of term %d", s.term)
+	s.noteState()
 	return &Success{Flag: true}, nil
 	//solution:stub
 	// // Your code here (S3).

@@ -263,6 +263,7 @@ func (s *RaftSurfstore) replicateTo(ctx context.Context, p *peer, term int64) bo
 		if out.Term > s.term {
 			s.debugf("server %d is at term %d: follower", p.id, out.Term)
 			s.stepDown(out.Term)
+			s.noteState()
 		}
 		if !s.isLeader() || s.term != term {
 			s.mu.Unlock()
@@ -379,6 +380,7 @@ func (s *RaftSurfstore) applyCommitted() {
 			}
 		}
 	}
+	s.noteState()
 }
 
 //solution:end

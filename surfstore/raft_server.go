@@ -29,6 +29,8 @@ type RaftSurfstore struct {
 	mu sync.Mutex
 	raftState
 	peers []*peer
+	name  string // the lane of this server on a test's timeline
+	noted noted  // what noteState last recorded
 	//solution:stub
 	// // Your fields here (S3).
 	//solution:end
@@ -49,6 +51,7 @@ func NewRaftServer(id int64, config RaftConfig, dialOpts ...grpc.DialOption) (*R
 		done:      make(chan struct{}),
 	}
 	//solution:begin S3
+	s.name = timelineName(config.RaftAddrs[id])
 	s.status = ServerStatus_FOLLOWER
 	s.commitIndex = -1
 	s.lastApplied = -1
