@@ -46,8 +46,8 @@ func TestNotifyKeepsCloserPredecessorB(t *testing.T) {
 // Check predecessor: a node whose predecessor does not answer forgets it,
 // so that the next node to notify becomes its predecessor (ToN 2003,
 // the check_predecessor pseudo-code).
-func TestCheckPredecessorD(t *testing.T) {
-	run(t, "Test (D): a dead predecessor is forgotten and replaced", manual(8, 3), func(t *labtest.T, cfg *config) {
+func TestCheckPredecessorC(t *testing.T) {
+	run(t, "Test (C): a dead predecessor is forgotten and replaced", manual(8, 3), func(t *labtest.T, cfg *config) {
 		ns := cfg.manualRing(6)
 		victim := ns[2]
 		pred, succ := after(ns, victim, len(ns)-1), after(ns, victim, 1)

@@ -103,8 +103,12 @@ func (n *Node) notifySuccessor(succ RemoteNode, wantKeys bool) {
 // CheckPredecessor clears the predecessor if it does not answer, so that
 // the next node to notify takes its place (the paper's
 // check_predecessor, Stoica et al. 2003).
+//
+// It belongs to part C: once nodes leave, a successor whose leaving
+// predecessor could not name its own (none known yet) keeps pointing at a
+// node that is gone, and only this check lets the next notify through.
 func (n *Node) CheckPredecessor() {
-	//solution:begin D
+	//solution:begin C
 	p, ok := n.Predecessor()
 	if !ok || same(p, n.self) {
 		return
@@ -115,9 +119,21 @@ func (n *Node) CheckPredecessor() {
 	n.mu.Lock()
 	if same(n.predecessor, p) {
 		n.predecessor = RemoteNode{}
-		n.syncing = true // the range grew: see replicate
+		n.rangeGrewLocked()
 	}
 	n.mu.Unlock()
+	//solution:stub
+	// // Your code here (C).
+	//solution:end
+}
+
+// rangeGrewLocked notes that the node's range grew over a failed
+// predecessor's: with keys replicated (part D) it serves nothing until
+// replicate has brought back the newest copy of every key it took over.
+// Caller holds mu.
+func (n *Node) rangeGrewLocked() {
+	//solution:begin D
+	n.syncing = true
 	//solution:stub
 	// // Your code here (D).
 	//solution:end

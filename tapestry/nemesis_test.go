@@ -18,7 +18,15 @@ func TestChurnD(t *testing.T) {
 		m.grow(14)
 		values, at := m.storeRandom(10, "churn0")
 		var left []*Node
-		for round := 1; round <= 8; round++ {
+		rounds := 8
+		if raceEnabled {
+			// Under -race the race detector's runtime has crashed on this
+			// test's volume of synchronisation (ThreadSanitizer: CHECK
+			// failed: tsan_rtl.cpp:346, a failure of the tool, not a race
+			// report): fewer rounds keep the check of the churn code.
+			rounds = 3
+		}
+		for round := 1; round <= rounds; round++ {
 			for step := 0; step < 3; step++ {
 				nodes := m.nodes()
 				if t.Rand.IntN(2) == 0 || len(nodes) < 8 {
