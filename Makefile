@@ -21,7 +21,10 @@ STATICCHECK_VERSION ?= v0.8.2
 
 # Packages whose tests run under the race detector in `make test`; everything
 # else runs without it. Patterns that match nothing yet are skipped.
-RACE_PKGS ?= ./labrpc/... ./test/labtest ./raft/... ./mapreduce/... ./tritonhttp/... ./distsort/... ./viewservice ./pbkv ./paxos/... ./shardkv/... ./surfstore/... ./chord/... ./tapestry/...
+# tapestry is not race-tested: its 256-node gRPC mesh in a synctest bubble
+# crashed the race runtime itself (ThreadSanitizer CHECK failed, then a
+# SIGSEGV in the runtime) on two of three runs; it runs in the other step.
+RACE_PKGS ?= ./labrpc/... ./test/labtest ./raft/... ./mapreduce/... ./tritonhttp/... ./distsort/... ./viewservice ./pbkv ./paxos/... ./shardkv/... ./surfstore/... ./chord/...
 
 export LAB PART SEEDS SUBMISSION SUBMISSIONS CSV HIDDEN JOBS RESULTS TIMEOUT MEMLIMIT CPULIMIT KEEP ISOLATION SCRATCH RUBRIC OUT UPTO PKG RUN N START RACE RACE_PKGS
 

@@ -71,8 +71,8 @@ func TestCheckPredecessorC(t *testing.T) {
 // reach the ring again (Zave, CCR 2012, among its counterexamples: a joined node cut off by
 // the failure of its only successor). Schedule: a stable ring, a join,
 // the new node's successor dies, and then only the new node stabilises.
-func TestJoinerSurvivesSuccessorFailureD(t *testing.T) {
-	run(t, "Test (D): a new node survives its successor's failure before stabilising", manual(8, 2), func(t *labtest.T, cfg *config) {
+func TestJoinerSurvivesSuccessorFailureC(t *testing.T) {
+	run(t, "Test (C): a new node survives its successor's failure before stabilising", manual(8, 2), func(t *labtest.T, cfg *config) {
 		cfg.manualRing(6)
 		n := cfg.join(cfg.random())
 		ns := cfg.nodes()
@@ -95,8 +95,8 @@ func TestJoinerSurvivesSuccessorFailureD(t *testing.T) {
 // one successor (the original protocol) the ring is broken. Schedule: a
 // node joins between p and s and notifies s, then dies before p
 // stabilises; p stabilises once.
-func TestDeadPredecessorNotAdoptedD(t *testing.T) {
-	run(t, "Test (D): stabilize does not adopt a dead successor's-predecessor", manual(8, 3), func(t *labtest.T, cfg *config) {
+func TestDeadPredecessorNotAdoptedC(t *testing.T) {
+	run(t, "Test (C): stabilize does not adopt a dead successor's-predecessor", manual(8, 3), func(t *labtest.T, cfg *config) {
 		cfg.manualRing(6)
 		n := cfg.join(cfg.random())
 		ns := cfg.nodes()
