@@ -10,6 +10,11 @@ import (
 	"google.golang.org/grpc/status"
 )
 
+//solution:begin
+//solution:stub
+// //lint:file-ignore U1000 the handout gives helpers your routing code may use
+//solution:end
+
 // Store keeps value under key on this node and publishes it: the root of
 // key's hash learns that this node holds it, again every REPUBLISH until
 // the key is removed.
