@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -146,9 +147,17 @@ func checkStubsFail(t *testing.T, out, upto, pkg, what, run string, listed map[s
 	// A test may pass stubs under some seeds only (one that awards
 	// points when a random schedule happens to spare the missing code),
 	// so it runs under several fixed seeds; a pass under any counts.
+	// The package's tests compile once for all the seeds: a go test per
+	// seed would link the binary again each time.
+	bin, log, err := compileTests(out, pkg)
+	if err != nil {
+		// A handout that does not build fails no test of its own.
+		t.Errorf("UPTO=%q: no test of %s ran in %s: %v\n%s", upto, what, pkg, err, tailOf(log))
+		return
+	}
 	var passed []string
 	for _, seed := range stubSeeds {
-		p, failed, log := runTests(t, out, pkg, run, "DISTLABS_SEED="+seed)
+		p, failed, log := runBinary(t, bin, filepath.Join(out, pkg), run, "DISTLABS_SEED="+seed)
 		if len(p) == 0 && (len(failed) == 0 || strings.HasPrefix(failed[0], "(go test:")) {
 			// A handout that does not build fails no test of its own.
 			t.Errorf("UPTO=%q: no test of %s ran in %s\n%s", upto, what, pkg, tailOf(log))
@@ -257,18 +266,59 @@ func runParts(t *testing.T, dir, pkg string, parts []string) (passed, failed []s
 
 // runTests runs the top-level tests of pkg in the handout dir that match
 // run and returns the names that passed and failed.
-func runTests(t *testing.T, dir, pkg, run string, env ...string) (passed, failed []string, log string) {
+func runTests(t *testing.T, dir, pkg, run string) (passed, failed []string, log string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", "test", "-count=1", "-timeout=4m", "-v", "-run", run, pkg)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
 		t.Fatalf("go test -run %q %s in the handout did not finish: %v\n%s", run, pkg, ctx.Err(), tailOf(string(out)))
 	}
-	for _, m := range resultLine.FindAllStringSubmatch(string(out), -1) {
+	passed, failed = testResults(string(out), err)
+	return passed, failed, string(out)
+}
+
+// compileTests builds the test binary of pkg in the handout dir, under
+// its .bin directory (the go command skips dot directories; it goes with
+// the handout's temp dir), and returns its path, or the go command's
+// output and error.
+func compileTests(dir, pkg string) (bin, log string, err error) {
+	bin = filepath.Join(dir, ".bin", strings.ReplaceAll(strings.Trim(pkg, "./"), "/", "_")+".test")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "test", "-c", "-o", bin, pkg)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", string(out), fmt.Errorf("go test -c %s: %w", pkg, err)
+	}
+	return bin, string(out), nil
+}
+
+// runBinary runs the top-level tests of a compiled test binary that match
+// run, in the package's directory pkgDir as go test would, with env added,
+// and returns the names that passed and failed.
+func runBinary(t *testing.T, bin, pkgDir, run string, env ...string) (passed, failed []string, log string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "-test.count=1", "-test.timeout=4m", "-test.v", "-test.run", run)
+	cmd.Dir = pkgDir
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("%s -test.run %q in the handout did not finish: %v\n%s", filepath.Base(bin), run, ctx.Err(), tailOf(string(out)))
+	}
+	passed, failed = testResults(string(out), err)
+	return passed, failed, string(out)
+}
+
+// testResults reads the names of the top-level tests that passed and
+// failed from verbose test output; err is the run's error.
+func testResults(out string, err error) (passed, failed []string) {
+	for _, m := range resultLine.FindAllStringSubmatch(out, -1) {
 		if m[1] == "PASS" {
 			passed = append(passed, m[2])
 		} else {
@@ -280,5 +330,5 @@ func runTests(t *testing.T, dir, pkg, run string, env ...string) (passed, failed
 		failed = append(failed, "(go test: "+err.Error()+")")
 	}
 	slices.Sort(passed)
-	return passed, failed, string(out)
+	return passed, failed
 }
