@@ -2,6 +2,7 @@ package main
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"distlabs/test/internal/tree"
@@ -31,4 +32,33 @@ func TestPortedPkgs(t *testing.T) {
 		}
 	}
 	t.Logf("ported vet: %v", pkgs)
+}
+
+// The race list follows the rubric: every lab's directory (a lab in a
+// subpackage brings its parent directory), the shared runtime, and
+// nothing of the tooling; RACE_PKGS overrides the rule.
+func TestRacePatternsFollowTheRubric(t *testing.T) {
+	root, err := tree.ModuleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("RACE_PKGS", "")
+	got, err := racePatterns(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"./labrpc/...", "./test/labtest", "./raft/...", "./paxos/...", "./shardkv/...", "./surfstore/...", "./chord/..."} {
+		if !slices.Contains(got, p) {
+			t.Errorf("%s missing from %v", p, got)
+		}
+	}
+	for _, p := range got {
+		if strings.HasPrefix(p, "./test/") && p != "./test/labtest" || p == "./.../..." {
+			t.Errorf("%s in the race list %v", p, got)
+		}
+	}
+	t.Setenv("RACE_PKGS", "./raft ./pbkv")
+	if got, err := racePatterns(root); err != nil || !slices.Equal(got, []string{"./raft", "./pbkv"}) {
+		t.Errorf("with RACE_PKGS set: %v %v", got, err)
+	}
 }
