@@ -6,7 +6,7 @@
 //     alone, as ported code is graded) on the packages the tag changes
 //     (see portedPkgs);
 //  3. go test -race on the concurrent packages (RACE_PKGS);
-//  4. go test on every other package, those of alonePkgs last and alone;
+//  4. go test on every other package;
 //  5. the handout check: go test ./test/handout generates the handout of
 //     this tree, builds and vets it, and runs a sample of graded tests on it;
 //  6. actionlint on the GitHub workflows (.github/workflows, handed out for
@@ -14,7 +14,7 @@
 //
 // The steps run in three lanes at once, their output lines tagged with the
 // step ([race], [vet], ...): the race tests (3) and actionlint (6) from the
-// start; 1 and 2 in order, then 4 and 5 side by side; alonePkgs at the end. Every step but the
+// start; 1 and 2 in order, then 4 and 5 side by side. Every step but the
 // race tests compiles as the grader does (no cgo, -trimpath; see
 // sharedBuildEnv), so the standard library and the large dependencies
 // compile once for them all and for the trees the grader and the handout
@@ -45,11 +45,6 @@ import (
 
 // handoutPkg runs as its own step, the handout check.
 const handoutPkg = "distlabs/test/handout"
-
-// alonePkgs time real work against a wall-clock budget (the timeline
-// page's load in Chromium, 2 s), so they run after the lanes, alone: with
-// the other steps beside it the page took 2071 ms.
-var alonePkgs = []string{"distlabs/test/timeline"}
 
 // actionlint checks the workflow files; make test builds it with go run.
 const actionlint = "github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"
@@ -99,7 +94,7 @@ func main() {
 	}
 	var plain []string
 	for _, p := range all {
-		if !slices.Contains(race, p) && p != handoutPkg && !slices.Contains(alonePkgs, p) {
+		if !slices.Contains(race, p) && p != handoutPkg {
 			plain = append(plain, p)
 		}
 	}
@@ -160,18 +155,6 @@ func main() {
 		return c.goCmd(c.shared, w, "test", "-vet=off", "-count=1", "-timeout", timeout, "./test/handout")
 	})
 	lanes.Wait()
-	var alone []string
-	for _, p := range alonePkgs {
-		if slices.Contains(all, p) {
-			alone = append(alone, p)
-		}
-	}
-	if len(alone) > 0 {
-		c.step("go test (timed packages, alone)", "timed", func(w io.Writer) error {
-			return c.goCmd(c.shared, w, append([]string{"test", "-vet=off", "-timeout", timeout}, alone...)...)
-		})
-	}
-
 	fmt.Printf("\ncheck: %d step(s) in %v\n", len(c.results), time.Since(start).Round(time.Second))
 	failed := false
 	for _, r := range c.results {

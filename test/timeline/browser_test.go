@@ -25,7 +25,7 @@ const chromium = "/usr/bin/chromium"
 // openInChromium loads page in headless Chromium, with a profile, home
 // and caches in a temp dir and no network use of its own, and returns
 // the DOM after the page's script ran (it renders while loading).
-func openInChromium(t *testing.T, page string) string {
+func openInChromium(t testing.TB, page string) string {
 	t.Helper()
 	if _, err := os.Stat(chromium); err != nil {
 		t.Skipf("%s is not installed (apt-get install -y chromium); CI installs it, so there this test runs", chromium)
@@ -45,7 +45,7 @@ func openInChromium(t *testing.T, page string) string {
 
 // bodyAttrs returns the data-* attributes the page's script set on its
 // body once it rendered.
-func bodyAttrs(t *testing.T, dom string) map[string]int {
+func bodyAttrs(t testing.TB, dom string) map[string]int {
 	t.Helper()
 	body := regexp.MustCompile(`<body([^>]*)>`).FindStringSubmatch(dom)
 	require.NotNil(t, body, "no body in the DOM:\n%.2000s", dom)
@@ -60,7 +60,7 @@ func bodyAttrs(t *testing.T, dom string) map[string]int {
 }
 
 // writePage writes tl's page into a temp dir and returns its path.
-func writePage(t *testing.T, tl *labrpc.Timeline, info timeline.Info) string {
+func writePage(t testing.TB, tl *labrpc.Timeline, info timeline.Info) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "timeline.html")
 	require.NoError(t, timeline.WriteFile(path, tl, info))
@@ -89,35 +89,55 @@ func TestBrowserDrawsEveryMessage(t *testing.T) {
 	assert.Equal(t, msgs, attrs["messages"], "messages in the page's data")
 }
 
-// A page of a full timeline (the most a run keeps) still opens within the
-// budget of 2 s, and says that older events were dropped.
-func TestBrowserLoadsAFullPageInTime(t *testing.T) {
-	var tl *labrpc.Timeline
-	labtest.Run(t, func(t *labtest.T) {
-		_, rec, ends := cluster(t, 5, 0)
-		tl = rec
-		// Calls between every pair, and a note with every fifth: 1.2
-		// events a round, so the timeline lets some go.
-		for i := 0; i < labrpc.DefaultTimelineEvents; i++ {
-			from, to := i%5, (i+1+i/5%4)%5
-			var reply string
-			ends[[2]int{from, to}].Call("Echo.Say", "hello", &reply)
-			if i%5 == 0 {
-				ends[[2]int{from, from}].Note(fmt.Sprintf("leader term=%d commit=%d", i/100, i))
-			}
+// fullTimeline records, on a five-node cluster, more events than a
+// timeline keeps (so it drops the oldest): calls between every pair, and
+// a note with every fifth, 1.2 events a round.
+func fullTimeline(t testing.TB, seed int64) *labrpc.Timeline {
+	_, tl, ends := cluster(t, seed, 5, 0)
+	for i := 0; i < labrpc.DefaultTimelineEvents; i++ {
+		from, to := i%5, (i+1+i/5%4)%5
+		var reply string
+		ends[[2]int{from, to}].Call("Echo.Say", "hello", &reply)
+		if i%5 == 0 {
+			ends[[2]int{from, from}].Note(fmt.Sprintf("leader term=%d commit=%d", i/100, i))
 		}
-	})
+	}
+	return tl
+}
+
+// A page of a full timeline (the most a run keeps) draws every lane and
+// the arrows it kept, and says that older events were dropped. How fast
+// it loads is BenchmarkBrowserLoadsAFullPage's business: real time
+// depends on the machine's load, so no test asserts it.
+func TestBrowserLoadsAFullPage(t *testing.T) {
+	var tl *labrpc.Timeline
+	labtest.Run(t, func(t *labtest.T) { tl = fullTimeline(t, t.Seed) })
 	_, dropped := tl.Events()
 	require.NotZero(t, dropped)
-	page := writePage(t, tl, timeline.Info{Test: "TestFull"})
-	dom := openInChromium(t, page)
+	dom := openInChromium(t, writePage(t, tl, timeline.Info{Test: "TestFull"}))
 	attrs := bodyAttrs(t, dom)
-	if fi, err := os.Stat(page); err == nil {
-		t.Logf("a full page: %d events, %d bytes, script done %d ms after it started", labrpc.DefaultTimelineEvents, fi.Size(), attrs["load-ms"])
-	}
 	assert.Equal(t, 5, attrs["lanes"])
 	assert.Greater(t, attrs["arrows"], labrpc.DefaultTimelineEvents*3/4)
 	assert.Equal(t, attrs["messages"], attrs["arrows"])
-	assert.Less(t, attrs["load-ms"], 2000, "page load time in ms")
 	assert.Contains(t, dom, "older events were dropped")
+}
+
+// BenchmarkBrowserLoadsAFullPage reports how long the page's script takes
+// to draw a full timeline in headless Chromium (script-ms, the figure the
+// README's "under 2 s" comes from) and how long the whole browser run
+// takes (ns/op). Run it on an idle machine:
+//
+//	go test ./test/timeline -run '^$' -bench BrowserLoadsAFullPage -benchtime 5x
+func BenchmarkBrowserLoadsAFullPage(b *testing.B) {
+	tl := fullTimeline(b, 1) // in real time: a benchmark has no virtual clock
+	page := writePage(b, tl, timeline.Info{Test: "BenchmarkFull"})
+	if fi, err := os.Stat(page); err == nil {
+		b.Logf("a full page: %d events, %d bytes", labrpc.DefaultTimelineEvents, fi.Size())
+	}
+	total, runs := 0, 0
+	for b.Loop() {
+		total += bodyAttrs(b, openInChromium(b, page))["load-ms"]
+		runs++
+	}
+	b.ReportMetric(float64(total)/float64(runs), "script-ms")
 }

@@ -52,9 +52,9 @@ func (Echo) Say(args string, reply *string) { *reply = args }
 // a timeline that keeps limit events (0: the default), each node with an
 // enabled end to every node (its own included), owned as the tester owns
 // them: ends[{i, j}] is node i's end to node j.
-func cluster(t *labtest.T, n, limit int) (*labrpc.Network, *labrpc.Timeline, map[[2]int]*labrpc.ClientEnd) {
+func cluster(t testing.TB, seed int64, n, limit int) (*labrpc.Network, *labrpc.Timeline, map[[2]int]*labrpc.ClientEnd) {
 	tl := labrpc.NewTimeline(limit)
-	rn := labrpc.MakeNetworkSeed(t.Seed)
+	rn := labrpc.MakeNetworkSeed(seed)
 	rn.Record(tl)
 	t.Cleanup(rn.Cleanup)
 	ends := map[[2]int]*labrpc.ClientEnd{}
@@ -78,7 +78,7 @@ func cluster(t *labtest.T, n, limit int) (*labrpc.Network, *labrpc.Timeline, map
 // node says hello to every other, node n2 is cut off, n0 calls it in vain,
 // and the nodes note their state. It returns the timeline.
 func threeNodes(t *labtest.T) *labrpc.Timeline {
-	rn, tl, ends := cluster(t, 3, 0)
+	rn, tl, ends := cluster(t, t.Seed, 3, 0)
 	name := func(i int) string { return fmt.Sprintf("n%d", i) }
 	rn.Step("say hello")
 	for i := 0; i < 3; i++ {
