@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"distlabs/internal/rsm"
 	"distlabs/labrpc"
 	"distlabs/labrpc/labgob"
 	"distlabs/raft"
@@ -26,15 +27,9 @@ type Server struct {
 	maxraftstate int
 
 	//solution:begin A
-	persister *raft.Persister
-	done      chan struct{} // closed by Kill: ends the applier, the ticker and every waiting request
-
-	state       *tree // changed only by the applier
-	lastApplied int   // highest log index reflected in state
-
-	// waiters holds, per log index, the requests waiting for that index
-	// to be applied.
-	waiters map[int][]*waiter
+	rsm   *rsm.RSM      // the log plumbing: propose, wait, apply, snapshot
+	done  chan struct{} // closed by Kill: ends the ticker
+	state *tree         // the state machine, changed only by the rsm's applier
 	//solution:stub
 	// // Your definitions here (A).
 	//solution:end
@@ -58,6 +53,7 @@ func (s *Server) Kill() {
 		return
 	}
 	s.rf.Kill()
+	s.rsm.Kill()
 	close(s.done)
 	//solution:stub
 	// s.dead.Store(true)
@@ -88,17 +84,14 @@ func StartServer(servers []*labrpc.ClientEnd, me int, persister *raft.Persister,
 	s.maxraftstate = maxraftstate
 	s.applyCh = make(chan raft.ApplyMsg)
 	//solution:begin A
-	s.persister = persister
 	s.done = make(chan struct{})
 	s.state = newTree()
-	s.waiters = make(map[int][]*waiter)
-	s.restoreSnapshot(persister.ReadSnapshot())
 	//solution:stub
 	// // Your initialization code here (A).
 	//solution:end
 	s.rf = raft.Make(servers, me, persister, s.applyCh)
 	//solution:begin A
-	go s.applier()
+	s.rsm = rsm.New(me, s.rf, s.applyCh, machine{s}, maxraftstate, persister.RaftStateSize, persister.ReadSnapshot())
 	go s.ticker()
 	//solution:end
 	return s

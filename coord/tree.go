@@ -40,8 +40,8 @@ type tree struct {
 	// carried. TickTerm is the Raft term of the latest tick.
 	Now      int64
 	TickTerm int
-	// Zxid is the log index of the entry being applied: a node's Czxid
-	// and Mzxid.
+	// Zxid numbers the applied entries (requests and ticks): a node's
+	// Czxid and Mzxid.
 	Zxid int64
 }
 
@@ -56,7 +56,7 @@ func newTree() *tree {
 	}
 }
 
-// apply executes one logged request at log index zxid and returns its
+// apply executes one logged request, the zxid-th entry, and returns its
 // reply. Requests of a session are applied once: a retry of the latest
 // one gets the reply the first copy got.
 func (t *tree) apply(zxid int64, a OpArgs) OpReply {
