@@ -122,6 +122,27 @@ func (cfg *config) leader() (int, bool) {
 	})
 }
 
+// restartAll crashes every server and restarts it from what it
+// persisted, all connected.
+func (cfg *config) restartAll() {
+	for _, i := range cfg.g.All() {
+		cfg.g.Crash(i)
+	}
+	for _, i := range cfg.g.All() {
+		cfg.g.Start(i)
+	}
+	cfg.g.ConnectAll()
+}
+
+// startDown restarts every server that is down (not yet connected).
+func (cfg *config) startDown() {
+	for _, i := range cfg.g.All() {
+		if _, up := cfg.g.Server(i); !up {
+			cfg.g.Start(i)
+		}
+	}
+}
+
 // logSize returns the largest Raft state among the servers' persisters.
 func (cfg *config) logSize() int { return cfg.saved.Max((*raft.Persister).RaftStateSize) }
 

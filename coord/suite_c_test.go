@@ -21,30 +21,18 @@ func faultLoop(t *labtest.T, cfg *config, done <-chan struct{}) {
 	for {
 		select {
 		case <-done:
-			for _, i := range cfg.g.All() {
-				if _, up := cfg.g.Server(i); !up {
-					cfg.g.Start(i)
-				}
-			}
+			cfg.startDown()
 			cfg.g.ConnectAll()
 			return
 		case <-time.After(time.Duration(500+t.Rand.IntN(1000)) * time.Millisecond):
 		}
 		switch t.Rand.IntN(3) {
 		case 0: // crash one server, restart the others
-			for _, i := range cfg.g.All() {
-				if _, up := cfg.g.Server(i); !up {
-					cfg.g.Start(i)
-				}
-			}
+			cfg.startDown()
 			cfg.g.ConnectAll()
 			cfg.g.Crash(t.Rand.IntN(cfg.n))
 		case 1: // the leader (if any) in a minority
-			for _, i := range cfg.g.All() {
-				if _, up := cfg.g.Server(i); !up {
-					cfg.g.Start(i)
-				}
-			}
+			cfg.startDown()
 			l, ok := cfg.leader()
 			if !ok {
 				l = t.Rand.IntN(cfg.n)
@@ -63,11 +51,7 @@ func faultLoop(t *labtest.T, cfg *config, done <-chan struct{}) {
 			}
 			cfg.g.Partition(majority, minority)
 		default: // heal
-			for _, i := range cfg.g.All() {
-				if _, up := cfg.g.Server(i); !up {
-					cfg.g.Start(i)
-				}
-			}
+			cfg.startDown()
 			cfg.g.ConnectAll()
 		}
 	}
@@ -181,13 +165,7 @@ func TestRestartAllC(t *testing.T) {
 		must(t, "Create /a/e", err)
 		_, err = ck.Set("/a", []byte("2"), 0)
 		must(t, "Set /a", err)
-		for _, i := range cfg.g.All() {
-			cfg.g.Crash(i)
-		}
-		for _, i := range cfg.g.All() {
-			cfg.g.Start(i)
-		}
-		cfg.g.ConnectAll()
+		cfg.restartAll()
 		st := mustData(t, ck, "/a", "2")
 		if st.Version != 1 {
 			t.Fatalf("version of /a after a restart = %d, want 1", st.Version)

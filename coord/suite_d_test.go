@@ -69,13 +69,7 @@ func TestSnapshotRestartD(t *testing.T) {
 		if cfg.snapshotSize() == 0 {
 			t.Fatalf("no server saved a snapshot")
 		}
-		for _, i := range cfg.g.All() {
-			cfg.g.Crash(i)
-		}
-		for _, i := range cfg.g.All() {
-			cfg.g.Start(i)
-		}
-		cfg.g.ConnectAll()
+		cfg.restartAll()
 		st := mustData(t, ck, "/x", "99")
 		if st.Version != 100 {
 			t.Fatalf("version of /x after a restart = %d, want 100", st.Version)
