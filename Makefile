@@ -9,6 +9,8 @@
 #   make stress  PKG=raft RUN=2B N=500 [JOBS=2] [START=1] [TIMEOUT=10m] [RACE=1]
 #   make lint    staticcheck $(STATICCHECK_VERSION), fetched by the go command
 #   make lint-handout  staticcheck inside a fresh handout (no unused reference helpers)
+#   make zookeeper     install (apt) and start Debian's zookeeperd on 127.0.0.1:2181
+#   make test-zookeeper  make zookeeper, then coord/zk's conformance test against it
 #
 # Make variables reach the Go commands as environment variables (see the
 # package docs of test/grade, test/handout, test/stress, test/check).
@@ -89,6 +91,15 @@ proto-check:
 	for f in surfstore/surfstore.pb.go surfstore/surfstore_grpc.pb.go tapestry/tapestry.pb.go tapestry/tapestry_grpc.pb.go; do \
 		diff -u "$$f" "$$dir/$$(basename $$f)" || { echo "proto-check: $$f is stale; run make proto" >&2; exit 1; }; \
 	done && echo "proto-check: generated code matches surfstore/surfstore.proto and tapestry/tapestry.proto"
+
+# coord/zk: a real ZooKeeper server for the adapter's conformance test
+# (about 8 s to install, 2 s to start; see coord/zk/zookeeper.sh).
+.PHONY: zookeeper test-zookeeper
+zookeeper:
+	coord/zk/zookeeper.sh
+
+test-zookeeper: zookeeper
+	DISTLABS_ZK=127.0.0.1:2181 $(GO) test -count=1 -run '^TestConformanceZooKeeper$$' ./coord/zk
 
 # surfstore: sync a 200 MB directory of mixed files to 4 BlockStores over
 # loopback, then again after changing 1% of the blocks (bytes sent vs changed).

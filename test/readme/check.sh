@@ -23,7 +23,7 @@
 #                                 # and the stress runs at the README's N (~1 h)
 #   FROM=mapreduce test/readme/check.sh   # start at a section (raft, kvraft,
 #                                 # tritonhttp, distsort, mapreduce, pbkv, paxos, shardkv,
-#                                 # surfstore, chord, tapestry, student, ta)
+#                                 # surfstore, chord, tapestry, coord, student, ta)
 #
 # Without FULL the heavy commands run smaller: stress with N=3, the fuzzer for
 # 100000 executions, `make grade` per lab only where the README shows it per lab,
@@ -77,7 +77,7 @@ started=${FROM:-raft}
 case $started in
 handout) started=student ;; # the sections' earlier names
 stress) started=ta ;;
-raft | kvraft | tritonhttp | distsort | mapreduce | pbkv | paxos | shardkv | surfstore | chord | tapestry | student | ta) ;;
+raft | kvraft | tritonhttp | distsort | mapreduce | pbkv | paxos | shardkv | surfstore | chord | tapestry | coord | student | ta) ;;
 *) fail "FROM=$started: not a section (see the top of $0)" ;;
 esac
 want() {
@@ -262,6 +262,13 @@ run 5m "go test ./tapestry -run A"
 run 5m "go test ./tapestry -run '^TestChurnD\$' -seed 4711 -v"
 run 15m "make grade LAB=tapestry PART=B"
 run 10m "make handout OUT=$work/handout-tap UPTO=tapestry:B"
+fi
+
+if want coord; then
+step "coord"
+run 5m "go test ./coord -run A"
+run 5m "go test ./coord -run '^TestFaultsC\$' -seed 4711 -v"
+run 15m "make grade LAB=coord"
 fi
 
 if want student; then
