@@ -37,6 +37,13 @@ type Node struct {
 	stopped bool
 }
 
+// readBufferSize is the read buffer of each gRPC connection, both ways.
+// Tapestry's messages are a few hundred bytes, and a join opens a
+// connection to many nodes for one or two calls: gRPC's default of 32 KiB
+// a side made these buffers half of all the memory a 256-node mesh
+// allocated (a larger frame is read past the buffer, not cut).
+const readBufferSize = 2048
+
 // Option changes how StartOn builds a node.
 type Option func(*options)
 
@@ -83,15 +90,13 @@ func StartOn(id ID, lis net.Listener, connectTo string, opts ...Option) (*Node, 
 		Backpointers:   NewBackpointers(id),
 		LocationsByKey: NewLocationMap(),
 		Blobstore:      NewBlobStore(),
-		server:         grpc.NewServer(o.server...),
+		server:         grpc.NewServer(append([]grpc.ServerOption{grpc.ReadBufferSize(readBufferSize)}, o.server...)...),
 		conns: &conns{
 			opts: append([]grpc.DialOption{
 				grpc.WithTransportCredentials(insecure.NewCredentials()),
-				// A join talks to many nodes once: close what sits idle,
-				// so a node keeps connections only to nodes it uses.
-				grpc.WithIdleTimeout(IdleTimeout),
+				grpc.WithReadBufferSize(readBufferSize),
 			}, o.dial...),
-			byAddr: map[string]*grpc.ClientConn{},
+			byAddr: map[string]*peerConn{},
 		},
 		done: make(chan struct{}),
 	}
