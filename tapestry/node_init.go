@@ -8,7 +8,9 @@ import (
 	"sync"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 )
 
 // Node is one member of the mesh: its routing table, backpointers,
@@ -35,6 +37,9 @@ type Node struct {
 
 	mu      sync.Mutex
 	stopped bool
+	//solution:begin B
+	refilling map[slotKey]bool // slots whose refill is under way
+	//solution:end
 }
 
 // readBufferSize is the read buffer of each gRPC connection, both ways.
@@ -323,6 +328,14 @@ func (local *Node) AddBackpointer(ctx context.Context, n *NodeMsg) (*Ok, error) 
 	node, err := fromNodeMsg(n)
 	if err != nil {
 		return nil, fmt.Errorf("AddBackpointer: %w", err)
+	}
+	// Under the node's lock, so that once Leave has marked the node
+	// stopped no backpointer it would not tell is added: a node that
+	// finds this one while it leaves learns that it cannot use it.
+	local.mu.Lock()
+	defer local.mu.Unlock()
+	if local.stopped {
+		return nil, status.Errorf(codes.Unavailable, "AddBackpointer: %v is leaving", local.Node)
 	}
 	local.Backpointers.Add(node)
 	return &Ok{Ok: true}, nil
