@@ -361,9 +361,16 @@ func (local *Node) refill(dead RemoteNode) {
 // it reports whether one did.
 func (local *Node) tryRefill(candidates []RemoteNode) bool {
 	for _, c := range candidates {
-		if added, previous := local.Table.Add(c); !added || previous != nil {
-			// The slot filled meanwhile: nothing to repair.
+		added, previous := local.Table.Add(c)
+		if !added {
+			// c is there already, or the slot filled meanwhile with
+			// closer nodes: nothing to repair.
 			return true
+		}
+		if previous != nil {
+			// As in addRoute: a failure leaves a harmless stale
+			// backpointer.
+			_ = local.removeBackpointerRPC(*previous)
 		}
 		if err := local.addBackpointerRPC(c); err != nil {
 			local.Table.Remove(c)

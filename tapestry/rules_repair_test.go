@@ -50,6 +50,10 @@ func TestRefillB(t *testing.T) {
 		for i := range targets {
 			targets[i][0] = prefix // IDs whose root has the emptied prefix
 		}
-		m.checkRoots("after the kill of a slot's nodes", targets)
+		// Roots only, not hops: a node that refills routes toward an ID
+		// of the emptied prefix, and in a base-4 mesh of 6 digits that
+		// ID is often one of targets (2 seeds of 150), whose hops the
+		// harness then cannot tell from the repair's.
+		m.checkRootsHops("after the kill of a slot's nodes", targets, false)
 	})
 }
