@@ -6,15 +6,15 @@ import (
 	"distlabs/test/labtest"
 )
 
-// TestChurnD runs rounds of random joins and graceful leaves with objects
-// stored throughout, and after each round waits REPUBLISH + TIMEOUT and
-// checks the invariants: every ID has one root from every node, every
-// object whose node is alive is found from every node, and no live node
-// holds a node that left. Kills are not part of it: the reference does not
-// refill a slot whose last node died, so kills between joins leave holes
-// on some seeds (TestBadNodesB and TestKillRepublishB test kills).
+// TestChurnD runs rounds of random joins, graceful leaves and kills with
+// objects stored throughout, and after each round waits REPUBLISH +
+// TIMEOUT and checks the invariants: every ID has one root from every
+// node, every object whose node is alive is found from every node, and no
+// live node holds a node that left. A kill tells no one: the nodes that
+// route through the dead node find it failed, drop it and refill its slot
+// (Zhao et al. 2004, §IV-C), or roots disagree.
 func TestChurnD(t *testing.T) {
-	run(t, "Test (D): churn of joins and leaves", testDigits, func(t *labtest.T, m *mesh) {
+	run(t, "Test (D): churn of joins, leaves and kills", testDigits, func(t *labtest.T, m *mesh) {
 		m.grow(14)
 		values, at := m.storeRandom(10, "churn0")
 		var left []*Node
@@ -29,12 +29,15 @@ func TestChurnD(t *testing.T) {
 		for round := 1; round <= rounds; round++ {
 			for step := 0; step < 3; step++ {
 				nodes := m.nodes()
-				if t.Rand.IntN(2) == 0 || len(nodes) < 8 {
+				switch op := t.Rand.IntN(3); {
+				case op == 0 || len(nodes) < 8:
 					m.grow(1)
-				} else {
+				case op == 1:
 					n := nodes[t.Rand.IntN(len(nodes))]
 					m.leave(n)
 					left = append(left, n)
+				default:
+					m.kill(nodes[t.Rand.IntN(len(nodes))])
 				}
 			}
 			live := map[*Node]bool{}

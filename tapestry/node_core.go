@@ -282,20 +282,136 @@ func (local *Node) RemoveBadNodes(ctx context.Context, ns *Neighbors) (*Ok, erro
 	return &Ok{Ok: true}, nil
 }
 
-// removeBadNodes forgets dead nodes.
+// removeBadNodes forgets dead nodes, and refills a slot that one of them
+// leaves empty (Zhao et al. 2004, §IV-C: a node repairs its table when it
+// finds a neighbour dead, so that a slot is empty only if no node has its
+// prefix and every ID keeps one root).
 func (local *Node) removeBadNodes(bad []RemoteNode) {
 	//solution:begin B
 	for _, n := range bad {
 		if n.ID == local.Node.ID {
 			continue
 		}
-		local.Table.Remove(n)
 		local.Backpointers.Remove(n)
+		if local.Table.Remove(n) {
+			local.refill(n)
+		}
 	}
 	//solution:stub
 	// // Your code here (B).
 	//solution:end
 }
+
+//solution:begin B
+
+// refill looks for a node for the slot that dead left, if it is empty
+// now: first among the backpointers (a node of the slot's prefix that
+// holds this one), then by asking nodes of the same row, which share the
+// prefix of the row and so have the slot's prefix in a slot of their own,
+// to route toward an ID of the slot's prefix from that level (each of
+// them refills its own slot first if it finds the same nodes dead: the
+// nodes on one side of a block all hold the same closest ones). A node
+// found is added as a join adds one (it is told it is pointed at); one
+// that cannot be told is dead or leaving and is passed over.
+func (local *Node) refill(dead RemoteNode) {
+	level := SharedPrefixLength(local.Node.ID, dead.ID)
+	if level == DIGITS {
+		return
+	}
+	d := dead.ID[level]
+	if len(local.Table.Slot(level, d)) > 0 || !local.startRefill(level, d) {
+		return
+	}
+	defer local.endRefill(level, d)
+	inSlot := func(n RemoteNode) bool {
+		return n.ID != dead.ID && n.ID != local.Node.ID &&
+			SharedPrefixLength(local.Node.ID, n.ID) == level && n.ID[level] == d
+	}
+	var candidates []RemoteNode
+	for _, b := range local.Backpointers.Get(level) {
+		if inSlot(b) {
+			candidates = append(candidates, b)
+		}
+	}
+	if local.tryRefill(candidates) {
+		return
+	}
+	// The ID of the slot's prefix nearest this node's: its root there is
+	// among the slot's closest nodes.
+	target := local.Node.ID
+	target[level] = d
+	var row []RemoteNode
+	for l := level; l < DIGITS; l++ {
+		row = append(row, local.Table.GetLevel(l)...)
+	}
+	for _, y := range row {
+		root, more, err := local.findRootRPC(y, target, level)
+		if err != nil {
+			local.removeBadNodes([]RemoteNode{y})
+			continue
+		}
+		local.removeBadNodes(more)
+		if inSlot(root) && local.tryRefill([]RemoteNode{root}) {
+			return
+		}
+	}
+}
+
+// tryRefill adds the first of candidates that accepts the backpointer;
+// it reports whether one did.
+func (local *Node) tryRefill(candidates []RemoteNode) bool {
+	for _, c := range candidates {
+		added, previous := local.Table.Add(c)
+		if !added {
+			// c is there already, or the slot filled meanwhile with
+			// closer nodes: nothing to repair.
+			return true
+		}
+		if previous != nil {
+			// As in addRoute: a failure leaves a harmless stale
+			// backpointer.
+			_ = local.removeBackpointerRPC(*previous)
+		}
+		if err := local.addBackpointerRPC(c); err != nil {
+			local.Table.Remove(c)
+			local.Backpointers.Remove(c)
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// startRefill marks the slot (level, d) as being refilled, unless it is
+// already: a refill asks other nodes, whose own refills may ask this one.
+func (local *Node) startRefill(level int, d Digit) bool {
+	local.mu.Lock()
+	defer local.mu.Unlock()
+	key := slotKey{level, d}
+	if local.refilling[key] {
+		return false
+	}
+	if local.refilling == nil {
+		local.refilling = map[slotKey]bool{}
+	}
+	local.refilling[key] = true
+	return true
+}
+
+// endRefill ends what startRefill began.
+func (local *Node) endRefill(level int, d Digit) {
+	local.mu.Lock()
+	defer local.mu.Unlock()
+	delete(local.refilling, slotKey{level, d})
+}
+
+// slotKey names a slot of the routing table.
+type slotKey struct {
+	level int
+	digit Digit
+}
+
+//solution:end
 
 // BlobStoreFetch answers with the value this node stores under the key.
 func (local *Node) BlobStoreFetch(ctx context.Context, key *TapestryKey) (*DataBlob, error) {

@@ -111,13 +111,15 @@ func (local *Node) NotifyLeave(ctx context.Context, n *LeaveNotification) (*Ok, 
 	if err != nil {
 		return nil, fmt.Errorf("NotifyLeave: %w", err)
 	}
-	local.removeBadNodes([]RemoteNode{from})
-	local.LocationsByKey.UnregisterAll(from)
+	// The replacement first: it takes the leaver's slot, which removing
+	// the leaver then leaves full, with no refill to run.
 	if n.GetReplacement() != nil {
-		if r, err := fromNodeMsg(n.GetReplacement()); err == nil && r.ID != local.Node.ID {
+		if r, err := fromNodeMsg(n.GetReplacement()); err == nil && r.ID != local.Node.ID && r.ID != from.ID {
 			local.addRoute(r)
 		}
 	}
+	local.removeBadNodes([]RemoteNode{from})
+	local.LocationsByKey.UnregisterAll(from)
 	return &Ok{Ok: true}, nil
 	//solution:stub
 	// // Your code here (D).

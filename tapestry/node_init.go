@@ -8,7 +8,9 @@ import (
 	"sync"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 )
 
 // Node is one member of the mesh: its routing table, backpointers,
@@ -35,7 +37,17 @@ type Node struct {
 
 	mu      sync.Mutex
 	stopped bool
+	//solution:begin B
+	refilling map[slotKey]bool // slots whose refill is under way
+	//solution:end
 }
+
+// readBufferSize is the read buffer of each gRPC connection, both ways.
+// Tapestry's messages are a few hundred bytes, and a join opens a
+// connection to many nodes for one or two calls: gRPC's default of 32 KiB
+// a side made these buffers half of all the memory a 256-node mesh
+// allocated (a larger frame is read past the buffer, not cut).
+const readBufferSize = 2048
 
 // Option changes how StartOn builds a node.
 type Option func(*options)
@@ -83,15 +95,13 @@ func StartOn(id ID, lis net.Listener, connectTo string, opts ...Option) (*Node, 
 		Backpointers:   NewBackpointers(id),
 		LocationsByKey: NewLocationMap(),
 		Blobstore:      NewBlobStore(),
-		server:         grpc.NewServer(o.server...),
+		server:         grpc.NewServer(append([]grpc.ServerOption{grpc.ReadBufferSize(readBufferSize)}, o.server...)...),
 		conns: &conns{
 			opts: append([]grpc.DialOption{
 				grpc.WithTransportCredentials(insecure.NewCredentials()),
-				// A join talks to many nodes once: close what sits idle,
-				// so a node keeps connections only to nodes it uses.
-				grpc.WithIdleTimeout(IdleTimeout),
+				grpc.WithReadBufferSize(readBufferSize),
 			}, o.dial...),
-			byAddr: map[string]*grpc.ClientConn{},
+			byAddr: map[string]*peerConn{},
 		},
 		done: make(chan struct{}),
 	}
@@ -318,6 +328,14 @@ func (local *Node) AddBackpointer(ctx context.Context, n *NodeMsg) (*Ok, error) 
 	node, err := fromNodeMsg(n)
 	if err != nil {
 		return nil, fmt.Errorf("AddBackpointer: %w", err)
+	}
+	// Under the node's lock, so that once Leave has marked the node
+	// stopped no backpointer it would not tell is added: a node that
+	// finds this one while it leaves learns that it cannot use it.
+	local.mu.Lock()
+	defer local.mu.Unlock()
+	if local.stopped {
+		return nil, status.Errorf(codes.Unavailable, "AddBackpointer: %v is leaving", local.Node)
 	}
 	local.Backpointers.Add(node)
 	return &Ok{Ok: true}, nil
