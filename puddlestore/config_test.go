@@ -1,0 +1,221 @@
+package puddlestore
+
+// The harness of the puddlestore tests: a cluster whose Tapestry nodes and
+// block servers listen on hosts of a labrpc network ("tap0", "tap1", ...;
+// the nodes' gRPC on port 1, the block servers on port 2), clients on
+// hosts of their own, and a coordination service, so every test runs in
+// virtual time. Nothing here trusts the code under test to judge it: what
+// the nodes hold is read from the block servers, and file contents are
+// compared with what the test wrote.
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"distlabs/coord"
+	"distlabs/test/labtest"
+	"distlabs/test/tester"
+)
+
+type rig struct {
+	t     *labtest.T
+	net   *tester.Net
+	coord *memCoord
+	cfg   Config
+	c     *Cluster
+
+	mu       sync.Mutex
+	sessions []int64            // every session opened, in order
+	owns     map[Client][]int64 // the sessions each client opened
+}
+
+// smallConfig is the cluster most tests use: small blocks, so that short
+// files span several.
+func smallConfig() Config {
+	return Config{BlockSize: 16, NumReplicas: 3, NumTapestry: 6}
+}
+
+// run runs body as the test t on a new cluster of cfg, between the
+// progress line desc and the "Passed" line.
+func run(t *testing.T, desc string, cfg Config, body func(t *labtest.T, r *rig)) {
+	labtest.Run(t, func(t *labtest.T) {
+		r := &rig{t: t, net: tester.NewNet(t, true), coord: newMemCoord(), cfg: cfg, owns: map[Client][]int64{}}
+		defer r.net.Cleanup()
+		env := Env{
+			Listen: func(i int, role string) (net.Listener, error) {
+				port := 1
+				if role == "blocks" {
+					port = 2
+				}
+				return r.net.Listen(fmt.Sprintf("tap%d:%d", i, port))
+			},
+			Dial: func(ctx context.Context, from, addr string) (net.Conn, error) {
+				return r.net.DialContext(ctx, from, addr)
+			},
+			Coord: r.connect,
+			Seed:  t.Rand.Uint64(),
+		}
+		c, err := CreateClusterOn(cfg, env)
+		if err != nil {
+			t.Fatalf("create cluster: %v", err)
+		}
+		r.c = c
+		defer c.Shutdown()
+		t.Begin(desc)
+		body(t, r)
+		t.Passed(cfg.NumTapestry, r.net.RPCs(), 0, r.net.Ops())
+	})
+}
+
+// connect opens a coordination session and notes it.
+func (r *rig) connect() (coord.Conn, error) {
+	conn, err := r.coord.connect()
+	if err == nil {
+		r.mu.Lock()
+		r.sessions = append(r.sessions, conn.SessionID())
+		r.mu.Unlock()
+	}
+	return conn, err
+}
+
+// client makes a client and notes the sessions it opened; the test's end
+// exits it. Tests make clients one at a time.
+func (r *rig) client() Client {
+	r.t.Helper()
+	r.mu.Lock()
+	from := len(r.sessions)
+	r.mu.Unlock()
+	cl, err := r.c.NewClient()
+	if err != nil {
+		r.t.Fatalf("new client: %v", err)
+	}
+	r.mu.Lock()
+	r.owns[cl] = append([]int64(nil), r.sessions[from:]...)
+	r.mu.Unlock()
+	r.t.Cleanup(cl.Exit)
+	return cl
+}
+
+// crash ends cl's sessions as the service does when a client stops: its
+// ephemeral nodes go, and its next calls fail.
+func (r *rig) crash(cl Client) {
+	r.mu.Lock()
+	ids := r.owns[cl]
+	r.mu.Unlock()
+	for _, id := range ids {
+		r.t.Step(fmt.Sprintf("client session %d expires", id))
+		r.coord.expire(id)
+	}
+}
+
+// killNode crashes Tapestry node i and its block server: its host goes
+// down, and it stays registered, as a crashed process would.
+func (r *rig) killNode(i int) {
+	r.t.Step(fmt.Sprintf("tapestry node %d crashes", i))
+	r.net.SetHostUp(fmt.Sprintf("tap%d", i), false)
+	r.c.kill(i)
+}
+
+// held returns the salted keys each node holds, by node.
+func (r *rig) held() [][]string {
+	var out [][]string
+	r.c.mu.Lock()
+	members := r.c.members
+	r.c.mu.Unlock()
+	for _, m := range members {
+		if m.dead {
+			out = append(out, nil)
+			continue
+		}
+		out = append(out, m.blocks.Held())
+	}
+	return out
+}
+
+// put writes data as the whole contents of file p (created if missing).
+func (r *rig) put(cl Client, p string, data []byte) {
+	r.t.Helper()
+	r.writeAt(cl, p, 0, data)
+}
+
+// writeAt writes data at offset in file p (created if missing) and closes
+// it.
+func (r *rig) writeAt(cl Client, p string, offset uint64, data []byte) {
+	r.t.Helper()
+	fd, err := cl.Open(p, true, true)
+	if err != nil {
+		r.t.Fatalf("open %s for write: %v", p, err)
+	}
+	if err := cl.Write(fd, offset, data); err != nil {
+		r.t.Fatalf("write %s: %v", p, err)
+	}
+	if err := cl.Close(fd); err != nil {
+		r.t.Fatalf("close %s: %v", p, err)
+	}
+	r.net.Op()
+}
+
+// cat reads the whole file p (as it is at Open).
+func (r *rig) cat(cl Client, p string) []byte {
+	r.t.Helper()
+	fd, err := cl.Open(p, false, false)
+	if err != nil {
+		r.t.Fatalf("open %s: %v", p, err)
+	}
+	defer cl.Close(fd)
+	data, err := cl.Read(fd, 0, 1<<40)
+	if err != nil {
+		r.t.Fatalf("read %s: %v", p, err)
+	}
+	r.net.Op()
+	return data
+}
+
+// expect fails unless file p holds want.
+func (r *rig) expect(cl Client, p string, want []byte) {
+	r.t.Helper()
+	if got := r.cat(cl, p); !bytes.Equal(got, want) {
+		r.t.Fatalf("%s holds %s, want %s", p, show(got), show(want))
+	}
+}
+
+// show prints file contents for a failure message.
+func show(b []byte) string {
+	if len(b) <= 64 {
+		return fmt.Sprintf("%q (%d bytes)", b, len(b))
+	}
+	return fmt.Sprintf("%q... (%d bytes)", b[:64], len(b))
+}
+
+// pattern is n bytes that differ by position and by seed, so that a block
+// read from the wrong place shows.
+func pattern(seed byte, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*7+i/251) ^ seed
+	}
+	return b
+}
+
+// returnsWithin runs f in the background and reports whether it returned
+// within d of virtual time; done is closed when it returns.
+func returnsWithin(d time.Duration, f func()) (ok bool, done <-chan struct{}) {
+	ch := make(chan struct{})
+	go func() {
+		defer close(ch)
+		f()
+	}()
+	select {
+	case <-ch:
+		return true, ch
+	case <-time.After(d):
+		return false, ch
+	}
+}
+
+var _ coord.Conn = (*memConn)(nil)

@@ -1,0 +1,78 @@
+package puddlestore
+
+//solution:begin
+//solution:stub
+// //lint:file-ignore U1000 the handout gives the lock as functions your client calls
+//solution:end
+
+import (
+	"errors"
+	"fmt"
+	"path"
+
+	"distlabs/coord"
+)
+
+// lock takes the write lock of file p by ZooKeeper's lock recipe and
+// returns the node that holds it: each writer creates an ephemeral
+// sequential node under the file's lock directory, and the lowest number
+// holds the lock. The others each watch the node just before their own
+// (not the holder: one release wakes one waiter, not the herd). The
+// nodes are ephemeral, so a crashed client's session releases its lock.
+func (c *client) lock(p string) (string, error) {
+	//solution:begin F
+	dir := lockPath(p)
+	if _, err := c.conn.Create(dir, nil, 0); err != nil && !errors.Is(err, coord.ErrNodeExists) {
+		return "", fmt.Errorf("create %s: %w", dir, err)
+	}
+	me, err := c.conn.Create(dir+"/"+lockPrefix, nil, coord.Ephemeral|coord.Sequential)
+	if err != nil {
+		return "", fmt.Errorf("join the queue of %s: %w", dir, err)
+	}
+	name := path.Base(me)
+	for {
+		// Children are sorted, and sequential names compare as numbers
+		// (ten zero-padded digits after the same prefix).
+		names, _, err := c.conn.Children(dir)
+		if err != nil {
+			return "", fmt.Errorf("list %s: %w", dir, err)
+		}
+		i := 0
+		for i < len(names) && names[i] != name {
+			i++
+		}
+		switch {
+		case i == len(names):
+			return "", fmt.Errorf("lock node %s vanished: %w", me, coord.ErrSessionExpired)
+		case i == 0:
+			return me, nil
+		}
+		ok, _, ev, err := c.conn.ExistsW(dir + "/" + names[i-1])
+		if err != nil {
+			return "", fmt.Errorf("watch %s: %w", names[i-1], err)
+		}
+		if !ok {
+			continue // gone between Children and ExistsW
+		}
+		if e := <-ev; e.Type == coord.EventNotWatching {
+			return "", fmt.Errorf("wait for %s: %w", names[i-1], e.Err)
+		}
+	}
+	//solution:stub
+	// // Your code here (F).
+	// return "", nil
+	//solution:end
+}
+
+// unlock releases a lock that lock returned.
+func (c *client) unlock(node string) error {
+	//solution:begin F
+	if err := c.conn.Delete(node, coord.AnyVersion); err != nil && !errors.Is(err, coord.ErrNoNode) {
+		return fmt.Errorf("unlock %s: %w", node, err)
+	}
+	return nil
+	//solution:stub
+	// // Your code here (F).
+	// return nil
+	//solution:end
+}
