@@ -39,7 +39,7 @@ type mesh struct {
 	live  []*Node          // in order of start
 	hosts map[*Node]string // the labrpc host of each node
 	hostN int
-	calls map[string]*atomic.Int64 // gRPC calls received, by method ("FindRoot")
+	calls map[string]*atomic.Int64 // gRPC calls received, by method ("FindRootCaller")
 	by    map[string]map[string]*atomic.Int64
 }
 
@@ -369,9 +369,9 @@ func rootOf(id ID, all []ID) ID {
 // findRoot asks n for the root of id, as its own clients do, and returns
 // the root and the hops taken (FindRoot calls the mesh received).
 func (m *mesh) findRoot(n *Node, id ID) (RemoteNode, int64, error) {
-	before := m.counter("FindRoot", "").Load()
-	rsp, err := n.FindRoot(context.Background(), &IdMsg{Id: id.String()})
-	hops := m.counter("FindRoot", "").Load() - before
+	before := m.counter("FindRootCaller", "").Load()
+	rsp, err := n.FindRootCaller(context.Background(), &IdMsg{Id: id.String()})
+	hops := m.counter("FindRootCaller", "").Load() - before
 	if err != nil {
 		return RemoteNode{}, hops, err
 	}
