@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"math/big"
-	"net"
 	"sort"
 	"strings"
 	"sync"
@@ -47,11 +46,10 @@ type mesh struct {
 // between the progress line desc and the "Passed" line.
 func run(t *testing.T, desc string, digits int, body func(t *labtest.T, m *mesh)) {
 	labtest.Run(t, func(t *labtest.T) {
-		oldD, oldB := DIGITS, BASE
-		DIGITS, BASE = digits, 16
-		defer func() { DIGITS, BASE = oldD, oldB }()
+		defer useIDs(digits)()
 		m := &mesh{t: t, net: tester.NewNet(t, true), hosts: map[*Node]string{},
 			calls: map[string]*atomic.Int64{}, by: map[string]map[string]*atomic.Int64{}}
+		defer useNetwork(m.net.Network)()
 		defer m.cleanup()
 		m.clock = tester.ServeFake(m.net.Network, 0, &Clock{}, "clock", 0)
 		t.Begin(desc)
@@ -98,22 +96,13 @@ func (m *mesh) start(id ID, connectTo string) (*Node, error) {
 	m.hostN++
 	host := fmt.Sprintf("node%d", m.hostN)
 	m.mu.Unlock()
-	lis, err := m.net.Listen(host + ":1")
-	if err != nil {
-		m.t.Fatalf("listen on %s: %v", host, err)
-	}
 	count := func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 		method := info.FullMethod[strings.LastIndex(info.FullMethod, "/")+1:]
 		m.counter(method, "").Add(1)
 		m.counter(method, host).Add(1)
 		return h(ctx, req)
 	}
-	dial := func(ctx context.Context, addr string) (net.Conn, error) {
-		return m.net.DialContext(ctx, host, addr)
-	}
-	n, err := StartOn(id, lis, connectTo,
-		WithDialOptions(grpc.WithContextDialer(dial)),
-		WithServerOptions(grpc.ChainUnaryInterceptor(count)))
+	n, err := startNode(m.net.Network, id, host, connectTo, count)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +151,7 @@ func (m *mesh) grow(k int) {
 		}
 		m.mustStart(m.randomID(), via)
 		// Let idle connections close, as they would between joins.
-		m.pause(2 * IdleTimeout)
+		m.pause(2 * connIdle)
 	}
 }
 
@@ -294,7 +283,7 @@ func strs(ds []*big.Int) []string {
 // the slot's order.
 func slotDistances(n *Node, level int, d Digit) []string {
 	var ds []*big.Int
-	for _, o := range n.Table.Slot(level, d) {
+	for _, o := range slotOf(n.Table, level, d) {
 		ds = append(ds, distance(n.Node.ID, o.ID))
 	}
 	return strs(ds)
@@ -319,7 +308,7 @@ func (m *mesh) checkOptimal(when string) {
 				want := bestSlot(n.Node.ID, all, l, Digit(d))
 				got := slotDistances(n, l, Digit(d))
 				dead := ""
-				for _, o := range n.Table.Slot(l, Digit(d)) {
+				for _, o := range slotOf(n.Table, l, Digit(d)) {
 					if !live[o.ID] {
 						dead = fmt.Sprintf(" (holds %v, not live)", o)
 					}
@@ -375,8 +364,9 @@ func (m *mesh) findRoot(n *Node, id ID) (RemoteNode, int64, error) {
 	if err != nil {
 		return RemoteNode{}, hops, err
 	}
-	root, err := fromNodeMsg(rsp.GetNext())
-	return root, hops, err
+	// Read the answer here, not with the code under test's helpers.
+	root, err := ParseID(rsp.GetNext().GetId())
+	return RemoteNode{ID: root, Address: rsp.GetNext().GetAddress()}, hops, err
 }
 
 // checkRoots fails unless every live node finds the brute-force root of

@@ -76,9 +76,9 @@ func TestSlotKeepsClosestA(t *testing.T) {
 			}
 			n := RemoteNode{ID: id, Address: id.String() + ":1"}
 			l := SharedPrefixLength(me.ID, id)
-			before := table.Slot(l, id[l])
+			before := slotOf(table, l, id[l])
 			added, previous := table.Add(n)
-			after := table.Slot(l, id[l])
+			after := slotOf(table, l, id[l])
 			known := false
 			for _, o := range before {
 				known = known || o.ID == id
@@ -110,7 +110,7 @@ func TestSlotKeepsClosestA(t *testing.T) {
 		}
 		for l := 0; l < DIGITS; l++ {
 			for _, n := range table.GetLevel(l) {
-				slot := table.Slot(l, n.ID[l])
+				slot := slotOf(table, l, n.ID[l])
 				if !table.Remove(n) {
 					t.Fatalf("Remove(%v) of a node in the table = false", n)
 				}
@@ -123,7 +123,7 @@ func TestSlotKeepsClosestA(t *testing.T) {
 						want = append(want, o)
 					}
 				}
-				if got := table.Slot(l, n.ID[l]); len(got) != len(want) || (len(got) > 0 && got[0] != want[0]) {
+				if got := slotOf(table, l, n.ID[l]); len(got) != len(want) || (len(got) > 0 && got[0] != want[0]) {
 					t.Fatalf("after Remove(%v): slot %v, want %v", n, got, want)
 				}
 			}
@@ -164,12 +164,14 @@ func TestFindNextHopA(t *testing.T) {
 			{ID{4, 8, 0}, 0, "me", DIGITS}, // level 1: 8..15 empty, wrap: 0..3, 4 is me
 		}
 		for _, c := range cases {
-			next, at := table.FindNextHop(c.id, c.level)
+			next, at := nextHop(table, c.id, c.level)
 			want := me
 			if c.want != "me" {
 				want = nodes[c.want]
 			}
-			if next != want || at != c.at {
+			// at < 0: the code under test does not report the level (the
+			// course's FindNextHop returns the node only).
+			if next != want || (at >= 0 && at != c.at) {
 				t.Fatalf("FindNextHop(%v, %d) = %v at level %d, want %v at level %d", c.id, c.level, next, at, want, c.at)
 			}
 		}

@@ -54,7 +54,7 @@ func TestJoinMulticastC(t *testing.T) {
 				}
 			}
 			_ = newNode
-			m.pause(2 * IdleTimeout)
+			m.pause(2 * connIdle)
 		}
 	})
 }
