@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"math/big"
-	"net"
 	"sort"
 	"strings"
 	"sync"
@@ -39,7 +38,7 @@ type mesh struct {
 	live  []*Node          // in order of start
 	hosts map[*Node]string // the labrpc host of each node
 	hostN int
-	calls map[string]*atomic.Int64 // gRPC calls received, by method ("FindRoot")
+	calls map[string]*atomic.Int64 // gRPC calls received, by method ("FindRootCaller")
 	by    map[string]map[string]*atomic.Int64
 }
 
@@ -52,11 +51,10 @@ func run(t *testing.T, desc string, digits int, body func(t *labtest.T, m *mesh)
 // runBase is run with IDs of digits base-base digits.
 func runBase(t *testing.T, desc string, digits, base int, body func(t *labtest.T, m *mesh)) {
 	labtest.Run(t, func(t *labtest.T) {
-		oldD, oldB := DIGITS, BASE
-		DIGITS, BASE = digits, base
-		defer func() { DIGITS, BASE = oldD, oldB }()
+		defer useIDs(digits, base)()
 		m := &mesh{t: t, net: tester.NewNet(t, true), hosts: map[*Node]string{},
 			calls: map[string]*atomic.Int64{}, by: map[string]map[string]*atomic.Int64{}}
+		defer useNetwork(m.net.Network)()
 		defer m.cleanup()
 		m.clock = tester.ServeFake(m.net.Network, 0, &Clock{}, "clock", 0)
 		t.Begin(desc)
@@ -103,25 +101,16 @@ func (m *mesh) start(id ID, connectTo string) (*Node, error) {
 	m.hostN++
 	host := fmt.Sprintf("node%d", m.hostN)
 	m.mu.Unlock()
-	lis, err := m.net.Listen(host + ":1")
-	if err != nil {
-		m.t.Fatalf("listen on %s: %v", host, err)
-	}
 	count := func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 		method := info.FullMethod[strings.LastIndex(info.FullMethod, "/")+1:]
 		m.counter(method, "").Add(1)
 		m.counter(method, host).Add(1)
-		if r, ok := req.(*IdMsg); ok && method == "FindRoot" {
+		if r, ok := req.(*IdMsg); ok && method == "FindRootCaller" {
 			m.counter(method, routeOf(r.GetId())).Add(1)
 		}
 		return h(ctx, req)
 	}
-	dial := func(ctx context.Context, addr string) (net.Conn, error) {
-		return m.net.DialContext(ctx, host, addr)
-	}
-	n, err := StartOn(id, lis, connectTo,
-		WithDialOptions(grpc.WithContextDialer(dial)),
-		WithServerOptions(grpc.ChainUnaryInterceptor(count)))
+	n, err := startNode(m.net.Network, id, host, connectTo, count)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +159,7 @@ func (m *mesh) grow(k int) {
 		}
 		m.mustStart(m.randomID(), via)
 		// Let idle connections close, as they would between joins.
-		m.pause(2 * IdleTimeout)
+		m.pause(2 * connIdle)
 	}
 }
 
@@ -298,18 +287,20 @@ func strs(ds []*big.Int) []string {
 	return out
 }
 
-// slotDistances is what n's slot (level, d) holds, as distances to n, in
-// the slot's order.
+// slotDistances is what n's slot (level, d) holds, as distances to n,
+// sorted: a slot is compared as a set, since the course does not fix the
+// order of the nodes within a slot (its FindNextHop picks the closest).
 func slotDistances(n *Node, level int, d Digit) []string {
 	var ds []*big.Int
-	for _, o := range n.Table.Slot(level, d) {
+	for _, o := range slotOf(n.Table, level, d) {
 		ds = append(ds, distance(n.Node.ID, o.ID))
 	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i].Cmp(ds[j]) < 0 })
 	return strs(ds)
 }
 
 // checkOptimal fails unless every slot of every node holds what bestSlot
-// says, in order, and nothing but live nodes (Zhao et al. 2004, §III-A:
+// says, and nothing but live nodes (Zhao et al. 2004, §III-A:
 // each slot keeps the closest nodes with its prefix; §IV-A, Property 1:
 // a slot is empty only if no node has its prefix).
 func (m *mesh) checkOptimal(when string) {
@@ -327,7 +318,7 @@ func (m *mesh) checkOptimal(when string) {
 				want := bestSlot(n.Node.ID, all, l, Digit(d))
 				got := slotDistances(n, l, Digit(d))
 				dead := ""
-				for _, o := range n.Table.Slot(l, Digit(d)) {
+				for _, o := range slotOf(n.Table, l, Digit(d)) {
 					if !live[o.ID] {
 						dead = fmt.Sprintf(" (holds %v, not live)", o)
 					}
@@ -382,15 +373,16 @@ func routeOf(id string) string { return "route " + id }
 // findRoot asks n for the root of id, as its own clients do, and returns
 // the root and the hops taken (FindRoot calls for id the mesh received).
 func (m *mesh) findRoot(n *Node, id ID) (RemoteNode, int64, error) {
-	c := m.counter("FindRoot", routeOf(id.String()))
+	c := m.counter("FindRootCaller", routeOf(id.String()))
 	before := c.Load()
-	rsp, err := n.FindRoot(context.Background(), &IdMsg{Id: id.String()})
+	rsp, err := n.FindRootCaller(context.Background(), &IdMsg{Id: id.String()})
 	hops := c.Load() - before
 	if err != nil {
 		return RemoteNode{}, hops, err
 	}
-	root, err := fromNodeMsg(rsp.GetNext())
-	return root, hops, err
+	// Read the answer here, not with the code under test's helpers.
+	root, err := ParseID(rsp.GetNext().GetId())
+	return RemoteNode{ID: root, Address: rsp.GetNext().GetAddress()}, hops, err
 }
 
 // checkRoots fails unless every live node finds the brute-force root of

@@ -8,7 +8,7 @@
 // each holding the SLOTSIZE closest nodes with that prefix; routing
 // matches one more digit per hop, and surrogate routing takes the next
 // non-empty slot, so every node reaches the same root for an ID
-// (FindRoot, node_core.go). Objects are published to the root of their
+// (FindRootCaller, node_core.go). Objects are published to the root of their
 // key's hash, which keeps soft-state location entries (location_map.go)
 // for TIMEOUT, refreshed every REPUBLISH; the values live in the
 // publishers' blob stores (blob_store.go). Nodes join by an acknowledged

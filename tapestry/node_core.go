@@ -164,19 +164,19 @@ func (local *Node) Lookup(key string) ([]RemoteNode, error) {
 
 // findRoot routes from this node to the root of id.
 func (local *Node) findRoot(id ID) (RemoteNode, error) {
-	rsp, err := local.FindRoot(context.Background(), &IdMsg{Id: id.String(), Level: 0})
+	rsp, err := local.FindRootCaller(context.Background(), &IdMsg{Id: id.String(), Level: 0})
 	if err != nil {
 		return RemoteNode{}, err
 	}
 	return fromNodeMsg(rsp.GetNext())
 }
 
-// FindRoot routes toward the root of the message's ID from its level on:
+// FindRootCaller routes toward the root of the message's ID from its level on:
 // the next hop is asked in turn, and a hop that fails is removed from the
 // table and the next best one tried. The answer is the root and every node
 // found dead on the way, which the caller removes too (Zhao et al. 2004,
 // §III-A: surrogate routing; §IV-C: failed hops).
-func (local *Node) FindRoot(ctx context.Context, req *IdMsg) (*RootMsg, error) {
+func (local *Node) FindRootCaller(ctx context.Context, req *IdMsg) (*RootMsg, error) {
 	//solution:begin A
 	id, err := ParseID(req.GetId())
 	if err != nil {
@@ -222,9 +222,9 @@ func (local *Node) isRoot(id ID) bool {
 	return err == nil && root.ID == local.Node.ID
 }
 
-// Register records, if this node is the root of the key, that the caller
+// RegisterCaller records, if this node is the root of the key, that the caller
 // holds it, for TIMEOUT.
-func (local *Node) Register(ctx context.Context, r *Registration) (*Ok, error) {
+func (local *Node) RegisterCaller(ctx context.Context, r *Registration) (*Ok, error) {
 	//solution:begin B
 	from, err := fromNodeMsg(r.GetFromNode())
 	if err != nil {
@@ -241,9 +241,9 @@ func (local *Node) Register(ctx context.Context, r *Registration) (*Ok, error) {
 	//solution:end
 }
 
-// Fetch answers, if this node is the root of the key, with the nodes that
+// FetchCaller answers, if this node is the root of the key, with the nodes that
 // hold it.
-func (local *Node) Fetch(ctx context.Context, key *TapestryKey) (*FetchedLocations, error) {
+func (local *Node) FetchCaller(ctx context.Context, key *Key) (*FetchedLocations, error) {
 	//solution:begin B
 	if !local.isRoot(Hash(key.GetKey())) {
 		return &FetchedLocations{IsRoot: false}, nil
@@ -255,9 +255,9 @@ func (local *Node) Fetch(ctx context.Context, key *TapestryKey) (*FetchedLocatio
 	//solution:end
 }
 
-// Transfer takes over location entries from a node that is no longer
+// TransferCaller takes over location entries from a node that is no longer
 // their root (a join moved the root here, or the sender leaves).
-func (local *Node) Transfer(ctx context.Context, td *TransferData) (*Ok, error) {
+func (local *Node) TransferCaller(ctx context.Context, td *TransferData) (*Ok, error) {
 	//solution:begin C
 	if _, err := fromNodeMsg(td.GetFrom()); err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "Transfer: %v", err)
@@ -275,9 +275,9 @@ func (local *Node) Transfer(ctx context.Context, td *TransferData) (*Ok, error) 
 	//solution:end
 }
 
-// RemoveBadNodes removes the given dead nodes from this node's table and
+// RemoveBadNodesCaller removes the given dead nodes from this node's table and
 // backpointers.
-func (local *Node) RemoveBadNodes(ctx context.Context, ns *Neighbors) (*Ok, error) {
+func (local *Node) RemoveBadNodesCaller(ctx context.Context, ns *Neighbors) (*Ok, error) {
 	local.removeBadNodes(fromNodeMsgs(ns.GetNeighbors()))
 	return &Ok{Ok: true}, nil
 }
@@ -413,8 +413,8 @@ type slotKey struct {
 
 //solution:end
 
-// BlobStoreFetch answers with the value this node stores under the key.
-func (local *Node) BlobStoreFetch(ctx context.Context, key *TapestryKey) (*DataBlob, error) {
+// BlobStoreFetchCaller answers with the value this node stores under the key.
+func (local *Node) BlobStoreFetchCaller(ctx context.Context, key *Key) (*DataBlob, error) {
 	data, ok := local.Blobstore.Get(key.GetKey())
 	if !ok {
 		return nil, status.Errorf(codes.NotFound, "no blob %q at %v", key.GetKey(), local.Node)

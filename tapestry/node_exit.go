@@ -103,9 +103,9 @@ func (local *Node) handOver(others []RemoteNode) []error {
 
 //solution:end
 
-// NotifyLeave removes a leaving node from this node's table, backpointers
+// NotifyLeaveCaller removes a leaving node from this node's table, backpointers
 // and location map, and adds its replacement, if any.
-func (local *Node) NotifyLeave(ctx context.Context, n *LeaveNotification) (*Ok, error) {
+func (local *Node) NotifyLeaveCaller(ctx context.Context, n *LeaveNotification) (*Ok, error) {
 	//solution:begin D
 	from, err := fromNodeMsg(n.GetFrom())
 	if err != nil {

@@ -245,18 +245,18 @@ func (local *Node) HelloCaller(ctx context.Context, n *NodeMsg) (*NodeMsg, error
 	return toNodeMsg(local.Node), nil
 }
 
-// AddNode is the root's part of a join: it starts the acknowledged
+// AddNodeCaller is the root's part of a join: it starts the acknowledged
 // multicast at the new node's shared prefix length and answers with the
 // nodes it reached and its own table, which the new node's lower levels
 // copy (every node sharing a prefix of length l+1 with the new node has the
 // same best nodes at level l).
-func (local *Node) AddNode(ctx context.Context, n *NodeMsg) (*Neighbors, error) {
+func (local *Node) AddNodeCaller(ctx context.Context, n *NodeMsg) (*Neighbors, error) {
 	//solution:begin C
 	node, err := fromNodeMsg(n)
 	if err != nil {
 		return nil, fmt.Errorf("AddNode: %w", err)
 	}
-	rsp, err := local.AddNodeMulticast(ctx, &MulticastRequest{NewNode: n, Level: int32(SharedPrefixLength(node.ID, local.Node.ID))})
+	rsp, err := local.AddNodeMulticastCaller(ctx, &MulticastRequest{NewNode: n, Level: int32(SharedPrefixLength(node.ID, local.Node.ID))})
 	if err != nil {
 		return nil, err
 	}
@@ -270,12 +270,12 @@ func (local *Node) AddNode(ctx context.Context, n *NodeMsg) (*Neighbors, error) 
 	//solution:end
 }
 
-// AddNodeMulticast forwards the join of a new node to every node sharing a
+// AddNodeMulticastCaller forwards the join of a new node to every node sharing a
 // prefix of length level with it, one per slot of this level (each covers
 // its own subtree at level+1), waits for their answers (the multicast is
 // acknowledged), then adds the new node and hands it the location entries
 // it is now the root of. The answer is every node reached.
-func (local *Node) AddNodeMulticast(ctx context.Context, req *MulticastRequest) (*Neighbors, error) {
+func (local *Node) AddNodeMulticastCaller(ctx context.Context, req *MulticastRequest) (*Neighbors, error) {
 	//solution:begin C
 	newNode, err := fromNodeMsg(req.GetNewNode())
 	if err != nil {
@@ -323,8 +323,8 @@ func (local *Node) AddNodeMulticast(ctx context.Context, req *MulticastRequest) 
 	//solution:end
 }
 
-// AddBackpointer records that the caller points at this node.
-func (local *Node) AddBackpointer(ctx context.Context, n *NodeMsg) (*Ok, error) {
+// AddBackpointerCaller records that the caller points at this node.
+func (local *Node) AddBackpointerCaller(ctx context.Context, n *NodeMsg) (*Ok, error) {
 	node, err := fromNodeMsg(n)
 	if err != nil {
 		return nil, fmt.Errorf("AddBackpointer: %w", err)
@@ -341,8 +341,8 @@ func (local *Node) AddBackpointer(ctx context.Context, n *NodeMsg) (*Ok, error) 
 	return &Ok{Ok: true}, nil
 }
 
-// RemoveBackpointer records that the caller no longer points at this node.
-func (local *Node) RemoveBackpointer(ctx context.Context, n *NodeMsg) (*Ok, error) {
+// RemoveBackpointerCaller records that the caller no longer points at this node.
+func (local *Node) RemoveBackpointerCaller(ctx context.Context, n *NodeMsg) (*Ok, error) {
 	node, err := fromNodeMsg(n)
 	if err != nil {
 		return nil, fmt.Errorf("RemoveBackpointer: %w", err)
@@ -351,10 +351,10 @@ func (local *Node) RemoveBackpointer(ctx context.Context, n *NodeMsg) (*Ok, erro
 	return &Ok{Ok: true}, nil
 }
 
-// GetBackpointers answers with this node's backpointers at a level, and
+// GetBackpointersCaller answers with this node's backpointers at a level, and
 // adds the asking node to the table (a joining node asks, and may belong
 // in it).
-func (local *Node) GetBackpointers(ctx context.Context, req *BackpointerRequest) (*Neighbors, error) {
+func (local *Node) GetBackpointersCaller(ctx context.Context, req *BackpointerRequest) (*Neighbors, error) {
 	from, err := fromNodeMsg(req.GetFrom())
 	if err != nil {
 		return nil, fmt.Errorf("GetBackpointers: %w", err)

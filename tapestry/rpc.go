@@ -31,8 +31,8 @@ func (local *Node) helloRPC(addr string) (RemoteNode, error) {
 func (local *Node) findRootRPC(remote RemoteNode, id ID, level int) (RemoteNode, []RemoteNode, error) {
 	var root RemoteNode
 	var bad []RemoteNode
-	err := local.call(context.Background(), remote, "FindRoot", func(ctx context.Context, c TapestryRPCClient) error {
-		rsp, err := c.FindRoot(ctx, &IdMsg{Id: id.String(), Level: int32(level)})
+	err := local.call(context.Background(), remote, "FindRootCaller", func(ctx context.Context, c TapestryRPCClient) error {
+		rsp, err := c.FindRootCaller(ctx, &IdMsg{Id: id.String(), Level: int32(level)})
 		if err != nil {
 			return err
 		}
@@ -45,8 +45,8 @@ func (local *Node) findRootRPC(remote RemoteNode, id ID, level int) (RemoteNode,
 
 func (local *Node) registerRPC(remote RemoteNode, key string) (bool, error) {
 	var ok bool
-	err := local.call(context.Background(), remote, "Register", func(ctx context.Context, c TapestryRPCClient) error {
-		rsp, err := c.Register(ctx, &Registration{FromNode: toNodeMsg(local.Node), Key: key})
+	err := local.call(context.Background(), remote, "RegisterCaller", func(ctx context.Context, c TapestryRPCClient) error {
+		rsp, err := c.RegisterCaller(ctx, &Registration{FromNode: toNodeMsg(local.Node), Key: key})
 		ok = rsp.GetOk()
 		return err
 	})
@@ -56,8 +56,8 @@ func (local *Node) registerRPC(remote RemoteNode, key string) (bool, error) {
 func (local *Node) fetchRPC(remote RemoteNode, key string) (bool, []RemoteNode, error) {
 	var isRoot bool
 	var values []RemoteNode
-	err := local.call(context.Background(), remote, "Fetch", func(ctx context.Context, c TapestryRPCClient) error {
-		rsp, err := c.Fetch(ctx, &TapestryKey{Key: key})
+	err := local.call(context.Background(), remote, "FetchCaller", func(ctx context.Context, c TapestryRPCClient) error {
+		rsp, err := c.FetchCaller(ctx, &Key{Key: key})
 		isRoot, values = rsp.GetIsRoot(), fromNodeMsgs(rsp.GetValues())
 		return err
 	})
@@ -66,8 +66,8 @@ func (local *Node) fetchRPC(remote RemoteNode, key string) (bool, []RemoteNode, 
 
 func (local *Node) addNodeRPC(remote RemoteNode) ([]RemoteNode, error) {
 	var nodes []RemoteNode
-	err := local.call(context.Background(), remote, "AddNode", func(ctx context.Context, c TapestryRPCClient) error {
-		rsp, err := c.AddNode(ctx, toNodeMsg(local.Node))
+	err := local.call(context.Background(), remote, "AddNodeCaller", func(ctx context.Context, c TapestryRPCClient) error {
+		rsp, err := c.AddNodeCaller(ctx, toNodeMsg(local.Node))
 		nodes = fromNodeMsgs(rsp.GetNeighbors())
 		return err
 	})
@@ -76,8 +76,8 @@ func (local *Node) addNodeRPC(remote RemoteNode) ([]RemoteNode, error) {
 
 func (local *Node) addNodeMulticastRPC(ctx context.Context, remote, newNode RemoteNode, level int) ([]RemoteNode, error) {
 	var nodes []RemoteNode
-	err := local.call(ctx, remote, "AddNodeMulticast", func(ctx context.Context, c TapestryRPCClient) error {
-		rsp, err := c.AddNodeMulticast(ctx, &MulticastRequest{NewNode: toNodeMsg(newNode), Level: int32(level)})
+	err := local.call(ctx, remote, "AddNodeMulticastCaller", func(ctx context.Context, c TapestryRPCClient) error {
+		rsp, err := c.AddNodeMulticastCaller(ctx, &MulticastRequest{NewNode: toNodeMsg(newNode), Level: int32(level)})
 		nodes = fromNodeMsgs(rsp.GetNeighbors())
 		return err
 	})
@@ -89,30 +89,30 @@ func (local *Node) transferRPC(remote RemoteNode, data map[string][]RemoteNode) 
 	for key, nodes := range data {
 		msg.Data[key] = &Neighbors{Neighbors: toNodeMsgs(nodes)}
 	}
-	return local.call(context.Background(), remote, "Transfer", func(ctx context.Context, c TapestryRPCClient) error {
-		_, err := c.Transfer(ctx, msg)
+	return local.call(context.Background(), remote, "TransferCaller", func(ctx context.Context, c TapestryRPCClient) error {
+		_, err := c.TransferCaller(ctx, msg)
 		return err
 	})
 }
 
 func (local *Node) addBackpointerRPC(remote RemoteNode) error {
-	return local.call(context.Background(), remote, "AddBackpointer", func(ctx context.Context, c TapestryRPCClient) error {
-		_, err := c.AddBackpointer(ctx, toNodeMsg(local.Node))
+	return local.call(context.Background(), remote, "AddBackpointerCaller", func(ctx context.Context, c TapestryRPCClient) error {
+		_, err := c.AddBackpointerCaller(ctx, toNodeMsg(local.Node))
 		return err
 	})
 }
 
 func (local *Node) removeBackpointerRPC(remote RemoteNode) error {
-	return local.call(context.Background(), remote, "RemoveBackpointer", func(ctx context.Context, c TapestryRPCClient) error {
-		_, err := c.RemoveBackpointer(ctx, toNodeMsg(local.Node))
+	return local.call(context.Background(), remote, "RemoveBackpointerCaller", func(ctx context.Context, c TapestryRPCClient) error {
+		_, err := c.RemoveBackpointerCaller(ctx, toNodeMsg(local.Node))
 		return err
 	})
 }
 
 func (local *Node) getBackpointersRPC(remote RemoteNode, level int) ([]RemoteNode, error) {
 	var nodes []RemoteNode
-	err := local.call(context.Background(), remote, "GetBackpointers", func(ctx context.Context, c TapestryRPCClient) error {
-		rsp, err := c.GetBackpointers(ctx, &BackpointerRequest{From: toNodeMsg(local.Node), Level: int32(level)})
+	err := local.call(context.Background(), remote, "GetBackpointersCaller", func(ctx context.Context, c TapestryRPCClient) error {
+		rsp, err := c.GetBackpointersCaller(ctx, &BackpointerRequest{From: toNodeMsg(local.Node), Level: int32(level)})
 		nodes = fromNodeMsgs(rsp.GetNeighbors())
 		return err
 	})
@@ -124,16 +124,16 @@ func (local *Node) notifyLeaveRPC(remote RemoteNode, replacement *RemoteNode) er
 	if replacement != nil {
 		msg.Replacement = toNodeMsg(*replacement)
 	}
-	return local.call(context.Background(), remote, "NotifyLeave", func(ctx context.Context, c TapestryRPCClient) error {
-		_, err := c.NotifyLeave(ctx, msg)
+	return local.call(context.Background(), remote, "NotifyLeaveCaller", func(ctx context.Context, c TapestryRPCClient) error {
+		_, err := c.NotifyLeaveCaller(ctx, msg)
 		return err
 	})
 }
 
 func (local *Node) blobStoreFetchRPC(remote RemoteNode, key string) ([]byte, error) {
 	var data []byte
-	err := local.call(context.Background(), remote, "BlobStoreFetch", func(ctx context.Context, c TapestryRPCClient) error {
-		rsp, err := c.BlobStoreFetch(ctx, &TapestryKey{Key: key})
+	err := local.call(context.Background(), remote, "BlobStoreFetchCaller", func(ctx context.Context, c TapestryRPCClient) error {
+		rsp, err := c.BlobStoreFetchCaller(ctx, &Key{Key: key})
 		if err != nil {
 			return err
 		}

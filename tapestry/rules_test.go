@@ -62,9 +62,10 @@ func TestCloserA(t *testing.T) {
 }
 
 // TestSlotKeepsClosestA adds random nodes to a table in random order and
-// checks that every slot holds the SLOTSIZE closest of those added, closest
-// first, and that Add reports what it pushed out; then removes nodes and
-// checks the rest keep their order.
+// checks that every slot holds the SLOTSIZE closest of those added, and
+// that Add reports what it pushed out (the farthest); then removes nodes
+// and checks the rest stay. The order within a slot is not checked: the
+// course does not fix it.
 func TestSlotKeepsClosestA(t *testing.T) {
 	run(t, "Test (A): slots keep the SLOTSIZE closest nodes", 3, func(t *labtest.T, m *mesh) {
 		me := RemoteNode{ID: ID{5, 9, 2}, Address: "me:1"}
@@ -76,9 +77,9 @@ func TestSlotKeepsClosestA(t *testing.T) {
 			}
 			n := RemoteNode{ID: id, Address: id.String() + ":1"}
 			l := SharedPrefixLength(me.ID, id)
-			before := table.Slot(l, id[l])
+			before := slotOf(table, l, id[l])
 			added, previous := table.Add(n)
-			after := table.Slot(l, id[l])
+			after := slotOf(table, l, id[l])
 			known := false
 			for _, o := range before {
 				known = known || o.ID == id
@@ -101,8 +102,16 @@ func TestSlotKeepsClosestA(t *testing.T) {
 			if added != inAfter {
 				t.Fatalf("Add(%v) = %v, but the node is in its slot: %v", id, added, inAfter)
 			}
-			if len(before) == SLOTSIZE && added && (previous == nil || previous.ID != before[SLOTSIZE-1].ID) {
-				t.Fatalf("Add(%v) to a full slot %v pushed out %v, want the farthest, %v", id, before, previous, before[SLOTSIZE-1])
+			if len(before) == SLOTSIZE && added {
+				farthest := before[0]
+				for _, o := range before[1:] {
+					if distance(me.ID, o.ID).Cmp(distance(me.ID, farthest.ID)) > 0 {
+						farthest = o
+					}
+				}
+				if previous == nil || previous.ID != farthest.ID {
+					t.Fatalf("Add(%v) to a full slot %v pushed out %v, want the farthest, %v", id, before, previous, farthest)
+				}
 			}
 			if (len(before) < SLOTSIZE || !added) && previous != nil {
 				t.Fatalf("Add(%v) pushed out %v, but the slot %v had room or the node was not added", id, previous, before)
@@ -110,7 +119,7 @@ func TestSlotKeepsClosestA(t *testing.T) {
 		}
 		for l := 0; l < DIGITS; l++ {
 			for _, n := range table.GetLevel(l) {
-				slot := table.Slot(l, n.ID[l])
+				slot := slotOf(table, l, n.ID[l])
 				if !table.Remove(n) {
 					t.Fatalf("Remove(%v) of a node in the table = false", n)
 				}
@@ -123,7 +132,7 @@ func TestSlotKeepsClosestA(t *testing.T) {
 						want = append(want, o)
 					}
 				}
-				if got := table.Slot(l, n.ID[l]); len(got) != len(want) || (len(got) > 0 && got[0] != want[0]) {
+				if got := slotOf(table, l, n.ID[l]); !sameNodes(got, want) {
 					t.Fatalf("after Remove(%v): slot %v, want %v", n, got, want)
 				}
 			}
@@ -144,7 +153,9 @@ func TestFindNextHopA(t *testing.T) {
 		nodes := map[string]RemoteNode{}
 		for _, id := range []ID{{2, 0, 0}, {9, 1, 1}, {4, 7, 0}, {4, 4, 9}} {
 			n := RemoteNode{ID: id, Address: id.String() + ":1"}
-			nodes[id.String()] = n
+			// By the first three digits, as the cases name them: code
+			// whose DIGITS is fixed at 40 writes 37 more.
+			nodes[id.String()[:3]] = n
 			table.Add(n)
 		}
 		cases := []struct {
@@ -164,14 +175,29 @@ func TestFindNextHopA(t *testing.T) {
 			{ID{4, 8, 0}, 0, "me", DIGITS}, // level 1: 8..15 empty, wrap: 0..3, 4 is me
 		}
 		for _, c := range cases {
-			next, at := table.FindNextHop(c.id, c.level)
+			next, at := nextHop(table, c.id, c.level)
 			want := me
 			if c.want != "me" {
 				want = nodes[c.want]
 			}
-			if next != want || at != c.at {
+			// at < 0: the code under test does not report the level (the
+			// course's FindNextHop returns the node only).
+			if next != want || (at >= 0 && at != c.at) {
 				t.Fatalf("FindNextHop(%v, %d) = %v at level %d, want %v at level %d", c.id, c.level, next, at, want, c.at)
 			}
 		}
 	})
+}
+
+// sameNodes reports whether a and b hold the same nodes, in any order.
+func sameNodes(a, b []RemoteNode) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
 }

@@ -152,7 +152,7 @@ func TestBadNodesB(t *testing.T) {
 		m.checkRoots("after a kill", []ID{victim.Node.ID})
 		for _, n := range m.nodes() {
 			for l := 0; l < DIGITS; l++ {
-				if s := n.Table.Slot(l, victim.Node.ID[l]); len(s) > 0 && s[0].ID == victim.Node.ID {
+				if s := slotOf(n.Table, l, victim.Node.ID[l]); len(s) > 0 && s[0].ID == victim.Node.ID {
 					t.Fatalf("%v still routes through the dead %v (level %d) after a FindRoot through it", n.Node.ID, victim.Node.ID, l)
 				}
 			}

@@ -33,11 +33,11 @@ func TestJoinMulticastC(t *testing.T) {
 			}
 			before := map[*Node]int64{}
 			for _, n := range nodes {
-				before[n] = m.counter("AddNodeMulticast", m.host(n)).Load() + m.counter("AddNode", m.host(n)).Load()
+				before[n] = m.counter("AddNodeMulticastCaller", m.host(n)).Load() + m.counter("AddNodeCaller", m.host(n)).Load()
 			}
 			newNode := m.mustStart(id, nodes[t.Rand.IntN(len(nodes))].Node.Address)
 			for _, n := range nodes {
-				got := m.counter("AddNodeMulticast", m.host(n)).Load() + m.counter("AddNode", m.host(n)).Load() - before[n]
+				got := m.counter("AddNodeMulticastCaller", m.host(n)).Load() + m.counter("AddNodeCaller", m.host(n)).Load() - before[n]
 				shares := SharedPrefixLength(n.Node.ID, id) >= p
 				if shares && got == 0 {
 					t.Fatalf("join of %v (root prefix %d digits): %v shares the prefix but got no AddNode or AddNodeMulticast", id, p, n.Node.ID)
@@ -54,7 +54,7 @@ func TestJoinMulticastC(t *testing.T) {
 				}
 			}
 			_ = newNode
-			m.pause(2 * IdleTimeout)
+			m.pause(2 * connIdle)
 		}
 	})
 }

@@ -17,7 +17,7 @@ func (m *mesh) checkConsistent(when string, gone *Node) {
 	for _, n := range nodes {
 		for l := 0; l < DIGITS; l++ {
 			for d := 0; d < BASE; d++ {
-				slot := n.Table.Slot(l, Digit(d))
+				slot := slotOf(n.Table, l, Digit(d))
 				want := len(bestSlot(n.Node.ID, all, l, Digit(d))) > 0
 				if want && len(slot) == 0 {
 					m.t.Fatalf("%s: %v slot (level %d, digit %x) is empty, but a live node has its prefix", when, n.Node.ID, l, d)

@@ -1,5 +1,7 @@
 // The wire surface of tapestry: the service and messages of Brown CS 138's
-// Tapestry (one RPC per node-to-node operation of the paper's protocol).
+// Tapestry (2021-2022 handouts) with the same RPC names, message names,
+// fields and field numbers, so that course code keeps its server methods
+// (FindRootCaller, ...) and a course node and ours understand each other.
 // IDs travel as strings of hex digits (ID.String), nodes as NodeMsg. The
 // comments are ours. Regenerate the Go code with `make proto`; CI checks it
 // matches.
@@ -284,28 +286,28 @@ func (x *Registration) GetKey() string {
 	return ""
 }
 
-// TapestryKey names an object.
-type TapestryKey struct {
+// Key names an object.
+type Key struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *TapestryKey) Reset() {
-	*x = TapestryKey{}
+func (x *Key) Reset() {
+	*x = Key{}
 	mi := &file_tapestry_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *TapestryKey) String() string {
+func (x *Key) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*TapestryKey) ProtoMessage() {}
+func (*Key) ProtoMessage() {}
 
-func (x *TapestryKey) ProtoReflect() protoreflect.Message {
+func (x *Key) ProtoReflect() protoreflect.Message {
 	mi := &file_tapestry_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -317,12 +319,12 @@ func (x *TapestryKey) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use TapestryKey.ProtoReflect.Descriptor instead.
-func (*TapestryKey) Descriptor() ([]byte, []int) {
+// Deprecated: Use Key.ProtoReflect.Descriptor instead.
+func (*Key) Descriptor() ([]byte, []int) {
 	return file_tapestry_proto_rawDescGZIP(), []int{5}
 }
 
-func (x *TapestryKey) GetKey() string {
+func (x *Key) GetKey() string {
 	if x != nil {
 		return x.Key
 	}
@@ -333,7 +335,7 @@ func (x *TapestryKey) GetKey() string {
 type FetchedLocations struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	IsRoot        bool                   `protobuf:"varint,1,opt,name=isRoot,proto3" json:"isRoot,omitempty"`
-	Values        []*NodeMsg             `protobuf:"bytes,2,rep,name=values,proto3" json:"values,omitempty"`
+	Values        []*NodeMsg             `protobuf:"bytes,3,rep,name=values,proto3" json:"values,omitempty"` // 3 as in the course's .proto
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -711,12 +713,12 @@ const file_tapestry_proto_rawDesc = "" +
 	"\btoRemove\x18\x02 \x03(\v2\x11.tapestry.NodeMsgR\btoRemove\"O\n" +
 	"\fRegistration\x12-\n" +
 	"\bfromNode\x18\x01 \x01(\v2\x11.tapestry.NodeMsgR\bfromNode\x12\x10\n" +
-	"\x03key\x18\x02 \x01(\tR\x03key\"\x1f\n" +
-	"\vTapestryKey\x12\x10\n" +
+	"\x03key\x18\x02 \x01(\tR\x03key\"\x17\n" +
+	"\x03Key\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\"U\n" +
 	"\x10FetchedLocations\x12\x16\n" +
 	"\x06isRoot\x18\x01 \x01(\bR\x06isRoot\x12)\n" +
-	"\x06values\x18\x02 \x03(\v2\x11.tapestry.NodeMsgR\x06values\"<\n" +
+	"\x06values\x18\x03 \x03(\v2\x11.tapestry.NodeMsgR\x06values\"<\n" +
 	"\tNeighbors\x12/\n" +
 	"\tneighbors\x18\x01 \x03(\v2\x11.tapestry.NodeMsgR\tneighbors\"U\n" +
 	"\x10MulticastRequest\x12+\n" +
@@ -736,21 +738,23 @@ const file_tapestry_proto_rawDesc = "" +
 	"\vreplacement\x18\x02 \x01(\v2\x11.tapestry.NodeMsgR\vreplacement\"0\n" +
 	"\bDataBlob\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x12\x10\n" +
-	"\x03key\x18\x02 \x01(\tR\x03key2\xff\x05\n" +
+	"\x03key\x18\x02 \x01(\tR\x03key2\xb0\a\n" +
 	"\vTapestryRPC\x125\n" +
-	"\vHelloCaller\x12\x11.tapestry.NodeMsg\x1a\x11.tapestry.NodeMsg\"\x00\x120\n" +
-	"\bFindRoot\x12\x0f.tapestry.IdMsg\x1a\x11.tapestry.RootMsg\"\x00\x122\n" +
-	"\bRegister\x12\x16.tapestry.Registration\x1a\f.tapestry.Ok\"\x00\x12<\n" +
-	"\x05Fetch\x12\x15.tapestry.TapestryKey\x1a\x1a.tapestry.FetchedLocations\"\x00\x125\n" +
-	"\x0eRemoveBadNodes\x12\x13.tapestry.Neighbors\x1a\f.tapestry.Ok\"\x00\x123\n" +
-	"\aAddNode\x12\x11.tapestry.NodeMsg\x1a\x13.tapestry.Neighbors\"\x00\x12E\n" +
-	"\x10AddNodeMulticast\x12\x1a.tapestry.MulticastRequest\x1a\x13.tapestry.Neighbors\"\x00\x122\n" +
-	"\bTransfer\x12\x16.tapestry.TransferData\x1a\f.tapestry.Ok\"\x00\x123\n" +
-	"\x0eAddBackpointer\x12\x11.tapestry.NodeMsg\x1a\f.tapestry.Ok\"\x00\x126\n" +
-	"\x11RemoveBackpointer\x12\x11.tapestry.NodeMsg\x1a\f.tapestry.Ok\"\x00\x12F\n" +
-	"\x0fGetBackpointers\x12\x1c.tapestry.BackpointerRequest\x1a\x13.tapestry.Neighbors\"\x00\x12:\n" +
-	"\vNotifyLeave\x12\x1b.tapestry.LeaveNotification\x1a\f.tapestry.Ok\"\x00\x12=\n" +
-	"\x0eBlobStoreFetch\x12\x15.tapestry.TapestryKey\x1a\x12.tapestry.DataBlob\"\x00B\x13Z\x11distlabs/tapestryb\x06proto3"
+	"\vHelloCaller\x12\x11.tapestry.NodeMsg\x1a\x11.tapestry.NodeMsg\"\x00\x126\n" +
+	"\x0eFindRootCaller\x12\x0f.tapestry.IdMsg\x1a\x11.tapestry.RootMsg\"\x00\x128\n" +
+	"\x0eRegisterCaller\x12\x16.tapestry.Registration\x1a\f.tapestry.Ok\"\x00\x12:\n" +
+	"\vFetchCaller\x12\r.tapestry.Key\x1a\x1a.tapestry.FetchedLocations\"\x00\x12;\n" +
+	"\x14RemoveBadNodesCaller\x12\x13.tapestry.Neighbors\x1a\f.tapestry.Ok\"\x00\x129\n" +
+	"\rAddNodeCaller\x12\x11.tapestry.NodeMsg\x1a\x13.tapestry.Neighbors\"\x00\x12K\n" +
+	"\x16AddNodeMulticastCaller\x12\x1a.tapestry.MulticastRequest\x1a\x13.tapestry.Neighbors\"\x00\x128\n" +
+	"\x0eTransferCaller\x12\x16.tapestry.TransferData\x1a\f.tapestry.Ok\"\x00\x129\n" +
+	"\x14AddBackpointerCaller\x12\x11.tapestry.NodeMsg\x1a\f.tapestry.Ok\"\x00\x12<\n" +
+	"\x17RemoveBackpointerCaller\x12\x11.tapestry.NodeMsg\x1a\f.tapestry.Ok\"\x00\x12L\n" +
+	"\x15GetBackpointersCaller\x12\x1c.tapestry.BackpointerRequest\x1a\x13.tapestry.Neighbors\"\x00\x12@\n" +
+	"\x11NotifyLeaveCaller\x12\x1b.tapestry.LeaveNotification\x1a\f.tapestry.Ok\"\x00\x12;\n" +
+	"\x14BlobStoreFetchCaller\x12\r.tapestry.Key\x1a\x12.tapestry.DataBlob\"\x00\x129\n" +
+	"\x13TapestryStoreCaller\x12\x12.tapestry.DataBlob\x1a\f.tapestry.Ok\"\x00\x12<\n" +
+	"\x14TapestryLookupCaller\x12\r.tapestry.Key\x1a\x13.tapestry.Neighbors\"\x00B\x13Z\x11distlabs/tapestryb\x06proto3"
 
 var (
 	file_tapestry_proto_rawDescOnce sync.Once
@@ -771,7 +775,7 @@ var file_tapestry_proto_goTypes = []any{
 	(*NodeMsg)(nil),            // 2: tapestry.NodeMsg
 	(*RootMsg)(nil),            // 3: tapestry.RootMsg
 	(*Registration)(nil),       // 4: tapestry.Registration
-	(*TapestryKey)(nil),        // 5: tapestry.TapestryKey
+	(*Key)(nil),                // 5: tapestry.Key
 	(*FetchedLocations)(nil),   // 6: tapestry.FetchedLocations
 	(*Neighbors)(nil),          // 7: tapestry.Neighbors
 	(*MulticastRequest)(nil),   // 8: tapestry.MulticastRequest
@@ -795,33 +799,37 @@ var file_tapestry_proto_depIdxs = []int32{
 	2,  // 10: tapestry.LeaveNotification.replacement:type_name -> tapestry.NodeMsg
 	7,  // 11: tapestry.TransferData.DataEntry.value:type_name -> tapestry.Neighbors
 	2,  // 12: tapestry.TapestryRPC.HelloCaller:input_type -> tapestry.NodeMsg
-	1,  // 13: tapestry.TapestryRPC.FindRoot:input_type -> tapestry.IdMsg
-	4,  // 14: tapestry.TapestryRPC.Register:input_type -> tapestry.Registration
-	5,  // 15: tapestry.TapestryRPC.Fetch:input_type -> tapestry.TapestryKey
-	7,  // 16: tapestry.TapestryRPC.RemoveBadNodes:input_type -> tapestry.Neighbors
-	2,  // 17: tapestry.TapestryRPC.AddNode:input_type -> tapestry.NodeMsg
-	8,  // 18: tapestry.TapestryRPC.AddNodeMulticast:input_type -> tapestry.MulticastRequest
-	9,  // 19: tapestry.TapestryRPC.Transfer:input_type -> tapestry.TransferData
-	2,  // 20: tapestry.TapestryRPC.AddBackpointer:input_type -> tapestry.NodeMsg
-	2,  // 21: tapestry.TapestryRPC.RemoveBackpointer:input_type -> tapestry.NodeMsg
-	10, // 22: tapestry.TapestryRPC.GetBackpointers:input_type -> tapestry.BackpointerRequest
-	11, // 23: tapestry.TapestryRPC.NotifyLeave:input_type -> tapestry.LeaveNotification
-	5,  // 24: tapestry.TapestryRPC.BlobStoreFetch:input_type -> tapestry.TapestryKey
-	2,  // 25: tapestry.TapestryRPC.HelloCaller:output_type -> tapestry.NodeMsg
-	3,  // 26: tapestry.TapestryRPC.FindRoot:output_type -> tapestry.RootMsg
-	0,  // 27: tapestry.TapestryRPC.Register:output_type -> tapestry.Ok
-	6,  // 28: tapestry.TapestryRPC.Fetch:output_type -> tapestry.FetchedLocations
-	0,  // 29: tapestry.TapestryRPC.RemoveBadNodes:output_type -> tapestry.Ok
-	7,  // 30: tapestry.TapestryRPC.AddNode:output_type -> tapestry.Neighbors
-	7,  // 31: tapestry.TapestryRPC.AddNodeMulticast:output_type -> tapestry.Neighbors
-	0,  // 32: tapestry.TapestryRPC.Transfer:output_type -> tapestry.Ok
-	0,  // 33: tapestry.TapestryRPC.AddBackpointer:output_type -> tapestry.Ok
-	0,  // 34: tapestry.TapestryRPC.RemoveBackpointer:output_type -> tapestry.Ok
-	7,  // 35: tapestry.TapestryRPC.GetBackpointers:output_type -> tapestry.Neighbors
-	0,  // 36: tapestry.TapestryRPC.NotifyLeave:output_type -> tapestry.Ok
-	12, // 37: tapestry.TapestryRPC.BlobStoreFetch:output_type -> tapestry.DataBlob
-	25, // [25:38] is the sub-list for method output_type
-	12, // [12:25] is the sub-list for method input_type
+	1,  // 13: tapestry.TapestryRPC.FindRootCaller:input_type -> tapestry.IdMsg
+	4,  // 14: tapestry.TapestryRPC.RegisterCaller:input_type -> tapestry.Registration
+	5,  // 15: tapestry.TapestryRPC.FetchCaller:input_type -> tapestry.Key
+	7,  // 16: tapestry.TapestryRPC.RemoveBadNodesCaller:input_type -> tapestry.Neighbors
+	2,  // 17: tapestry.TapestryRPC.AddNodeCaller:input_type -> tapestry.NodeMsg
+	8,  // 18: tapestry.TapestryRPC.AddNodeMulticastCaller:input_type -> tapestry.MulticastRequest
+	9,  // 19: tapestry.TapestryRPC.TransferCaller:input_type -> tapestry.TransferData
+	2,  // 20: tapestry.TapestryRPC.AddBackpointerCaller:input_type -> tapestry.NodeMsg
+	2,  // 21: tapestry.TapestryRPC.RemoveBackpointerCaller:input_type -> tapestry.NodeMsg
+	10, // 22: tapestry.TapestryRPC.GetBackpointersCaller:input_type -> tapestry.BackpointerRequest
+	11, // 23: tapestry.TapestryRPC.NotifyLeaveCaller:input_type -> tapestry.LeaveNotification
+	5,  // 24: tapestry.TapestryRPC.BlobStoreFetchCaller:input_type -> tapestry.Key
+	12, // 25: tapestry.TapestryRPC.TapestryStoreCaller:input_type -> tapestry.DataBlob
+	5,  // 26: tapestry.TapestryRPC.TapestryLookupCaller:input_type -> tapestry.Key
+	2,  // 27: tapestry.TapestryRPC.HelloCaller:output_type -> tapestry.NodeMsg
+	3,  // 28: tapestry.TapestryRPC.FindRootCaller:output_type -> tapestry.RootMsg
+	0,  // 29: tapestry.TapestryRPC.RegisterCaller:output_type -> tapestry.Ok
+	6,  // 30: tapestry.TapestryRPC.FetchCaller:output_type -> tapestry.FetchedLocations
+	0,  // 31: tapestry.TapestryRPC.RemoveBadNodesCaller:output_type -> tapestry.Ok
+	7,  // 32: tapestry.TapestryRPC.AddNodeCaller:output_type -> tapestry.Neighbors
+	7,  // 33: tapestry.TapestryRPC.AddNodeMulticastCaller:output_type -> tapestry.Neighbors
+	0,  // 34: tapestry.TapestryRPC.TransferCaller:output_type -> tapestry.Ok
+	0,  // 35: tapestry.TapestryRPC.AddBackpointerCaller:output_type -> tapestry.Ok
+	0,  // 36: tapestry.TapestryRPC.RemoveBackpointerCaller:output_type -> tapestry.Ok
+	7,  // 37: tapestry.TapestryRPC.GetBackpointersCaller:output_type -> tapestry.Neighbors
+	0,  // 38: tapestry.TapestryRPC.NotifyLeaveCaller:output_type -> tapestry.Ok
+	12, // 39: tapestry.TapestryRPC.BlobStoreFetchCaller:output_type -> tapestry.DataBlob
+	0,  // 40: tapestry.TapestryRPC.TapestryStoreCaller:output_type -> tapestry.Ok
+	7,  // 41: tapestry.TapestryRPC.TapestryLookupCaller:output_type -> tapestry.Neighbors
+	27, // [27:42] is the sub-list for method output_type
+	12, // [12:27] is the sub-list for method input_type
 	12, // [12:12] is the sub-list for extension type_name
 	12, // [12:12] is the sub-list for extension extendee
 	0,  // [0:12] is the sub-list for field type_name

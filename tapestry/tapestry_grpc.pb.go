@@ -1,5 +1,7 @@
 // The wire surface of tapestry: the service and messages of Brown CS 138's
-// Tapestry (one RPC per node-to-node operation of the paper's protocol).
+// Tapestry (2021-2022 handouts) with the same RPC names, message names,
+// fields and field numbers, so that course code keeps its server methods
+// (FindRootCaller, ...) and a course node and ours understand each other.
 // IDs travel as strings of hex digits (ID.String), nodes as NodeMsg. The
 // comments are ours. Regenerate the Go code with `make proto`; CI checks it
 // matches.
@@ -25,19 +27,21 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	TapestryRPC_HelloCaller_FullMethodName       = "/tapestry.TapestryRPC/HelloCaller"
-	TapestryRPC_FindRoot_FullMethodName          = "/tapestry.TapestryRPC/FindRoot"
-	TapestryRPC_Register_FullMethodName          = "/tapestry.TapestryRPC/Register"
-	TapestryRPC_Fetch_FullMethodName             = "/tapestry.TapestryRPC/Fetch"
-	TapestryRPC_RemoveBadNodes_FullMethodName    = "/tapestry.TapestryRPC/RemoveBadNodes"
-	TapestryRPC_AddNode_FullMethodName           = "/tapestry.TapestryRPC/AddNode"
-	TapestryRPC_AddNodeMulticast_FullMethodName  = "/tapestry.TapestryRPC/AddNodeMulticast"
-	TapestryRPC_Transfer_FullMethodName          = "/tapestry.TapestryRPC/Transfer"
-	TapestryRPC_AddBackpointer_FullMethodName    = "/tapestry.TapestryRPC/AddBackpointer"
-	TapestryRPC_RemoveBackpointer_FullMethodName = "/tapestry.TapestryRPC/RemoveBackpointer"
-	TapestryRPC_GetBackpointers_FullMethodName   = "/tapestry.TapestryRPC/GetBackpointers"
-	TapestryRPC_NotifyLeave_FullMethodName       = "/tapestry.TapestryRPC/NotifyLeave"
-	TapestryRPC_BlobStoreFetch_FullMethodName    = "/tapestry.TapestryRPC/BlobStoreFetch"
+	TapestryRPC_HelloCaller_FullMethodName             = "/tapestry.TapestryRPC/HelloCaller"
+	TapestryRPC_FindRootCaller_FullMethodName          = "/tapestry.TapestryRPC/FindRootCaller"
+	TapestryRPC_RegisterCaller_FullMethodName          = "/tapestry.TapestryRPC/RegisterCaller"
+	TapestryRPC_FetchCaller_FullMethodName             = "/tapestry.TapestryRPC/FetchCaller"
+	TapestryRPC_RemoveBadNodesCaller_FullMethodName    = "/tapestry.TapestryRPC/RemoveBadNodesCaller"
+	TapestryRPC_AddNodeCaller_FullMethodName           = "/tapestry.TapestryRPC/AddNodeCaller"
+	TapestryRPC_AddNodeMulticastCaller_FullMethodName  = "/tapestry.TapestryRPC/AddNodeMulticastCaller"
+	TapestryRPC_TransferCaller_FullMethodName          = "/tapestry.TapestryRPC/TransferCaller"
+	TapestryRPC_AddBackpointerCaller_FullMethodName    = "/tapestry.TapestryRPC/AddBackpointerCaller"
+	TapestryRPC_RemoveBackpointerCaller_FullMethodName = "/tapestry.TapestryRPC/RemoveBackpointerCaller"
+	TapestryRPC_GetBackpointersCaller_FullMethodName   = "/tapestry.TapestryRPC/GetBackpointersCaller"
+	TapestryRPC_NotifyLeaveCaller_FullMethodName       = "/tapestry.TapestryRPC/NotifyLeaveCaller"
+	TapestryRPC_BlobStoreFetchCaller_FullMethodName    = "/tapestry.TapestryRPC/BlobStoreFetchCaller"
+	TapestryRPC_TapestryStoreCaller_FullMethodName     = "/tapestry.TapestryRPC/TapestryStoreCaller"
+	TapestryRPC_TapestryLookupCaller_FullMethodName    = "/tapestry.TapestryRPC/TapestryLookupCaller"
 )
 
 // TapestryRPCClient is the client API for TapestryRPC service.
@@ -52,33 +56,39 @@ type TapestryRPCClient interface {
 	// FindRoot routes toward the root of id, starting at the given level of
 	// the callee's routing table; the answer is the root and the nodes found
 	// dead on the way (the caller removes them too).
-	FindRoot(ctx context.Context, in *IdMsg, opts ...grpc.CallOption) (*RootMsg, error)
+	FindRootCaller(ctx context.Context, in *IdMsg, opts ...grpc.CallOption) (*RootMsg, error)
 	// Register records that from_node holds a replica of key; ok is false
 	// when the callee is not the root of key.
-	Register(ctx context.Context, in *Registration, opts ...grpc.CallOption) (*Ok, error)
+	RegisterCaller(ctx context.Context, in *Registration, opts ...grpc.CallOption) (*Ok, error)
 	// Fetch returns the replicas the root knows for key.
-	Fetch(ctx context.Context, in *TapestryKey, opts ...grpc.CallOption) (*FetchedLocations, error)
+	FetchCaller(ctx context.Context, in *Key, opts ...grpc.CallOption) (*FetchedLocations, error)
 	// RemoveBadNodes tells the callee that these nodes are dead.
-	RemoveBadNodes(ctx context.Context, in *Neighbors, opts ...grpc.CallOption) (*Ok, error)
+	RemoveBadNodesCaller(ctx context.Context, in *Neighbors, opts ...grpc.CallOption) (*Ok, error)
 	// AddNode asks the root of a joining node's ID to start the
 	// acknowledged multicast; the answer is the joining node's neighbours.
-	AddNode(ctx context.Context, in *NodeMsg, opts ...grpc.CallOption) (*Neighbors, error)
+	AddNodeCaller(ctx context.Context, in *NodeMsg, opts ...grpc.CallOption) (*Neighbors, error)
 	// AddNodeMulticast forwards a join to the nodes sharing a prefix of
 	// length level with the joining node and acknowledges once they have.
-	AddNodeMulticast(ctx context.Context, in *MulticastRequest, opts ...grpc.CallOption) (*Neighbors, error)
+	AddNodeMulticastCaller(ctx context.Context, in *MulticastRequest, opts ...grpc.CallOption) (*Neighbors, error)
 	// Transfer hands the location entries the callee is now the root of.
-	Transfer(ctx context.Context, in *TransferData, opts ...grpc.CallOption) (*Ok, error)
+	TransferCaller(ctx context.Context, in *TransferData, opts ...grpc.CallOption) (*Ok, error)
 	// AddBackpointer tells the callee that the node points at it.
-	AddBackpointer(ctx context.Context, in *NodeMsg, opts ...grpc.CallOption) (*Ok, error)
+	AddBackpointerCaller(ctx context.Context, in *NodeMsg, opts ...grpc.CallOption) (*Ok, error)
 	// RemoveBackpointer tells the callee that the node no longer does.
-	RemoveBackpointer(ctx context.Context, in *NodeMsg, opts ...grpc.CallOption) (*Ok, error)
+	RemoveBackpointerCaller(ctx context.Context, in *NodeMsg, opts ...grpc.CallOption) (*Ok, error)
 	// GetBackpointers returns the callee's backpointers at a level.
-	GetBackpointers(ctx context.Context, in *BackpointerRequest, opts ...grpc.CallOption) (*Neighbors, error)
+	GetBackpointersCaller(ctx context.Context, in *BackpointerRequest, opts ...grpc.CallOption) (*Neighbors, error)
 	// NotifyLeave tells the callee that from leaves, with a replacement for
 	// its routing-table slot if the leaver knew one.
-	NotifyLeave(ctx context.Context, in *LeaveNotification, opts ...grpc.CallOption) (*Ok, error)
+	NotifyLeaveCaller(ctx context.Context, in *LeaveNotification, opts ...grpc.CallOption) (*Ok, error)
 	// BlobStoreFetch returns the value the callee stores under key.
-	BlobStoreFetch(ctx context.Context, in *TapestryKey, opts ...grpc.CallOption) (*DataBlob, error)
+	BlobStoreFetchCaller(ctx context.Context, in *Key, opts ...grpc.CallOption) (*DataBlob, error)
+	// TapestryStoreCaller asks the callee to store and publish a value (the
+	// course's command-line client uses it).
+	TapestryStoreCaller(ctx context.Context, in *DataBlob, opts ...grpc.CallOption) (*Ok, error)
+	// TapestryLookupCaller asks the callee to look a key up: the answer is
+	// the nodes that hold replicas.
+	TapestryLookupCaller(ctx context.Context, in *Key, opts ...grpc.CallOption) (*Neighbors, error)
 }
 
 type tapestryRPCClient struct {
@@ -99,120 +109,140 @@ func (c *tapestryRPCClient) HelloCaller(ctx context.Context, in *NodeMsg, opts .
 	return out, nil
 }
 
-func (c *tapestryRPCClient) FindRoot(ctx context.Context, in *IdMsg, opts ...grpc.CallOption) (*RootMsg, error) {
+func (c *tapestryRPCClient) FindRootCaller(ctx context.Context, in *IdMsg, opts ...grpc.CallOption) (*RootMsg, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(RootMsg)
-	err := c.cc.Invoke(ctx, TapestryRPC_FindRoot_FullMethodName, in, out, cOpts...)
+	err := c.cc.Invoke(ctx, TapestryRPC_FindRootCaller_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (c *tapestryRPCClient) Register(ctx context.Context, in *Registration, opts ...grpc.CallOption) (*Ok, error) {
+func (c *tapestryRPCClient) RegisterCaller(ctx context.Context, in *Registration, opts ...grpc.CallOption) (*Ok, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Ok)
-	err := c.cc.Invoke(ctx, TapestryRPC_Register_FullMethodName, in, out, cOpts...)
+	err := c.cc.Invoke(ctx, TapestryRPC_RegisterCaller_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (c *tapestryRPCClient) Fetch(ctx context.Context, in *TapestryKey, opts ...grpc.CallOption) (*FetchedLocations, error) {
+func (c *tapestryRPCClient) FetchCaller(ctx context.Context, in *Key, opts ...grpc.CallOption) (*FetchedLocations, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(FetchedLocations)
-	err := c.cc.Invoke(ctx, TapestryRPC_Fetch_FullMethodName, in, out, cOpts...)
+	err := c.cc.Invoke(ctx, TapestryRPC_FetchCaller_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (c *tapestryRPCClient) RemoveBadNodes(ctx context.Context, in *Neighbors, opts ...grpc.CallOption) (*Ok, error) {
+func (c *tapestryRPCClient) RemoveBadNodesCaller(ctx context.Context, in *Neighbors, opts ...grpc.CallOption) (*Ok, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Ok)
-	err := c.cc.Invoke(ctx, TapestryRPC_RemoveBadNodes_FullMethodName, in, out, cOpts...)
+	err := c.cc.Invoke(ctx, TapestryRPC_RemoveBadNodesCaller_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (c *tapestryRPCClient) AddNode(ctx context.Context, in *NodeMsg, opts ...grpc.CallOption) (*Neighbors, error) {
+func (c *tapestryRPCClient) AddNodeCaller(ctx context.Context, in *NodeMsg, opts ...grpc.CallOption) (*Neighbors, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Neighbors)
-	err := c.cc.Invoke(ctx, TapestryRPC_AddNode_FullMethodName, in, out, cOpts...)
+	err := c.cc.Invoke(ctx, TapestryRPC_AddNodeCaller_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (c *tapestryRPCClient) AddNodeMulticast(ctx context.Context, in *MulticastRequest, opts ...grpc.CallOption) (*Neighbors, error) {
+func (c *tapestryRPCClient) AddNodeMulticastCaller(ctx context.Context, in *MulticastRequest, opts ...grpc.CallOption) (*Neighbors, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Neighbors)
-	err := c.cc.Invoke(ctx, TapestryRPC_AddNodeMulticast_FullMethodName, in, out, cOpts...)
+	err := c.cc.Invoke(ctx, TapestryRPC_AddNodeMulticastCaller_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (c *tapestryRPCClient) Transfer(ctx context.Context, in *TransferData, opts ...grpc.CallOption) (*Ok, error) {
+func (c *tapestryRPCClient) TransferCaller(ctx context.Context, in *TransferData, opts ...grpc.CallOption) (*Ok, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Ok)
-	err := c.cc.Invoke(ctx, TapestryRPC_Transfer_FullMethodName, in, out, cOpts...)
+	err := c.cc.Invoke(ctx, TapestryRPC_TransferCaller_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (c *tapestryRPCClient) AddBackpointer(ctx context.Context, in *NodeMsg, opts ...grpc.CallOption) (*Ok, error) {
+func (c *tapestryRPCClient) AddBackpointerCaller(ctx context.Context, in *NodeMsg, opts ...grpc.CallOption) (*Ok, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Ok)
-	err := c.cc.Invoke(ctx, TapestryRPC_AddBackpointer_FullMethodName, in, out, cOpts...)
+	err := c.cc.Invoke(ctx, TapestryRPC_AddBackpointerCaller_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (c *tapestryRPCClient) RemoveBackpointer(ctx context.Context, in *NodeMsg, opts ...grpc.CallOption) (*Ok, error) {
+func (c *tapestryRPCClient) RemoveBackpointerCaller(ctx context.Context, in *NodeMsg, opts ...grpc.CallOption) (*Ok, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Ok)
-	err := c.cc.Invoke(ctx, TapestryRPC_RemoveBackpointer_FullMethodName, in, out, cOpts...)
+	err := c.cc.Invoke(ctx, TapestryRPC_RemoveBackpointerCaller_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (c *tapestryRPCClient) GetBackpointers(ctx context.Context, in *BackpointerRequest, opts ...grpc.CallOption) (*Neighbors, error) {
+func (c *tapestryRPCClient) GetBackpointersCaller(ctx context.Context, in *BackpointerRequest, opts ...grpc.CallOption) (*Neighbors, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Neighbors)
-	err := c.cc.Invoke(ctx, TapestryRPC_GetBackpointers_FullMethodName, in, out, cOpts...)
+	err := c.cc.Invoke(ctx, TapestryRPC_GetBackpointersCaller_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (c *tapestryRPCClient) NotifyLeave(ctx context.Context, in *LeaveNotification, opts ...grpc.CallOption) (*Ok, error) {
+func (c *tapestryRPCClient) NotifyLeaveCaller(ctx context.Context, in *LeaveNotification, opts ...grpc.CallOption) (*Ok, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Ok)
-	err := c.cc.Invoke(ctx, TapestryRPC_NotifyLeave_FullMethodName, in, out, cOpts...)
+	err := c.cc.Invoke(ctx, TapestryRPC_NotifyLeaveCaller_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (c *tapestryRPCClient) BlobStoreFetch(ctx context.Context, in *TapestryKey, opts ...grpc.CallOption) (*DataBlob, error) {
+func (c *tapestryRPCClient) BlobStoreFetchCaller(ctx context.Context, in *Key, opts ...grpc.CallOption) (*DataBlob, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(DataBlob)
-	err := c.cc.Invoke(ctx, TapestryRPC_BlobStoreFetch_FullMethodName, in, out, cOpts...)
+	err := c.cc.Invoke(ctx, TapestryRPC_BlobStoreFetchCaller_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *tapestryRPCClient) TapestryStoreCaller(ctx context.Context, in *DataBlob, opts ...grpc.CallOption) (*Ok, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Ok)
+	err := c.cc.Invoke(ctx, TapestryRPC_TapestryStoreCaller_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *tapestryRPCClient) TapestryLookupCaller(ctx context.Context, in *Key, opts ...grpc.CallOption) (*Neighbors, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Neighbors)
+	err := c.cc.Invoke(ctx, TapestryRPC_TapestryLookupCaller_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -231,33 +261,39 @@ type TapestryRPCServer interface {
 	// FindRoot routes toward the root of id, starting at the given level of
 	// the callee's routing table; the answer is the root and the nodes found
 	// dead on the way (the caller removes them too).
-	FindRoot(context.Context, *IdMsg) (*RootMsg, error)
+	FindRootCaller(context.Context, *IdMsg) (*RootMsg, error)
 	// Register records that from_node holds a replica of key; ok is false
 	// when the callee is not the root of key.
-	Register(context.Context, *Registration) (*Ok, error)
+	RegisterCaller(context.Context, *Registration) (*Ok, error)
 	// Fetch returns the replicas the root knows for key.
-	Fetch(context.Context, *TapestryKey) (*FetchedLocations, error)
+	FetchCaller(context.Context, *Key) (*FetchedLocations, error)
 	// RemoveBadNodes tells the callee that these nodes are dead.
-	RemoveBadNodes(context.Context, *Neighbors) (*Ok, error)
+	RemoveBadNodesCaller(context.Context, *Neighbors) (*Ok, error)
 	// AddNode asks the root of a joining node's ID to start the
 	// acknowledged multicast; the answer is the joining node's neighbours.
-	AddNode(context.Context, *NodeMsg) (*Neighbors, error)
+	AddNodeCaller(context.Context, *NodeMsg) (*Neighbors, error)
 	// AddNodeMulticast forwards a join to the nodes sharing a prefix of
 	// length level with the joining node and acknowledges once they have.
-	AddNodeMulticast(context.Context, *MulticastRequest) (*Neighbors, error)
+	AddNodeMulticastCaller(context.Context, *MulticastRequest) (*Neighbors, error)
 	// Transfer hands the location entries the callee is now the root of.
-	Transfer(context.Context, *TransferData) (*Ok, error)
+	TransferCaller(context.Context, *TransferData) (*Ok, error)
 	// AddBackpointer tells the callee that the node points at it.
-	AddBackpointer(context.Context, *NodeMsg) (*Ok, error)
+	AddBackpointerCaller(context.Context, *NodeMsg) (*Ok, error)
 	// RemoveBackpointer tells the callee that the node no longer does.
-	RemoveBackpointer(context.Context, *NodeMsg) (*Ok, error)
+	RemoveBackpointerCaller(context.Context, *NodeMsg) (*Ok, error)
 	// GetBackpointers returns the callee's backpointers at a level.
-	GetBackpointers(context.Context, *BackpointerRequest) (*Neighbors, error)
+	GetBackpointersCaller(context.Context, *BackpointerRequest) (*Neighbors, error)
 	// NotifyLeave tells the callee that from leaves, with a replacement for
 	// its routing-table slot if the leaver knew one.
-	NotifyLeave(context.Context, *LeaveNotification) (*Ok, error)
+	NotifyLeaveCaller(context.Context, *LeaveNotification) (*Ok, error)
 	// BlobStoreFetch returns the value the callee stores under key.
-	BlobStoreFetch(context.Context, *TapestryKey) (*DataBlob, error)
+	BlobStoreFetchCaller(context.Context, *Key) (*DataBlob, error)
+	// TapestryStoreCaller asks the callee to store and publish a value (the
+	// course's command-line client uses it).
+	TapestryStoreCaller(context.Context, *DataBlob) (*Ok, error)
+	// TapestryLookupCaller asks the callee to look a key up: the answer is
+	// the nodes that hold replicas.
+	TapestryLookupCaller(context.Context, *Key) (*Neighbors, error)
 	mustEmbedUnimplementedTapestryRPCServer()
 }
 
@@ -271,41 +307,47 @@ type UnimplementedTapestryRPCServer struct{}
 func (UnimplementedTapestryRPCServer) HelloCaller(context.Context, *NodeMsg) (*NodeMsg, error) {
 	return nil, status.Error(codes.Unimplemented, "method HelloCaller not implemented")
 }
-func (UnimplementedTapestryRPCServer) FindRoot(context.Context, *IdMsg) (*RootMsg, error) {
-	return nil, status.Error(codes.Unimplemented, "method FindRoot not implemented")
+func (UnimplementedTapestryRPCServer) FindRootCaller(context.Context, *IdMsg) (*RootMsg, error) {
+	return nil, status.Error(codes.Unimplemented, "method FindRootCaller not implemented")
 }
-func (UnimplementedTapestryRPCServer) Register(context.Context, *Registration) (*Ok, error) {
-	return nil, status.Error(codes.Unimplemented, "method Register not implemented")
+func (UnimplementedTapestryRPCServer) RegisterCaller(context.Context, *Registration) (*Ok, error) {
+	return nil, status.Error(codes.Unimplemented, "method RegisterCaller not implemented")
 }
-func (UnimplementedTapestryRPCServer) Fetch(context.Context, *TapestryKey) (*FetchedLocations, error) {
-	return nil, status.Error(codes.Unimplemented, "method Fetch not implemented")
+func (UnimplementedTapestryRPCServer) FetchCaller(context.Context, *Key) (*FetchedLocations, error) {
+	return nil, status.Error(codes.Unimplemented, "method FetchCaller not implemented")
 }
-func (UnimplementedTapestryRPCServer) RemoveBadNodes(context.Context, *Neighbors) (*Ok, error) {
-	return nil, status.Error(codes.Unimplemented, "method RemoveBadNodes not implemented")
+func (UnimplementedTapestryRPCServer) RemoveBadNodesCaller(context.Context, *Neighbors) (*Ok, error) {
+	return nil, status.Error(codes.Unimplemented, "method RemoveBadNodesCaller not implemented")
 }
-func (UnimplementedTapestryRPCServer) AddNode(context.Context, *NodeMsg) (*Neighbors, error) {
-	return nil, status.Error(codes.Unimplemented, "method AddNode not implemented")
+func (UnimplementedTapestryRPCServer) AddNodeCaller(context.Context, *NodeMsg) (*Neighbors, error) {
+	return nil, status.Error(codes.Unimplemented, "method AddNodeCaller not implemented")
 }
-func (UnimplementedTapestryRPCServer) AddNodeMulticast(context.Context, *MulticastRequest) (*Neighbors, error) {
-	return nil, status.Error(codes.Unimplemented, "method AddNodeMulticast not implemented")
+func (UnimplementedTapestryRPCServer) AddNodeMulticastCaller(context.Context, *MulticastRequest) (*Neighbors, error) {
+	return nil, status.Error(codes.Unimplemented, "method AddNodeMulticastCaller not implemented")
 }
-func (UnimplementedTapestryRPCServer) Transfer(context.Context, *TransferData) (*Ok, error) {
-	return nil, status.Error(codes.Unimplemented, "method Transfer not implemented")
+func (UnimplementedTapestryRPCServer) TransferCaller(context.Context, *TransferData) (*Ok, error) {
+	return nil, status.Error(codes.Unimplemented, "method TransferCaller not implemented")
 }
-func (UnimplementedTapestryRPCServer) AddBackpointer(context.Context, *NodeMsg) (*Ok, error) {
-	return nil, status.Error(codes.Unimplemented, "method AddBackpointer not implemented")
+func (UnimplementedTapestryRPCServer) AddBackpointerCaller(context.Context, *NodeMsg) (*Ok, error) {
+	return nil, status.Error(codes.Unimplemented, "method AddBackpointerCaller not implemented")
 }
-func (UnimplementedTapestryRPCServer) RemoveBackpointer(context.Context, *NodeMsg) (*Ok, error) {
-	return nil, status.Error(codes.Unimplemented, "method RemoveBackpointer not implemented")
+func (UnimplementedTapestryRPCServer) RemoveBackpointerCaller(context.Context, *NodeMsg) (*Ok, error) {
+	return nil, status.Error(codes.Unimplemented, "method RemoveBackpointerCaller not implemented")
 }
-func (UnimplementedTapestryRPCServer) GetBackpointers(context.Context, *BackpointerRequest) (*Neighbors, error) {
-	return nil, status.Error(codes.Unimplemented, "method GetBackpointers not implemented")
+func (UnimplementedTapestryRPCServer) GetBackpointersCaller(context.Context, *BackpointerRequest) (*Neighbors, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetBackpointersCaller not implemented")
 }
-func (UnimplementedTapestryRPCServer) NotifyLeave(context.Context, *LeaveNotification) (*Ok, error) {
-	return nil, status.Error(codes.Unimplemented, "method NotifyLeave not implemented")
+func (UnimplementedTapestryRPCServer) NotifyLeaveCaller(context.Context, *LeaveNotification) (*Ok, error) {
+	return nil, status.Error(codes.Unimplemented, "method NotifyLeaveCaller not implemented")
 }
-func (UnimplementedTapestryRPCServer) BlobStoreFetch(context.Context, *TapestryKey) (*DataBlob, error) {
-	return nil, status.Error(codes.Unimplemented, "method BlobStoreFetch not implemented")
+func (UnimplementedTapestryRPCServer) BlobStoreFetchCaller(context.Context, *Key) (*DataBlob, error) {
+	return nil, status.Error(codes.Unimplemented, "method BlobStoreFetchCaller not implemented")
+}
+func (UnimplementedTapestryRPCServer) TapestryStoreCaller(context.Context, *DataBlob) (*Ok, error) {
+	return nil, status.Error(codes.Unimplemented, "method TapestryStoreCaller not implemented")
+}
+func (UnimplementedTapestryRPCServer) TapestryLookupCaller(context.Context, *Key) (*Neighbors, error) {
+	return nil, status.Error(codes.Unimplemented, "method TapestryLookupCaller not implemented")
 }
 func (UnimplementedTapestryRPCServer) mustEmbedUnimplementedTapestryRPCServer() {}
 func (UnimplementedTapestryRPCServer) testEmbeddedByValue()                     {}
@@ -346,218 +388,254 @@ func _TapestryRPC_HelloCaller_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
-func _TapestryRPC_FindRoot_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+func _TapestryRPC_FindRootCaller_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(IdMsg)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(TapestryRPCServer).FindRoot(ctx, in)
+		return srv.(TapestryRPCServer).FindRootCaller(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: TapestryRPC_FindRoot_FullMethodName,
+		FullMethod: TapestryRPC_FindRootCaller_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(TapestryRPCServer).FindRoot(ctx, req.(*IdMsg))
+		return srv.(TapestryRPCServer).FindRootCaller(ctx, req.(*IdMsg))
 	}
 	return interceptor(ctx, in, info, handler)
 }
 
-func _TapestryRPC_Register_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+func _TapestryRPC_RegisterCaller_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(Registration)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(TapestryRPCServer).Register(ctx, in)
+		return srv.(TapestryRPCServer).RegisterCaller(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: TapestryRPC_Register_FullMethodName,
+		FullMethod: TapestryRPC_RegisterCaller_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(TapestryRPCServer).Register(ctx, req.(*Registration))
+		return srv.(TapestryRPCServer).RegisterCaller(ctx, req.(*Registration))
 	}
 	return interceptor(ctx, in, info, handler)
 }
 
-func _TapestryRPC_Fetch_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(TapestryKey)
+func _TapestryRPC_FetchCaller_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(Key)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(TapestryRPCServer).Fetch(ctx, in)
+		return srv.(TapestryRPCServer).FetchCaller(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: TapestryRPC_Fetch_FullMethodName,
+		FullMethod: TapestryRPC_FetchCaller_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(TapestryRPCServer).Fetch(ctx, req.(*TapestryKey))
+		return srv.(TapestryRPCServer).FetchCaller(ctx, req.(*Key))
 	}
 	return interceptor(ctx, in, info, handler)
 }
 
-func _TapestryRPC_RemoveBadNodes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+func _TapestryRPC_RemoveBadNodesCaller_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(Neighbors)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(TapestryRPCServer).RemoveBadNodes(ctx, in)
+		return srv.(TapestryRPCServer).RemoveBadNodesCaller(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: TapestryRPC_RemoveBadNodes_FullMethodName,
+		FullMethod: TapestryRPC_RemoveBadNodesCaller_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(TapestryRPCServer).RemoveBadNodes(ctx, req.(*Neighbors))
+		return srv.(TapestryRPCServer).RemoveBadNodesCaller(ctx, req.(*Neighbors))
 	}
 	return interceptor(ctx, in, info, handler)
 }
 
-func _TapestryRPC_AddNode_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+func _TapestryRPC_AddNodeCaller_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(NodeMsg)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(TapestryRPCServer).AddNode(ctx, in)
+		return srv.(TapestryRPCServer).AddNodeCaller(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: TapestryRPC_AddNode_FullMethodName,
+		FullMethod: TapestryRPC_AddNodeCaller_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(TapestryRPCServer).AddNode(ctx, req.(*NodeMsg))
+		return srv.(TapestryRPCServer).AddNodeCaller(ctx, req.(*NodeMsg))
 	}
 	return interceptor(ctx, in, info, handler)
 }
 
-func _TapestryRPC_AddNodeMulticast_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+func _TapestryRPC_AddNodeMulticastCaller_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(MulticastRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(TapestryRPCServer).AddNodeMulticast(ctx, in)
+		return srv.(TapestryRPCServer).AddNodeMulticastCaller(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: TapestryRPC_AddNodeMulticast_FullMethodName,
+		FullMethod: TapestryRPC_AddNodeMulticastCaller_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(TapestryRPCServer).AddNodeMulticast(ctx, req.(*MulticastRequest))
+		return srv.(TapestryRPCServer).AddNodeMulticastCaller(ctx, req.(*MulticastRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
 
-func _TapestryRPC_Transfer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+func _TapestryRPC_TransferCaller_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(TransferData)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(TapestryRPCServer).Transfer(ctx, in)
+		return srv.(TapestryRPCServer).TransferCaller(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: TapestryRPC_Transfer_FullMethodName,
+		FullMethod: TapestryRPC_TransferCaller_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(TapestryRPCServer).Transfer(ctx, req.(*TransferData))
+		return srv.(TapestryRPCServer).TransferCaller(ctx, req.(*TransferData))
 	}
 	return interceptor(ctx, in, info, handler)
 }
 
-func _TapestryRPC_AddBackpointer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+func _TapestryRPC_AddBackpointerCaller_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(NodeMsg)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(TapestryRPCServer).AddBackpointer(ctx, in)
+		return srv.(TapestryRPCServer).AddBackpointerCaller(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: TapestryRPC_AddBackpointer_FullMethodName,
+		FullMethod: TapestryRPC_AddBackpointerCaller_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(TapestryRPCServer).AddBackpointer(ctx, req.(*NodeMsg))
+		return srv.(TapestryRPCServer).AddBackpointerCaller(ctx, req.(*NodeMsg))
 	}
 	return interceptor(ctx, in, info, handler)
 }
 
-func _TapestryRPC_RemoveBackpointer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+func _TapestryRPC_RemoveBackpointerCaller_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(NodeMsg)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(TapestryRPCServer).RemoveBackpointer(ctx, in)
+		return srv.(TapestryRPCServer).RemoveBackpointerCaller(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: TapestryRPC_RemoveBackpointer_FullMethodName,
+		FullMethod: TapestryRPC_RemoveBackpointerCaller_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(TapestryRPCServer).RemoveBackpointer(ctx, req.(*NodeMsg))
+		return srv.(TapestryRPCServer).RemoveBackpointerCaller(ctx, req.(*NodeMsg))
 	}
 	return interceptor(ctx, in, info, handler)
 }
 
-func _TapestryRPC_GetBackpointers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+func _TapestryRPC_GetBackpointersCaller_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(BackpointerRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(TapestryRPCServer).GetBackpointers(ctx, in)
+		return srv.(TapestryRPCServer).GetBackpointersCaller(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: TapestryRPC_GetBackpointers_FullMethodName,
+		FullMethod: TapestryRPC_GetBackpointersCaller_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(TapestryRPCServer).GetBackpointers(ctx, req.(*BackpointerRequest))
+		return srv.(TapestryRPCServer).GetBackpointersCaller(ctx, req.(*BackpointerRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
 
-func _TapestryRPC_NotifyLeave_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+func _TapestryRPC_NotifyLeaveCaller_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(LeaveNotification)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(TapestryRPCServer).NotifyLeave(ctx, in)
+		return srv.(TapestryRPCServer).NotifyLeaveCaller(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: TapestryRPC_NotifyLeave_FullMethodName,
+		FullMethod: TapestryRPC_NotifyLeaveCaller_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(TapestryRPCServer).NotifyLeave(ctx, req.(*LeaveNotification))
+		return srv.(TapestryRPCServer).NotifyLeaveCaller(ctx, req.(*LeaveNotification))
 	}
 	return interceptor(ctx, in, info, handler)
 }
 
-func _TapestryRPC_BlobStoreFetch_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(TapestryKey)
+func _TapestryRPC_BlobStoreFetchCaller_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(Key)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(TapestryRPCServer).BlobStoreFetch(ctx, in)
+		return srv.(TapestryRPCServer).BlobStoreFetchCaller(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: TapestryRPC_BlobStoreFetch_FullMethodName,
+		FullMethod: TapestryRPC_BlobStoreFetchCaller_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(TapestryRPCServer).BlobStoreFetch(ctx, req.(*TapestryKey))
+		return srv.(TapestryRPCServer).BlobStoreFetchCaller(ctx, req.(*Key))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TapestryRPC_TapestryStoreCaller_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DataBlob)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TapestryRPCServer).TapestryStoreCaller(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TapestryRPC_TapestryStoreCaller_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TapestryRPCServer).TapestryStoreCaller(ctx, req.(*DataBlob))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TapestryRPC_TapestryLookupCaller_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(Key)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TapestryRPCServer).TapestryLookupCaller(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TapestryRPC_TapestryLookupCaller_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TapestryRPCServer).TapestryLookupCaller(ctx, req.(*Key))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -574,52 +652,60 @@ var TapestryRPC_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _TapestryRPC_HelloCaller_Handler,
 		},
 		{
-			MethodName: "FindRoot",
-			Handler:    _TapestryRPC_FindRoot_Handler,
+			MethodName: "FindRootCaller",
+			Handler:    _TapestryRPC_FindRootCaller_Handler,
 		},
 		{
-			MethodName: "Register",
-			Handler:    _TapestryRPC_Register_Handler,
+			MethodName: "RegisterCaller",
+			Handler:    _TapestryRPC_RegisterCaller_Handler,
 		},
 		{
-			MethodName: "Fetch",
-			Handler:    _TapestryRPC_Fetch_Handler,
+			MethodName: "FetchCaller",
+			Handler:    _TapestryRPC_FetchCaller_Handler,
 		},
 		{
-			MethodName: "RemoveBadNodes",
-			Handler:    _TapestryRPC_RemoveBadNodes_Handler,
+			MethodName: "RemoveBadNodesCaller",
+			Handler:    _TapestryRPC_RemoveBadNodesCaller_Handler,
 		},
 		{
-			MethodName: "AddNode",
-			Handler:    _TapestryRPC_AddNode_Handler,
+			MethodName: "AddNodeCaller",
+			Handler:    _TapestryRPC_AddNodeCaller_Handler,
 		},
 		{
-			MethodName: "AddNodeMulticast",
-			Handler:    _TapestryRPC_AddNodeMulticast_Handler,
+			MethodName: "AddNodeMulticastCaller",
+			Handler:    _TapestryRPC_AddNodeMulticastCaller_Handler,
 		},
 		{
-			MethodName: "Transfer",
-			Handler:    _TapestryRPC_Transfer_Handler,
+			MethodName: "TransferCaller",
+			Handler:    _TapestryRPC_TransferCaller_Handler,
 		},
 		{
-			MethodName: "AddBackpointer",
-			Handler:    _TapestryRPC_AddBackpointer_Handler,
+			MethodName: "AddBackpointerCaller",
+			Handler:    _TapestryRPC_AddBackpointerCaller_Handler,
 		},
 		{
-			MethodName: "RemoveBackpointer",
-			Handler:    _TapestryRPC_RemoveBackpointer_Handler,
+			MethodName: "RemoveBackpointerCaller",
+			Handler:    _TapestryRPC_RemoveBackpointerCaller_Handler,
 		},
 		{
-			MethodName: "GetBackpointers",
-			Handler:    _TapestryRPC_GetBackpointers_Handler,
+			MethodName: "GetBackpointersCaller",
+			Handler:    _TapestryRPC_GetBackpointersCaller_Handler,
 		},
 		{
-			MethodName: "NotifyLeave",
-			Handler:    _TapestryRPC_NotifyLeave_Handler,
+			MethodName: "NotifyLeaveCaller",
+			Handler:    _TapestryRPC_NotifyLeaveCaller_Handler,
 		},
 		{
-			MethodName: "BlobStoreFetch",
-			Handler:    _TapestryRPC_BlobStoreFetch_Handler,
+			MethodName: "BlobStoreFetchCaller",
+			Handler:    _TapestryRPC_BlobStoreFetchCaller_Handler,
+		},
+		{
+			MethodName: "TapestryStoreCaller",
+			Handler:    _TapestryRPC_TapestryStoreCaller_Handler,
+		},
+		{
+			MethodName: "TapestryLookupCaller",
+			Handler:    _TapestryRPC_TapestryLookupCaller_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
