@@ -350,6 +350,97 @@ func TestPortsPBService2015(t *testing.T) {
 	}
 }
 
+const shardmaster2015 = `package shardmaster
+
+import "net"
+import "paxos"
+
+type ShardMaster struct {
+	l  net.Listener
+	px *paxos.Paxos
+}
+
+func StartServer(servers []string, me int) *ShardMaster {
+	sm := new(ShardMaster)
+	sm.px = paxos.Make(servers, me, nil)
+	return sm
+}
+`
+
+const shardkv2015 = `package shardkv
+
+import "net/rpc"
+import "paxos"
+import "shardmaster"
+
+type ShardKV struct {
+	px *paxos.Paxos
+	sm *shardmaster.Clerk
+}
+
+type Clerk struct {
+	sm *shardmaster.Clerk
+}
+
+func (kv *ShardKV) fetch(srv string) bool {
+	return call(srv, "ShardKV.Fetch", nil, nil)
+}
+
+func StartServer(gid int64, shardmasters []string,
+	servers []string, me int) *ShardKV {
+	kv := &ShardKV{}
+	kv.sm = shardmaster.MakeClerk(shardmasters)
+	kv.px = paxos.Make(servers, me, nil)
+	return kv
+}
+
+func MakeClerk(shardmasters []string) *Clerk {
+	ck := new(Clerk)
+	ck.sm = shardmaster.MakeClerk(shardmasters)
+	return ck
+}
+
+func call(srv string, rpcname string, args interface{}, reply interface{}) bool {
+	c, err := rpc.Dial("unix", srv)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	return c.Call(rpcname, args, reply) == nil
+}
+`
+
+// TestPortsShardKV2015: the 2015 lab 4 lands under paxos/; the shardkv
+// constructors take ends and makeEnd, servers named in configurations
+// are reached through ends, and the shardmaster gets the Paxos accessor
+// the shardkv harness needs.
+func TestPortsShardKV2015(t *testing.T) {
+	src := t.TempDir()
+	testutil.WriteFiles(t, src, map[string]string{
+		"shardmaster/server.go": shardmaster2015,
+		"shardkv/server.go":     shardkv2015,
+	})
+	code, out, dst := port(t, src)
+	if code == exitFailed {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	wantContains(t, "output", out, "shardkv -> paxos/shardkv/", "shardmaster -> paxos/shardmaster/")
+	kv := read(t, filepath.Join(dst, "paxos", "shardkv", "server.go"))
+	wantContains(t, "shardkv/server.go", kv,
+		`"distlabs/paxos/shardmaster"`,
+		"func StartServer(gid int64, shardmasters []*labrpc.ClientEnd, servers []*labrpc.ClientEnd, me int, makeEnd func(string) *labrpc.ClientEnd) *ShardKV",
+		"kv.ends = newEnds(makeEnd)",
+		"ck.ends = newEnds(makeEnd)",
+		"func MakeClerk(shardmasters []*labrpc.ClientEnd, makeEnd func(string) *labrpc.ClientEnd) *Clerk",
+		"call(kv.ends, srv,",
+		"paxos.Make(servers, me)",
+	)
+	wantContains(t, "port_paxos.go", read(t, filepath.Join(dst, "paxos", "shardmaster", "port_paxos.go")), "func (sm *ShardMaster) Paxos() *paxos.Paxos")
+	if _, err := os.Stat(filepath.Join(dst, "paxos", "shardkv", "port_ends.go")); err != nil {
+		t.Errorf("port_ends.go not added: %v", err)
+	}
+}
+
 // TestPorts2022: only the imports change, and the course's config.go
 // goes where our tests define their own config (kvraft), not in raft.
 func TestPorts2022(t *testing.T) {

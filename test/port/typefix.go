@@ -318,17 +318,17 @@ func retypeField(sf *srcFile, fl *ast.FieldList, fld *ast.Field, want map[token.
 		}
 		return
 	}
-	any := false
+	hit := false
 	var parts []string
 	for _, n := range fld.Names {
 		t := typ
 		if w, ok := want[n.Pos()]; ok {
-			t, any = w, true
+			t, hit = w, true
 			rep.note("%s: %s is %s, not %s", sf.line(n.Pos()), n.Name, w, typ)
 		}
 		parts = append(parts, n.Name+" "+t)
 	}
-	if !any {
+	if !hit {
 		return
 	}
 	sep := ", "
