@@ -7,6 +7,7 @@
 #   make handout OUT=dir [UPTO=2B]
 #   make gradescope LAB=raft [PART=2B] [SEEDS=3] [HIDDEN=dir] OUT=dir  (a Gradescope autograder)
 #   make stress  PKG=raft RUN=2B N=500 [JOBS=2] [START=1] [TIMEOUT=10m] [RACE=1]
+#   make port    SRC=dir [DST=dir]   a 6.824 (2015 or 2022) student tree, ported for make grade SUBMISSION=
 #   make lint    staticcheck $(STATICCHECK_VERSION), fetched by the go command
 #   make lint-handout  staticcheck inside a fresh handout (no unused reference helpers)
 #   make zookeeper     install (apt) and start Debian's zookeeperd on 127.0.0.1:2181
@@ -30,7 +31,7 @@ RACE_PKGS ?=
 
 export LAB PART SEEDS SUBMISSION SUBMISSIONS CSV HIDDEN JOBS RESULTS TIMEOUT MEMLIMIT CPULIMIT KEEP ISOLATION SCRATCH RUBRIC OUT UPTO PKG RUN N START RACE RACE_PKGS RACE_SKIP
 
-.PHONY: all test grade handout gradescope stress lint lint-handout bench-http bench-sort bench-mr
+.PHONY: all test grade handout gradescope stress port lint lint-handout bench-http bench-sort bench-mr
 
 all: test
 
@@ -51,6 +52,11 @@ handout:
 # on Gradescope").
 gradescope:
 	$(GO) run ./test/gradescope bundle
+
+# A 6.824 student tree (2015 or 2022) rewritten into this kit's layout and
+# API, a partial upload for make grade SUBMISSION=DST (test/port/doc.go).
+port:
+	$(GO) run ./test/port -src "$(SRC)" $(if $(DST),-dst "$(DST)")
 
 stress:
 	$(GO) run ./test/stress

@@ -221,9 +221,14 @@ func (c *cluster) ndecided(seq int) int {
 func (c *cluster) waitn(seq, wanted int) {
 	c.t.Helper()
 	deadline := time.Now().Add(decideTimeout)
-	for pause := 10 * ms; c.ndecided(seq) < wanted; pause = min(2*pause, sec) {
+	// no builtin min here: 2015 code often declares its own min, which
+	// would shadow it in this package (test/shape, TestPortedTestsAvoidMinMax)
+	for pause := 10 * ms; c.ndecided(seq) < wanted; pause *= 2 {
 		if time.Now().After(deadline) {
 			c.t.Fatalf("instance %d: only %d peers decided after %v; wanted %d", seq, c.ndecided(seq), decideTimeout, wanted)
+		}
+		if pause > sec {
+			pause = sec
 		}
 		time.Sleep(pause)
 	}

@@ -154,8 +154,8 @@ func (cfg *config) sweep() {
 	for i := 0; i < cfg.n; i++ {
 		kv := cfg.server(i)
 		servers = append(servers, kv)
-		if kv != nil {
-			top = max(top, kv.px.Max())
+		if kv != nil && kv.px.Max() > top { // not the builtin max, which a 2015 max would shadow
+			top = kv.px.Max()
 		}
 	}
 	settled := true

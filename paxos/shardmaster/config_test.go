@@ -127,7 +127,13 @@ func checkConfig(c Config, groups []int64) string {
 	}
 	lo, hi := NShards+1, 0
 	for g := range c.Groups {
-		lo, hi = min(lo, counts[g]), max(hi, counts[g])
+		// not the builtins min and max, which a 2015 min or max would shadow
+		if counts[g] < lo {
+			lo = counts[g]
+		}
+		if counts[g] > hi {
+			hi = counts[g]
+		}
 	}
 	if hi > lo+1 {
 		return fmt.Sprintf("max %d shards per group too much larger than min %d: %v", hi, lo, c.Shards)
