@@ -21,4 +21,9 @@
 // it was ported but some steps are listed for a human; 2 the command line
 // was wrong, the source is not a 6.824 tree, or a file could not be read,
 // parsed or written.
+//
+// The directories below hold the kit for Brown CS 138 code, which needs
+// no rewriting, only import changes: rpc and cs138 stand in for net/rpc
+// and the course's listener over labrpc, and chord holds the adapter and
+// port script for course Chord code (tapestry's are in tapestry/testdata/port).
 package main
