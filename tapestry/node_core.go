@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -191,6 +192,11 @@ func (local *Node) FindRootCaller(ctx context.Context, req *IdMsg) (*RootMsg, er
 		next, l := local.Table.FindNextHop(id, level)
 		if next.ID == local.Node.ID {
 			return &RootMsg{Next: toNodeMsg(local.Node), ToRemove: toNodeMsgs(bad)}, nil
+		}
+		if slices.ContainsFunc(bad, func(b RemoteNode) bool { return b.ID == next.ID }) {
+			// Removed once and back in the table (or never removed):
+			// give up rather than loop; the caller retries.
+			return nil, status.Errorf(codes.Unavailable, "FindRoot: %v failed and is still the next hop", next)
 		}
 		root, more, err := local.findRootRPC(next, id, l+1)
 		if err != nil {
