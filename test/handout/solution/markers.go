@@ -67,9 +67,10 @@ type Options struct {
 	// "paxos/kvpaxos:B"), and keeps that part and earlier ones only in DIR
 	// and the packages of the module DIR imports (pbkv:B keeps
 	// viewservice's A too); Generate works out those directories. A
-	// numbered UpTo never keeps lettered regions, and a lettered one never
-	// keeps numbered regions. Generate rejects a part that no marker of
-	// the tree carries.
+	// numbered UpTo never keeps lettered regions; a lettered one keeps the
+	// numbered regions of the packages DIR imports, all of them (coord:A
+	// keeps raft and internal/rsm whole), and no other. Generate rejects
+	// a part that no marker of the tree carries.
 	UpTo string
 
 	// dirs, set by Generate for a scoped UpTo, are the slash-separated
@@ -92,13 +93,14 @@ func (o Options) keep(part, name string) bool {
 		return false
 	}
 	_, upto := o.splitUpTo()
+	inScope := o.dirs == nil || o.dirs[path.Dir(filepath.ToSlash(name))]
 	if lettered(part) != lettered(upto) {
-		return false // separate sequences: see Options.UpTo
+		// Separate sequences (see Options.UpTo), but a lettered lab that
+		// builds on the numbered course (coord on raft) keeps the
+		// numbered packages it imports whole: its parts presume them done.
+		return o.dirs != nil && inScope && !lettered(part)
 	}
-	if o.dirs != nil && !o.dirs[path.Dir(filepath.ToSlash(name))] {
-		return false
-	}
-	return !PartLess(upto, part)
+	return inScope && !PartLess(upto, part)
 }
 
 // lettered reports whether a part tag has no leading number ("A", "B").

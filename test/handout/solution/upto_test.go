@@ -11,7 +11,8 @@ import (
 
 // partsTree writes a small module to a temp dir: lab "vs" (part A), lab
 // "kv" (part B) that imports vs, an unrelated lab "px" that also uses part
-// A, and a numbered lab "rf" (2A). Marker lines are built with begin() so
+// A, a numbered lab "rf" (2A), and a lettered lab "co" (part A) that
+// builds on rf, as coord builds on raft. Marker lines are built with begin() so
 // this file itself carries none.
 func partsTree(t *testing.T) string {
 	t.Helper()
@@ -25,6 +26,7 @@ func partsTree(t *testing.T) string {
 		"kv/kv.go": "package kv\n\nimport \"m/vs\"\n\nvar _ = vs.F\n\nfunc F() string {\n" + region("B", `"kv-ref"`) + "}\n",
 		"px/px.go": "package px\n\nfunc F() string {\n" + region("A", `"px-ref"`) + "}\n",
 		"rf/rf.go": "package rf\n\nfunc F() string {\n" + region("2A", `"rf-ref"`) + "}\n",
+		"co/co.go": "package co\n\nimport \"m/rf\"\n\nvar _ = rf.F\n\nfunc F() string {\n" + region("A", `"co-ref"`) + "}\n",
 	}
 	testutil.WriteFiles(t, root, files)
 	return root
@@ -42,10 +44,12 @@ func TestUpToLetteredPartsAreScoped(t *testing.T) {
 		kept, gone []string
 		err        string
 	}{
-		{upto: "kv:B", kept: []string{"vs-ref", "kv-ref"}, gone: []string{"px-ref", "rf-ref"}},
-		{upto: "vs:A", kept: []string{"vs-ref"}, gone: []string{"kv-ref", "px-ref", "rf-ref"}},
-		{upto: "px:A", kept: []string{"px-ref"}, gone: []string{"vs-ref", "kv-ref", "rf-ref"}},
-		{upto: "2A", kept: []string{"rf-ref"}, gone: []string{"vs-ref", "kv-ref", "px-ref"}},
+		{upto: "kv:B", kept: []string{"vs-ref", "kv-ref"}, gone: []string{"px-ref", "rf-ref", "co-ref"}},
+		{upto: "vs:A", kept: []string{"vs-ref"}, gone: []string{"kv-ref", "px-ref", "rf-ref", "co-ref"}},
+		{upto: "px:A", kept: []string{"px-ref"}, gone: []string{"vs-ref", "kv-ref", "rf-ref", "co-ref"}},
+		{upto: "2A", kept: []string{"rf-ref"}, gone: []string{"vs-ref", "kv-ref", "px-ref", "co-ref"}},
+		// A lettered lab on the numbered course keeps what it imports whole.
+		{upto: "co:A", kept: []string{"co-ref", "rf-ref"}, gone: []string{"vs-ref", "kv-ref", "px-ref"}},
 		{upto: "B", err: "lettered parts are per lab"},
 		{upto: "nope:B", err: "no Go package"},
 	} {
@@ -61,7 +65,7 @@ func TestUpToLetteredPartsAreScoped(t *testing.T) {
 			t.Fatalf("UpTo=%q: %v", c.upto, err)
 		}
 		var all strings.Builder
-		for _, f := range []string{"vs/vs.go", "kv/kv.go", "px/px.go", "rf/rf.go"} {
+		for _, f := range []string{"vs/vs.go", "kv/kv.go", "px/px.go", "rf/rf.go", "co/co.go"} {
 			data, err := os.ReadFile(filepath.Join(out, f))
 			if err != nil {
 				t.Fatal(err)
