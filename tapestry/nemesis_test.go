@@ -2,6 +2,7 @@ package tapestry
 
 import (
 	"testing"
+	"time"
 
 	"distlabs/test/labtest"
 )
@@ -36,6 +37,12 @@ func TestChurnD(t *testing.T) {
 					n := nodes[t.Rand.IntN(len(nodes))]
 					m.leave(n)
 					left = append(left, n)
+					// Told at once, not found dead later: a Leave that
+					// only stops the node passes the round's checks
+					// below, since the nodes repair around a kill. A
+					// second lets repairs under way when it left end.
+					m.pause(time.Second)
+					m.checkForgotten("a second after a graceful Leave", n)
 				default:
 					m.kill(nodes[t.Rand.IntN(len(nodes))])
 				}
