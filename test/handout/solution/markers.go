@@ -67,8 +67,9 @@ type Options struct {
 	// "paxos/kvpaxos:B"), and keeps that part and earlier ones only in DIR
 	// and the packages of the module DIR imports (pbkv:B keeps
 	// viewservice's A too); Generate works out those directories. A
-	// numbered UpTo never keeps lettered regions, and a lettered one never
-	// keeps numbered regions. Generate rejects a part that no marker of
+	// numbered UpTo never keeps lettered regions, and a lettered one keeps
+	// numbered regions only in the packages DIR imports (coord:A keeps
+	// raft and rsm whole: the lab is built on them). Generate rejects a part that no marker of
 	// the tree carries.
 	UpTo string
 
@@ -91,11 +92,15 @@ func (o Options) keep(part, name string) bool {
 	if part == "" || o.UpTo == "" {
 		return false
 	}
-	_, upto := o.splitUpTo()
+	scope, upto := o.splitUpTo()
+	dir := path.Dir(filepath.ToSlash(name))
 	if lettered(part) != lettered(upto) {
-		return false // separate sequences: see Options.UpTo
+		// Separate sequences (see Options.UpTo), with one exception: a
+		// lettered lab built on numbered ones (coord on raft and rsm)
+		// needs them whole, as its students have done them already.
+		return o.dirs != nil && !lettered(part) && o.dirs[dir] && dir != scope
 	}
-	if o.dirs != nil && !o.dirs[path.Dir(filepath.ToSlash(name))] {
+	if o.dirs != nil && !o.dirs[dir] {
 		return false
 	}
 	return !PartLess(upto, part)

@@ -11,7 +11,7 @@ import (
 
 // partsTree writes a small module to a temp dir: lab "vs" (part A), lab
 // "kv" (part B) that imports vs, an unrelated lab "px" that also uses part
-// A, and a numbered lab "rf" (2A). Marker lines are built with begin() so
+// A, a numbered lab "rf" (2A), and lab "zc" (part A) built on rf. Marker lines are built with begin() so
 // this file itself carries none.
 func partsTree(t *testing.T) string {
 	t.Helper()
@@ -25,6 +25,7 @@ func partsTree(t *testing.T) string {
 		"kv/kv.go": "package kv\n\nimport \"m/vs\"\n\nvar _ = vs.F\n\nfunc F() string {\n" + region("B", `"kv-ref"`) + "}\n",
 		"px/px.go": "package px\n\nfunc F() string {\n" + region("A", `"px-ref"`) + "}\n",
 		"rf/rf.go": "package rf\n\nfunc F() string {\n" + region("2A", `"rf-ref"`) + "}\n",
+		"zc/zc.go": "package zc\n\nimport \"m/rf\"\n\nvar _ = rf.F\n\nfunc F() string {\n" + region("A", `"zc-ref"`) + "}\n",
 	}
 	testutil.WriteFiles(t, root, files)
 	return root
@@ -33,7 +34,8 @@ func partsTree(t *testing.T) string {
 // TestUpToLetteredPartsAreScoped checks that lettered parts, which several
 // lab families share (viewservice/pbkv and paxos/kvpaxos both use A and B),
 // keep reference code only in the named lab and what it imports, and that
-// numbered and lettered parts never keep each other's regions. A handout
+// numbered and lettered parts keep each other's regions only where a
+// lettered lab imports a numbered one (zc:A keeps rf whole). A handout
 // for one lab must not give away another lab's solution.
 func TestUpToLetteredPartsAreScoped(t *testing.T) {
 	src := partsTree(t)
@@ -43,9 +45,10 @@ func TestUpToLetteredPartsAreScoped(t *testing.T) {
 		err        string
 	}{
 		{upto: "kv:B", kept: []string{"vs-ref", "kv-ref"}, gone: []string{"px-ref", "rf-ref"}},
+		{upto: "zc:A", kept: []string{"zc-ref", "rf-ref"}, gone: []string{"vs-ref", "kv-ref", "px-ref"}},
 		{upto: "vs:A", kept: []string{"vs-ref"}, gone: []string{"kv-ref", "px-ref", "rf-ref"}},
 		{upto: "px:A", kept: []string{"px-ref"}, gone: []string{"vs-ref", "kv-ref", "rf-ref"}},
-		{upto: "2A", kept: []string{"rf-ref"}, gone: []string{"vs-ref", "kv-ref", "px-ref"}},
+		{upto: "2A", kept: []string{"rf-ref"}, gone: []string{"vs-ref", "kv-ref", "px-ref", "zc-ref"}},
 		{upto: "B", err: "lettered parts are per lab"},
 		{upto: "nope:B", err: "no Go package"},
 	} {
@@ -61,7 +64,7 @@ func TestUpToLetteredPartsAreScoped(t *testing.T) {
 			t.Fatalf("UpTo=%q: %v", c.upto, err)
 		}
 		var all strings.Builder
-		for _, f := range []string{"vs/vs.go", "kv/kv.go", "px/px.go", "rf/rf.go"} {
+		for _, f := range []string{"vs/vs.go", "kv/kv.go", "px/px.go", "rf/rf.go", "zc/zc.go"} {
 			data, err := os.ReadFile(filepath.Join(out, f))
 			if err != nil {
 				t.Fatal(err)
