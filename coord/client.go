@@ -100,7 +100,7 @@ func (ck *Clerk) Get(path string) ([]byte, *Stat, error) {
 
 // GetW is Get that also sets a watch; see Conn.
 func (ck *Clerk) GetW(path string) ([]byte, *Stat, <-chan Event, error) {
-	//solution:begin A
+	//solution:begin B
 	r, ch, err := ck.doWatch(OpArgs{Kind: OpGet, Path: path})
 	if err != nil {
 		return nil, nil, nil, err
@@ -128,7 +128,7 @@ func (ck *Clerk) Exists(path string) (bool, *Stat, error) {
 
 // ExistsW is Exists that also sets a watch; see Conn.
 func (ck *Clerk) ExistsW(path string) (bool, *Stat, <-chan Event, error) {
-	//solution:begin A
+	//solution:begin B
 	r, ch, err := ck.doWatch(OpArgs{Kind: OpExists, Path: path})
 	if err != nil {
 		return false, nil, nil, err
@@ -184,7 +184,7 @@ func (ck *Clerk) Children(path string) ([]string, *Stat, error) {
 
 // ChildrenW is Children that also sets a watch; see Conn.
 func (ck *Clerk) ChildrenW(path string) ([]string, *Stat, <-chan Event, error) {
-	//solution:begin A
+	//solution:begin B
 	r, ch, err := ck.doWatch(OpArgs{Kind: OpChildren, Path: path})
 	if err != nil {
 		return nil, nil, nil, err

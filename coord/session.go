@@ -65,6 +65,7 @@ func (t *tree) tick(now int64, term int) {
 	if now > t.Now {
 		t.Now = now
 	}
+	//solution:begin B
 	if term > t.TickTerm {
 		t.TickTerm = term
 		for _, s := range t.Sessions {
@@ -84,4 +85,5 @@ func (t *tree) tick(now int64, term int) {
 	for _, id := range expired {
 		t.end(id, errSessionExpired)
 	}
+	//solution:end
 }

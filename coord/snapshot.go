@@ -1,4 +1,4 @@
-//solution:file A
+//solution:file D
 
 package coord
 

@@ -1,6 +1,7 @@
 package coord
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -171,5 +172,40 @@ func TestRestartAllC(t *testing.T) {
 			t.Fatalf("version of /a after a restart = %d, want 1", st.Version)
 		}
 		mustChildren(t, ck, "/a", "e")
+	})
+}
+
+// TestUnreliableWatchesC sets watches and fires them on a network that
+// drops, delays and reorders messages: a Poll reply that is lost must not
+// lose the events it carried (the queue keeps them until the Clerk
+// acknowledges them), and a retried Poll must not deliver one twice.
+func TestUnreliableWatchesC(t *testing.T) {
+	cluster(t, 3, true, -1, "Test (C): watches on an unreliable network", func(t *labtest.T, cfg *config) {
+		w := cfg.session(cfg.g.All())
+		ck := cfg.session(cfg.g.All())
+		_, err := ck.Create("/x", nil, 0)
+		must(t, "Create /x", err)
+		const rounds = 30
+		fired := make([]<-chan Event, 0, rounds)
+		for i := range rounds {
+			_, _, ch, err := w.GetW("/x")
+			must(t, "GetW /x", err)
+			_, err = ck.Set("/x", []byte(fmt.Sprint(i)), AnyVersion)
+			must(t, "Set /x", err)
+			if ev := waitEvent(t, ch, 10*time.Second, fmt.Sprintf("GetW /x, round %d", i)); ev.Type != EventNodeDataChanged {
+				t.Fatalf("round %d: GetW /x fired %+v, want NodeDataChanged", i, ev)
+			}
+			fired = append(fired, ch)
+		}
+		// Exactly once: after a few more polls, no fired watch has a
+		// second event.
+		time.Sleep(2 * time.Second)
+		for i, ch := range fired {
+			select {
+			case ev := <-ch:
+				t.Fatalf("round %d: the watch fired twice (second event %+v)", i, ev)
+			default:
+			}
+		}
 	})
 }

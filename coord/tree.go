@@ -79,13 +79,17 @@ func (t *tree) apply(zxid int64, a OpArgs) OpReply {
 	if a.Kind == OpPoll {
 		return s.poll(a.Acked)
 	}
+	//solution:begin C
 	if a.Seq <= s.Seq {
 		// A retry of a request already applied: the Clerk issues one
 		// request at a time, so only the latest can still be waited for.
 		return s.Reply
 	}
+	//solution:end
 	r := t.execute(a)
+	//solution:begin C
 	s.Seq, s.Reply = a.Seq, r
+	//solution:end
 	return r
 }
 
@@ -102,14 +106,18 @@ func (t *tree) execute(a OpArgs) OpReply {
 		if !ok {
 			return OpReply{Err: errNoNode}
 		}
+		//solution:begin B
 		if a.Watch {
 			t.DataWatches[a.Path] = append(t.DataWatches[a.Path], watch{a.Session, a.Seq})
 		}
+		//solution:end
 		return OpReply{Err: OK, Data: n.Data, Stat: n.Stat}
 	case OpExists:
+		//solution:begin B
 		if a.Watch {
 			t.DataWatches[a.Path] = append(t.DataWatches[a.Path], watch{a.Session, a.Seq})
 		}
+		//solution:end
 		n, ok := t.Nodes[a.Path]
 		if !ok {
 			return OpReply{Err: OK}
@@ -147,9 +155,11 @@ func (t *tree) execute(a OpArgs) OpReply {
 		if !ok {
 			return OpReply{Err: errNoNode}
 		}
+		//solution:begin B
 		if a.Watch {
 			t.ChildWatches[a.Path] = append(t.ChildWatches[a.Path], watch{a.Session, a.Seq})
 		}
+		//solution:end
 		kids := make([]string, 0, len(n.Kids))
 		for k := range n.Kids {
 			kids = append(kids, k)
@@ -172,12 +182,14 @@ func (t *tree) create(a OpArgs) OpReply {
 		return OpReply{Err: errNoNode}
 	}
 	path := a.Path
+	//solution:begin B
 	if a.Flags&Sequential != 0 {
 		// ZooKeeper's counter is the parent's Cversion, which grows with
 		// every change of its children: unique and increasing.
 		name = fmt.Sprintf("%s%010d", name, pn.Stat.Cversion)
 		path = join(parent, name)
 	}
+	//solution:end
 	if _, exists := t.Nodes[path]; exists {
 		return OpReply{Err: errNodeExists}
 	}
@@ -186,10 +198,12 @@ func (t *tree) create(a OpArgs) OpReply {
 	}
 	n := &node{Data: a.Data, Kids: map[string]bool{}}
 	n.Stat = Stat{Czxid: t.Zxid, Mzxid: t.Zxid, DataLength: int32(len(a.Data))}
+	//solution:begin B
 	if a.Flags&Ephemeral != 0 {
 		n.Stat.EphemeralOwner = a.Session
 		t.Sessions[a.Session].Ephemerals[path] = true
 	}
+	//solution:end
 	t.Nodes[path] = n
 	pn.Kids[name] = true
 	pn.Stat.Cversion++
@@ -222,12 +236,14 @@ func (t *tree) remove(path string) {
 // fire triggers, once, every watch in ws on path: each becomes an event
 // in its session's queue, in the order the watches were set.
 func (t *tree) fire(ws map[string][]watch, path string, typ EventType) {
+	//solution:begin B
 	for _, w := range ws[path] {
 		if s, ok := t.Sessions[w.Session]; ok {
 			s.push(w.ID, typ, path)
 		}
 	}
 	delete(ws, path)
+	//solution:end
 }
 
 // end closes or expires a session: its ephemeral nodes are deleted (in
@@ -235,10 +251,11 @@ func (t *tree) fire(ws map[string][]watch, path string, typ EventType) {
 // and its watches dropped. The Clerk fires its own pending watches with
 // EventNotWatching when it learns the session is over.
 func (t *tree) end(id int64, why Err) {
-	s, ok := t.Sessions[id]
-	if !ok {
+	if _, ok := t.Sessions[id]; !ok {
 		return
 	}
+	//solution:begin B
+	s := t.Sessions[id]
 	eph := make([]string, 0, len(s.Ephemerals))
 	for p := range s.Ephemerals {
 		eph = append(eph, p)
@@ -247,8 +264,10 @@ func (t *tree) end(id int64, why Err) {
 	for _, p := range eph {
 		t.remove(p)
 	}
+	//solution:end
 	delete(t.Sessions, id)
 	t.Ended[id] = why
+	//solution:begin B
 	for _, ws := range []map[string][]watch{t.DataWatches, t.ChildWatches} {
 		for p, list := range ws {
 			list = slices.DeleteFunc(list, func(w watch) bool { return w.Session == id })
@@ -259,4 +278,5 @@ func (t *tree) end(id int64, why Err) {
 			}
 		}
 	}
+	//solution:end
 }

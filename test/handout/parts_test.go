@@ -42,6 +42,7 @@ var partChains = []struct {
 	{scope: "surfstore:", parts: []labPart{{"S1", "./surfstore"}, {"S2", "./surfstore"}, {"S3", "./surfstore"}}},
 	{scope: "chord:", parts: []labPart{{"A", "./chord"}, {"B", "./chord"}, {"C", "./chord"}, {"D", "./chord"}}},
 	{scope: "tapestry:", parts: []labPart{{"A", "./tapestry"}, {"B", "./tapestry"}, {"C", "./tapestry"}, {"D", "./tapestry"}}},
+	{scope: "coord:", parts: []labPart{{"A", "./coord"}, {"B", "./coord"}, {"C", "./coord"}, {"D", "./coord"}}},
 	// PuddleStore builds on the whole of tapestry, so its parts continue
 	// tapestry's letters: UPTO=puddlestore:E keeps tapestry's A-D too.
 	{scope: "puddlestore:", parts: []labPart{{"E", "./puddlestore"}, {"F", "./puddlestore"}, {"G", "./puddlestore"}}},
