@@ -64,17 +64,17 @@ func TestUnreliableC(t *testing.T) {
 	concurrentTest(t, "Test (C): unreliable network, linearizable", true, false)
 }
 
-// TestFaultsC is TestConcurrentA while servers crash, restart and the
+// TestFaultsA is TestConcurrentA while servers crash, restart and the
 // leader is partitioned away.
-func TestFaultsC(t *testing.T) {
-	concurrentTest(t, "Test (C): crashes and partitions, linearizable", false, true)
+func TestFaultsA(t *testing.T) {
+	concurrentTest(t, "Test (A): crashes and partitions, linearizable", false, true)
 }
 
-// TestWatchSurvivesLeaderFailureC sets watches, crashes the leader, and
+// TestWatchSurvivesLeaderFailureB sets watches, crashes the leader, and
 // changes the nodes through the new one: the watches were part of the
 // replicated state, so they fire.
-func TestWatchSurvivesLeaderFailureC(t *testing.T) {
-	cluster(t, 3, false, -1, "Test (C): watches survive a leader failure", func(t *labtest.T, cfg *config) {
+func TestWatchSurvivesLeaderFailureB(t *testing.T) {
+	cluster(t, 3, false, -1, "Test (B): watches survive a leader failure", func(t *labtest.T, cfg *config) {
 		w := cfg.session(cfg.g.All())
 		ck := cfg.session(cfg.g.All())
 		_, err := ck.Create("/x", nil, 0)
@@ -101,12 +101,12 @@ func TestWatchSurvivesLeaderFailureC(t *testing.T) {
 	})
 }
 
-// TestSessionSurvivesFailuresC crashes and partitions leaders for a
+// TestSessionSurvivesFailuresB crashes and partitions leaders for a
 // while: a session that can reach a majority keeps its ephemeral node
 // (elections must not expire it), and a session cut off from the
 // majority for longer than its timeout loses its own.
-func TestSessionSurvivesFailuresC(t *testing.T) {
-	cluster(t, 5, false, -1, "Test (C): sessions survive leader failures", func(t *labtest.T, cfg *config) {
+func TestSessionSurvivesFailuresB(t *testing.T) {
+	cluster(t, 5, false, -1, "Test (B): sessions survive leader failures", func(t *labtest.T, cfg *config) {
 		const timeout = 3 * time.Second
 		live := cfg.sessionTimeout(cfg.g.All(), timeout)
 		_, err := live.Create("/live", nil, Ephemeral)
@@ -155,10 +155,10 @@ func TestSessionSurvivesFailuresC(t *testing.T) {
 	})
 }
 
-// TestRestartAllC crashes every server and restarts them: the tree, the
+// TestRestartAllA crashes every server and restarts them: the tree, the
 // sessions and their ephemeral nodes come back from the persisted logs.
-func TestRestartAllC(t *testing.T) {
-	cluster(t, 3, false, -1, "Test (C): the tree survives a full restart", func(t *labtest.T, cfg *config) {
+func TestRestartAllA(t *testing.T) {
+	cluster(t, 3, false, -1, "Test (A): the tree survives a full restart", func(t *labtest.T, cfg *config) {
 		ck := cfg.session(cfg.g.All())
 		_, err := ck.Create("/a", []byte("1"), 0)
 		must(t, "Create /a", err)
@@ -175,12 +175,12 @@ func TestRestartAllC(t *testing.T) {
 	})
 }
 
-// TestUnreliableWatchesC sets watches and fires them on a network that
+// TestUnreliableWatchesB sets watches and fires them on a network that
 // drops, delays and reorders messages: a Poll reply that is lost must not
 // lose the events it carried (the queue keeps them until the Clerk
 // acknowledges them), and a retried Poll must not deliver one twice.
-func TestUnreliableWatchesC(t *testing.T) {
-	cluster(t, 3, true, -1, "Test (C): watches on an unreliable network", func(t *labtest.T, cfg *config) {
+func TestUnreliableWatchesB(t *testing.T) {
+	cluster(t, 3, true, -1, "Test (B): watches on an unreliable network", func(t *labtest.T, cfg *config) {
 		w := cfg.session(cfg.g.All())
 		ck := cfg.session(cfg.g.All())
 		_, err := ck.Create("/x", nil, 0)
