@@ -13,7 +13,9 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,6 +43,35 @@ type rig struct {
 	clerks   []*coord.Clerk           // every session's Clerk, to end at cleanup
 	links    map[int64]*tester.Client // each session's links to the coord servers
 	owns     map[Client][]int64       // the sessions each client opened
+	dialed   []*trackedConn           // every connection a host dialled
+}
+
+// trackedConn is a dialled connection that notes its Close, so that a
+// test can check what a host left open.
+type trackedConn struct {
+	net.Conn
+	from   string
+	closed atomic.Bool
+}
+
+// Close notes the close and closes the connection.
+func (c *trackedConn) Close() error {
+	c.closed.Store(true)
+	return c.Conn.Close()
+}
+
+// openConns counts the connections dialled from hosts whose names start
+// with prefix that are not closed.
+func (r *rig) openConns(prefix string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, c := range r.dialed {
+		if strings.HasPrefix(c.from, prefix) && !c.closed.Load() {
+			n++
+		}
+	}
+	return n
 }
 
 // smallConfig is the cluster most tests use: small blocks, so that short
@@ -66,7 +97,15 @@ func run(t *testing.T, desc string, cfg Config, body func(t *labtest.T, r *rig))
 				return r.net.Listen(fmt.Sprintf("tap%d:%d", i, port))
 			},
 			Dial: func(ctx context.Context, from, addr string) (net.Conn, error) {
-				return r.net.DialContext(ctx, from, addr)
+				conn, err := r.net.DialContext(ctx, from, addr)
+				if err != nil {
+					return nil, err
+				}
+				tc := &trackedConn{Conn: conn, from: from}
+				r.mu.Lock()
+				r.dialed = append(r.dialed, tc)
+				r.mu.Unlock()
+				return tc, nil
 			},
 			Coord: r.connect,
 			Seed:  t.Rand.Uint64(),

@@ -311,7 +311,8 @@ func TestBigFileE(t *testing.T) {
 }
 
 // Exit and Shutdown stop every goroutine the clients and the cluster
-// started (the harness's strict leak check fails the test otherwise).
+// started (the harness's strict leak check fails the test otherwise), and
+// Exit closes every connection the client dialled.
 func TestKillE(t *testing.T) {
 	run(t, "Test (E): Exit and Shutdown stop every goroutine", smallConfig(), func(t *labtest.T, r *rig) {
 		t.StrictLeaks()
@@ -327,6 +328,12 @@ func TestKillE(t *testing.T) {
 		}
 		a.Exit()
 		b.Exit()
+		// Every other client is gone, so every connection a client host
+		// dialled must be closed: a leftover one holds a goroutine on a
+		// block server for as long as the server runs.
+		if n := r.openConns("client"); n > 0 {
+			t.Fatalf("%d connections to block servers stay open after Exit", n)
+		}
 		if _, err := b.Open("/f", false, false); !errors.Is(err, ErrExited) {
 			t.Fatalf("open after Exit: %v, want ErrExited", err)
 		}
