@@ -29,8 +29,7 @@ func TestNemesisF(t *testing.T) {
 		// Paced clients: every Close publishes blocks through Tapestry,
 		// whose gRPC reconnections to crashed nodes cost real CPU, so a
 		// client that never pauses makes the test slow, not stronger.
-		const writers, readers, rounds = 3, 2, 6
-		const pace = 300 * time.Millisecond
+		const writers, readers, rounds, pace = 3, 2, nemesisRounds, nemesisPace
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
 		var incrs, reads atomic.Int64
@@ -87,7 +86,7 @@ func TestNemesisF(t *testing.T) {
 		// the round, and the crash of a Tapestry node in two rounds.
 		victims := t.Rand.Perm(cfg.NumTapestry)[:cfg.NumReplicas-1]
 		for round := 0; round < rounds; round++ {
-			if round == 1 || round == 4 {
+			if round == 1 || round == rounds-1 {
 				r.killNode(victims[0])
 				victims = victims[1:]
 			}
