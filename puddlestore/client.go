@@ -3,6 +3,7 @@ package puddlestore
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"path"
 	"sync"
@@ -24,6 +25,7 @@ type client struct {
 	rand    *rand.Rand
 	fds     map[int]*file
 	nextFD  int
+	tag     uint64                       // the prefix of this client's block IDs
 	blocks  uint64                       // block IDs made so far
 	ends    map[string]*labrpc.ClientEnd // by block server address
 	servers []string                     // block server addresses, as last listed
@@ -46,13 +48,18 @@ func Connect(env Env, host string) (Client, error) {
 		conn.Close()
 		return nil, err
 	}
-	seed := env.Seed
+	// The stream is keyed by the host name, not the session id: a real
+	// service picks session ids at random, and a test's choices must
+	// follow from its seed alone.
+	h := fnv.New64a()
+	h.Write([]byte(host)) // a hash.Hash never fails to write
 	c := &client{
 		conn: conn, env: env, host: host, cfg: cfg,
-		rand: rand.New(rand.NewPCG(seed, uint64(conn.SessionID()))),
+		rand: rand.New(rand.NewPCG(env.Seed, h.Sum64())),
 		fds:  map[int]*file{},
 		ends: map[string]*labrpc.ClientEnd{},
 	}
+	c.tag = c.rand.Uint64()
 	return c, nil
 	//solution:stub
 	// // Your code here (E).

@@ -13,25 +13,65 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"distlabs/coord"
+	"distlabs/labrpc"
+	"distlabs/raft"
 	"distlabs/test/labtest"
 	"distlabs/test/tester"
 )
 
+// coordServers is the size of the coordination ensemble: the smallest
+// that survives the loss of one server.
+const coordServers = 3
+
 type rig struct {
 	t     *labtest.T
 	net   *tester.Net
-	coord *memCoord
+	coord *tester.Group[*coord.Server]
+	saved *tester.States[*raft.Persister]
 	cfg   Config
 	c     *Cluster
 
 	mu       sync.Mutex
-	sessions []int64            // every session opened, in order
-	owns     map[Client][]int64 // the sessions each client opened
+	sessions []int64                  // every session opened, in order
+	clerks   []*coord.Clerk           // every session's Clerk, to end at cleanup
+	links    map[int64]*tester.Client // each session's links to the coord servers
+	owns     map[Client][]int64       // the sessions each client opened
+	dialed   []*trackedConn           // every connection a host dialled
+}
+
+// trackedConn is a dialled connection that notes its Close, so that a
+// test can check what a host left open.
+type trackedConn struct {
+	net.Conn
+	from   string
+	closed atomic.Bool
+}
+
+// Close notes the close and closes the connection.
+func (c *trackedConn) Close() error {
+	c.closed.Store(true)
+	return c.Conn.Close()
+}
+
+// openConns counts the connections dialled from hosts whose names start
+// with prefix that are not closed.
+func (r *rig) openConns(prefix string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, c := range r.dialed {
+		if strings.HasPrefix(c.from, prefix) && !c.closed.Load() {
+			n++
+		}
+	}
+	return n
 }
 
 // smallConfig is the cluster most tests use: small blocks, so that short
@@ -44,8 +84,10 @@ func smallConfig() Config {
 // progress line desc and the "Passed" line.
 func run(t *testing.T, desc string, cfg Config, body func(t *labtest.T, r *rig)) {
 	labtest.Run(t, func(t *labtest.T) {
-		r := &rig{t: t, net: tester.NewNet(t, true), coord: newMemCoord(), cfg: cfg, owns: map[Client][]int64{}}
+		r := &rig{t: t, net: tester.NewNet(t, true), cfg: cfg, links: map[int64]*tester.Client{}, owns: map[Client][]int64{}}
 		defer r.net.Cleanup()
+		r.startCoord()
+		defer r.stopCoord()
 		env := Env{
 			Listen: func(i int, role string) (net.Listener, error) {
 				port := 1
@@ -55,7 +97,15 @@ func run(t *testing.T, desc string, cfg Config, body func(t *labtest.T, r *rig))
 				return r.net.Listen(fmt.Sprintf("tap%d:%d", i, port))
 			},
 			Dial: func(ctx context.Context, from, addr string) (net.Conn, error) {
-				return r.net.DialContext(ctx, from, addr)
+				conn, err := r.net.DialContext(ctx, from, addr)
+				if err != nil {
+					return nil, err
+				}
+				tc := &trackedConn{Conn: conn, from: from}
+				r.mu.Lock()
+				r.dialed = append(r.dialed, tc)
+				r.mu.Unlock()
+				return tc, nil
 			},
 			Coord: r.connect,
 			Seed:  t.Rand.Uint64(),
@@ -72,15 +122,52 @@ func run(t *testing.T, desc string, cfg Config, body func(t *labtest.T, r *rig))
 	})
 }
 
-// connect opens a coordination session and notes it.
-func (r *rig) connect() (coord.Conn, error) {
-	conn, err := r.coord.connect()
-	if err == nil {
-		r.mu.Lock()
-		r.sessions = append(r.sessions, conn.SessionID())
-		r.mu.Unlock()
+// startCoord starts the coordination servers, all connected.
+func (r *rig) startCoord() {
+	r.saved = tester.NewStates(coordServers, raft.MakePersister)
+	r.coord = tester.NewGroup(r.net, tester.Spec[*coord.Server]{
+		Name: "coord",
+		N:    coordServers,
+		Start: func(i int, ends []*labrpc.ClientEnd) (*coord.Server, []any) {
+			s := coord.StartServer(ends, i, r.saved.Restart(i), -1)
+			return s, []any{s, s.Raft()}
+		},
+		Crashed: r.saved.Freeze,
+	})
+	r.coord.StartAll()
+}
+
+// stopCoord ends every session still open (its links cut first, so that
+// Close gives up at once instead of trying servers about to go), then
+// stops the servers: no heartbeat outlives the test.
+func (r *rig) stopCoord() {
+	r.mu.Lock()
+	clerks := r.clerks
+	links := r.links
+	r.mu.Unlock()
+	for _, l := range links {
+		l.Cut()
 	}
-	return conn, err
+	for _, ck := range clerks {
+		ck.Close()
+	}
+	r.coord.Shutdown()
+}
+
+// connect opens a coordination session whose links to every server are
+// up, its ends in a random order (nothing may assume server 0 leads),
+// and notes it.
+func (r *rig) connect() (coord.Conn, error) {
+	order := r.coord.All()
+	r.t.Rand.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+	link, ends := r.coord.NewClient(order...)
+	ck := coord.MakeClerk(ends)
+	r.mu.Lock()
+	r.sessions = append(r.sessions, ck.SessionID())
+	r.clerks = append(r.clerks, ck)
+	r.links[ck.SessionID()] = link
+	r.mu.Unlock()
+	return ck, nil
 }
 
 // client makes a client and notes the sessions it opened; the test's end
@@ -101,15 +188,19 @@ func (r *rig) client() Client {
 	return cl
 }
 
-// crash ends cl's sessions as the service does when a client stops: its
-// ephemeral nodes go, and its next calls fail.
+// crash cuts cl off the coordination service, as a crashed client would
+// be: its Clerk's heartbeats stop arriving, so the service expires its
+// sessions after their timeout and deletes their ephemeral nodes.
 func (r *rig) crash(cl Client) {
 	r.mu.Lock()
 	ids := r.owns[cl]
 	r.mu.Unlock()
 	for _, id := range ids {
-		r.t.Step(fmt.Sprintf("client session %d expires", id))
-		r.coord.expire(id)
+		r.t.Step(fmt.Sprintf("client session %d stops heartbeating", id))
+		r.mu.Lock()
+		link := r.links[id]
+		r.mu.Unlock()
+		link.Cut()
 	}
 }
 
@@ -217,5 +308,3 @@ func returnsWithin(d time.Duration, f func()) (ok bool, done <-chan struct{}) {
 		return false, ch
 	}
 }
-
-var _ coord.Conn = (*memConn)(nil)

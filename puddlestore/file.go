@@ -319,13 +319,15 @@ func (c *client) nextInode(f *file) (*inode, map[string][]byte) {
 
 //solution:begin E
 
-// newBlockID returns an ID no other block has: the session is unique in
-// the service, the counter within the session.
+// newBlockID returns an ID no other block has: the client's random tag
+// tells clients apart (64 bits, drawn from the seeded stream rather than
+// the session id, which a real service picks at random, so that where
+// blocks land follows from a test's seed), the counter its blocks.
 func (c *client) newBlockID() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.blocks++
-	return fmt.Sprintf("%x.%x", c.conn.SessionID(), c.blocks)
+	return fmt.Sprintf("%x.%x", c.tag, c.blocks)
 }
 
 //solution:end

@@ -66,7 +66,7 @@ func (r *rig) heldKeys() []string {
 // liveKeys lists the salted keys of every block the files refer to,
 // sorted, read from the inodes in the coordination service.
 func (r *rig) liveKeys() []string {
-	conn, err := r.coord.connect()
+	conn, err := r.connect()
 	if err != nil {
 		r.t.Fatalf("connect: %v", err)
 	}

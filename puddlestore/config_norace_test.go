@@ -1,0 +1,12 @@
+//go:build !race
+
+package puddlestore
+
+import "time"
+
+// The full-size runs (see config_race_test.go).
+const (
+	bigFileSize   = 64 << 20
+	nemesisRounds = 6
+	nemesisPace   = 300 * time.Millisecond
+)
