@@ -175,12 +175,12 @@ func TestRestartAllA(t *testing.T) {
 	})
 }
 
-// TestUnreliableWatchesB sets watches and fires them on a network that
+// TestUnreliableWatchesC sets watches and fires them on a network that
 // drops, delays and reorders messages: a Poll reply that is lost must not
 // lose the events it carried (the queue keeps them until the Clerk
 // acknowledges them), and a retried Poll must not deliver one twice.
-func TestUnreliableWatchesB(t *testing.T) {
-	cluster(t, 3, true, -1, "Test (B): watches on an unreliable network", func(t *labtest.T, cfg *config) {
+func TestUnreliableWatchesC(t *testing.T) {
+	cluster(t, 3, true, -1, "Test (C): watches on an unreliable network", func(t *labtest.T, cfg *config) {
 		w := cfg.session(cfg.g.All())
 		ck := cfg.session(cfg.g.All())
 		_, err := ck.Create("/x", nil, 0)

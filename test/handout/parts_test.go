@@ -53,7 +53,10 @@ var partChains = []struct {
 // other test that passes on its part's stubs, and for a listed test that no
 // longer does (so that the list only shrinks). Every entry says why it is
 // here.
-var passOnStubs = map[string]string{}
+var passOnStubs = map[string]string{
+	"./coord TestUnreliableWatchesC": "it checks that watch events survive lost poll replies (mutant poll-forgets-unacked); " +
+		"it needs C's duplicate table only on seeds where the network loses a Create's reply, which the stub seeds 1-3 do not",
+}
 
 // TestUpToHandoutsPassTheirParts checks that the part tags of the markers
 // agree with the tests: a handout made with UPTO=P (the reference of parts
