@@ -4,7 +4,7 @@ package tapestry
 // code spells things otherwise (DIGITS is a constant there, a node starts
 // with Start(id, port, connectTo), the routing table has no Slot). The
 // tests call only these and the names both share; a port of course code
-// replaces this file with testdata/port/adapter.go, which defines the same
+// replaces this file with test/port/tapestry/testdata/adapter.go, which defines the same
 // names on the course's API (README, "Porting course code"). Nothing but
 // the tests uses it.
 

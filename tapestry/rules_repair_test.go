@@ -21,7 +21,7 @@ func TestRefillB(t *testing.T) {
 		var prefix Digit
 		for _, y := range m.nodes() {
 			for d := 0; d < BASE && victims == nil; d++ {
-				slot := y.Table.Slot(0, Digit(d))
+				slot := slotOf(y.Table, 0, Digit(d))
 				if Digit(d) == y.Node.ID[0] || len(slot) < SLOTSIZE {
 					continue
 				}

@@ -23,7 +23,9 @@
 // parsed or written.
 //
 // The directories below hold the kit for Brown CS 138 code, which needs
-// no rewriting, only import changes: rpc and cs138 stand in for net/rpc
-// and the course's listener over labrpc, and chord holds the adapter and
-// port script for course Chord code (tapestry's are in tapestry/testdata/port).
+// no rewriting, only import changes: rpc, cs138, net and grpc stand in for
+// net/rpc, the course's listener package, net and google.golang.org/grpc
+// over labrpc in virtual time, and chord and tapestry each hold the port
+// script and the adapter (testdata/adapter.go, the file that takes the
+// place of the lab's kit.go) for that lab's course code.
 package main

@@ -10,7 +10,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
-	coursenet "distlabs/test/tester/coursenet"
+	coursenet "distlabs/test/port/net"
 )
 
 // grpc's types, unchanged.

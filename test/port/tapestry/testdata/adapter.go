@@ -4,7 +4,7 @@ package tapestry
 // Node with the exported fields Node, Table, Backpointers and
 // LocationsByKey; Start(id, port, connectTo); RoutingTable.Rows). The
 // harness uses a few names the course's API lacks; this file gives them on
-// the course's API, in place of our kit.go. testdata/port/port.sh copies
+// the course's API, in place of our kit.go. test/port/tapestry/port.sh copies
 // it into a port as kit.go. It is ours, not the student's: it reads the course's
 // structures as the handout defines them.
 
@@ -15,8 +15,8 @@ import (
 
 	"google.golang.org/grpc"
 
-	coursegrpc "distlabs/test/tester/coursegrpc"
-	coursenet "distlabs/test/tester/coursenet"
+	coursegrpc "distlabs/test/port/grpc"
+	coursenet "distlabs/test/port/net"
 )
 
 // meshNet is the tests' network (a *labrpc.Network).

@@ -12,7 +12,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"distlabs/labrpc"
-	coursenet "distlabs/test/tester/coursenet"
+	coursenet "distlabs/test/port/net"
 )
 
 // TestCourseCodeOverLabrpc does what course code does after the import

@@ -3,11 +3,11 @@
 // and serves with grpc.NewServer() runs over a labrpc network in virtual
 // time after one import change:
 //
-//	import grpc "distlabs/test/tester/coursegrpc"
+//	import grpc "distlabs/test/port/grpc"
 //
 // Its types are grpc's own (aliases), so generated code and the real grpc
 // package mix with it freely. Dial makes a client connection whose streams
-// come from distlabs/test/tester/coursenet (the standard library's dialer
+// come from distlabs/test/port/net (the standard library's dialer
 // until a test calls coursenet.Use), and NewServer adds the server
 // options a test installed with Use (an interceptor that counts calls).
 //

@@ -3,7 +3,7 @@
 // net.Listen("tcp", ...) and net.Dial reaches a labrpc network in virtual
 // time after one import change:
 //
-//	import net "distlabs/test/tester/coursenet"
+//	import net "distlabs/test/port/net"
 //
 // Until a test calls Use, every function is the standard library's, so the
 // same code still runs over TCP. Under Use, Listen opens a stream listener

@@ -5,7 +5,7 @@
 # with import changes only (and the package clause), plus the kit adapter;
 # the wire code generated from tapestry.proto is ours.
 #
-#   tapestry/testdata/port/port.sh COURSE_PKG_DIR OUT_TREE
+#   test/port/tapestry/port.sh COURSE_PKG_DIR OUT_TREE
 #   make grade LAB=tapestry SUBMISSION=OUT_TREE
 #
 # COURSE_PKG_DIR is the directory of the course's id.go, node_*.go, ...
@@ -34,9 +34,9 @@ for f in "$src"/*.go; do
 	sed -E \
 		-e 's/^package [a-z]+$/package tapestry/' \
 		-e 's#"golang.org/x/net/context"#"context"#' \
-		-e 's#^([[:space:]]*)"google.golang.org/grpc"$#\1grpc "distlabs/test/tester/coursegrpc"#' \
-		-e 's#^([[:space:]]*)"net"$#\1net "distlabs/test/tester/coursenet"#' \
+		-e 's#^([[:space:]]*)"google.golang.org/grpc"$#\1grpc "distlabs/test/port/grpc"#' \
+		-e 's#^([[:space:]]*)"net"$#\1net "distlabs/test/port/net"#' \
 		"$f" >"$(basename "$f")"
 done
-cp "$root/tapestry/testdata/port/adapter.go" kit.go
+cp "$root/test/port/tapestry/testdata/adapter.go" kit.go
 echo "ported $src into $out/tapestry; run: go test ./tapestry (in $out), or make grade LAB=tapestry SUBMISSION=$out"
