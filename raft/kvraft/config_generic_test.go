@@ -218,7 +218,7 @@ func runPartitioner(cfg *config, round int, stop *atomic.Bool) {
 func speedTest(t *testing.T, part string, maxraftstate int) {
 	const (
 		nservers = 3
-		numOps   = 1000
+		numOps   = speedOps
 		bound    = 33333 * time.Microsecond
 		maxPhase = 150 * time.Millisecond
 	)

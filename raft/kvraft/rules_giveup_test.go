@@ -44,7 +44,7 @@ func TestGiveUpAtApply3A(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(giveUpProcs, runtime.GOMAXPROCS(0))))
 	const n = 3
 	const batch = 10
-	const rounds = 40
+	const rounds = giveUpRounds
 	cluster(t, n, false, -1, "Test: requests that give up as their entries apply do not block the apply loop (3A)", func(t *labtest.T, cfg *config) {
 		ck := cfg.makeClient(cfg.g.All())
 		clerks := make([]*Clerk, batch+1)
