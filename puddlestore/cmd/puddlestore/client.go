@@ -68,9 +68,10 @@ func client(g globals, cmd string, args []string, stdin io.Reader, stdout, stder
 			in = f
 		}
 	}
-	// Only cat and put need the block servers; the namespace is all in
-	// ZooKeeper.
-	if code := awaitCluster(g, cmd == "cat" || cmd == "put", stderr); code != exitOK {
+	// Even the commands that only touch the namespace wait for a serving
+	// cluster: the tree of a stopped one may be what a starting serve
+	// -reset is deleting.
+	if code := awaitCluster(g, stderr); code != exitOK {
 		return code
 	}
 	c, err := puddlestore.ConnectZooKeeper(g.zk)
@@ -98,9 +99,9 @@ func client(g globals, cmd string, args []string, stdin io.Reader, stdout, stder
 	return exitOK
 }
 
-// awaitCluster waits up to -wait for a cluster under the ZooKeeper root,
-// with registered block servers if servers is set.
-func awaitCluster(g globals, servers bool, stderr io.Writer) int {
+// awaitCluster waits up to -wait for a cluster to serve under the
+// ZooKeeper root: its tree there and block servers registered.
+func awaitCluster(g globals, stderr io.Writer) int {
 	conn, err := puddlestore.ZooKeeper(g.zk)
 	if err != nil {
 		fmt.Fprintf(stderr, "puddlestore: %v (is ZooKeeper running? make zookeeper starts one)\n", err)
@@ -114,7 +115,7 @@ func awaitCluster(g globals, servers bool, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "puddlestore: %v\n", err)
 			return exitError
 		}
-		if st.Created && (!servers || len(st.Servers) > 0) {
+		if st.Created && len(st.Servers) > 0 {
 			return exitOK
 		}
 		if !time.Now().Before(deadline) {

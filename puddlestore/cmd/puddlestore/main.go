@@ -62,8 +62,9 @@ Commands:
   mkdir PATH      make directory PATH; its parent must exist
   rm PATH         remove file PATH or empty directory PATH
 
-PATHs are absolute ("/docs/a.txt"). A client command connects, does its
-one operation and exits; others see a put once it has exited.
+PATHs are absolute ("/docs/a.txt"). A client command needs a cluster
+serving under the ZooKeeper root; it connects, does its one operation and
+exits; others see a put once it has exited.
 
 Flags:
 `

@@ -260,5 +260,6 @@ func TestCommandZooKeeper(t *testing.T) {
 			t.Fatalf("serve after an interrupt: %v, stdout %q, stderr:\n%s", err, rest, srvErr.String())
 		}
 		shell("", exitNoCluster, "no block servers", "cat", "/docs/notes.txt")
+		shell("", exitNoCluster, "no block servers", "ls", "/")
 	})
 }
