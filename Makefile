@@ -11,7 +11,8 @@
 #   make lint    staticcheck $(STATICCHECK_VERSION), fetched by the go command
 #   make lint-handout  staticcheck inside a fresh handout (no unused reference helpers)
 #   make zookeeper     install (apt) and start Debian's zookeeperd on 127.0.0.1:2181
-#   make test-zookeeper  make zookeeper, then coord/zk's conformance test against it
+#   make test-zookeeper  make zookeeper, then the tests against it: coord/zk's conformance,
+#                        PuddleStore's cluster and its puddlestore command (each under a fresh chroot)
 #
 # Make variables reach the Go commands as environment variables (see the
 # package docs of test/grade, test/handout, test/stress, test/check).
@@ -98,14 +99,16 @@ proto-check:
 		diff -u "$$f" "$$dir/$$(basename $$f)" || { echo "proto-check: $$f is stale; run make proto" >&2; exit 1; }; \
 	done && echo "proto-check: generated code matches surfstore/surfstore.proto and tapestry/tapestry.proto"
 
-# coord/zk: a real ZooKeeper server for the adapter's conformance test
-# (about 8 s to install, 2 s to start; see coord/zk/zookeeper.sh).
+# coord/zk: a real ZooKeeper server for the adapter's conformance test and
+# PuddleStore's tests on it (about 8 s to install, 2 s to start; see
+# coord/zk/zookeeper.sh). Every test whose name says ZooKeeper, in these
+# packages, needs the server and is skipped without DISTLABS_ZK.
 .PHONY: zookeeper test-zookeeper
 zookeeper:
 	coord/zk/zookeeper.sh
 
 test-zookeeper: zookeeper
-	DISTLABS_ZK=127.0.0.1:2181 $(GO) test -count=1 -run '^TestConformanceZooKeeper$$' ./coord/zk
+	DISTLABS_ZK=127.0.0.1:2181 $(GO) test -count=1 -run 'ZooKeeper' ./coord/zk ./puddlestore/cmd/puddlestore
 
 # surfstore: sync a 200 MB directory of mixed files to 4 BlockStores over
 # loopback, then again after changing 1% of the blocks (bytes sent vs changed).

@@ -52,16 +52,35 @@ func TCPEnv(connect func() (coord.Conn, error)) Env {
 // each with a block server, and registers them with the ZooKeeper at
 // cfg.ZkAddr (through ZooKeeper, which must be set).
 func CreateCluster(cfg Config) (*Cluster, error) {
-	if ZooKeeper == nil {
-		return nil, errors.New("puddlestore: no ZooKeeper adapter linked in (set puddlestore.ZooKeeper)")
+	env, err := zooKeeperEnv(cfg.ZkAddr)
+	if err != nil {
+		return nil, err
 	}
-	addr := cfg.ZkAddr
-	env := TCPEnv(func() (coord.Conn, error) {
+	return CreateClusterOn(cfg, env)
+}
+
+// ConnectZooKeeper opens a client of the cluster whose state is in the
+// ZooKeeper at addr (through ZooKeeper, which must be set), from a
+// program other than the one that runs the cluster: it finds the block
+// servers where the cluster registered them.
+func ConnectZooKeeper(addr string) (Client, error) {
+	env, err := zooKeeperEnv(addr)
+	if err != nil {
+		return nil, err
+	}
+	return Connect(env, "client")
+}
+
+// zooKeeperEnv is TCPEnv with sessions from the ZooKeeper at addr.
+func zooKeeperEnv(addr string) (Env, error) {
+	if ZooKeeper == nil {
+		return Env{}, errors.New("puddlestore: no ZooKeeper adapter linked in (set puddlestore.ZooKeeper)")
+	}
+	return TCPEnv(func() (coord.Conn, error) {
 		c, err := ZooKeeper(addr)
 		if err != nil {
 			return nil, fmt.Errorf("puddlestore: connect to ZooKeeper at %s: %w", addr, err)
 		}
 		return c, nil
-	})
-	return CreateClusterOn(cfg, env)
+	}), nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"distlabs/coord"
+	"distlabs/coord/zk"
 )
 
 // eventWait bounds the wait for a watch event: generous for a real
@@ -51,18 +52,8 @@ func runChecks(t testing.TB, open func() coord.Conn, base string) {
 
 // removeAll deletes the tree under p and p.
 func removeAll(t testing.TB, c coord.Conn, p string) {
-	kids, _, err := c.Children(p)
-	if errors.Is(err, coord.ErrNoNode) {
-		return
-	}
-	if err != nil {
-		t.Fatalf("cleanup: children of %s: %v", p, err)
-	}
-	for _, k := range kids {
-		removeAll(t, c, p+"/"+k)
-	}
-	if err := c.Delete(p, coord.AnyVersion); err != nil && !errors.Is(err, coord.ErrNoNode) {
-		t.Fatalf("cleanup: delete %s: %v", p, err)
+	if err := zk.RemoveAll(c, p); err != nil {
+		t.Fatalf("cleanup: %v", err)
 	}
 }
 

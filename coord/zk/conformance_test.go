@@ -1,8 +1,11 @@
 package zk_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"path"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -58,10 +61,7 @@ func TestConformanceRaft(t *testing.T) {
 // TestConformanceZooKeeper runs the same checks against a real ZooKeeper
 // server named by DISTLABS_ZK, and is skipped without it.
 func TestConformanceZooKeeper(t *testing.T) {
-	addr := os.Getenv(zkEnv)
-	if addr == "" {
-		t.Skipf("no ZooKeeper server: run `make zookeeper` (installs and starts Debian's zookeeperd on 127.0.0.1:2181), then %s=127.0.0.1:2181 go test ./coord/zk", zkEnv)
-	}
+	addr := zkAddr(t)
 	labtest.RunRealtime(t, func(t *labtest.T) {
 		servers := strings.Split(addr, ",")
 		var open []coord.Conn
@@ -79,4 +79,66 @@ func TestConformanceZooKeeper(t *testing.T) {
 			return c
 		}, fmt.Sprintf("/distlabs-conformance-%d", time.Now().UnixNano()))
 	})
+}
+
+// TestConformanceZooKeeperChroot runs the checks through sessions under a
+// chroot ("host:port/root"): every path a check names, creates, lists or
+// hears of in an event is relative to the root, and the nodes land under
+// it on the server.
+func TestConformanceZooKeeperChroot(t *testing.T) {
+	addr := zkAddr(t)
+	labtest.RunRealtime(t, func(t *labtest.T) {
+		root := fmt.Sprintf("/distlabs-chroot-%d/ns", time.Now().UnixNano())
+		plain, err := zk.DialAddr(addr, 4*time.Second, 10*time.Second)
+		if err != nil {
+			t.Fatalf("dial %s: %v", addr, err)
+		}
+		defer plain.Close()
+		defer removeAll(t, plain, path.Dir(root))
+		var open []coord.Conn
+		defer func() {
+			for _, c := range open {
+				c.Close()
+			}
+		}()
+		dial := func() coord.Conn {
+			c, err := zk.DialAddr(addr+root, 4*time.Second, 10*time.Second)
+			if err != nil {
+				t.Fatalf("dial %s%s: %v", addr, root, err)
+			}
+			open = append(open, c)
+			return c
+		}
+		runChecks(t, dial, "/conf")
+
+		// The root is the session's "/": what it creates is under the
+		// root on the server, and nothing outside the root is seen.
+		c := dial()
+		if p, err := c.Create("/x", []byte("in"), 0); err != nil || p != "/x" {
+			t.Fatalf("create /x under the chroot = %q, %v", p, err)
+		}
+		if d, _, err := plain.Get(root + "/x"); err != nil || string(d) != "in" {
+			t.Fatalf("the server's %s/x = %q, %v; want the node the chroot made", root, d, err)
+		}
+		kids, _, err := c.Children("/")
+		if err != nil || !slices.Equal(kids, []string{"x"}) {
+			t.Fatalf("children of the chroot's / = %v, %v; want [x]", kids, err)
+		}
+		if ok, _, err := plain.Exists("/x"); err != nil || ok {
+			t.Fatalf("/x outside the chroot exists = %v, %v", ok, err)
+		}
+		if _, err := c.Create("x", nil, 0); !errors.Is(err, coord.ErrInvalidPath) {
+			t.Fatalf("create of a relative path under a chroot: %v, want ErrInvalidPath", err)
+		}
+	})
+}
+
+// zkAddr returns the server DISTLABS_ZK names, and skips the test without
+// one.
+func zkAddr(t *testing.T) string {
+	addr := os.Getenv(zkEnv)
+	if addr == "" {
+		t.Skipf("no ZooKeeper server: run `make zookeeper` (installs and starts Debian's zookeeperd on 127.0.0.1:2181), then %s=127.0.0.1:2181 go test ./coord/zk", zkEnv)
+	}
+	return addr
 }

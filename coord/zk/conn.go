@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	gozk "github.com/go-zookeeper/zk"
@@ -12,8 +13,11 @@ import (
 )
 
 // Conn is a session with a ZooKeeper ensemble; it implements coord.Conn.
+// A Conn from DialAddr with a chroot sees only the tree under its root,
+// as ZooKeeper's own clients do with "host:port/root".
 type Conn struct {
-	c *gozk.Conn
+	c    *gozk.Conn
+	root string // the chroot, "" for none; never ends in "/"
 }
 
 var _ coord.Conn = (*Conn)(nil)
@@ -112,7 +116,7 @@ func stat(s *gozk.Stat) *coord.Stat {
 // watch forwards a watch's one event, translated. The client sends one
 // event on each watch channel and closes it, also when the session ends
 // (EventNotWatching), so the goroutine always exits.
-func watch(in <-chan gozk.Event) <-chan coord.Event {
+func (z *Conn) watch(in <-chan gozk.Event) <-chan coord.Event {
 	out := make(chan coord.Event, 1)
 	go func() {
 		ev, ok := <-in
@@ -120,6 +124,7 @@ func watch(in <-chan gozk.Event) <-chan coord.Event {
 			out <- coord.Event{Type: coord.EventNotWatching, Err: coord.ErrClosed}
 			return
 		}
+		ev.Path = z.unroot(ev.Path)
 		out <- event(ev)
 	}()
 	return out
@@ -149,13 +154,16 @@ func event(ev gozk.Event) coord.Event {
 
 // Create makes a node; see coord.Conn.
 func (z *Conn) Create(path string, data []byte, flags int32) (string, error) {
-	p, err := z.c.Create(path, data, flags, gozk.WorldACL(gozk.PermAll))
-	return p, mapErr(err)
+	p, err := z.c.Create(z.full(path), data, flags, gozk.WorldACL(gozk.PermAll))
+	if err != nil {
+		return "", mapErr(err)
+	}
+	return z.unroot(p), nil
 }
 
 // Get returns a node's data and Stat; see coord.Conn.
 func (z *Conn) Get(path string) ([]byte, *coord.Stat, error) {
-	d, s, err := z.c.Get(path)
+	d, s, err := z.c.Get(z.full(path))
 	if err != nil {
 		return nil, nil, mapErr(err)
 	}
@@ -164,16 +172,16 @@ func (z *Conn) Get(path string) ([]byte, *coord.Stat, error) {
 
 // GetW is Get that also sets a watch; see coord.Conn.
 func (z *Conn) GetW(path string) ([]byte, *coord.Stat, <-chan coord.Event, error) {
-	d, s, ch, err := z.c.GetW(path)
+	d, s, ch, err := z.c.GetW(z.full(path))
 	if err != nil {
 		return nil, nil, nil, mapErr(err)
 	}
-	return d, stat(s), watch(ch), nil
+	return d, stat(s), z.watch(ch), nil
 }
 
 // Exists reports whether a node exists; see coord.Conn.
 func (z *Conn) Exists(path string) (bool, *coord.Stat, error) {
-	ok, s, err := z.c.Exists(path)
+	ok, s, err := z.c.Exists(z.full(path))
 	if err != nil || !ok {
 		return false, nil, mapErr(err)
 	}
@@ -182,19 +190,19 @@ func (z *Conn) Exists(path string) (bool, *coord.Stat, error) {
 
 // ExistsW is Exists that also sets a watch; see coord.Conn.
 func (z *Conn) ExistsW(path string) (bool, *coord.Stat, <-chan coord.Event, error) {
-	ok, s, ch, err := z.c.ExistsW(path)
+	ok, s, ch, err := z.c.ExistsW(z.full(path))
 	if err != nil {
 		return false, nil, nil, mapErr(err)
 	}
 	if !ok {
-		return false, nil, watch(ch), nil
+		return false, nil, z.watch(ch), nil
 	}
-	return true, stat(s), watch(ch), nil
+	return true, stat(s), z.watch(ch), nil
 }
 
 // Set replaces a node's data if its version matches; see coord.Conn.
 func (z *Conn) Set(path string, data []byte, version int32) (*coord.Stat, error) {
-	s, err := z.c.Set(path, data, version)
+	s, err := z.c.Set(z.full(path), data, version)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -203,13 +211,13 @@ func (z *Conn) Set(path string, data []byte, version int32) (*coord.Stat, error)
 
 // Delete removes a childless node if its version matches; see coord.Conn.
 func (z *Conn) Delete(path string, version int32) error {
-	return mapErr(z.c.Delete(path, version))
+	return mapErr(z.c.Delete(z.full(path), version))
 }
 
 // Children returns the sorted names of a node's children; see
 // coord.Conn. ZooKeeper returns them unsorted.
 func (z *Conn) Children(path string) ([]string, *coord.Stat, error) {
-	kids, s, err := z.c.Children(path)
+	kids, s, err := z.c.Children(z.full(path))
 	if err != nil {
 		return nil, nil, mapErr(err)
 	}
@@ -219,12 +227,36 @@ func (z *Conn) Children(path string) ([]string, *coord.Stat, error) {
 
 // ChildrenW is Children that also sets a watch; see coord.Conn.
 func (z *Conn) ChildrenW(path string) ([]string, *coord.Stat, <-chan coord.Event, error) {
-	kids, s, ch, err := z.c.ChildrenW(path)
+	kids, s, ch, err := z.c.ChildrenW(z.full(path))
 	if err != nil {
 		return nil, nil, nil, mapErr(err)
 	}
 	slices.Sort(kids)
-	return kids, stat(s), watch(ch), nil
+	return kids, stat(s), z.watch(ch), nil
+}
+
+// full is the server's path of p: p under the chroot. A path that does
+// not start with "/" stays as it is, so that the client rejects it as
+// invalid rather than the chroot making it valid.
+func (z *Conn) full(p string) string {
+	if z.root == "" || !strings.HasPrefix(p, "/") {
+		return p
+	}
+	if p == "/" {
+		return z.root
+	}
+	return z.root + p
+}
+
+// unroot is the path under the chroot of the server's path p.
+func (z *Conn) unroot(p string) string {
+	if z.root == "" {
+		return p
+	}
+	if p == z.root {
+		return "/"
+	}
+	return strings.TrimPrefix(p, z.root)
 }
 
 // SessionID identifies the session.
