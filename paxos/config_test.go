@@ -296,6 +296,47 @@ func (c *cluster) checkFate(seq int, want Fate, why string) {
 	}
 }
 
+// eachProposes has every peer in turn propose an instance of its own
+// (first+i for peer i, value v) and waits until every peer knows each
+// decision. This is the traffic that carries every peer's Done value to
+// every other peer, whichever messages an implementation piggybacks it
+// on (2015 allowed any): the 2015 tests made the same traffic (every peer
+// Starts an instance of its own after the Done calls). All peers proposing
+// one shared instance is not enough: a peer that loses the race, or sees
+// the decision before its own round, may send nothing at all.
+func (c *cluster) eachProposes(first int, v any) {
+	c.t.Helper()
+	for i := 0; i < c.n; i++ {
+		c.start(i, first+i, v)
+		c.waitn(first+i, c.n)
+	}
+}
+
+// awaitMin waits up to within for every peer's Min to be want, with no
+// further traffic, and fails the test (naming a peer) if it is not. The
+// wait lets a Done value that rides on a reply arrive after the decision
+// it came with.
+func (c *cluster) awaitMin(want int, within time.Duration, why string) {
+	c.t.Helper()
+	deadline := time.Now().Add(within)
+	for !c.allMin(want) {
+		if time.Now().After(deadline) {
+			c.checkMin(want, why)
+		}
+		time.Sleep(100 * ms)
+	}
+}
+
+// allMin reports whether every peer's Min is want.
+func (c *cluster) allMin(want int) bool {
+	for i := 0; i < c.n; i++ {
+		if c.peer(i).Min() != want {
+			return false
+		}
+	}
+	return true
+}
+
 // doneAll has every peer call Done(upto).
 func (c *cluster) doneAll(upto int) {
 	for i := 0; i < c.n; i++ {

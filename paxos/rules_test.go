@@ -45,18 +45,9 @@ func TestMinWaitsForAllA(t *testing.T) {
 		// Now peer 2 is done with 0..2: Min is 3 everywhere once its value
 		// has travelled.
 		c.peer(2).Done(2)
-		c.decideAll(16, same("carrier"))
-		deadline := time.Now().Add(5 * sec)
-		for i := 0; i < n; i++ {
-			for c.peer(i).Min() != 3 {
-				if time.Now().After(deadline) {
-					c.checkMin(3, "after every peer called Done(>= 2)", i)
-				}
-				c.start(i, 17, "more traffic")
-				time.Sleep(100 * ms)
-			}
-		}
-		c.end(18)
+		c.eachProposes(16, "carrier")
+		c.awaitMin(3, 5*sec, "after every peer called Done(>= 2) and then proposed an instance of its own")
+		c.end(16 + n)
 	})
 }
 
@@ -70,13 +61,12 @@ func TestStartBelowMinIgnoredA(t *testing.T) {
 	run(t, 3, false, "Start below Min is ignored", func(t *labtest.T, c *cluster) {
 		c.serial(3, peer0, identity)
 		c.doneAll(1)
-		c.decideAll(3, same("carrier"))
-		c.decideAll(4, same("carrier"))
-		c.checkMin(2, "after every peer called Done(1)")
+		c.eachProposes(3, "carrier")
+		c.awaitMin(2, 5*sec, "after every peer called Done(1) and then proposed an instance of its own")
 		c.startAll(0, same("revived"))
 		time.Sleep(sec)
 		c.checkFate(0, Forgotten, "after Start(0) below Min")
-		c.end(5)
+		c.end(6)
 	})
 }
 

@@ -112,26 +112,10 @@ func TestForgetA(t *testing.T) {
 		for i := 0; i < n; i++ {
 			c.start(i, 8+i, "xx") // traffic that carries the Done values
 		}
-		deadline := time.Now().Add(12 * sec)
-		for !c.allMin(1) {
-			if time.Now().After(deadline) {
-				c.checkMin(1, "after every peer called Done(0) (and peer 0 only that)")
-			}
-			time.Sleep(sec)
-		}
+		c.awaitMin(1, 12*sec, "after every peer called Done(0) (and peer 0 only that)")
 		c.checkFate(0, Forgotten, "below Min")
 		c.end(5 + n)
 	})
-}
-
-// allMin reports whether every peer's Min is want.
-func (c *cluster) allMin(want int) bool {
-	for i := 0; i < c.n; i++ {
-		if c.peer(i).Min() != want {
-			return false
-		}
-	}
-	return true
 }
 
 // TestManyForgetA: lots of forgetting: instances are started and Done is
@@ -176,13 +160,11 @@ func TestManyForgetA(t *testing.T) {
 			c.startAll(seq, same(seq*7))
 		}
 		c.waitSettled(ninst, decideTimeout, "after the network became reliable")
-		// Now every peer is done with all of them; two rounds of traffic in
-		// which every peer proposes carry the Done values everywhere.
+		// Now every peer is done with all of them; an instance of its own
+		// that every peer proposes carries the Done values everywhere.
 		c.doneAll(ninst - 1)
-		for seq := ninst; seq < ninst+2; seq++ {
-			c.decideAll(seq, same("carrier"))
-		}
-		c.checkMin(ninst, "after every peer called Done on every instance and two rounds of traffic")
+		c.eachProposes(ninst, "carrier")
+		c.awaitMin(ninst, 5*sec, "after every peer called Done on every instance and then proposed an instance of its own")
 		for i := 0; i < n; i++ {
 			px := c.peer(i)
 			for seq := 0; seq < ninst; seq++ {
