@@ -63,42 +63,18 @@ func (r *rig) heldKeys() []string {
 	return keys
 }
 
-// liveKeys lists the salted keys of every block the files refer to,
-// sorted, read from the inodes in the coordination service.
+// liveKeys lists the keys of every copy of every block the files refer
+// to, sorted, read from the inodes in the coordination service.
 func (r *rig) liveKeys() []string {
 	conn, err := r.connect()
 	if err != nil {
 		r.t.Fatalf("connect: %v", err)
 	}
 	defer conn.Close()
-	var keys []string
-	var walk func(p string)
-	walk = func(p string) {
-		data, _, err := conn.Get(p)
-		if err != nil {
-			r.t.Fatalf("get %s: %v", p, err)
-		}
-		n, err := decodeInode(data)
-		if err != nil {
-			r.t.Fatalf("inode of %s: %v", p, err)
-		}
-		if !n.Dir {
-			for _, id := range n.Blocks {
-				for i := 0; i < r.cfg.NumReplicas && id != ""; i++ {
-					keys = append(keys, saltedKey(id, i))
-				}
-			}
-			return
-		}
-		names, _, err := conn.Children(p)
-		if err != nil {
-			r.t.Fatalf("children of %s: %v", p, err)
-		}
-		for _, name := range names {
-			walk(p + "/" + name)
-		}
+	keys, err := fileCopies(conn, r.cfg.NumReplicas)
+	if err != nil {
+		r.t.Fatalf("the files' blocks: %v", err)
 	}
-	walk(fsNode)
 	sort.Strings(keys)
 	return keys
 }
