@@ -13,7 +13,6 @@ package puddlestore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 
 	"distlabs/coord"
@@ -69,41 +68,24 @@ func heldByNode(c *Cluster) [][]string {
 	return out
 }
 
-// fileCopies returns the key of every copy of every block the files refer
-// to, read from their inodes in the coordination service through conn:
-// what the nodes should hold once dead blocks are collected.
-func fileCopies(conn coord.Conn, replicas int) ([]string, error) {
-	var keys []string
-	var walk func(p string) error
-	walk = func(p string) error {
-		data, _, err := conn.Get(p)
-		if err != nil {
-			return fmt.Errorf("get %s: %w", p, err)
-		}
-		n, err := decodeInode(data)
-		if err != nil {
-			return fmt.Errorf("inode of %s: %w", p, err)
-		}
-		if !n.Dir {
-			for _, id := range n.Blocks {
-				for i := 0; i < replicas && id != ""; i++ {
-					keys = append(keys, saltedKey(id, i))
-				}
-			}
-			return nil
-		}
-		names, _, err := conn.Children(p)
-		if err != nil {
-			return fmt.Errorf("children of %s: %w", p, err)
-		}
-		for _, name := range names {
-			if err := walk(p + "/" + name); err != nil {
-				return err
-			}
-		}
-		return nil
+// fsRoot is the node of the file system's root directory in the
+// coordination service; a directory's entries are its children.
+const fsRoot = fsNode
+
+// blockCopies decodes the inode data of a file system node: whether it is
+// a directory and, for a file, the key of every copy of every block it
+// refers to (what the nodes should hold once dead blocks are collected).
+func blockCopies(data []byte, replicas int) (dir bool, keys []string, err error) {
+	n, err := decodeInode(data)
+	if err != nil {
+		return false, nil, err
 	}
-	return keys, walk(fsNode)
+	for _, id := range n.Blocks {
+		for i := 0; i < replicas && id != ""; i++ {
+			keys = append(keys, saltedKey(id, i))
+		}
+	}
+	return n.Dir, keys, nil
 }
 
 // isErr reports whether err is the error want.

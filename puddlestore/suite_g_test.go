@@ -71,10 +71,30 @@ func (r *rig) liveKeys() []string {
 		r.t.Fatalf("connect: %v", err)
 	}
 	defer conn.Close()
-	keys, err := fileCopies(conn, r.cfg.NumReplicas)
-	if err != nil {
-		r.t.Fatalf("the files' blocks: %v", err)
+	var keys []string
+	var walk func(p string)
+	walk = func(p string) {
+		data, _, err := conn.Get(p)
+		if err != nil {
+			r.t.Fatalf("get %s: %v", p, err)
+		}
+		dir, copies, err := blockCopies(data, r.cfg.NumReplicas)
+		if err != nil {
+			r.t.Fatalf("inode of %s: %v", p, err)
+		}
+		keys = append(keys, copies...)
+		if !dir {
+			return
+		}
+		names, _, err := conn.Children(p)
+		if err != nil {
+			r.t.Fatalf("children of %s: %v", p, err)
+		}
+		for _, name := range names {
+			walk(p + "/" + name)
+		}
 	}
+	walk(fsRoot)
 	sort.Strings(keys)
 	return keys
 }

@@ -146,41 +146,23 @@ func heldByNode(c *Cluster) [][]string {
 	return out
 }
 
-// fileCopies returns a block's key once per replica for every block the
-// files' inodes under FS_ROOT list: the course stores the copies of a
-// block under one key on different nodes.
-func fileCopies(conn coord.Conn, replicas int) ([]string, error) {
-	var keys []string
-	var walk func(p string) error
-	walk = func(p string) error {
-		data, _, err := conn.Get(p)
-		if err != nil {
-			return fmt.Errorf("get %s: %w", p, err)
-		}
-		n, err := decodeInode(data)
-		if err != nil {
-			return fmt.Errorf("inode of %s: %w", p, err)
-		}
-		if !n.IsDir {
-			for _, id := range n.Blocks {
-				for i := 0; i < replicas; i++ {
-					keys = append(keys, id)
-				}
-			}
-			return nil
-		}
-		names, _, err := conn.Children(p)
-		if err != nil {
-			return fmt.Errorf("children of %s: %w", p, err)
-		}
-		for _, name := range names {
-			if err := walk(p + "/" + name); err != nil {
-				return err
-			}
-		}
-		return nil
+// fsRoot is the course's file system root in the coordination service.
+const fsRoot = FS_ROOT
+
+// blockCopies decodes the course's inode data: whether it is a directory
+// and, for a file, each block's key once per replica (the course stores a
+// block's copies under one key on different nodes).
+func blockCopies(data []byte, replicas int) (dir bool, keys []string, err error) {
+	n, err := decodeInode(data)
+	if err != nil {
+		return false, nil, err
 	}
-	return keys, walk(FS_ROOT)
+	for _, id := range n.Blocks {
+		for i := 0; i < replicas; i++ {
+			keys = append(keys, id)
+		}
+	}
+	return n.IsDir, keys, nil
 }
 
 // isErr reports whether err is the error want: any error is, as the
