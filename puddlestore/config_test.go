@@ -88,15 +88,16 @@ func run(t *testing.T, desc string, cfg Config, body func(t *labtest.T, r *rig))
 		defer r.net.Cleanup()
 		r.startCoord()
 		defer r.stopCoord()
-		env := Env{
-			Listen: func(i int, role string) (net.Listener, error) {
+		defer useNetwork(r.net)()
+		env := clusterEnv{
+			listen: func(i int, role string) (net.Listener, error) {
 				port := 1
 				if role == "blocks" {
 					port = 2
 				}
-				return r.net.Listen(fmt.Sprintf("tap%d:%d", i, port))
+				return r.net.Listen(fmt.Sprintf("%s:%d", nodeHost(i), port))
 			},
-			Dial: func(ctx context.Context, from, addr string) (net.Conn, error) {
+			dial: func(ctx context.Context, from, addr string) (net.Conn, error) {
 				conn, err := r.net.DialContext(ctx, from, addr)
 				if err != nil {
 					return nil, err
@@ -107,10 +108,10 @@ func run(t *testing.T, desc string, cfg Config, body func(t *labtest.T, r *rig))
 				r.mu.Unlock()
 				return tc, nil
 			},
-			Coord: r.connect,
-			Seed:  t.Rand.Uint64(),
+			connect: r.connect,
+			seed:    t.Rand.Uint64(),
 		}
-		c, err := CreateClusterOn(cfg, env)
+		c, err := startCluster(cfg, env)
 		if err != nil {
 			t.Fatalf("create cluster: %v", err)
 		}
@@ -208,25 +209,15 @@ func (r *rig) crash(cl Client) {
 // down, and it stays registered, as a crashed process would.
 func (r *rig) killNode(i int) {
 	r.t.Step(fmt.Sprintf("tapestry node %d crashes", i))
-	r.net.SetHostUp(fmt.Sprintf("tap%d", i), false)
-	r.c.kill(i)
+	r.net.SetHostUp(nodeHost(i), false)
+	crashNode(r.c, i)
 }
 
-// held returns the salted keys each node holds, by node.
-func (r *rig) held() [][]string {
-	var out [][]string
-	r.c.mu.Lock()
-	members := r.c.members
-	r.c.mu.Unlock()
-	for _, m := range members {
-		if m.dead {
-			out = append(out, nil)
-			continue
-		}
-		out = append(out, m.blocks.Held())
-	}
-	return out
-}
+// nodeHost is the host of the tests' network that node i runs on.
+func nodeHost(i int) string { return fmt.Sprintf("tap%d", i) }
+
+// held returns the keys each node holds, by node.
+func (r *rig) held() [][]string { return heldByNode(r.c) }
 
 // put writes data as the whole contents of file p (created if missing).
 func (r *rig) put(cl Client, p string, data []byte) {

@@ -63,8 +63,8 @@ func (r *rig) heldKeys() []string {
 	return keys
 }
 
-// liveKeys lists the salted keys of every block the files refer to,
-// sorted, read from the inodes in the coordination service.
+// liveKeys lists the keys of every copy of every block the files refer
+// to, sorted, read from the inodes in the coordination service.
 func (r *rig) liveKeys() []string {
 	conn, err := r.connect()
 	if err != nil {
@@ -78,16 +78,12 @@ func (r *rig) liveKeys() []string {
 		if err != nil {
 			r.t.Fatalf("get %s: %v", p, err)
 		}
-		n, err := decodeInode(data)
+		dir, copies, err := blockCopies(data, r.cfg.NumReplicas)
 		if err != nil {
 			r.t.Fatalf("inode of %s: %v", p, err)
 		}
-		if !n.Dir {
-			for _, id := range n.Blocks {
-				for i := 0; i < r.cfg.NumReplicas && id != ""; i++ {
-					keys = append(keys, saltedKey(id, i))
-				}
-			}
+		keys = append(keys, copies...)
+		if !dir {
 			return
 		}
 		names, _, err := conn.Children(p)
@@ -98,7 +94,7 @@ func (r *rig) liveKeys() []string {
 			walk(p + "/" + name)
 		}
 	}
-	walk(fsNode)
+	walk(fsRoot)
 	sort.Strings(keys)
 	return keys
 }

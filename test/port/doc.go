@@ -25,7 +25,9 @@
 // The directories below hold the kit for Brown CS 138 code, which needs
 // no rewriting, only import changes: rpc, cs138, net and grpc stand in for
 // net/rpc, the course's listener package, net and google.golang.org/grpc
-// over labrpc in virtual time, and chord and tapestry each hold the port
-// script and the adapter (testdata/adapter.go, the file that takes the
-// place of the lab's kit.go) for that lab's course code.
+// over labrpc in virtual time; uuid, memset and msgpack stand in for three
+// libraries CS 138 PuddleStore code uses that this module does not
+// require; and chord, tapestry and puddlestore each hold the port script
+// and the adapter (testdata/adapter.go, the file that takes the place of
+// the lab's kit.go) for that lab's course code.
 package main

@@ -52,7 +52,9 @@ var state struct {
 	mu     sync.Mutex
 	net    Network
 	host   string
-	byPort map[string]string // port -> "host:port" of a listener opened here
+	hostOf func(n int) string // under ListenOnEach: the host of the n-th Listen
+	opened int                // Listens since ListenOnEach
+	byPort map[string]string  // port -> "host:port" of a listener opened here
 }
 
 // Use routes Listen and Dial to n until the returned function is called,
@@ -64,11 +66,11 @@ func Use(n Network) (restore func()) {
 	if state.net != nil {
 		panic("coursenet: Use while another network is in use")
 	}
-	state.net, state.host, state.byPort = n, "", map[string]string{}
+	state.net, state.host, state.hostOf, state.byPort = n, "", nil, map[string]string{}
 	return func() {
 		state.mu.Lock()
 		defer state.mu.Unlock()
-		state.net, state.host, state.byPort = nil, "", nil
+		state.net, state.host, state.hostOf, state.byPort = nil, "", nil, nil
 	}
 }
 
@@ -77,7 +79,18 @@ func Use(n Network) (restore func()) {
 func ListenOn(host string) {
 	state.mu.Lock()
 	defer state.mu.Unlock()
-	state.host = host
+	state.host, state.hostOf = host, nil
+}
+
+// ListenOnEach makes the Listens that follow open on hosts named by
+// hostOf: the first (n = 0) on hostOf(0), the next on hostOf(1), ... For
+// course code that starts several nodes in one call (PuddleStore's
+// CreateCluster), so that each node still gets a host of its own, which a
+// test can take down. ListenOn ends it.
+func ListenOnEach(hostOf func(n int) string) {
+	state.mu.Lock()
+	defer state.mu.Unlock()
+	state.host, state.hostOf, state.opened = "", hostOf, 0
 }
 
 // Listen is net.Listen, or under Use a stream listener on the host named
@@ -85,6 +98,10 @@ func ListenOn(host string) {
 func Listen(network, address string) (Listener, error) {
 	state.mu.Lock()
 	n, host := state.net, state.host
+	if n != nil && state.hostOf != nil {
+		host = state.hostOf(state.opened)
+		state.opened++
+	}
 	state.mu.Unlock()
 	if n == nil {
 		return stdnet.Listen(network, address)
