@@ -66,39 +66,14 @@ func (r *rig) heldKeys() []string {
 // liveKeys lists the salted keys of every block the files refer to,
 // sorted, read from the inodes in the coordination service.
 func (r *rig) liveKeys() []string {
-	conn, err := r.connect()
-	if err != nil {
-		r.t.Fatalf("connect: %v", err)
-	}
-	defer conn.Close()
 	var keys []string
-	var walk func(p string)
-	walk = func(p string) {
-		data, _, err := conn.Get(p)
-		if err != nil {
-			r.t.Fatalf("get %s: %v", p, err)
-		}
-		n, err := decodeInode(data)
-		if err != nil {
-			r.t.Fatalf("inode of %s: %v", p, err)
-		}
-		if !n.Dir {
-			for _, id := range n.Blocks {
-				for i := 0; i < r.cfg.NumReplicas && id != ""; i++ {
-					keys = append(keys, saltedKey(id, i))
-				}
+	r.walk(func(_ string, n *inode, _ []string) {
+		for _, id := range n.Blocks {
+			for i := 0; i < r.cfg.NumReplicas && id != ""; i++ {
+				keys = append(keys, saltedKey(id, i))
 			}
-			return
 		}
-		names, _, err := conn.Children(p)
-		if err != nil {
-			r.t.Fatalf("children of %s: %v", p, err)
-		}
-		for _, name := range names {
-			walk(p + "/" + name)
-		}
-	}
-	walk(fsNode)
+	})
 	sort.Strings(keys)
 	return keys
 }
