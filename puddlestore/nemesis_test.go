@@ -188,6 +188,13 @@ func TestNamespaceLinearizableF(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				// First every client writes one file at once, a few
+				// times: writers that do not wait for each other lose
+				// updates, or fail to publish a file that exists.
+				h.do(cl, c, fsInput{Op: opCreate, Path: "/w"})
+				for n := 0; n < 3; n++ {
+					h.do(cl, c, fsInput{Op: opPut, Path: "/w", Data: fmt.Sprintf("%-*s", putLen, fmt.Sprintf("w%d.%d", c, n))})
+				}
 				for n := 0; n < each && !t.Failed(); n++ {
 					h.do(cl, c, randomFsOp(rnd, c, n))
 					time.Sleep(time.Duration(rnd.IntN(100)) * time.Millisecond)
