@@ -129,17 +129,7 @@ func (c *client) Mkdir(p string) error {
 	if p == "/" {
 		return fmt.Errorf("mkdir /: %w", ErrExists)
 	}
-	if err := c.checkDir("mkdir", parent(p)); err != nil {
-		return err
-	}
-	data, err := encodeInode(&inode{Dir: true})
-	if err != nil {
-		return err
-	}
-	if _, err := c.conn.Create(fsPath(p), data, 0); err != nil {
-		return fsError("mkdir", p, err)
-	}
-	return nil
+	return c.makeEntry("mkdir", p, &inode{Dir: true})
 	//solution:stub
 	// // Your code here (E).
 	// return errors.New("Mkdir: not implemented")
@@ -159,10 +149,25 @@ func (c *client) Remove(p string) error {
 	if p == "/" {
 		return fmt.Errorf("remove /: %w", ErrInvalidPath)
 	}
+	var release func() // of the entries' lock, once p is found a directory
+	defer func() {
+		if release != nil {
+			release()
+		}
+	}()
 	for {
 		n, version, err := c.stat(p)
 		if err != nil {
 			return fsError("remove", p, err)
+		}
+		if n.Dir && release == nil {
+			// A directory goes only under the lock of its entries, so
+			// that no Mkdir or create in it is between its check of the
+			// directory and its Create; then look again.
+			if release, err = c.lockEntries(p); err != nil {
+				return fmt.Errorf("remove %s: %w", p, err)
+			}
+			continue
 		}
 		// The version check makes the inode whose blocks are retired the
 		// one removed: a Close in between retries the removal.

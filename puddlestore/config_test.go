@@ -44,6 +44,45 @@ type rig struct {
 	links    map[int64]*tester.Client // each session's links to the coord servers
 	owns     map[Client][]int64       // the sessions each client opened
 	dialed   []*trackedConn           // every connection a host dialled
+	gates    map[string]*gate         // Creates to hold, by node path
+}
+
+// gate holds the next Create of one node until the test opens it, so
+// that a test can run other clients between a client's checks and its
+// Create.
+type gate struct {
+	reached chan struct{} // closed when the Create arrives
+	open    chan struct{} // closed by the test to let it go on
+}
+
+// gatedConn is a session whose Creates stop at the rig's gates.
+type gatedConn struct {
+	coord.Conn
+	r *rig
+}
+
+// Create waits at the gate of p, if the test set one, and then creates.
+func (c gatedConn) Create(p string, data []byte, flags int32) (string, error) {
+	c.r.mu.Lock()
+	g := c.r.gates[p]
+	delete(c.r.gates, p)
+	c.r.mu.Unlock()
+	if g != nil {
+		close(g.reached)
+		<-g.open
+	}
+	return c.Conn.Create(p, data, flags)
+}
+
+// holdCreate sets a gate on the next Create of file system path p by any
+// client: reached is closed when that Create arrives, and it goes on
+// when the test calls open.
+func (r *rig) holdCreate(p string) (reached <-chan struct{}, open func()) {
+	g := &gate{reached: make(chan struct{}), open: make(chan struct{})}
+	r.mu.Lock()
+	r.gates[fsPath(p)] = g
+	r.mu.Unlock()
+	return g.reached, func() { close(g.open) }
 }
 
 // trackedConn is a dialled connection that notes its Close, so that a
@@ -84,7 +123,7 @@ func smallConfig() Config {
 // progress line desc and the "Passed" line.
 func run(t *testing.T, desc string, cfg Config, body func(t *labtest.T, r *rig)) {
 	labtest.Run(t, func(t *labtest.T) {
-		r := &rig{t: t, net: tester.NewNet(t, true), cfg: cfg, links: map[int64]*tester.Client{}, owns: map[Client][]int64{}}
+		r := &rig{t: t, net: tester.NewNet(t, true), cfg: cfg, links: map[int64]*tester.Client{}, owns: map[Client][]int64{}, gates: map[string]*gate{}}
 		defer r.net.Cleanup()
 		r.startCoord()
 		defer r.stopCoord()
@@ -168,7 +207,7 @@ func (r *rig) connect() (coord.Conn, error) {
 	r.clerks = append(r.clerks, ck)
 	r.links[ck.SessionID()] = link
 	r.mu.Unlock()
-	return ck, nil
+	return gatedConn{Conn: ck, r: r}, nil
 }
 
 // client makes a client and notes the sessions it opened; the test's end
@@ -298,4 +337,49 @@ func returnsWithin(d time.Duration, f func()) (ok bool, done <-chan struct{}) {
 	case <-time.After(d):
 		return false, ch
 	}
+}
+
+// walk calls visit with every node of the file system tree in the
+// coordination service, whether it is a directory, the keys of its
+// blocks' copies and its children's names (through the kit), read through
+// a session of the test's own.
+func (r *rig) walk(visit func(node string, dir bool, copies, kids []string)) {
+	conn, err := r.connect()
+	if err != nil {
+		r.t.Fatalf("connect: %v", err)
+	}
+	defer conn.Close()
+	var walk func(p string)
+	walk = func(p string) {
+		data, _, err := conn.Get(p)
+		if err != nil {
+			r.t.Fatalf("get %s: %v", p, err)
+		}
+		// Through the kit: a port's inodes are the course's.
+		dir, copies, err := blockCopies(data, r.cfg.NumReplicas)
+		if err != nil {
+			r.t.Fatalf("inode of %s: %v", p, err)
+		}
+		names, _, err := conn.Children(p)
+		if err != nil {
+			r.t.Fatalf("children of %s: %v", p, err)
+		}
+		visit(p, dir, copies, names)
+		for _, name := range names {
+			walk(p + "/" + name)
+		}
+	}
+	walk(fsRoot)
+}
+
+// noEntriesUnderFiles fails the test if a file's node has children in
+// the coordination service: entries no List shows and no Remove of the
+// file can take.
+func (r *rig) noEntriesUnderFiles() {
+	r.t.Helper()
+	r.walk(func(node string, dir bool, _, kids []string) {
+		if !dir && len(kids) > 0 {
+			r.t.Fatalf("file %s has entries %q", strings.TrimPrefix(node, fsRoot), kids)
+		}
+	})
 }

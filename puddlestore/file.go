@@ -54,6 +54,17 @@ func (c *client) Open(p string, create, write bool) (int, error) {
 		f.lock = lock
 	}
 	n, version, err := c.openInode(p, create)
+	for err == nil && write && !n.Dir {
+		var claimed int32
+		if claimed, err = c.claim(p, n, version); err == nil {
+			version = claimed
+			break
+		}
+		if errors.Is(err, coord.ErrBadVersion) || errors.Is(err, coord.ErrNoNode) {
+			// Removed (and perhaps created again) since openInode.
+			n, version, err = c.openInode(p, create)
+		}
+	}
 	if err != nil {
 		c.unlockQuietly(f)
 		return -1, err
@@ -91,18 +102,75 @@ func (c *client) openInode(p string, create bool) (*inode, int32, error) {
 		if !errors.Is(err, coord.ErrNoNode) || !create {
 			return nil, 0, fsError("open", p, err)
 		}
-		if err := c.checkDir("open", parent(p)); err != nil {
+		if err := c.create(p); err != nil {
 			return nil, 0, err
-		}
-		data, err := encodeInode(&inode{})
-		if err != nil {
-			return nil, 0, err
-		}
-		// Another client may create it first: then open theirs.
-		if _, err := c.conn.Create(fsPath(p), data, 0); err != nil && !errors.Is(err, coord.ErrNodeExists) {
-			return nil, 0, fsError("open", p, err)
 		}
 	}
+}
+
+//solution:end
+
+//solution:begin E
+
+// create makes p an empty file if it is missing; another client may
+// create it first, and then Open opens theirs.
+func (c *client) create(p string) error {
+	if err := c.makeEntry("open", p, &inode{}); err != nil && !errors.Is(err, ErrExists) {
+		return err
+	}
+	return nil
+}
+
+//solution:end
+
+//solution:begin E
+
+// makeEntry creates p holding n, after it checks that p's directory is
+// one. Both happen under the lock of the directory's entries, which a
+// Remove of the directory takes too: without it, the directory could be
+// removed and created again as a file between the check and the Create,
+// and the new entry would hang under a file.
+func (c *client) makeEntry(op, p string, n *inode) error {
+	release, err := c.lockEntries(parent(p))
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", op, p, err)
+	}
+	defer release()
+	if err := c.checkDir(op, parent(p)); err != nil {
+		return err
+	}
+	data, err := encodeInode(n)
+	if err != nil {
+		return err
+	}
+	if _, err := c.conn.Create(fsPath(p), data, 0); err != nil {
+		return fsError(op, p, err)
+	}
+	return nil
+}
+
+//solution:end
+
+//solution:begin E
+
+// claim sets the inode of p, read at version, to itself and returns the
+// new version, which Close's compare-and-set then names. The version is
+// thus at least 1, and that makes the compare-and-set fail if the file
+// was removed and created again while the writer had it open (a removal
+// takes no lock): the new node starts at version 0, and no one else sets
+// it while this writer holds the lock of p. Without it, that Close would
+// publish the old file's blocks into the new one, or even turn a
+// directory created at p into a file.
+func (c *client) claim(p string, n *inode, version int32) (int32, error) {
+	data, err := encodeInode(n)
+	if err != nil {
+		return 0, err
+	}
+	st, err := c.conn.Set(fsPath(p), data, version)
+	if err != nil {
+		return 0, fmt.Errorf("open %s: %w", p, err)
+	}
+	return st.Version, nil
 }
 
 //solution:end
@@ -276,7 +344,11 @@ func (c *client) Close(fd int) error {
 	}
 	if _, err := c.conn.Set(fsPath(f.path), data, f.version); err != nil {
 		// Removed, or the lock was lost with the session: the new blocks
-		// belong to no file.
+		// belong to no file. Another version means the file was removed
+		// and created again (see claim): the file this fd opened is gone.
+		if errors.Is(err, coord.ErrBadVersion) {
+			err = coord.ErrNoNode
+		}
 		return errors.Join(fsError("close", f.path, err), c.retireMap(fresh))
 	}
 	return c.retireReplaced(f.inode, next)

@@ -2,14 +2,15 @@ package puddlestore
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"distlabs/test/labtest"
+	"distlabs/test/linearize"
 )
 
 // wholeSize is the length of every version of the nemesis test's
@@ -90,19 +91,7 @@ func TestNemesisF(t *testing.T) {
 				r.killNode(victims[0])
 				victims = victims[1:]
 			}
-			i := t.Rand.IntN(coordServers)
-			pause := time.Duration(500+t.Rand.IntN(1500)) * time.Millisecond
-			if t.Rand.IntN(2) == 0 {
-				r.coord.Crash(i)
-				time.Sleep(pause)
-				r.coord.Start(i)
-				r.coord.Connect(i)
-			} else {
-				r.coord.Disconnect(i)
-				time.Sleep(pause)
-				r.coord.Connect(i)
-			}
-			time.Sleep(time.Duration(500+t.Rand.IntN(1000)) * time.Millisecond)
+			r.coordFault()
 		}
 		close(stop)
 		wg.Wait()
@@ -139,7 +128,7 @@ func putWhole(cl Client, b byte) error {
 // whole version: wholeSize copies of one byte.
 func checkWhole(cl Client) error {
 	fd, err := cl.Open("/whole", false, false)
-	if errors.Is(err, ErrNotFound) {
+	if isErr(err, ErrNotFound) {
 		return nil
 	}
 	if err != nil {
@@ -156,4 +145,77 @@ func checkWhole(cl Client) error {
 		return fmt.Errorf("/whole holds a mix of versions: %s", show(data))
 	}
 	return nil
+}
+
+// coordFault is one round of the nemesis over the coordination servers:
+// one server crashes or is cut off, for half a second to two, and comes
+// back; then up to one and a half seconds pass without a fault. A
+// majority stays up throughout.
+func (r *rig) coordFault() {
+	t := r.t
+	i := t.Rand.IntN(coordServers)
+	pause := time.Duration(500+t.Rand.IntN(1500)) * time.Millisecond
+	if t.Rand.IntN(2) == 0 {
+		r.coord.Crash(i)
+		time.Sleep(pause)
+		r.coord.Start(i)
+		r.coord.Connect(i)
+	} else {
+		r.coord.Disconnect(i)
+		time.Sleep(pause)
+		r.coord.Connect(i)
+	}
+	time.Sleep(time.Duration(500+t.Rand.IntN(1000)) * time.Millisecond)
+}
+
+// The namespace operations, and whole-file writes and reads, are
+// linearizable (spec: "directory operations are linearizable (porcupine
+// with a file-system model)"): concurrent clients make, create, remove,
+// list, write and read a few paths that are files at one moment and
+// directories at another, while coordination servers crash and are cut
+// off, and their history must be one of a file system with one copy
+// (config_model_test.go). Every operation must return: a majority of the
+// coordination servers is up at every moment.
+func TestNamespaceLinearizableF(t *testing.T) {
+	run(t, "Test (F): the namespace is linearizable under faults", smallConfig(), func(t *labtest.T, r *rig) {
+		const clients, each = 4, 30
+		h := &fsHistory{t: t, r: r, rec: linearize.NewRecorder()}
+		var wg sync.WaitGroup
+		for c := 0; c < clients; c++ {
+			cl := r.client()
+			rnd := rand.New(rand.NewPCG(t.Rand.Uint64(), uint64(c)))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// First every client writes one file at once, a few
+				// times: writers that do not wait for each other lose
+				// updates, or fail to publish a file that exists.
+				h.do(cl, c, fsInput{Op: opCreate, Path: "/w"})
+				for n := 0; n < 3; n++ {
+					h.do(cl, c, fsInput{Op: opPut, Path: "/w", Data: fmt.Sprintf("%-*s", putLen, fmt.Sprintf("w%d.%d", c, n))})
+				}
+				for n := 0; n < each && !t.Failed(); n++ {
+					h.do(cl, c, randomFsOp(rnd, c, n))
+					time.Sleep(time.Duration(rnd.IntN(100)) * time.Millisecond)
+				}
+			}()
+		}
+		done := make(chan struct{})
+		go func() {
+			wg.Wait()
+			close(done)
+		}()
+		for faults := true; faults; {
+			select {
+			case <-done:
+				faults = false
+			default:
+				r.coordFault()
+			}
+		}
+		if t.Failed() {
+			return
+		}
+		h.check()
+	})
 }

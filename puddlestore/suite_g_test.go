@@ -66,35 +66,10 @@ func (r *rig) heldKeys() []string {
 // liveKeys lists the keys of every copy of every block the files refer
 // to, sorted, read from the inodes in the coordination service.
 func (r *rig) liveKeys() []string {
-	conn, err := r.connect()
-	if err != nil {
-		r.t.Fatalf("connect: %v", err)
-	}
-	defer conn.Close()
 	var keys []string
-	var walk func(p string)
-	walk = func(p string) {
-		data, _, err := conn.Get(p)
-		if err != nil {
-			r.t.Fatalf("get %s: %v", p, err)
-		}
-		dir, copies, err := blockCopies(data, r.cfg.NumReplicas)
-		if err != nil {
-			r.t.Fatalf("inode of %s: %v", p, err)
-		}
+	r.walk(func(_ string, _ bool, copies, _ []string) {
 		keys = append(keys, copies...)
-		if !dir {
-			return
-		}
-		names, _, err := conn.Children(p)
-		if err != nil {
-			r.t.Fatalf("children of %s: %v", p, err)
-		}
-		for _, name := range names {
-			walk(p + "/" + name)
-		}
-	}
-	walk(fsRoot)
+	})
 	sort.Strings(keys)
 	return keys
 }

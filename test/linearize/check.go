@@ -26,10 +26,17 @@ const VizDirEnv = "DISTLABS_VIZ_DIR"
 // check runs to completion.
 func Check(t testing.TB, ops []porcupine.Operation, timeout time.Duration) porcupine.CheckResult {
 	t.Helper()
-	res, info := porcupine.CheckOperationsVerbose(KvModel, ops, timeout)
+	return CheckModel(t, KvModel, ops, timeout)
+}
+
+// CheckModel is Check for another model than the KV model: ops hold that
+// model's inputs and outputs (recorded with StartOp and EndOp).
+func CheckModel(t testing.TB, model porcupine.Model, ops []porcupine.Operation, timeout time.Duration) porcupine.CheckResult {
+	t.Helper()
+	res, info := porcupine.CheckOperationsVerbose(model, ops, timeout)
 	switch res {
 	case porcupine.Illegal:
-		path, err := writeViz(info, t.Name())
+		path, err := writeViz(model, info, t.Name())
 		if err != nil {
 			t.Errorf("history is not linearizable (%s); writing the visualisation failed: %v", describe(ops), err)
 		} else {
@@ -42,7 +49,7 @@ func Check(t testing.TB, ops []porcupine.Operation, timeout time.Duration) porcu
 }
 
 // writeViz writes the HTML visualisation and returns its path.
-func writeViz(info porcupine.LinearizationInfo, name string) (string, error) {
+func writeViz(model porcupine.Model, info porcupine.LinearizationInfo, name string) (string, error) {
 	dir := os.Getenv(VizDirEnv)
 	if dir == "" {
 		dir = os.TempDir()
@@ -55,7 +62,7 @@ func writeViz(info porcupine.LinearizationInfo, name string) (string, error) {
 		return "", fmt.Errorf("visualisation file: %w", err)
 	}
 	path := f.Name()
-	if err := porcupine.Visualize(KvModel, info, f); err != nil {
+	if err := porcupine.Visualize(model, info, f); err != nil {
 		_ = f.Close()
 		return "", fmt.Errorf("visualise: %w", err)
 	}

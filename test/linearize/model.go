@@ -13,7 +13,9 @@
 //	linearize.Check(t, rec.Operations(), 10*time.Second)
 //
 // The model is 6.824's KV model: Get, Put and Append on string values,
-// partitioned by key so each key is checked on its own.
+// partitioned by key so each key is checked on its own. A test with a
+// model of its own records with StartOp and EndOp and checks with
+// CheckModel.
 package linearize
 
 import (
@@ -139,8 +141,13 @@ func describe(ops []porcupine.Operation) string {
 	keys := map[string]bool{}
 	clients := map[int]bool{}
 	for _, op := range ops {
-		keys[op.Input.(Input).Key] = true
+		if in, ok := op.Input.(Input); ok {
+			keys[in.Key] = true
+		}
 		clients[op.ClientId] = true
+	}
+	if len(keys) == 0 { // another model's operations: no keys to count
+		return fmt.Sprintf("%d operations by %d clients", len(ops), len(clients))
 	}
 	return strings.TrimSpace(fmt.Sprintf("%d operations by %d clients on %d keys", len(ops), len(clients), len(keys)))
 }

@@ -37,7 +37,7 @@ func (r *Recorder) stamp() int64 {
 type Pending struct {
 	r      *Recorder
 	client int
-	in     Input
+	in     any
 	call   int64
 	once   sync.Once
 }
@@ -45,7 +45,11 @@ type Pending struct {
 // Start records the invocation of an operation by client (a small
 // zero-based number: porcupine's visualisation draws one row per client).
 // Call it just before sending the request.
-func (r *Recorder) Start(client int, in Input) *Pending {
+func (r *Recorder) Start(client int, in Input) *Pending { return r.StartOp(client, in) }
+
+// StartOp is Start for another model than the KV model: in is that
+// model's input (checked with CheckModel).
+func (r *Recorder) StartOp(client int, in any) *Pending {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return &Pending{r: r, client: client, in: in, call: r.stamp()}
@@ -56,7 +60,11 @@ func (r *Recorder) Start(client int, in Input) *Pending {
 // returns (the client gave up) must not be ended: it is left out, which is
 // sound only if it had no effect, so prefer retrying until it returns. A
 // second End is ignored.
-func (p *Pending) End(value string) {
+func (p *Pending) End(value string) { p.EndOp(Output{Value: value}) }
+
+// EndOp is End for an operation started with StartOp: out is the model's
+// output.
+func (p *Pending) EndOp(out any) {
 	p.once.Do(func() {
 		r := p.r
 		r.mu.Lock()
@@ -65,7 +73,7 @@ func (p *Pending) End(value string) {
 			ClientId: p.client,
 			Input:    p.in,
 			Call:     p.call,
-			Output:   Output{Value: value},
+			Output:   out,
 			Return:   r.stamp(),
 		})
 	})
