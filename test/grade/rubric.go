@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,6 +36,12 @@ type Lab struct {
 	// copies are replaced by ours at grading time, and a difference is
 	// noted in the TA's summary.
 	Protected []string `yaml:"protected"`
+	// Adapters names, for a protected file, our stand-in for it that
+	// ported course code is graded through (test/port's kits: the same
+	// test seam spelled on the course's API). A submission whose copy is
+	// byte for byte that adapter keeps it; any other copy is replaced by
+	// ours as usual, so the seam stays the course's either way.
+	Adapters map[string]string `yaml:"adapters"`
 	// Commands lists main packages (./distsort/cmd/netsort) the lab's
 	// tests run as real processes. A sandboxed test has no go command, so
 	// the grader builds them beforehand from the graded tree and names
@@ -99,6 +106,14 @@ func (l *Lab) validate() error {
 	for _, c := range l.Commands {
 		if !strings.HasPrefix(c, "./") || !filepath.IsLocal(filepath.Clean(c)) {
 			return fmt.Errorf("lab %s: command %q must be a package path such as ./lab/cmd/name", l.Lab, c)
+		}
+	}
+	for file, adapter := range l.Adapters {
+		if !slices.Contains(l.Protected, file) {
+			return fmt.Errorf("lab %s: adapter for %s, which is not protected", l.Lab, file)
+		}
+		if err := checkRel(adapter); err != nil {
+			return fmt.Errorf("lab %s: adapter: %w", l.Lab, err)
 		}
 	}
 	seen := map[string]bool{}

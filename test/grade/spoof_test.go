@@ -197,6 +197,44 @@ func TestProtectedFileReplaced(t *testing.T) {
 	}
 }
 
+// TestProtectedFileAdapterKept: a protected file that is byte for byte
+// the rubric's porting adapter stays (ported course code is graded through
+// it, and the TA is told); one byte more and it is replaced and flagged.
+func TestProtectedFileAdapterKept(t *testing.T) {
+	t.Parallel()
+	adapter, err := os.ReadFile(filepath.Join("testdata", "fixture", "validated", "testdata", "adapter.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, validate string
+		kept           bool
+	}{
+		{"adapter", string(adapter), true},
+		// The adapter with its check widened: a student's own "adapter".
+		{"edited", strings.Replace(string(adapter), "x == answer()", "x == answer() || x == 0", 1), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := submissionConfig(t, "validated", map[string]string{
+				"validated/validate.go": tc.validate,
+				"validated/solve.go":    "// Package validated is wrong.\npackage validated\n\nfunc Solve() int { return 0 }\n",
+				"validated/helper.go":   "",
+			})
+			rep := grade(t, cfg)
+			o := outcome(t, rep, "TestValidated")
+			if o.Passed || o.Status == "build failed" {
+				t.Fatalf("wrong Solve through %s: passed=%v status=%q %s", tc.name, o.Passed, o.Status, o.Output)
+			}
+			flagged := strings.Contains(strings.Join(rep.Flags, "\n"), "validated/validate.go")
+			noted := strings.Contains(strings.Join(rep.Notes, "\n"), "porting adapter")
+			if flagged == tc.kept || noted != tc.kept {
+				t.Errorf("kept=%v: flags %q, notes %q", tc.kept, rep.Flags, rep.Notes)
+			}
+		})
+	}
+}
+
 // TestReferenceOnlyTestsNotOverlaid: a //solution:file test that uses a
 // reference-only helper is not copied into a submission that lacks the
 // helper, so the submission builds and earns its points.
