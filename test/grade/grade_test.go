@@ -89,17 +89,13 @@ func TestExit0ScoresZero(t *testing.T) {
 func TestHangIsKilled(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "child.pid")
 	t.Setenv("FIXTURE_CHILD_PID_FILE", pidFile)
-	start := time.Now()
 	rep := grade(t, fixtureConfig(t, "hang"))
 	o := outcome(t, rep, "TestHang")
 	if o.Passed || o.Status != "timeout" || !strings.HasPrefix(o.Reason, "timed out after 2s") {
 		t.Fatalf("hanging test: passed=%v status=%q reason=%q, want a timeout", o.Passed, o.Status, o.Reason)
 	}
-	// Compilation plus the 2 s limit; a generous real-time bound only
-	// guards against the grader waiting for the hung process.
-	if d := time.Since(start); d > 90*time.Second {
-		t.Fatalf("grading a 2s-timeout hang took %v", d)
-	}
+	// A grader that waited for the hung process would never get here
+	// (go test's own -timeout ends it); that it was killed is below.
 	if data, err := os.ReadFile(pidFile); err == nil {
 		pid, _ := strconv.Atoi(string(data))
 		if alive(pid) {

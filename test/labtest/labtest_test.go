@@ -225,7 +225,9 @@ func TestVirtualTimeAndSeed(t *testing.T) {
 		seed, draw = t.Seed, t.Rand.IntN(1000)
 	})
 	if !labtest.Realtime() {
-		assert.Less(t, time.Since(wall), time.Second)
+		// The hour was virtual: far less real time passed. The bound is
+		// loose so that no load on the machine can trip it.
+		assert.Less(t, time.Since(wall), time.Minute)
 	}
 	labtest.Run(t, func(t *labtest.T) {
 		if t.Seed == seed {

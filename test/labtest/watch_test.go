@@ -32,16 +32,16 @@ func TestFixtureSleepUnderLock(t *testing.T) {
 // A bubble frozen on a mutex (every other goroutine durably blocked) is
 // stopped as soon as the frozen picture has lasted a check interval, not
 // at the limit, and with the diagnosis the grader's real-clock rerun
-// needs.
+// needs. The early stop is told by its message, which the limit's stop
+// does not print: no assertion on the real clock, which a loaded machine
+// would make flaky.
 func TestWatchdogStopsFrozenBubbleEarly(t *testing.T) {
-	start := time.Now()
 	expectWatchdog(t, "TestFixtureSleepUnderLock", "16s",
 		"virtual time stopped",
 		"1 goroutine(s) blocked on a mutex",
 		"so the watchdog stopped the test early",
 		"labtest_test.stuckOnMutex",
 	)
-	assert.Less(t, time.Since(start), 12*time.Second, "stopped before the 16s limit")
 }
 
 // holdWhileRunning holds mu while it runs until done is set: no sleep, so
