@@ -339,6 +339,28 @@ func returnsWithin(d time.Duration, f func()) (ok bool, done <-chan struct{}) {
 	}
 }
 
+// removeWhileOpen removes p through c while another client has it open
+// for writing, and closes that writer with closeWriter if the removal waits
+// for it. The spec leaves open whether a removal waits for the writer's
+// lock. A Remove that returns at once reports true, and the caller checks
+// what the writer's Close does then; one that waits must finish once the
+// writer has closed, whose Close must succeed (nothing removed the file
+// yet), and reports false.
+func removeWhileOpen(t *labtest.T, c Client, p string, closeWriter func() error) (returnedAtOnce bool) {
+	var err error
+	ok, done := returnsWithin(10*time.Second, func() { err = c.Remove(p) })
+	if !ok {
+		if cerr := closeWriter(); cerr != nil {
+			t.Fatalf("close of %s while a Remove waits for its lock: %v", p, cerr)
+		}
+		<-done
+	}
+	if err != nil {
+		t.Fatalf("remove %s: %v", p, err)
+	}
+	return ok
+}
+
 // walk calls visit with every node of the file system tree in the
 // coordination service, whether it is a directory, the keys of its
 // blocks' copies and its children's names (through the kit), read through

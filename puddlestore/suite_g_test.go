@@ -25,7 +25,9 @@ func TestGarbageCollectedG(t *testing.T) {
 		if err := cl.Remove("/f3"); err != nil {
 			t.Fatalf("remove: %v", err)
 		}
-		// A failed Close leaves blocks no file refers to.
+		// A failed Close leaves blocks no file refers to (where a removal
+		// waits for the writer, the Close succeeds and the removal then
+		// leaves them).
 		fd, err := cl.Open("/f2", false, true)
 		if err != nil {
 			t.Fatalf("open: %v", err)
@@ -33,11 +35,10 @@ func TestGarbageCollectedG(t *testing.T) {
 		if err := cl.Write(fd, 0, []byte("lost")); err != nil {
 			t.Fatalf("write: %v", err)
 		}
-		if err := r.client().Remove("/f2"); err != nil {
-			t.Fatalf("remove: %v", err)
-		}
-		if err := cl.Close(fd); err == nil {
-			t.Fatalf("Close of a removed file succeeded")
+		if removeWhileOpen(t, r.client(), "/f2", func() error { return cl.Close(fd) }) {
+			if err := cl.Close(fd); err == nil {
+				t.Fatalf("Close of a removed file succeeded")
+			}
 		}
 		before := r.heldKeys()
 		time.Sleep(GCGrace + 3*GCInterval)
