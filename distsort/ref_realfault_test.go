@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"distlabs/test/labtest"
+	"distlabs/test/labtest/labcmd"
 )
 
 // Real processes, real TCP: server 1 is played by the test, speaking the
@@ -24,13 +25,9 @@ func TestRealProcessPeerDies(t *testing.T) {
 	labtest.RunRealtime(t, func(t *labtest.T) {
 		t.Begin("Test: netsort processes when a peer dies mid-stream")
 		dir := t.TempDir()
-		gobin, err := exec.LookPath("go")
+		bin, err := labcmd.Build("distlabs/distsort/cmd/netsort", dir)
 		if err != nil {
 			t.Fatal(err)
-		}
-		bin := filepath.Join(dir, "netsort")
-		if out, err := exec.Command(gobin, "build", "-o", bin, "distlabs/distsort/cmd/netsort").CombinedOutput(); err != nil {
-			t.Fatalf("build: %v\n%s", err, out)
 		}
 		// Free ports: listen on port 0, note the port, close.
 		var addrs []string

@@ -178,7 +178,7 @@ func (r *rig) coordFault() {
 // coordination servers is up at every moment.
 func TestNamespaceLinearizableF(t *testing.T) {
 	run(t, "Test (F): the namespace is linearizable under faults", smallConfig(), func(t *labtest.T, r *rig) {
-		const clients, each = 4, 30
+		const clients, each = 4, linearizableOps
 		h := &fsHistory{t: t, r: r, rec: linearize.NewRecorder()}
 		var wg sync.WaitGroup
 		for c := 0; c < clients; c++ {

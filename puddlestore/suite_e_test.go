@@ -182,7 +182,7 @@ func TestAtomicCloseE(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			for v := byte(1); v <= 20; v++ {
+			for v := byte(1); v <= atomicCloseVersions; v++ {
 				fd, err := w.Open("/f", false, true)
 				if err != nil {
 					t.Errorf("open for write: %v", err)
@@ -218,7 +218,7 @@ func TestAtomicCloseE(t *testing.T) {
 					t.Fatalf("a reader saw a mix of versions: %v", got)
 				}
 			}
-			if got[0] == 20 {
+			if got[0] == atomicCloseVersions {
 				break
 			}
 			select {
@@ -274,7 +274,7 @@ func TestReplicasSurviveCrashesE(t *testing.T) {
 
 // A 64 MB file in 4 KB blocks reads back exactly (spec: "a 64 MB file in
 // 4 KB blocks reads back exactly"), written and read a megabyte at a time
-// (16 MB under the race detector: config_race_test.go).
+// (2 MB under the race detector: config_race_test.go).
 func TestBigFileE(t *testing.T) {
 	cfg := Config{BlockSize: 4096, NumReplicas: 3, NumTapestry: 4}
 	run(t, "Test (E): a 64 MB file round-trips", cfg, func(t *labtest.T, r *rig) {

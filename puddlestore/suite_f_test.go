@@ -41,7 +41,7 @@ func incr(cl Client, p string) error {
 // (spec: "no lost update between concurrent writers").
 func TestConcurrentWritersF(t *testing.T) {
 	run(t, "Test (F): concurrent writers lose no update", smallConfig(), func(t *labtest.T, r *rig) {
-		const clients, each = 4, 5
+		const clients, each = 4, writerIncrements
 		var wg sync.WaitGroup
 		for i := 0; i < clients; i++ {
 			cl := r.client()

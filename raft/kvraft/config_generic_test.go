@@ -19,8 +19,9 @@ const electionTimeout = 1 * time.Second
 
 // Shape of the generic test's workload.
 const (
-	genericIterations = 3               // rounds of clients + faults + checks
-	genericRunTime    = 5 * time.Second // how long the clients run per round
+	// genericIterations, the rounds of clients + faults + checks, is in
+	// config_norace_test.go and config_race_test.go.
+	genericRunTime = 5 * time.Second // how long the clients run per round
 	// Clients pause between operations for a random whole number of
 	// thinkQuantum, thinkPerClient*nclients on average. A pause is needed
 	// under virtual time: on a reliable network an operation can complete

@@ -12,4 +12,8 @@ const (
 	speedOps = 200
 	// giveUpRounds is the number of batches of TestGiveUpAtApply3A.
 	giveUpRounds = 10
+	// genericIterations is the number of rounds (clients, then faults,
+	// then checks) of each generic test: with two, the second round still
+	// runs on a cluster restarted or healed after the first.
+	genericIterations = 2
 )

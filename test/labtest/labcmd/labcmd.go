@@ -2,8 +2,8 @@
 // (a main package such as distlabs/mapreduce/cmd/mr) to run as real
 // processes.
 //
-// Run by go test, Build compiles the command with the go command. Run by
-// the grader, a test has no go command and no build cache: it runs in a
+// Run by go test, Build compiles the command with the go command, with
+// the grader's compile settings (no cgo, -trimpath). Run by the grader, a test has no go command and no build cache: it runs in a
 // sandbox that shows only its own tree, read-only. The grader builds the
 // commands a lab's rubric block lists (commands: [...]) beforehand, from
 // the same tree, and names their directory in CommandsEnv; Build then
@@ -23,7 +23,13 @@ const CommandsEnv = "DISTLABS_COMMANDS"
 
 // Build returns the path of the command built from the main package pkg
 // (an import path): the grader's prebuilt copy when CommandsEnv is set,
-// else a fresh build into dir.
+// else a fresh build into dir, compiled as the grader compiles it
+// (test/grade's compileEnv: CGO_ENABLED=0, -trimpath). Besides running
+// what the grader runs, the build then shares its compiled packages with
+// every step of make test but the race tests (test/check's
+// sharedBuildEnv): a test run under -race in the user's environment
+// would otherwise compile the standard library, gRPC and SQLite once more,
+// with cgo, for its commands alone.
 func Build(pkg, dir string) (string, error) {
 	name := path.Base(pkg)
 	if pre := os.Getenv(CommandsEnv); pre != "" {
@@ -38,7 +44,9 @@ func Build(pkg, dir string) (string, error) {
 		goBin = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
 	}
 	bin := filepath.Join(dir, name)
-	if out, err := exec.Command(goBin, "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+	cmd := exec.Command(goBin, "build", "-trimpath", "-o", bin, pkg)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
 	}
 	return bin, nil
