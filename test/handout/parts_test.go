@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -173,9 +174,24 @@ func checkStubsFail(t *testing.T, out, upto, pkg, what, run string, listed map[s
 			listed[key] = false
 		}
 	}
+	// The seeds run side by side: a stub that waits on the real clock
+	// (a command's patience) costs its wait once, not once a seed.
+	type result struct {
+		passed, failed []string
+		log            string
+	}
+	results := make([]result, len(stubSeeds))
+	var wg sync.WaitGroup
+	for i, seed := range stubSeeds {
+		wg.Go(func() {
+			p, failed, log := runBinary(t, bin, filepath.Join(out, pkg), run, "DISTLABS_SEED="+seed)
+			results[i] = result{p, failed, log}
+		})
+	}
+	wg.Wait()
 	var passed []string
-	for _, seed := range stubSeeds {
-		p, failed, log := runBinary(t, bin, filepath.Join(out, pkg), run, "DISTLABS_SEED="+seed)
+	for _, r := range results {
+		p, failed, log := r.passed, r.failed, r.log
 		if len(p) == 0 && (len(failed) == 0 || strings.HasPrefix(failed[0], "(go test:")) {
 			// A handout that does not build fails no test of its own.
 			t.Errorf("UPTO=%q: no test of %s ran in %s\n%s", upto, what, pkg, tailOf(log))
@@ -311,7 +327,8 @@ func compileTests(dir, pkg string) (bin, log string, err error) {
 
 // runBinary runs the top-level tests of a compiled test binary that match
 // run, in the package's directory pkgDir as go test would, with env added,
-// and returns the names that passed and failed.
+// and returns the names that passed and failed. It may run on a goroutine
+// of its own.
 func runBinary(t *testing.T, bin, pkgDir, run string, env ...string) (passed, failed []string, log string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -321,7 +338,9 @@ func runBinary(t *testing.T, bin, pkgDir, run string, env ...string) (passed, fa
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
-		t.Fatalf("%s -test.run %q in the handout did not finish: %v\n%s", filepath.Base(bin), run, ctx.Err(), tailOf(string(out)))
+		// Errorf, not Fatalf: seeds run on goroutines of their own. The
+		// killed run's results then say that it did not finish.
+		t.Errorf("%s -test.run %q in the handout did not finish: %v\n%s", filepath.Base(bin), run, ctx.Err(), tailOf(string(out)))
 	}
 	passed, failed = testResults(string(out), err)
 	return passed, failed, string(out)
