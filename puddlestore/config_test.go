@@ -80,7 +80,7 @@ func (c gatedConn) Create(p string, data []byte, flags int32) (string, error) {
 func (r *rig) holdCreate(p string) (reached <-chan struct{}, open func()) {
 	g := &gate{reached: make(chan struct{}), open: make(chan struct{})}
 	r.mu.Lock()
-	r.gates[fsPath(p)] = g
+	r.gates[fsRoot+p] = g // p is not "/", which no Create makes
 	r.mu.Unlock()
 	return g.reached, func() { close(g.open) }
 }
