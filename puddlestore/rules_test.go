@@ -100,8 +100,11 @@ func createFile(cl Client, p string) error {
 // A writer's Close publishes into the file it opened or fails: if the
 // file was removed while the writer had it open, and a directory (or a
 // new file) was made at its path, Close changes nothing there (spec:
-// "atomic visibility on Close"; a removal takes no lock, and a new node
-// starts at the same version as a new file).
+// "atomic visibility on Close"; a new node starts at the same version as
+// a new file). A Remove that waits for the writer's lock (a design the
+// course allows) cannot get between the writer's Open and its Close: then
+// the writer's Close publishes into its own file, and the removal and the
+// new file or directory come after it.
 func TestRemovedWhileOpenE(t *testing.T) {
 	run(t, "Test (E): Close after the file was removed and replaced", smallConfig(), func(t *labtest.T, r *rig) {
 		a, b := r.client(), r.client()
@@ -114,8 +117,17 @@ func TestRemovedWhileOpenE(t *testing.T) {
 			if err := a.Write(fd, 0, []byte("from the old file")); err != nil {
 				t.Fatalf("write %s: %v", p, err)
 			}
-			if err := b.Remove(p); err != nil {
-				t.Fatalf("remove %s: %v", p, err)
+			var rmErr error
+			removed, done := returnsWithin(removeWait, func() { rmErr = b.Remove(p) })
+			if !removed {
+				t.Step(fmt.Sprintf("remove %s waits for the writer's lock: the writer closes first", p))
+				if err := a.Close(fd); err != nil {
+					t.Fatalf("close %s with a removal waiting: %v", p, err)
+				}
+				<-done
+			}
+			if rmErr != nil {
+				t.Fatalf("remove %s: %v", p, rmErr)
 			}
 			if dir {
 				err = b.Mkdir(p)
@@ -125,8 +137,10 @@ func TestRemovedWhileOpenE(t *testing.T) {
 			if err != nil {
 				t.Fatalf("make %s again: %v", p, err)
 			}
-			if err := a.Close(fd); !isErr(err, ErrNotFound) {
-				t.Fatalf("close of the removed %s: %v, want ErrNotFound", p, err)
+			if removed {
+				if err := a.Close(fd); !isErr(err, ErrNotFound) {
+					t.Fatalf("close of the removed %s: %v, want ErrNotFound", p, err)
+				}
 			}
 			if !dir {
 				r.expect(b, p, []byte{})
@@ -142,3 +156,8 @@ func TestRemovedWhileOpenE(t *testing.T) {
 		}
 	})
 }
+
+// removeWait is how long (virtual time) TestRemovedWhileOpenE gives a
+// Remove before it takes it for one that waits for the writer's lock:
+// the reference's takes well under a second on a network without faults.
+const removeWait = 10 * time.Second
