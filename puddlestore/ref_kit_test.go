@@ -6,7 +6,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -33,34 +33,17 @@ var portable = map[string]bool{
 // table of our errors, and failed every port on its first refused
 // operation.
 func TestTestsUseTheKit(t *testing.T) {
-	entries, err := os.ReadDir(".")
-	if err != nil {
-		t.Fatal(err)
-	}
 	fset := token.NewFileSet()
 	reference := map[string]bool{}
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") || name == "kit.go" {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, f := range parseFiles(t, fset, "*.go", func(name string) bool {
+		return !strings.HasSuffix(name, "_test.go") && name != "kit.go"
+	}) {
 		for n := range f.Scope.Objects {
 			reference[n] = !portable[n]
 		}
 	}
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasSuffix(name, "_test.go") || strings.HasPrefix(name, "ref_") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+	graded := func(name string) bool { return !strings.HasPrefix(name, "ref_") }
+	for _, f := range parseFiles(t, fset, "*_test.go", graded) {
 		// A selector's name, a method's, a field's and a composite
 		// literal's keys are not the package's names; the parser resolves
 		// a file's own names (Obj).
@@ -106,6 +89,28 @@ func TestTestsUseTheKit(t *testing.T) {
 			return true
 		})
 	}
+}
+
+// parseFiles parses the files of the package's directory that match
+// pattern and that keep keeps.
+func parseFiles(t *testing.T, fset *token.FileSet, pattern string, keep func(name string) bool) []*ast.File {
+	t.Helper()
+	names, err := filepath.Glob(pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []*ast.File
+	for _, name := range names {
+		if !keep(name) {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	return files
 }
 
 // isIdent reports whether e is the identifier name.
