@@ -80,7 +80,7 @@ func (c gatedConn) Create(p string, data []byte, flags int32) (string, error) {
 func (r *rig) holdCreate(p string) (reached <-chan struct{}, open func()) {
 	g := &gate{reached: make(chan struct{}), open: make(chan struct{})}
 	r.mu.Lock()
-	r.gates[fsPath(p)] = g
+	r.gates[fsRoot+p] = g // p is not "/", which no Create makes
 	r.mu.Unlock()
 	return g.reached, func() { close(g.open) }
 }
@@ -339,6 +339,11 @@ func returnsWithin(d time.Duration, f func()) (ok bool, done <-chan struct{}) {
 	}
 }
 
+// removeWait is how long (virtual time) removeWhileOpen gives a Remove
+// before it takes it for one that waits for the writer's lock: the
+// reference's takes well under a second on a network without faults.
+const removeWait = 10 * time.Second
+
 // removeWhileOpen removes p through c while another client has it open
 // for writing, and closes that writer with closeWriter if the removal waits
 // for it. The spec leaves open whether a removal waits for the writer's
@@ -348,8 +353,9 @@ func returnsWithin(d time.Duration, f func()) (ok bool, done <-chan struct{}) {
 // yet), and reports false.
 func removeWhileOpen(t *labtest.T, c Client, p string, closeWriter func() error) (returnedAtOnce bool) {
 	var err error
-	ok, done := returnsWithin(10*time.Second, func() { err = c.Remove(p) })
+	ok, done := returnsWithin(removeWait, func() { err = c.Remove(p) })
 	if !ok {
+		t.Step(fmt.Sprintf("remove %s waits for the writer's lock: the writer closes first", p))
 		if cerr := closeWriter(); cerr != nil {
 			t.Fatalf("close of %s while a Remove waits for its lock: %v", p, cerr)
 		}

@@ -101,8 +101,10 @@ func createFile(cl Client, p string) error {
 // file was removed while the writer had it open, and a directory (or a
 // new file) was made at its path, Close changes nothing there (spec:
 // "atomic visibility on Close"; a new node starts at the same version as
-// a new file). A Remove that waits for the writer's lock cannot meet this
-// case, and passes.
+// a new file). A Remove that waits for the writer's lock (a design the
+// course allows) cannot get between the writer's Open and its Close: then
+// the writer's Close publishes into its own file, and the removal and the
+// new file or directory come after it.
 func TestRemovedWhileOpenE(t *testing.T) {
 	run(t, "Test (E): Close after the file was removed and replaced", smallConfig(), func(t *labtest.T, r *rig) {
 		a, b := r.client(), r.client()
