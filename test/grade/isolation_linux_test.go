@@ -141,8 +141,12 @@ func TestSandboxContainsTests(t *testing.T) {
 	} else if !strings.HasPrefix(m[1], filepath.Join(cfg.OutDir, "artifacts")+"/") {
 		t.Errorf("the visualisation %s is not under the grader's output directory", m[1])
 	}
+	// Either guard may stop the bomb first: the rlimit (the runtime cannot
+	// make a thread) or the grader's poll (the process limit status).
 	if o := outcome(t, rep, "TestThreadBomb"); o.Passed {
-		t.Errorf("TestThreadBomb passed with 3000 threads (limit %d)", gotest.DefaultMaxProcs)
+		t.Errorf("TestThreadBomb passed with 3000 threads (limit %d):\n%s", gotest.DefaultMaxProcs, o.Output)
+	} else if o.Status != string(gotest.ProcsOut) && !strings.Contains(o.Output, "newosproc") {
+		t.Errorf("TestThreadBomb was stopped, but not by the process limit: status %q, reason %q:\n%s", o.Status, o.Reason, o.Output)
 	}
 }
 
