@@ -51,8 +51,9 @@ type rig struct {
 // that a test can run other clients between a client's checks and its
 // Create.
 type gate struct {
-	reached chan struct{} // closed when the Create arrives
+	reached chan struct{} // closed when the Create arrives (or is done)
 	open    chan struct{} // closed by the test to let it go on
+	after   bool          // hold the Create's return, not the Create
 }
 
 // gatedConn is a session whose Creates stop at the rig's gates.
@@ -67,11 +68,16 @@ func (c gatedConn) Create(p string, data []byte, flags int32) (string, error) {
 	g := c.r.gates[p]
 	delete(c.r.gates, p)
 	c.r.mu.Unlock()
-	if g != nil {
+	if g != nil && !g.after {
 		close(g.reached)
 		<-g.open
 	}
-	return c.Conn.Create(p, data, flags)
+	name, err := c.Conn.Create(p, data, flags)
+	if g != nil && g.after {
+		close(g.reached)
+		<-g.open
+	}
+	return name, err
 }
 
 // holdCreate sets a gate on the next Create of file system path p by any
@@ -81,6 +87,17 @@ func (r *rig) holdCreate(p string) (reached <-chan struct{}, open func()) {
 	g := &gate{reached: make(chan struct{}), open: make(chan struct{})}
 	r.mu.Lock()
 	r.gates[fsRoot+p] = g // p is not "/", which no Create makes
+	r.mu.Unlock()
+	return g.reached, func() { close(g.open) }
+}
+
+// holdCreated is holdCreate with the gate after the Create: reached is
+// closed once the node is made, and the client sees the Create's reply
+// when the test calls open.
+func (r *rig) holdCreated(p string) (reached <-chan struct{}, open func()) {
+	g := &gate{reached: make(chan struct{}), open: make(chan struct{}), after: true}
+	r.mu.Lock()
+	r.gates[fsRoot+p] = g
 	r.mu.Unlock()
 	return g.reached, func() { close(g.open) }
 }

@@ -62,6 +62,8 @@ func (c *client) Open(p string, create, write bool) (int, error) {
 		}
 		if errors.Is(err, coord.ErrBadVersion) || errors.Is(err, coord.ErrNoNode) {
 			// Removed (and perhaps created again) since openInode.
+			// A file this Open created and lost is created again:
+			// Open with create promises a file to write.
 			n, version, err = c.openInode(p, create)
 		}
 	}
@@ -92,7 +94,10 @@ func (c *client) Open(p string, create, write bool) (int, error) {
 //solution:begin E
 
 // openInode reads p's inode, creating an empty file if it is missing and
-// create is set.
+// create is set. A file this call creates is returned as created, not
+// read back: a Remove may take it in between, and creating it again would
+// make one Open create two files, one of them the Remove's (a history
+// that is not linearizable: two Removes succeed after one create).
 func (c *client) openInode(p string, create bool) (*inode, int32, error) {
 	for {
 		n, version, err := c.stat(p)
@@ -102,8 +107,12 @@ func (c *client) openInode(p string, create bool) (*inode, int32, error) {
 		if !errors.Is(err, coord.ErrNoNode) || !create {
 			return nil, 0, fsError("open", p, err)
 		}
-		if err := c.create(p); err != nil {
+		made, err := c.create(p)
+		if err != nil {
 			return nil, 0, err
+		}
+		if made {
+			return &inode{}, 0, nil
 		}
 	}
 }
@@ -112,13 +121,14 @@ func (c *client) openInode(p string, create bool) (*inode, int32, error) {
 
 //solution:begin E
 
-// create makes p an empty file if it is missing; another client may
-// create it first, and then Open opens theirs.
-func (c *client) create(p string) error {
-	if err := c.makeEntry("open", p, &inode{}); err != nil && !errors.Is(err, ErrExists) {
-		return err
+// create makes p an empty file if it is missing and reports whether it
+// did; another client may create it first, and then Open opens theirs.
+func (c *client) create(p string) (bool, error) {
+	err := c.makeEntry("open", p, &inode{})
+	if errors.Is(err, ErrExists) {
+		return false, nil
 	}
-	return nil
+	return err == nil, err
 }
 
 //solution:end

@@ -88,6 +88,51 @@ func TestParentReplacedF(t *testing.T) {
 	})
 }
 
+// An Open with create makes its file once (spec: "directory operations
+// are linearizable"). The test holds the reply to the Create of the new
+// file while another client removes it: the Open may look at the file
+// again, but must not create it a second time, for the Remove took the
+// only file that Open made. A Remove that waits for the Open (a lock of
+// the course's own design) is given until the Open returns.
+func TestCreateOnceF(t *testing.T) {
+	run(t, "Test (F): an Open with create makes its file once", smallConfig(), func(t *labtest.T, r *rig) {
+		a, b := r.client(), r.client()
+		reached, open := r.holdCreated("/y")
+		var openErr error
+		opened := make(chan struct{})
+		go func() {
+			defer close(opened)
+			openErr = createFile(a, "/y")
+		}()
+		select {
+		case <-reached:
+		case <-opened:
+			t.Fatalf("open /y with create returned (%v) without creating its node", openErr)
+		case <-time.After(30 * time.Second):
+			t.Fatalf("open /y with create did not create its node within 30 s")
+		}
+		t.Step("/y is created, and its Open has not seen the reply; another client removes /y")
+		var rmErr error
+		_, removed := returnsWithin(5*time.Second, func() { rmErr = b.Remove("/y") })
+		open()
+		<-opened
+		<-removed
+		if openErr != nil {
+			t.Fatalf("open /y with create: %v", openErr)
+		}
+		if rmErr != nil {
+			t.Fatalf("remove /y, which an Open created: %v", rmErr)
+		}
+		names, err := b.List("/")
+		if err != nil {
+			t.Fatalf("list /: %v", err)
+		}
+		if slices.Contains(names, "y") {
+			t.Fatalf("/ lists %q after the removal of /y: one Open created /y twice", names)
+		}
+	})
+}
+
 // createFile creates the empty file p.
 func createFile(cl Client, p string) error {
 	fd, err := cl.Open(p, true, false)
