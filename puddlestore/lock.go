@@ -22,12 +22,9 @@ import (
 func (c *client) lock(p string) (string, error) {
 	//solution:begin F
 	dir := lockPath(p)
-	if _, err := c.conn.Create(dir, nil, 0); err != nil && !errors.Is(err, coord.ErrNodeExists) {
-		return "", fmt.Errorf("create %s: %w", dir, err)
-	}
-	me, err := c.conn.Create(dir+"/"+lockPrefix, nil, coord.Ephemeral|coord.Sequential)
+	me, err := c.joinQueue(dir)
 	if err != nil {
-		return "", fmt.Errorf("join the queue of %s: %w", dir, err)
+		return "", err
 	}
 	name := path.Base(me)
 	for {
@@ -64,11 +61,42 @@ func (c *client) lock(p string) (string, error) {
 	//solution:end
 }
 
+//solution:begin F
+
+// joinQueue creates this client's node in the lock directory dir, making
+// the directory if it is missing. The last holder to leave deletes it
+// (unlock), so it may vanish between the two Creates: then again.
+func (c *client) joinQueue(dir string) (string, error) {
+	for {
+		if _, err := c.conn.Create(dir, nil, 0); err != nil && !errors.Is(err, coord.ErrNodeExists) {
+			return "", fmt.Errorf("create %s: %w", dir, err)
+		}
+		me, err := c.conn.Create(dir+"/"+lockPrefix, nil, coord.Ephemeral|coord.Sequential)
+		if errors.Is(err, coord.ErrNoNode) {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("join the queue of %s: %w", dir, err)
+		}
+		return me, nil
+	}
+}
+
+//solution:end
+
 // unlock releases a lock that lock returned.
 func (c *client) unlock(node string) error {
 	//solution:begin F
 	if err := c.conn.Delete(node, coord.AnyVersion); err != nil && !errors.Is(err, coord.ErrNoNode) {
 		return fmt.Errorf("unlock %s: %w", node, err)
+	}
+	// The last one out deletes the lock directory, so that the locks of
+	// files long removed do not pile up in the coordination service. One
+	// that finds a waiter queued (or the directory gone) leaves it.
+	dir := path.Dir(node)
+	if err := c.conn.Delete(dir, coord.AnyVersion); err != nil &&
+		!errors.Is(err, coord.ErrNotEmpty) && !errors.Is(err, coord.ErrNoNode) {
+		return fmt.Errorf("unlock %s: delete %s: %w", node, dir, err)
 	}
 	return nil
 	//solution:stub
