@@ -1,7 +1,12 @@
 package main
 
 import (
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -61,5 +66,57 @@ func TestRacePatternsFollowTheRubric(t *testing.T) {
 	t.Setenv("RACE_PKGS", "./raft ./pbkv")
 	if got, err := racePatterns(root); err != nil || !slices.Equal(got, []string{"./raft", "./pbkv"}) {
 		t.Errorf("with RACE_PKGS set: %v %v", got, err)
+	}
+}
+
+// A step's CPU is that of the go commands it ran, their children
+// included: a test binary that spins for 1.5 CPU-s shows in the figure.
+func TestStepCountsCPU(t *testing.T) {
+	root, err := tree.ModuleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	c := &checker{root: root, out: &out}
+	dir := t.TempDir()
+	// It spins until its own CPU time (not the clock) reaches 1.5 s,
+	// so a loaded machine cannot make it cost less.
+	src := `package spin
+
+import (
+	"syscall"
+	"testing"
+)
+
+func TestSpin(t *testing.T) {
+	for {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+			t.Fatal(err)
+		}
+		if ru.Utime.Nano() >= 1500000000 {
+			return
+		}
+	}
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module spin\n\ngo 1.22\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "spin_test.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.step("spin", "spin", func(w io.Writer) error {
+		return c.goCmd(nil, w, "-C", dir, "test", "-count=1", ".")
+	})
+	if len(c.results) != 1 || !strings.HasPrefix(c.results[0], "ok") {
+		t.Fatalf("results %q, output:\n%s", c.results, out.String())
+	}
+	m := regexp.MustCompile(`, (\d+) CPU-s$`).FindStringSubmatch(c.results[0])
+	if m == nil {
+		t.Fatalf("no CPU figure in %q", c.results[0])
+	}
+	if n, _ := strconv.Atoi(m[1]); n < 1 {
+		t.Errorf("a step whose test spun 1.5 CPU-s reports %s CPU-s: %q", m[1], c.results[0])
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"sync"
+	"time"
 )
 
 // lineWriter writes whole lines, each prefixed with its step's tag, to a
@@ -14,6 +15,10 @@ type lineWriter struct {
 	out     io.Writer
 	prefix  string
 	pending []byte // the start of a line not yet ended
+	// cpu is the user + system time of the commands the step ran
+	// (checker.goCmd adds each): what a step costs, which its wall time
+	// beside the other lanes does not say.
+	cpu time.Duration
 }
 
 // Write passes on every complete line and keeps the rest for later.

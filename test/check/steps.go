@@ -30,17 +30,18 @@ func (c *checker) step(name, tag string, f func(w io.Writer) error) {
 	start := time.Now()
 	err := f(w)
 	d := time.Since(start).Round(100 * time.Millisecond)
+	cost := fmt.Sprintf("%v, %.0f CPU-s", d, w.cpu.Seconds())
 	if err != nil {
-		fmt.Fprintf(w, "--- FAIL: %s (%v): %v\n", name, d, err)
+		fmt.Fprintf(w, "--- FAIL: %s (%s): %v\n", name, cost, err)
 	} else {
-		fmt.Fprintf(w, "--- done: %s (%v)\n", name, d)
+		fmt.Fprintf(w, "--- done: %s (%s)\n", name, cost)
 	}
 	if ferr := w.Flush(); ferr != nil && err == nil {
 		err = ferr
 	}
-	result := fmt.Sprintf("ok    %-50s %v", name, d)
+	result := fmt.Sprintf("ok    %-50s %s", name, cost)
 	if err != nil {
-		result = fmt.Sprintf("FAIL  %-50s %v", name, d)
+		result = fmt.Sprintf("FAIL  %-50s %s", name, cost)
 	}
 	c.mu.Lock()
 	c.results = append(c.results, result)
@@ -54,7 +55,13 @@ func (c *checker) goCmd(env []string, w io.Writer, args ...string) error {
 	cmd.Dir = c.root
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Run(); err != nil {
+	err := cmd.Run()
+	if lw, ok := w.(*lineWriter); ok && cmd.ProcessState != nil {
+		// The go command's rusage includes the compilers and test
+		// binaries it waited for, and what those waited for.
+		lw.cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
+	if err != nil {
 		return fmt.Errorf("go %s: %w", args[0], err)
 	}
 	return nil
