@@ -88,13 +88,18 @@ import (
 	"testing"
 )
 
+var sink int
+
 func TestSpin(t *testing.T) {
 	for {
+		for i := 0; i < 10000000; i++ {
+			sink += i
+		}
 		var ru syscall.Rusage
 		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 			t.Fatal(err)
 		}
-		if ru.Utime.Nano() >= 1500000000 {
+		if ru.Utime.Nano()+ru.Stime.Nano() >= 1500000000 {
 			return
 		}
 	}
