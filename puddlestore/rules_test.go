@@ -94,8 +94,8 @@ func TestParentReplacedF(t *testing.T) {
 // again, but must not create it a second time, for the Remove took the
 // only file that Open made. A Remove that waits for the Open (a lock of
 // the course's own design) is given until the Open returns.
-func TestCreateOnceF(t *testing.T) {
-	run(t, "Test (F): an Open with create makes its file once", smallConfig(), func(t *labtest.T, r *rig) {
+func TestCreateOnceE(t *testing.T) {
+	run(t, "Test (E): an Open with create makes its file once", smallConfig(), func(t *labtest.T, r *rig) {
 		a, b := r.client(), r.client()
 		reached, open := r.holdCreated("/y")
 		var openErr error
