@@ -95,6 +95,7 @@ func main() {
 		}
 		race = slices.DeleteFunc(race, func(q string) bool { return slices.Contains(pkgs, q) })
 	}
+	race = slowestFirst(race)
 	var plain []string
 	for _, p := range all {
 		if !slices.Contains(race, p) && p != handoutPkg {

@@ -125,3 +125,27 @@ func TestSpin(t *testing.T) {
 		t.Errorf("a step whose test spun 1.5 CPU-s reports %s CPU-s: %q", m[1], c.results[0])
 	}
 }
+
+// The race step starts the long packages first and keeps the rest in
+// order; every package of slowFirst exists, so a renamed one is noticed.
+func TestSlowestFirst(t *testing.T) {
+	got := slowestFirst([]string{"distlabs/labrpc", "distlabs/chord", "distlabs/raft", "distlabs/puddlestore", "distlabs/paxos"})
+	want := []string{"distlabs/puddlestore", "distlabs/chord", "distlabs/labrpc", "distlabs/raft", "distlabs/paxos"}
+	if !slices.Equal(got, want) {
+		t.Errorf("slowestFirst: %v, want %v", got, want)
+	}
+	root, err := tree.ModuleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &checker{root: root}
+	all, err := c.list("./...")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range slowFirst {
+		if !slices.Contains(all, p) {
+			t.Errorf("slowFirst names %s, which is not a package of the module", p)
+		}
+	}
+}
