@@ -84,20 +84,20 @@ func (c gatedConn) Create(p string, data []byte, flags int32) (string, error) {
 // client: reached is closed when that Create arrives, and it goes on
 // when the test calls open.
 func (r *rig) holdCreate(p string) (reached <-chan struct{}, open func()) {
-	g := &gate{reached: make(chan struct{}), open: make(chan struct{})}
-	r.mu.Lock()
-	r.gates[fsRoot+p] = g // p is not "/", which no Create makes
-	r.mu.Unlock()
-	return g.reached, func() { close(g.open) }
+	return r.setGate(p, false)
 }
 
 // holdCreated is holdCreate with the gate after the Create: reached is
 // closed once the node is made, and the client sees the Create's reply
 // when the test calls open.
 func (r *rig) holdCreated(p string) (reached <-chan struct{}, open func()) {
-	g := &gate{reached: make(chan struct{}), open: make(chan struct{}), after: true}
+	return r.setGate(p, true)
+}
+
+func (r *rig) setGate(p string, after bool) (reached <-chan struct{}, open func()) {
+	g := &gate{reached: make(chan struct{}), open: make(chan struct{}), after: after}
 	r.mu.Lock()
-	r.gates[fsRoot+p] = g
+	r.gates[fsRoot+p] = g // p is not "/", which no Create makes
 	r.mu.Unlock()
 	return g.reached, func() { close(g.open) }
 }
