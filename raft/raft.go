@@ -54,6 +54,10 @@ type Raft struct {
 	me        int                 // this peer's index into peers[]
 	dead      int32               // set by Kill()
 
+	//solution:begin 2C
+	logEnc logEncoding // persist's encoding of the log (persist.go); guarded by mu
+	//solution:end
+
 	//solution:begin 2A
 	applyCh chan ApplyMsg
 	rng     *rand.Rand // election timeouts; only used under mu

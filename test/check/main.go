@@ -121,7 +121,8 @@ func main() {
 	if len(race) > 0 {
 		lanes.Go(func() {
 			c.step("go test -race (concurrent packages)", "race", func(w io.Writer) error {
-				return c.goCmd(nil, w, append([]string{"test", "-race", "-vet=off", "-timeout", timeout}, race...)...)
+				args := append([]string{"test", "-race"}, raceFlags...)
+				return c.goCmd(raceEnv(), w, append(append(args, "-vet=off", "-timeout", timeout), race...)...)
 			})
 		})
 	}

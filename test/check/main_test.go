@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -147,5 +148,26 @@ func TestSlowestFirst(t *testing.T) {
 		if !slices.Contains(all, p) {
 			t.Errorf("slowFirst names %s, which is not a package of the module", p)
 		}
+	}
+}
+
+// The race step's options: the user's GORACE comes last, so it wins; and
+// checkptr stays on for this module (the last -gcflags pattern names it).
+func TestRaceOptions(t *testing.T) {
+	t.Setenv("GORACE", "atexit_sleep_ms=500 halt_on_error=1")
+	if got, want := raceEnv(), []string{"GORACE=atexit_sleep_ms=0 atexit_sleep_ms=500 halt_on_error=1"}; !slices.Equal(got, want) {
+		t.Errorf("raceEnv: %q, want %q", got, want)
+	}
+	root, err := tree.ModuleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("go", "list", "-C", root, "-m").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	module := strings.TrimSpace(string(out))
+	if last := raceFlags[len(raceFlags)-1]; last != "-gcflags="+module+"/...=" {
+		t.Errorf("the last race flag is %q: it must give module %s's packages back their default flags (checkptr on)", last, module)
 	}
 }

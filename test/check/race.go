@@ -95,3 +95,23 @@ func slowestFirst(pkgs []string) []string {
 	slices.SortStableFunc(out, func(a, b string) int { return rank(a) - rank(b) })
 	return out
 }
+
+// raceFlags are the race step's go test flags beyond -race. checkptr, which
+// -race turns on in every package, checks unsafe.Pointer conversions, not
+// data races: it stays on for this module's packages (the few unsafe
+// conversions are ours) and goes off for the standard library and the
+// dependencies, where it cost about a tenth of the race step's test CPU
+// (reflect and sync under encoding/gob, which labrpc and every Raft
+// persist run; shardkv's race run 29 -> 26 CPU-s). The last -gcflags
+// pattern a package matches is the one it gets.
+var raceFlags = []string{"-gcflags=all=-d=checkptr=0", "-gcflags=distlabs/...="}
+
+// raceEnv returns the race step's environment additions: the race runtime
+// waits a second at exit by default (atexit_sleep_ms) so that goroutines
+// still running can report a race, one second of wall time for each of
+// the step's test binaries; a goroutine that outlives its test fails it
+// here anyway (DISTLABS_LEAKS=strict). GORACE options the user set are
+// kept, and win.
+func raceEnv() []string {
+	return []string{"GORACE=" + strings.TrimSpace("atexit_sleep_ms=0 "+os.Getenv("GORACE"))}
+}

@@ -17,6 +17,7 @@ import (
 
 	"distlabs/test/handout/solution"
 	"distlabs/test/internal/testutil"
+	"distlabs/test/linearize"
 )
 
 // labPart is one part of a lab and the package its tests are in. Test names
@@ -335,7 +336,9 @@ func runBinary(t *testing.T, bin, pkgDir, run string, env ...string) (passed, fa
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "-test.count=1", "-test.timeout=4m", "-test.v", "-test.run", run)
 	cmd.Dir = pkgDir
-	cmd.Env = append(os.Environ(), env...)
+	// Stubs fail linearizability checks, whose visualisations would
+	// otherwise pile up in the system temp directory, megabytes a run.
+	cmd.Env = append(os.Environ(), append([]string{linearize.VizDirEnv + "=" + t.TempDir()}, env...)...)
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
 		// Errorf, not Fatalf: seeds run on goroutines of their own. The
