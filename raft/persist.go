@@ -70,7 +70,7 @@ type logEncoding struct {
 // snapIndex) and returns it and the number of entries in it.
 func (le *logEncoding) encode(log []LogEntry, snapIndex, me int) ([]byte, int) {
 	if le.enc == nil || le.snapIndex != snapIndex || le.n >= len(log) || (le.n > 0 && log[le.n].Term != le.lastTerm) {
-		le.buf.Reset()
+		le.buf = bytes.Buffer{} // not Reset: a compacted log frees the old one's bytes
 		le.enc = labgob.NewEncoder(&le.buf)
 		le.snapIndex, le.n = snapIndex, 0
 	}
