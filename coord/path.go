@@ -1,5 +1,10 @@
 package coord
 
+//solution:begin
+//solution:stub
+// //lint:file-ignore U1000 the handout gives path helpers your server may use
+//solution:end
+
 import "strings"
 
 // validPath reports whether p is an absolute path the service accepts:

@@ -1,5 +1,10 @@
 package puddlestore
 
+//solution:begin
+//solution:stub
+// //lint:file-ignore U1000 the handout gives path helpers your client may use
+//solution:end
+
 import (
 	"encoding/json"
 	"fmt"

@@ -257,7 +257,7 @@ func (local *Node) FetchCaller(ctx context.Context, key *Key) (*FetchedLocations
 	return &FetchedLocations{IsRoot: true, Values: toNodeMsgs(local.LocationsByKey.Get(key.GetKey()))}, nil
 	//solution:stub
 	// // Your code here (B).
-	// return nil, errors.New("Fetch: not implemented")
+	// return nil, errors.New("fetch: not implemented")
 	//solution:end
 }
 
@@ -277,7 +277,7 @@ func (local *Node) TransferCaller(ctx context.Context, td *TransferData) (*Ok, e
 	return &Ok{Ok: true}, nil
 	//solution:stub
 	// // Your code here (C).
-	// return nil, errors.New("Transfer: not implemented")
+	// return nil, errors.New("transfer: not implemented")
 	//solution:end
 }
 
