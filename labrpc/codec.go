@@ -17,7 +17,7 @@ import (
 // type description every time, which dominates the cost of a call. Instead a
 // codec is a long-lived encoder/decoder pair over one buffer: a value is
 // encoded and immediately decoded, so type descriptions travel once per
-// codec. Codecs are pooled per (source type, destination type).
+// codec. Codecs are kept per (source type, destination type).
 
 type codec struct {
 	buf bytes.Buffer
@@ -27,27 +27,71 @@ type codec struct {
 
 type codecKey struct{ from, to reflect.Type }
 
-var codecPools sync.Map // codecKey -> *sync.Pool
+// codecList holds the idle codecs of one type pair. It is not a
+// sync.Pool: under the race detector a pool drops a quarter of what is put
+// back (on purpose, to shake out reuse bugs) and every collection empties
+// it, and each codec made anew resent and recompiled its type
+// descriptions: a quarter of chord's CPU under -race went to that.
+type codecList struct {
+	mu   sync.Mutex
+	idle []*codec
+}
 
-func codecPool(from, to reflect.Type) *sync.Pool {
+const (
+	// maxIdleCodecs bounds a type pair's idle codecs: more than the
+	// copies of one type that are ever under way at once.
+	maxIdleCodecs = 64
+	// maxIdleBuffer is the largest buffer an idle codec keeps, so that one
+	// large message does not pin its buffer's memory for good.
+	maxIdleBuffer = 64 << 10
+)
+
+var codecLists sync.Map // codecKey -> *codecList
+
+func codecsFor(from, to reflect.Type) *codecList {
 	k := codecKey{from, to}
-	if p, ok := codecPools.Load(k); ok {
-		return p.(*sync.Pool)
+	if l, ok := codecLists.Load(k); ok {
+		return l.(*codecList)
 	}
-	p, _ := codecPools.LoadOrStore(k, &sync.Pool{New: func() any {
-		c := &codec{}
-		c.enc = labgob.NewEncoder(&c.buf)
-		c.dec = labgob.NewDecoder(&c.buf)
+	l, _ := codecLists.LoadOrStore(k, &codecList{})
+	return l.(*codecList)
+}
+
+// get returns an idle codec, or a new one.
+func (l *codecList) get() *codec {
+	l.mu.Lock()
+	if n := len(l.idle); n > 0 {
+		c := l.idle[n-1]
+		l.idle = l.idle[:n-1]
+		l.mu.Unlock()
 		return c
-	}})
-	return p.(*sync.Pool)
+	}
+	l.mu.Unlock()
+	c := &codec{}
+	c.enc = labgob.NewEncoder(&c.buf)
+	c.dec = labgob.NewDecoder(&c.buf)
+	return c
+}
+
+// put keeps c, whose buffer is empty, for the next copy of its type pair.
+func (l *codecList) put(c *codec) {
+	if c.buf.Cap() > maxIdleBuffer {
+		// The stream is between messages, so a fresh buffer loses
+		// nothing the encoder and decoder still need.
+		c.buf = bytes.Buffer{}
+	}
+	l.mu.Lock()
+	if len(l.idle) < maxIdleCodecs {
+		l.idle = append(l.idle, c)
+	}
+	l.mu.Unlock()
 }
 
 // copyValue deep-copies src into dst (a pointer) through gob and returns the
 // number of bytes src encoded to. what names the value in error messages.
 func copyValue(src interface{}, dst reflect.Value, what string) (int, error) {
-	pool := codecPool(reflect.TypeOf(src), dst.Type())
-	c := pool.Get().(*codec)
+	codecs := codecsFor(reflect.TypeOf(src), dst.Type())
+	c := codecs.get()
 	if err := c.enc.Encode(src); err != nil {
 		// A failed encode may leave half a message in the stream: drop the codec.
 		return 0, fmt.Errorf("labrpc: cannot encode %s (%T): %w", what, src, err)
@@ -59,7 +103,7 @@ func copyValue(src interface{}, dst reflect.Value, what string) (int, error) {
 	if c.buf.Len() != 0 {
 		return 0, fmt.Errorf("labrpc: decoding %s left %d bytes behind", what, c.buf.Len())
 	}
-	pool.Put(c)
+	codecs.put(c)
 	return n, nil
 }
 

@@ -13,9 +13,9 @@ type benchArgs struct {
 	Entries                      []string
 }
 
-// The two benchmarks below compare the argument copy labrpc does (pooled,
-// long-lived gob streams) with a fresh encoder and decoder per message, the
-// straightforward design. Run them side by side:
+// The two benchmarks below compare the argument copy labrpc does
+// (long-lived gob streams, kept per type pair) with a fresh encoder and
+// decoder per message, the straightforward design. Run them side by side:
 //
 //	go test -run XXX -bench Copy -benchmem ./labrpc
 func BenchmarkCopyPooled(b *testing.B) {
