@@ -168,7 +168,13 @@ func (px *Paxos) Kill() {
 		return
 	}
 	//solution:begin A
+	// Start checks killed and adds its proposer to wg under mu: closing
+	// killCh under mu orders every such Add before the Wait below (an Add
+	// racing with Wait is a WaitGroup misuse: Wait could return before
+	// that proposer ends, and the race detector reports it).
+	px.mu.Lock()
 	close(px.killCh)
+	px.mu.Unlock()
 	// Proposers notice killCh in every wait; RPCs still in flight are not
 	// waited for: their goroutines only post to a buffered channel and end
 	// as soon as the network answers or is cleaned up.
