@@ -171,3 +171,25 @@ func TestRaceOptions(t *testing.T) {
 		t.Errorf("the last race flag is %q: it must give module %s's packages back their default flags (checkptr on)", last, module)
 	}
 }
+
+// The other tests' step skips, in a lab package outside the race step,
+// exactly that lab's graded tests (TestHandoutSubmissions runs them).
+func TestGradedElsewhere(t *testing.T) {
+	root, err := tree.ModuleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	graded, err := gradedTests(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(graded["./tapestry"], "TestScaleC") {
+		t.Fatalf("tapestry's graded tests %v lack TestScaleC", graded["./tapestry"])
+	}
+	re := regexp.MustCompile(skipPattern([]string{"TestScaleC", "TestA.B"}))
+	for name, want := range map[string]bool{"TestScaleC": true, "TestA.B": true, "TestAxB": false, "TestScaleCX": false, "TestScale": false} {
+		if re.MatchString(name) != want {
+			t.Errorf("skip pattern %s matches %s: %v, want %v", re, name, !want, want)
+		}
+	}
+}

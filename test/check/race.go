@@ -5,6 +5,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -115,4 +116,41 @@ var raceFlags = []string{"-gcflags=all=-d=checkptr=0", "-gcflags=distlabs/...="}
 // kept, and win.
 func raceEnv() []string {
 	return []string{"GORACE=" + strings.TrimSpace("atexit_sleep_ms=0 "+os.Getenv("GORACE"))}
+}
+
+// gradedTests returns, for each lab of test/rubric.yaml, the package
+// pattern and the names of its graded tests.
+func gradedTests(root string) (map[string][]string, error) {
+	data, err := os.ReadFile(filepath.Join(root, "test", "rubric.yaml"))
+	if err != nil {
+		return nil, fmt.Errorf("graded tests: %w", err)
+	}
+	var rubric struct {
+		Labs []struct {
+			Package string `yaml:"package"`
+			Tests   []struct {
+				Name string `yaml:"name"`
+			} `yaml:"tests"`
+		} `yaml:"labs"`
+	}
+	if err := yaml.Unmarshal(data, &rubric); err != nil {
+		return nil, fmt.Errorf("graded tests: test/rubric.yaml: %w", err)
+	}
+	graded := map[string][]string{}
+	for _, l := range rubric.Labs {
+		for _, t := range l.Tests {
+			graded[l.Package] = append(graded[l.Package], t.Name)
+		}
+	}
+	return graded, nil
+}
+
+// skipPattern is go test's -skip pattern for exactly the named top-level
+// tests.
+func skipPattern(names []string) string {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = regexp.QuoteMeta(n)
+	}
+	return "^(" + strings.Join(quoted, "|") + ")$"
 }
