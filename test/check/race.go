@@ -27,20 +27,12 @@ func racePatterns(root string) ([]string, error) {
 	if env := strings.Fields(os.Getenv("RACE_PKGS")); len(env) > 0 {
 		return env, nil
 	}
-	data, err := os.ReadFile(filepath.Join(root, "test", "rubric.yaml"))
+	labs, err := rubricLabs(root)
 	if err != nil {
 		return nil, fmt.Errorf("race list: %w", err)
 	}
-	var rubric struct {
-		Labs []struct {
-			Package string `yaml:"package"`
-		} `yaml:"labs"`
-	}
-	if err := yaml.Unmarshal(data, &rubric); err != nil {
-		return nil, fmt.Errorf("race list: test/rubric.yaml: %w", err)
-	}
 	patterns := slices.Clone(sharedRacePkgs)
-	for _, l := range rubric.Labs {
+	for _, l := range labs {
 		top, _, _ := strings.Cut(strings.TrimPrefix(path.Clean(l.Package), "./"), "/")
 		if top == "" || top == "." {
 			continue
@@ -118,26 +110,38 @@ func raceEnv() []string {
 	return []string{"GORACE=" + strings.TrimSpace("atexit_sleep_ms=0 "+os.Getenv("GORACE"))}
 }
 
+// rubricLab is what test/check reads of a lab of test/rubric.yaml.
+type rubricLab struct {
+	Package string `yaml:"package"`
+	Tests   []struct {
+		Name string `yaml:"name"`
+	} `yaml:"tests"`
+}
+
+// rubricLabs reads the labs of test/rubric.yaml.
+func rubricLabs(root string) ([]rubricLab, error) {
+	data, err := os.ReadFile(filepath.Join(root, "test", "rubric.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	var rubric struct {
+		Labs []rubricLab `yaml:"labs"`
+	}
+	if err := yaml.Unmarshal(data, &rubric); err != nil {
+		return nil, fmt.Errorf("test/rubric.yaml: %w", err)
+	}
+	return rubric.Labs, nil
+}
+
 // gradedTests returns, for each lab of test/rubric.yaml, the package
 // pattern and the names of its graded tests.
 func gradedTests(root string) (map[string][]string, error) {
-	data, err := os.ReadFile(filepath.Join(root, "test", "rubric.yaml"))
+	labs, err := rubricLabs(root)
 	if err != nil {
 		return nil, fmt.Errorf("graded tests: %w", err)
 	}
-	var rubric struct {
-		Labs []struct {
-			Package string `yaml:"package"`
-			Tests   []struct {
-				Name string `yaml:"name"`
-			} `yaml:"tests"`
-		} `yaml:"labs"`
-	}
-	if err := yaml.Unmarshal(data, &rubric); err != nil {
-		return nil, fmt.Errorf("graded tests: test/rubric.yaml: %w", err)
-	}
 	graded := map[string][]string{}
-	for _, l := range rubric.Labs {
+	for _, l := range labs {
 		for _, t := range l.Tests {
 			graded[l.Package] = append(graded[l.Package], t.Name)
 		}
