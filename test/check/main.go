@@ -36,8 +36,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -121,15 +123,20 @@ func main() {
 		fmt.Fprintln(os.Stderr, "check:", err)
 		os.Exit(2)
 	}
+	labPkgs, err := c.importPaths(slices.Collect(maps.Keys(graded)))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "check:", err)
+		os.Exit(2)
+	}
 	type skipRun struct{ pkg, skip string }
 	var gradedElsewhere []skipRun
 	for pattern, names := range graded {
-		pkgs, err := c.list(pattern)
-		if err != nil || len(pkgs) != 1 || !slices.Contains(plain, pkgs[0]) || !slices.Contains(plain, gradePkg) {
+		pkg, ok := labPkgs[pattern]
+		if !ok || !slices.Contains(plain, pkg) || !slices.Contains(plain, gradePkg) {
 			continue
 		}
-		plain = slices.DeleteFunc(plain, func(q string) bool { return q == pkgs[0] })
-		gradedElsewhere = append(gradedElsewhere, skipRun{pkgs[0], skipPattern(names)})
+		plain = slices.DeleteFunc(plain, func(q string) bool { return q == pkg })
+		gradedElsewhere = append(gradedElsewhere, skipRun{pkg, skipPattern(names)})
 	}
 	slices.SortFunc(gradedElsewhere, func(a, b skipRun) int { return strings.Compare(a.pkg, b.pkg) })
 	if len(race) > 0 && os.Getenv("DISTLABS_WATCHDOG") == "" {
@@ -220,6 +227,36 @@ func (c *checker) list(pattern string) ([]string, error) {
 		return nil, fmt.Errorf("go list %s: %w\n%s", pattern, err, stderr.String())
 	}
 	return strings.Fields(string(out)), nil
+}
+
+// importPaths resolves package directories given as ./dir patterns, in one
+// go list, to their import paths; a pattern matching no package is left
+// out.
+func (c *checker) importPaths(patterns []string) (map[string]string, error) {
+	if len(patterns) == 0 {
+		return nil, nil
+	}
+	cmd := exec.Command("go", append([]string{"list", "-e", "-f", "{{if not .Error}}{{.Dir}}|{{.ImportPath}}{{end}}"}, patterns...)...)
+	cmd.Dir = c.root
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list %v: %w\n%s", patterns, err, stderr.String())
+	}
+	byDir := map[string]string{}
+	for _, line := range strings.Split(string(out), "\n") {
+		if dir, pkg, ok := strings.Cut(line, "|"); ok {
+			byDir[dir] = pkg
+		}
+	}
+	paths := map[string]string{}
+	for _, p := range patterns {
+		if pkg, ok := byDir[filepath.Join(c.root, p)]; ok {
+			paths[p] = pkg
+		}
+	}
+	return paths, nil
 }
 
 // portedTag is the build tag under which ported course code is graded.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -185,6 +186,14 @@ func TestGradedElsewhere(t *testing.T) {
 	}
 	if !slices.Contains(graded["./tapestry"], "TestScaleC") {
 		t.Fatalf("tapestry's graded tests %v lack TestScaleC", graded["./tapestry"])
+	}
+	c := &checker{root: root}
+	paths, err := c.importPaths([]string{"./tapestry", "./raft/kvraft", "./no/such/lab"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]string{"./tapestry": "distlabs/tapestry", "./raft/kvraft": "distlabs/raft/kvraft"}; !maps.Equal(paths, want) {
+		t.Errorf("importPaths: %v, want %v", paths, want)
 	}
 	re := regexp.MustCompile(skipPattern([]string{"TestScaleC", "TestA.B"}))
 	for name, want := range map[string]bool{"TestScaleC": true, "TestA.B": true, "TestAxB": false, "TestScaleCX": false, "TestScale": false} {
